@@ -1,0 +1,1 @@
+"""Campaign Pulse: analytics for political campaign reach (Spaces, hashtags, rallies)."""
