@@ -127,11 +127,7 @@ def status_message(response: requests.Response) -> str:
         reason = response.reason or "error"
     advice = _ADVICE.get(code)
     if advice is None:
-        advice = (
-            "the server failed; try again later"
-            if code >= 500
-            else "the server rejected the request"
-        )
+        advice = "the server failed; try again later" if code >= 500 else "the server rejected the request"
     status = f"HTTP {code} {reason}"
     retries = getattr(getattr(response, "raw", None), "retries", None)
     tried = len(retries.history) if retries is not None and retries.history else 0
@@ -155,9 +151,7 @@ def request_error(
     def has(*types: type) -> bool:
         return any(issubclass(k, types) for k in kinds)
 
-    if isinstance(
-        error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)
-    ):
+    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
         reason = "this is not a valid web address"
     elif isinstance(error, requests.exceptions.InvalidSchema):
         reason = "only http and https URLs are supported"
@@ -170,23 +164,15 @@ def request_error(
         limit = _connect_timeout(timeout)
         within = f" within {_seconds(limit)}" if limit is not None else ""
         reason = f"could not connect to {_host_port(url)}{within}"
-    elif isinstance(error, requests.exceptions.ReadTimeout) or has(
-        urllib3.exceptions.ReadTimeoutError, socket.timeout
-    ):
+    elif isinstance(error, requests.exceptions.ReadTimeout) or has(urllib3.exceptions.ReadTimeoutError, socket.timeout):
         limit = _read_timeout(timeout)
-        reason = (
-            f"no answer within {_seconds(limit)}"
-            if limit is not None
-            else "the server stopped answering"
-        )
+        reason = f"no answer within {_seconds(limit)}" if limit is not None else "the server stopped answering"
     elif isinstance(error, requests.exceptions.RetryError):
         # Only raised by sessions built with raise_on_status=True; ours hand back the response instead.
         reason = "still failing after several retries"
     elif isinstance(error, requests.exceptions.SSLError):
         reason = f"the secure connection to {_host_port(url)} failed (certificate or TLS problem)"
-    elif isinstance(error, requests.exceptions.ChunkedEncodingError) or has(
-        urllib3.exceptions.ProtocolError
-    ):
+    elif isinstance(error, requests.exceptions.ChunkedEncodingError) or has(urllib3.exceptions.ProtocolError):
         reason = "the connection broke off during the download; try again"
     elif isinstance(error, requests.exceptions.ContentDecodingError):
         reason = "the server sent a body that could not be decoded"
@@ -215,9 +201,7 @@ def fetch_bytes(
     except ValueError:
         supported = False
     if not supported:
-        raise FetchError(
-            f"could not download {shown}: only http and https URLs are supported"
-        )
+        raise FetchError(f"could not download {shown}: only http and https URLs are supported")
     too_big = f"could not download {shown}: the file is larger than the limit of {_size(max_bytes)}"
     own_session = session is None
     session = session or make_session()
@@ -225,9 +209,7 @@ def fetch_bytes(
     try:
         with session.get(url, stream=True, timeout=timeout) as response:
             if response.status_code >= 400:
-                raise FetchError(
-                    f"could not download {shown}: {status_message(response)}"
-                )
+                raise FetchError(f"could not download {shown}: {status_message(response)}")
             length = response.headers.get("Content-Length", "")
             if length.isdigit() and int(length) > max_bytes:
                 raise FetchError(too_big)

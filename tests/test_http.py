@@ -19,9 +19,7 @@ def fast_session(retries: int = 3):
 
 def test_returns_the_body_exactly(httpserver):
     body = bytes(range(256)) * 41 + "party,ملک\r\n".encode()
-    httpserver.expect_request("/data.csv").respond_with_data(
-        body, content_type="application/octet-stream"
-    )
+    httpserver.expect_request("/data.csv").respond_with_data(body, content_type="application/octet-stream")
     assert fetch_bytes(httpserver.url_for("/data.csv")) == body
 
 
@@ -39,10 +37,7 @@ def test_404_names_status_and_url_without_query(httpserver):
 def test_500_then_200_is_retried(httpserver):
     httpserver.expect_ordered_request("/flaky").respond_with_data("busy", status=500)
     httpserver.expect_ordered_request("/flaky").respond_with_data("a,b\n1,2\n")
-    assert (
-        fetch_bytes(httpserver.url_for("/flaky"), session=fast_session())
-        == b"a,b\n1,2\n"
-    )
+    assert fetch_bytes(httpserver.url_for("/flaky"), session=fast_session()) == b"a,b\n1,2\n"
     httpserver.check_assertions()
     assert len(httpserver.log) == 2
 
@@ -83,9 +78,7 @@ def test_refused_connection_names_host_and_port():
         FetchError,
         match=rf"could not connect to 127\.0\.0\.1:{port}: the connection was refused",
     ):
-        fetch_bytes(
-            f"http://127.0.0.1:{port}/data.csv", session=fast_session(retries=1)
-        )
+        fetch_bytes(f"http://127.0.0.1:{port}/data.csv", session=fast_session(retries=1))
 
 
 def test_empty_body_is_an_error(httpserver):
@@ -115,17 +108,12 @@ def test_body_at_the_cap_is_accepted(httpserver):
     assert fetch_bytes(httpserver.url_for("/exact"), max_bytes=1000) == b"z" * 1000
 
 
-@pytest.mark.parametrize(
-    "url", ["ftp://example.org/data.csv", "file:///etc/passwd", "data.csv", "http://"]
-)
+@pytest.mark.parametrize("url", ["ftp://example.org/data.csv", "file:///etc/passwd", "data.csv", "http://"])
 def test_only_http_and_https(url):
     with pytest.raises(FetchError, match="only http and https URLs are supported"):
         fetch_bytes(url)
 
 
 def test_shown_url_drops_secrets():
-    assert (
-        shown_url("https://user:pw@example.org:8443/a/b.csv?token=x#frag")
-        == "https://example.org:8443/a/b.csv"
-    )
+    assert shown_url("https://user:pw@example.org:8443/a/b.csv?token=x#frag") == "https://example.org:8443/a/b.csv"
     assert shown_url("https://example.org/a.csv") == "https://example.org/a.csv"
