@@ -1,0 +1,388 @@
+"""The data directory as a store that never loses data: locked, atomic writes with a history to undo.
+
+Every dataset is one file, `<name>.csv` or `<name>.parquet` (an `.xlsx` dropped in by hand is
+recognised too). A save copies the current file into `.history/<name>/` first, writes the new
+content to a temporary file in the same directory, fsyncs it and renames it over the old one, so
+a reader sees either the old or the new file, never half of one. All writers in all processes
+take `<root>/.lock` first, so two saves never interleave and a merge never loses an update.
+
+The store moves files; it does not know what is in them (loading and validation live elsewhere).
+"""
+
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import filelock
+import polars as pl
+
+from pulse.errors import PulseError
+
+DATASETS = (
+    "spaces",
+    "hashtags",
+    "rallies",
+    "parties",
+    "hashtag_groups",
+    "space_samples",
+)
+Format = Literal["csv", "parquet"]
+WRITABLE: tuple[Format, ...] = ("csv", "parquet")
+# Suffixes a dataset file may have; .xlsx is read by the loader but never written by the store.
+SUFFIXES = (".csv", ".parquet", ".xlsx")
+LOCK_TIMEOUT_S = 30
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.6fZ"
+DATE_FORMAT = "%Y-%m-%d"
+SAMPLES_HEADER = "space_id,at,participants"
+
+_STAMP = "%Y%m%dT%H%M%S.%fZ"
+_HISTORY_FILE = re.compile(r"^(\d{8}T\d{6}\.\d{6}Z)-(.+)$")
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    """What a merge did: rows with new keys, rows whose key existed with other values, identical rows."""
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A past version; saved_at is when a newer save replaced it."""
+
+    path: Path
+    saved_at: datetime
+    size: int
+
+
+class Store:
+    """The dataset files of one data directory."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._lock = filelock.FileLock(self.root / ".lock", timeout=LOCK_TIMEOUT_S)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # -- reading the directory ----------------------------------------------------------------
+
+    def path(self, name: str) -> Path | None:
+        """The one file holding dataset `name`, or None; two files for one dataset is an error."""
+        _check_name(name)
+        found = [self.root / f"{name}{s}" for s in SUFFIXES if (self.root / f"{name}{s}").is_file()]
+        if len(found) > 1:
+            raise PulseError(f"{self.root}: both {found[0].name} and {found[1].name} exist; keep only one")
+        return found[0] if found else None
+
+    def version(self, name: str) -> int:
+        """The file's modification time in nanoseconds, or 0 when there is no file (for cache keys)."""
+        path = self.path(name)
+        return path.stat().st_mtime_ns if path else 0
+
+    def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        """(file name, mtime_ns, size) of every dataset file: changes whenever any dataset does."""
+        found = []
+        for name in DATASETS:
+            for suffix in SUFFIXES:
+                try:
+                    stat = (self.root / f"{name}{suffix}").stat()
+                except FileNotFoundError:
+                    continue
+                found.append((f"{name}{suffix}", stat.st_mtime_ns, stat.st_size))
+        return tuple(found)
+
+    def history(self, name: str) -> list[HistoryEntry]:
+        """Past versions of dataset `name`, newest first."""
+        _check_name(name)
+        folder = self._history_dir(name)
+        if not folder.is_dir():
+            return []
+        entries = []
+        for path in folder.iterdir():
+            match = _HISTORY_FILE.match(path.name)
+            if match is None or not _is_dataset_file(match.group(2), name):
+                continue  # temporary files of an interrupted save, or files put there by hand
+            saved_at = datetime.strptime(match.group(1), _STAMP).replace(tzinfo=UTC)
+            entries.append(HistoryEntry(path, saved_at, path.stat().st_size))
+        return sorted(entries, key=lambda e: e.path.name, reverse=True)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def save(self, name: str, frame: pl.DataFrame, fmt: Format | None = None) -> Path:
+        """Replace dataset `name` with `frame`, atomically, keeping the old file in history."""
+        with self._locked():
+            return self._save(name, frame, fmt)
+
+    def merge(
+        self,
+        name: str,
+        new: pl.DataFrame,
+        keys: list[str],
+        read_current: Callable[[Path], pl.DataFrame],
+        fmt: Format | None = None,
+    ) -> MergeSummary:
+        """Upsert `new` into dataset `name` by `keys`, reading the current file under the lock."""
+        with self._locked():
+            current_path = self.path(name)
+            # Read here, under the lock, not by the caller before it: a save by another process
+            # between that read and this write would otherwise be lost. `read_current` loads and
+            # validates the file into the schema of `new`.
+            current = read_current(current_path) if current_path is not None else None
+            merged, summary = upsert(current, new, keys)
+            same_format = current_path is not None and (fmt is None or current_path.suffix == f".{fmt}")
+            # Nothing changed: no write, so no history entry and no cache invalidation.
+            if summary.added or summary.updated or not same_format:
+                self._save(name, merged, fmt)
+            return summary
+
+    def undo(self, name: str) -> Path:
+        """Put back the newest history version of `name` (it leaves history; the replaced one is dropped)."""
+        with self._locked():
+            entries = self.history(name)
+            if not entries:
+                raise PulseError(f"nothing to undo for {name}")
+            entry = entries[0]
+            target = self.root / _HISTORY_FILE.match(entry.path.name).group(2)
+            current = self.path(name)
+            try:
+                # A rename within one file system is atomic and moves the bytes unchanged, and it
+                # removes the entry from history in the same step.
+                os.replace(entry.path, target)
+                _fsync_dir(self.root)
+                _fsync_dir(entry.path.parent)
+            except OSError as error:
+                raise PulseError(f"could not undo {name}: {error.strerror or error}") from error
+            if current is not None and current != target:
+                _remove(current)  # the restored version had another format
+            return target
+
+    def append_samples(self, space_id: str, at: datetime, participants: int) -> Path:
+        """Add one (space_id, at, participants) row to space_samples, atomically, without history."""
+        # No history for samples: a tracker writes one every few seconds, and copying the whole
+        # file into history each time would grow history with the square of the samples. The
+        # atomic rewrite alone bounds a crash to losing the one sample in flight.
+        if participants < 0:
+            raise PulseError(f"participants cannot be negative (got {participants} for {space_id})")
+        row = pl.DataFrame(
+            {
+                "space_id": [space_id],
+                "at": [_as_utc(at)],
+                "participants": [participants],
+            },
+            schema={
+                "space_id": pl.String,
+                "at": pl.Datetime("us", "UTC"),
+                "participants": pl.Int64,
+            },
+        )
+        with self._locked():
+            current = self.path("space_samples")
+            if current is not None and current.suffix == ".parquet":
+                frame = pl.concat([pl.read_parquet(current), row], how="vertical_relaxed")
+                return self._write("space_samples", frame, "parquet", keep_history=False)
+            if current is not None and current.suffix != ".csv":
+                raise PulseError(f"{current.name}: samples can only be added to a .csv or .parquet file")
+            # CSV: append the bytes of the new line to the existing bytes, leaving earlier lines
+            # exactly as they were written.
+            existing = current.read_bytes() if current is not None else b""
+            if existing.strip():
+                header = existing.split(b"\n", 1)[0].decode("utf-8-sig").strip()
+                if header != SAMPLES_HEADER:
+                    raise PulseError(
+                        f"{current.name} starts with '{header}', expected '{SAMPLES_HEADER}'; "
+                        "fix the header before tracking Spaces"
+                    )
+                if not existing.endswith(b"\n"):
+                    existing += b"\n"
+                content = existing + _csv_bytes(row, header=False)
+            else:
+                content = _csv_bytes(row, header=True)
+            return self._write_bytes("space_samples", content, ".csv", keep_history=False)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._lock:
+                yield
+        except filelock.Timeout:
+            raise PulseError(
+                f"the data directory {self.root} is busy: another save has held it for "
+                f"{LOCK_TIMEOUT_S} s; try again in a moment"
+            ) from None
+
+    def _history_dir(self, name: str) -> Path:
+        return self.root / ".history" / name
+
+    def _save(self, name: str, frame: pl.DataFrame, fmt: Format | None) -> Path:
+        if fmt is not None and fmt not in WRITABLE:
+            raise PulseError(f"cannot save {name} as {fmt!r}: use csv or parquet")
+        current = self.path(name)
+        if fmt is None:
+            # Keep the format the analyst chose; a new dataset (or a hand-made .xlsx) becomes CSV.
+            fmt = current.suffix[1:] if current is not None and current.suffix[1:] in WRITABLE else "csv"
+        return self._write(name, frame, fmt, keep_history=True)
+
+    def _write(self, name: str, frame: pl.DataFrame, fmt: Format, keep_history: bool) -> Path:
+        try:
+            content = _csv_bytes(frame, header=True) if fmt == "csv" else _parquet_bytes(frame)
+        except pl.exceptions.PolarsError as error:
+            reason = str(error).splitlines()[0]
+            raise PulseError(f"could not write {name} as {fmt}: {reason}") from error
+        return self._write_bytes(name, content, f".{fmt}", keep_history)
+
+    def _write_bytes(self, name: str, content: bytes, suffix: str, keep_history: bool) -> Path:
+        """Write under the lock: history copy, temp file, fsync, rename, then drop an old format."""
+        current = self.path(name)
+        target = self.root / f"{name}{suffix}"
+        saved = self._copy_to_history(name, current) if keep_history and current is not None else None
+        try:
+            _atomic_write(target, content)
+        except OSError as error:
+            if saved is not None:
+                # The current file is untouched, so its history copy would only make the next
+                # undo look like it did nothing.
+                _remove(saved)
+            raise PulseError(f"could not save {target.name}: {error.strerror or error}") from error
+        if current is not None and current != target:
+            # Only now that the new file is in place; the old one is in history already.
+            _remove(current)
+        return target
+
+    def _copy_to_history(self, name: str, current: Path) -> Path:
+        folder = self._history_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        entries = self.history(name)
+        stamp = datetime.now(UTC)
+        if entries and entries[0].saved_at >= stamp:
+            # History is ordered by its time stamps: keep them strictly increasing even if two
+            # saves fall in one microsecond or the clock steps back.
+            stamp = entries[0].saved_at + timedelta(microseconds=1)
+        destination = folder / f"{stamp.strftime(_STAMP)}-{current.name}"
+        try:
+            # Copy, never hard-link: an editor that saves in place would change history too.
+            _atomic_write(destination, current.read_bytes())
+            shutil.copystat(current, destination)
+        except OSError as error:
+            raise PulseError(
+                f"could not keep a copy of {current.name} in history, so nothing was saved: {error.strerror or error}"
+            ) from error
+        return destination
+
+
+def upsert(current: pl.DataFrame | None, new: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, MergeSummary]:
+    """`current` with `new` upserted by `keys`: replaced rows stay in place, new keys are appended."""
+    if not keys:
+        raise PulseError("a merge needs at least one key column")
+    missing = [k for k in keys if k not in new.columns]
+    if missing:
+        raise PulseError(f"the new rows have no key column(s) {', '.join(missing)}")
+    if new.select(pl.any_horizontal(pl.col(keys).is_null()).any()).item():
+        raise PulseError(f"some new rows have an empty key ({', '.join(keys)})")
+    repeated = new.filter(pl.struct(keys).is_duplicated())
+    if repeated.height:
+        first = ", ".join(f"{k}={v}" for k, v in zip(keys, repeated.select(keys).row(0), strict=True))
+        raise PulseError(f"the new rows repeat a key ({first}); each key may appear once")
+    if current is None:
+        return new, MergeSummary(added=new.height, updated=0, unchanged=0)
+    if set(current.columns) != set(new.columns):
+        only_new = sorted(set(new.columns) - set(current.columns))
+        only_old = sorted(set(current.columns) - set(new.columns))
+        raise PulseError(
+            "the new rows do not have the columns of the stored data "
+            f"(only in the new rows: {only_new or 'none'}; only in the stored data: {only_old or 'none'})"
+        )
+    try:
+        new = new.select(current.columns).cast(current.schema)
+    except pl.exceptions.PolarsError as error:
+        raise PulseError(f"the new rows do not fit the stored columns: {str(error).splitlines()[0]}") from error
+
+    added = new.join(current, on=keys, how="anti")
+    existing = new.join(current, on=keys, how="semi")
+    # A row is unchanged when every column, keys included, matches (empty cells match each other).
+    unchanged = existing.join(current, on=current.columns, how="semi", nulls_equal=True).height
+    merged = pl.concat(
+        [current.update(new, on=keys, how="left", include_nulls=True), added],
+        how="vertical",
+    )
+    return merged, MergeSummary(added=added.height, updated=existing.height - unchanged, unchanged=unchanged)
+
+
+def _check_name(name: str) -> None:
+    # Also what keeps a name like '../x' from reaching the file system.
+    if name not in DATASETS:
+        raise PulseError(f"unknown dataset {name!r}: expected one of {', '.join(DATASETS)}")
+
+
+def _is_dataset_file(file_name: str, name: str) -> bool:
+    return any(file_name == f"{name}{s}" for s in SUFFIXES)
+
+
+def _as_utc(at: datetime) -> datetime:
+    # A time without a zone is taken as UTC, as everywhere in the data contract.
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _csv_bytes(frame: pl.DataFrame, header: bool) -> bytes:
+    """CSV with times as ISO 8601 UTC ('...T17:00:00.000000Z') and dates as YYYY-MM-DD."""
+    # The format writes a literal Z, so zoned columns must be converted to UTC first; naive
+    # columns are UTC already by the data contract.
+    utc = frame.with_columns(
+        pl.col(c).dt.convert_time_zone("UTC")
+        for c, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    )
+    text = utc.write_csv(include_header=header, datetime_format=DATETIME_FORMAT, date_format=DATE_FORMAT)
+    return text.encode("utf-8")
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return buffer.getvalue()
+
+
+def _atomic_write(target: Path, content: bytes) -> None:
+    """Write `content` to a temp file next to `target`, fsync it and rename it over `target`."""
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
+    finally:
+        # After a successful rename the temp name is gone; after a failure it must not linger.
+        Path(temp).unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable; not possible (nor needed) on Windows."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
