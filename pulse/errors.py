@@ -18,11 +18,12 @@ class Problem:
     column: str | None
     value: str | None
     reason: str
+    unit: str = "line"  # "row" for Parquet, which has no lines
 
     def __str__(self) -> str:
         where = [self.file]
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"{self.unit} {self.line}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
         value = "" if self.value is None else f" value {self.value!r}:"

@@ -1,0 +1,51 @@
+"""`python -m pulse ...`: the same functions the pages call, for analysts and scheduled jobs."""
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from pulse.config import DEFAULT_TZ
+from pulse.errors import PulseError
+from pulse.export import write_tables
+from pulse.load import load_data_dir
+from pulse.metrics import Filters, compute_tables
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pulse", description="Campaign Pulse command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    export = commands.add_parser("export", help="write the metric tables as CSV files")
+    export.add_argument("--data", type=Path, required=True, help="directory with spaces, hashtags, rallies files")
+    export.add_argument("--out", type=Path, required=True, help="directory to write the CSV files into")
+    export.add_argument("--tz", default=DEFAULT_TZ, help=f"time zone that cuts the days (default {DEFAULT_TZ})")
+    export.add_argument("--start", type=_date, help="first local date, inclusive (YYYY-MM-DD)")
+    export.add_argument("--end", type=_date, help="last local date, inclusive (YYYY-MM-DD)")
+    export.add_argument("--party", nargs="+", help="only these party codes")
+    export.set_defaults(run=run_export)
+    return parser
+
+
+def run_export(args: argparse.Namespace) -> int:
+    data = load_data_dir(args.data, args.tz)
+    filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
+    for path in write_tables(compute_tables(data, filters), args.out):
+        print(path)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except PulseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,194 @@
+"""Reading files (CSV, Parquet, Excel) into validated frames, and a data directory into a Dataset."""
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pulse.errors import Problem, PulseError, ValidationError
+from pulse.schema import (
+    HASHTAG_TWEETS,
+    Contract,
+    contract_for,
+    normalise_hashtag,
+    validate,
+)
+
+READABLE = (".csv", ".parquet", ".xlsx")
+OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples")
+
+# Stable fallback colours for parties the parties table does not name.
+DEFAULT_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#9D755D", "#E45756", "#72B7B2", "#EECA3B")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A file as read, before validation: all cells as text (CSV, Excel) or typed (Parquet)."""
+
+    frame: pl.DataFrame
+    file: str
+    first_line: int  # the number of the first data row, in `unit`s
+    unit: str = "line"
+
+
+@dataclass(frozen=True)
+class Hashtags:
+    """Hashtag volume in the counts form, whatever form the file had."""
+
+    counts: pl.DataFrame  # hashtag, party, period_start (UTC, local-hour aligned), tweets
+    authors_daily: pl.DataFrame | None  # hashtag, party, date, unique_authors (raw tweets with author_id only)
+    form: str  # "counts" or "raw tweets"
+    rows: int  # rows in the file
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything the dashboard shows, validated and typed; times in UTC."""
+
+    spaces: pl.DataFrame
+    hashtags: Hashtags
+    rallies: pl.DataFrame
+    parties: pl.DataFrame  # party, name, color: every party in the data, with a colour
+    hashtag_groups: pl.DataFrame  # hashtag, campaign
+    space_samples: pl.DataFrame  # space_id, at, participants
+    tz: str
+
+    @property
+    def colors(self) -> dict[str, str]:
+        return dict(self.parties.select("party", "color").iter_rows())
+
+
+def read_table(source: Path | bytes, file: str) -> Table:
+    """Read a CSV, Parquet or Excel file as it is; a file that cannot be read is a ValidationError."""
+    suffix = Path(file).suffix.lower()
+    data = source.read_bytes() if isinstance(source, Path) else source
+    try:
+        if suffix == ".parquet":
+            return Table(pl.read_parquet(io.BytesIO(data)), file, 1, "row")
+        if suffix == ".xlsx":
+            return Table(pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0), file, 2)
+        if suffix != ".csv":
+            raise _unreadable(file, f"unsupported file type {suffix or '(none)'}: use .csv, .parquet or .xlsx")
+        if not data.strip():
+            raise _unreadable(file, "the file is empty")
+        if b"\x00" in data[:8192]:
+            raise _unreadable(file, "this is a binary file, not a CSV text file")
+        return Table(pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8"), file, 2)
+    except pl.exceptions.PolarsError as error:
+        reason = str(error).splitlines()[0]
+        raise _unreadable(file, f"could not be read as {suffix.lstrip('.')}: {reason}") from None
+
+
+def _unreadable(file: str, reason: str) -> ValidationError:
+    return ValidationError([Problem(file, None, None, None, reason)])
+
+
+def validate_table(table: Table, dataset: str) -> tuple[pl.DataFrame, Contract]:
+    """Validate a read table as `dataset`; return the typed frame and the contract (form) it met."""
+    contract = contract_for(dataset, table.frame.columns, table.file)
+    frame = validate(table.frame, contract, table.file, table.first_line, table.unit)
+    if "hashtag" in frame.columns:
+        frame = frame.with_columns(normalise_hashtag(pl.col("hashtag")))
+    return frame, contract
+
+
+def hashtags_from(frame: pl.DataFrame, contract: Contract, tz: str) -> Hashtags:
+    """The counts form of validated hashtag data: raw tweets are aggregated by local hour."""
+    if contract is not HASHTAG_TWEETS:
+        counts = (
+            frame.group_by("hashtag", "party", "period_start")
+            .agg(pl.col("tweets").sum())
+            .sort("period_start", "party", "hashtag")
+        )
+        return Hashtags(counts, None, "counts", frame.height)
+    counts, authors = aggregate_tweets(frame.lazy(), tz)
+    has_authors = frame.get_column("author_id").null_count() < frame.height
+    return Hashtags(counts.collect(), authors.collect() if has_authors else None, "raw tweets", frame.height)
+
+
+def local_hour(expr: pl.Expr, tz: str) -> pl.Expr:
+    """The UTC start of the local hour a UTC time falls in (zones with half-hour offsets included)."""
+    return expr.dt.convert_time_zone(tz).dt.truncate("1h").dt.convert_time_zone("UTC")
+
+
+def local_date(expr: pl.Expr, tz: str) -> pl.Expr:
+    return expr.dt.convert_time_zone(tz).dt.date()
+
+
+def aggregate_tweets(tweets: pl.LazyFrame, tz: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Raw tweets to hourly counts and unique authors per local day, in one scan each."""
+    counts = (
+        tweets.group_by("hashtag", "party", local_hour(pl.col("created_at"), tz).alias("period_start"))
+        .agg(pl.len().cast(pl.Int64).alias("tweets"))
+        .sort("period_start", "party", "hashtag")
+    )
+    authors = (
+        tweets.filter(pl.col("author_id").is_not_null())
+        .group_by("hashtag", "party", local_date(pl.col("created_at"), tz).alias("date"))
+        .agg(pl.col("author_id").n_unique().cast(pl.Int64).alias("unique_authors"))
+        .sort("date", "party", "hashtag")
+    )
+    return counts, authors
+
+
+def dataset_file(directory: Path, name: str) -> Path | None:
+    """The one file holding dataset `name` in `directory`, if any."""
+    found = [directory / f"{name}{suffix}" for suffix in READABLE if (directory / f"{name}{suffix}").exists()]
+    if len(found) > 1:
+        raise PulseError(f"{directory}: both {found[0].name} and {found[1].name} exist; keep only one")
+    return found[0] if found else None
+
+
+def load_dataset(directory: Path, name: str) -> tuple[pl.DataFrame, Contract] | None:
+    path = dataset_file(directory, name)
+    if path is None:
+        return None
+    return validate_table(read_table(path, path.name), name)
+
+
+def load_data_dir(directory: Path, tz: str) -> Dataset:
+    """Load and validate every dataset in `directory`; spaces, hashtags and rallies are required."""
+    if not directory.is_dir():
+        raise PulseError(f"data directory {directory} does not exist")
+    loaded = {}
+    for name in ("spaces", "hashtags", "rallies", *OPTIONAL_DATASETS):
+        result = load_dataset(directory, name)
+        if result is None and name not in OPTIONAL_DATASETS:
+            raise PulseError(f"{directory}: no {name}.csv, {name}.parquet or {name}.xlsx found")
+        loaded[name] = result
+    hashtags = hashtags_from(*loaded["hashtags"], tz)
+    spaces, rallies = loaded["spaces"][0], loaded["rallies"][0]
+    return Dataset(
+        spaces=spaces,
+        hashtags=hashtags,
+        rallies=rallies,
+        parties=party_table(
+            loaded["parties"][0] if loaded["parties"] else None,
+            [spaces["party"], hashtags.counts["party"], rallies["party"]],
+        ),
+        hashtag_groups=loaded["hashtag_groups"][0]
+        if loaded["hashtag_groups"]
+        else pl.DataFrame(schema={"hashtag": pl.String, "campaign": pl.String}),
+        space_samples=loaded["space_samples"][0]
+        if loaded["space_samples"]
+        else pl.DataFrame(schema={"space_id": pl.String, "at": pl.Datetime("us", "UTC"), "participants": pl.Int64}),
+        tz=tz,
+    )
+
+
+def party_table(parties: pl.DataFrame | None, used: list[pl.Series]) -> pl.DataFrame:
+    """Every party named anywhere, with its name and colour; unknown parties get a stable default colour."""
+    named = (
+        parties
+        if parties is not None
+        else pl.DataFrame(schema={"party": pl.String, "name": pl.String, "color": pl.String})
+    )
+    codes = pl.concat([s.cast(pl.String) for s in used]).unique()
+    unknown = pl.DataFrame({"party": codes}).join(named, on="party", how="anti").sort("party")
+    unknown = unknown.with_columns(
+        pl.col("party").alias("name"),
+        # Hash of the code, not its position, so a party keeps its colour when others come and go.
+        pl.lit(pl.Series(DEFAULT_COLORS)).gather(pl.col("party").hash(seed=0) % len(DEFAULT_COLORS)).alias("color"),
+    )
+    return pl.concat([named, unknown]).select("party", "name", "color")

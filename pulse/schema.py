@@ -1,0 +1,370 @@
+"""The data contract: which columns each dataset has, and the validation that enforces it.
+
+A file is validated as a whole: every problem is collected (up to a cap) with its line,
+column and value, and the file is rejected if there is any. Nothing is loaded partially.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from pulse.errors import MAX_REPORTED_PROBLEMS, Problem, ValidationError
+
+UTC_DATETIME = pl.Datetime("us", "UTC")
+DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME}
+
+# ISO 8601: a date, optionally a time (seconds and fractions optional) and an offset or Z.
+_TIMESTAMP = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+_HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Literal["str", "int", "float", "datetime"]
+    required: bool = True  # the column must be in the file
+    nullable: bool = False  # a cell may be empty
+    nonnegative: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule across columns: `broken` is true on the rows that break it (built on parsed columns)."""
+
+    column: str
+    needs: tuple[str, ...]
+    broken: Callable[[], pl.Expr]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = field(default=())
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _above(a: str, b: str) -> Callable[[], pl.Expr]:
+    return lambda: pl.col(a) > pl.col(b)
+
+
+SPACES = Contract(
+    "spaces",
+    (
+        Column("space_id", "str"),
+        Column("party", "str"),
+        Column("host", "str"),
+        Column("title", "str", required=False, nullable=True),
+        Column("started_at", "datetime"),
+        Column("ended_at", "datetime", required=False, nullable=True),
+        Column("total_listeners", "int", nullable=True, nonnegative=True),
+        Column("peak_listeners", "int", required=False, nullable=True, nonnegative=True),
+        Column("avg_listeners", "float", required=False, nullable=True, nonnegative=True),
+        Column("source_url", "str", required=False, nullable=True),
+    ),
+    key=("space_id",),
+    rules=(
+        Rule(
+            "ended_at",
+            ("started_at", "ended_at"),
+            lambda: pl.col("ended_at") < pl.col("started_at"),
+            "ended_at is before started_at",
+        ),
+        Rule(
+            "peak_listeners",
+            ("peak_listeners", "total_listeners"),
+            _above("peak_listeners", "total_listeners"),
+            "peak_listeners is above total_listeners (the most at once cannot exceed all who joined)",
+        ),
+        Rule(
+            "avg_listeners",
+            ("avg_listeners", "total_listeners"),
+            _above("avg_listeners", "total_listeners"),
+            "avg_listeners is above total_listeners",
+        ),
+        Rule(
+            "avg_listeners",
+            ("avg_listeners", "peak_listeners"),
+            _above("avg_listeners", "peak_listeners"),
+            "avg_listeners is above peak_listeners",
+        ),
+    ),
+)
+
+HASHTAG_COUNTS = Contract(
+    "hashtags",
+    (
+        Column("hashtag", "str"),
+        Column("party", "str"),
+        Column("period_start", "datetime"),
+        Column("tweets", "int", nonnegative=True),
+    ),
+    key=("hashtag", "party", "period_start"),
+)
+
+HASHTAG_TWEETS = Contract(
+    "hashtags",
+    (
+        Column("created_at", "datetime"),
+        Column("party", "str"),
+        Column("hashtag", "str"),
+        Column("tweet_id", "str", required=False, nullable=True),
+        Column("author_id", "str", required=False, nullable=True),
+        Column("retweets", "int", required=False, nullable=True, nonnegative=True),
+        Column("likes", "int", required=False, nullable=True, nonnegative=True),
+    ),
+)
+
+RALLIES = Contract(
+    "rallies",
+    (
+        Column("rally_id", "str"),
+        Column("party", "str"),
+        Column("city", "str"),
+        Column("announced_at", "datetime"),
+        Column("starts_at", "datetime"),
+        Column("venue", "str", required=False, nullable=True),
+        Column("lat", "float", required=False, nullable=True),
+        Column("lon", "float", required=False, nullable=True),
+        Column("reported_attendance", "int", required=False, nullable=True, nonnegative=True),
+        Column("source_url", "str", required=False, nullable=True),
+    ),
+    key=("rally_id", "announced_at"),
+    rules=(
+        Rule(
+            "starts_at",
+            ("starts_at", "announced_at"),
+            lambda: pl.col("starts_at") < pl.col("announced_at"),
+            "starts_at is before announced_at",
+        ),
+        Rule("lat", ("lat",), lambda: pl.col("lat").abs() > 90, "latitude must be between -90 and 90"),
+        Rule("lon", ("lon",), lambda: pl.col("lon").abs() > 180, "longitude must be between -180 and 180"),
+    ),
+)
+
+PARTIES = Contract(
+    "parties",
+    (Column("party", "str"), Column("name", "str"), Column("color", "str")),
+    key=("party",),
+    rules=(
+        Rule(
+            "color",
+            ("color",),
+            lambda: ~pl.col("color").str.contains(_HEX_COLOR),
+            "color must be a hex colour such as #1F77B4",
+        ),
+    ),
+)
+
+HASHTAG_GROUPS = Contract(
+    "hashtag_groups",
+    (Column("hashtag", "str"), Column("campaign", "str")),
+    key=("hashtag",),
+)
+
+SPACE_SAMPLES = Contract(
+    "space_samples",
+    (
+        Column("space_id", "str"),
+        Column("at", "datetime"),
+        Column("participants", "int", nonnegative=True),
+    ),
+    key=("space_id", "at"),
+)
+
+CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES)}
+DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples")
+
+
+def hashtag_contract(columns: list[str], file: str) -> Contract:
+    """Detect the hashtags form from the header: raw tweets (created_at) or counts (period_start)."""
+    if "created_at" in columns:
+        return HASHTAG_TWEETS
+    if "period_start" in columns:
+        return HASHTAG_COUNTS
+    raise ValidationError(
+        [
+            Problem(
+                file,
+                1,
+                None,
+                ", ".join(columns),
+                "not a hashtags file: expected the counts form (hashtag, party, period_start, tweets) "
+                "or raw tweets (created_at, party, hashtag)",
+            )
+        ]
+    )
+
+
+def contract_for(dataset: str, columns: list[str], file: str) -> Contract:
+    """The contract a file of `dataset` must meet, given its header."""
+    if dataset == "hashtags":
+        return hashtag_contract(columns, file)
+    return CONTRACTS[dataset]
+
+
+def parse_timestamp(raw: pl.Expr) -> pl.Expr:
+    """ISO 8601 text to UTC: an offset or Z is honoured, no offset means UTC already."""
+    parts = raw.str.extract_groups(_TIMESTAMP)
+    offset = parts.struct.field("4")
+    offset = (
+        pl.when(offset.is_null() | offset.str.to_uppercase().eq("Z"))
+        .then(pl.lit("+00:00"))
+        .when(offset.str.len_chars() == 3)
+        .then(offset + ":00")
+        .when(offset.str.len_chars() == 5)
+        .then(offset.str.slice(0, 3) + ":" + offset.str.slice(3))
+        .otherwise(offset)
+    )
+    normalised = pl.concat_str(
+        parts.struct.field("1"),
+        pl.lit("T"),
+        parts.struct.field("2").fill_null("00:00"),
+        parts.struct.field("3").fill_null(":00"),
+        offset,
+    )
+    return normalised.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False)
+
+
+def _as_timestamp(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            return raw.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
+        return raw.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    if isinstance(dtype, pl.Date):
+        return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    return parse_timestamp(raw.cast(pl.String).str.strip_chars())
+
+
+def _as_number(raw: pl.Expr, dtype: pl.DataType, kind: str) -> pl.Expr:
+    value = raw if dtype.is_numeric() else raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    value = value.cast(pl.Float64)
+    if kind == "float":
+        return pl.when(value.is_finite()).then(value)
+    # Spreadsheets write whole numbers as 446000.0; accept those, reject 12.5.
+    return pl.when(value.is_finite() & (value == value.round(0))).then(value).cast(pl.Int64)
+
+
+def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
+    raw = pl.col(column.name)
+    if column.kind == "datetime":
+        return _as_timestamp(raw, dtype)
+    if column.kind in ("int", "float"):
+        return _as_number(raw, dtype, column.kind)
+    return raw.cast(pl.String).str.strip_chars()
+
+
+_WHAT = {
+    "datetime": "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
+    "int": "not a whole number",
+    "float": "not a number",
+}
+
+
+def _text(column: str) -> pl.Expr:
+    """The cell as written, stripped, with empty text as null."""
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
+def validate(
+    frame: pl.DataFrame, contract: Contract, file: str, first_line: int = 2, unit: str = "line"
+) -> pl.DataFrame:
+    """Check `frame` (as read from `file`) against `contract`; return it typed, or raise ValidationError.
+
+    `first_line` is the number of the first data row in `unit`s: line 2 for CSV and Excel (after the header),
+    row 1 for Parquet.
+    """
+    missing = [c for c in contract.required if c not in frame.columns]
+    if missing:
+        found = ", ".join(frame.columns) or "no columns"
+        raise ValidationError(
+            [Problem(file, None, c, None, f"missing required column (found: {found})") for c in missing]
+        )
+    columns = [c for c in contract.columns if c.name in frame.columns]
+    present = {c.name for c in columns}
+    checks: list[tuple[str, str, pl.Expr]] = []  # (column, reason, broken-flag expression)
+    typed = frame.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"),
+        *[_text(c.name).alias(f"__raw_{c.name}") for c in columns],
+        *[_parse(c, frame.schema[c.name]).alias(c.name) for c in columns],
+    )
+    for c in columns:
+        raw, parsed = pl.col(f"__raw_{c.name}"), pl.col(c.name)
+        if not c.nullable:
+            checks.append((c.name, "a value is required here", raw.is_null()))
+        if c.kind != "str":
+            checks.append((c.name, _WHAT[c.kind], raw.is_not_null() & parsed.is_null()))
+        if c.nonnegative:
+            checks.append((c.name, "a count cannot be negative", parsed < 0))
+    if contract.key:
+        key = pl.struct(list(contract.key))
+        first = (pl.col("__row").min().over(list(contract.key)) + first_line).cast(pl.String)
+        label = "/".join(contract.key)
+        checks.append(
+            (
+                contract.key[0],
+                pl.format("duplicate {} (first on {} {})", pl.lit(label), pl.lit(unit), first),
+                key.is_duplicated() & ~key.is_first_distinct(),
+            )
+        )
+    for rule in contract.rules:
+        if set(rule.needs) <= present:
+            checks.append((rule.column, rule.reason, rule.broken()))
+
+    problems = _collect_problems(typed, checks, file, first_line, unit)
+    if problems:
+        raise ValidationError(*problems)
+    return typed.select(contract_columns(contract, present))
+
+
+def contract_columns(contract: Contract, present: set[str]) -> list[pl.Expr]:
+    """Every contract column in contract order, typed; optional columns absent from the file are null."""
+    return [
+        pl.col(c.name) if c.name in present else pl.lit(None, DTYPES[c.kind]).alias(c.name) for c in contract.columns
+    ]
+
+
+def _collect_problems(
+    typed: pl.DataFrame, checks: list[tuple[str, str | pl.Expr, pl.Expr]], file: str, first_line: int, unit: str
+) -> tuple[list[Problem], int] | None:
+    flags = typed.select(*[flag.fill_null(False).alias(f"__check{i}") for i, (_, _, flag) in enumerate(checks)])
+    counts = flags.sum().row(0)
+    if not any(counts):
+        return None
+    problems: list[Problem] = []
+    for i, ((column, reason, _), count) in enumerate(zip(checks, counts, strict=True)):
+        if not count or len(problems) >= MAX_REPORTED_PROBLEMS:
+            continue
+        reason_expr = reason if isinstance(reason, pl.Expr) else pl.lit(reason)
+        rows = (
+            typed.with_columns(flags.get_column(f"__check{i}").alias("__flag"), reason_expr.alias("__reason"))
+            .filter(pl.col("__flag"))
+            .head(MAX_REPORTED_PROBLEMS - len(problems))
+            .select(
+                (pl.col("__row") + first_line).alias("line"),
+                pl.col(f"__raw_{column}").alias("value"),
+                pl.col("__reason").alias("reason"),
+            )
+        )
+        problems += [
+            Problem(file, r["line"], column, r["value"], r["reason"], unit) for r in rows.iter_rows(named=True)
+        ]
+    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+    return problems, sum(counts)
+
+
+def normalise_hashtag(expr: pl.Expr) -> pl.Expr:
+    """Hashtags compare without the leading '#' and case-insensitively."""
+    return expr.str.strip_chars().str.strip_chars_start("#").str.to_lowercase()

@@ -1,0 +1,77 @@
+"""`python -m pulse export` on the bundled data and on a bad file, as a scheduled job would run it."""
+
+import shutil
+import subprocess
+import sys
+
+import polars as pl
+
+from tests.conftest import BUNDLED, ROOT
+
+TABLES = ["spaces", "hashtag_daily", "party_daily", "party_summary", "events"]
+
+
+def export(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pulse", "export", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def read(path):
+    return pl.read_csv(path, infer_schema=False)
+
+
+def test_export_writes_the_five_tables_from_bundled_data(tmp_path):
+    result = export("--data", str(BUNDLED), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLES)
+    spaces = read(tmp_path / "spaces.csv")
+    record = spaces.filter(pl.col("total_listeners") == "446000").row(0, named=True)
+    assert record["party"] == "PTI"
+    assert record["is_record"] == "true"
+    assert record["record_multiple"] == "10.14"  # 446,000 / 44,000
+    assert record["retention_pct"] == "37.0"  # 165,000 / 446,000
+    events = read(tmp_path / "events.csv")
+    assert set(events["event_type"]) == {"space", "rally_announcement", "rally"}
+    lahore = events.filter((pl.col("event_type") == "rally_announcement") & (pl.col("event_id") == "rl-009"))
+    assert lahore.height == 3  # moved from the 23rd to the 24th to the 21st
+    daily = read(tmp_path / "hashtag_daily.csv")
+    assert "امپورٹڈ_حکومت_نامنظور" in set(daily["hashtag"])
+
+
+def test_export_filters_dates_and_parties(tmp_path):
+    result = export(
+        "--data",
+        str(BUNDLED),
+        "--out",
+        str(tmp_path),
+        "--start",
+        "2022-04-18",
+        "--end",
+        "2022-04-24",
+        "--party",
+        "PTI",
+        "PPP",
+    )
+    assert result.returncode == 0, result.stderr
+    party_daily = read(tmp_path / "party_daily.csv")
+    assert set(party_daily["party"]) == {"PTI", "PPP"}
+    assert party_daily["date"].min() == "2022-04-18"
+    assert party_daily["date"].max() == "2022-04-24"
+    assert party_daily.height == 14
+    events = read(tmp_path / "events.csv")
+    assert set(events["party"]) <= {"PTI", "PPP"}
+
+
+def test_bad_file_exits_non_zero_with_report_and_writes_nothing(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(BUNDLED, data, ignore=shutil.ignore_patterns("*.py", "*.md"))
+    spaces = (data / "spaces.csv").read_text(encoding="utf-8").splitlines()
+    spaces[3] = spaces[3].replace("2022-", "20/", 1)  # break started_at on line 4
+    (data / "spaces.csv").write_text("\n".join(spaces) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = export("--data", str(data), "--out", str(out))
+    assert result.returncode == 2
+    assert "spaces.csv, line 4, column 'started_at'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
