@@ -5,7 +5,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pulse.config import DEFAULT_TZ
+from pulse.config import DEFAULT_TZ, checked_time_zone
 from pulse.errors import PulseError
 from pulse.export import write_tables
 from pulse.load import load_data_dir
@@ -19,6 +19,13 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _time_zone(text: str) -> str:
+    try:
+        return checked_time_zone(text)
+    except PulseError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pulse", description="Campaign Pulse command line.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -26,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the metric tables as CSV files")
     export.add_argument("--data", type=Path, required=True, help="directory with spaces, hashtags, rallies files")
     export.add_argument("--out", type=Path, required=True, help="directory to write the CSV files into")
-    export.add_argument("--tz", default=DEFAULT_TZ, help=f"time zone that cuts the days (default {DEFAULT_TZ})")
+    export.add_argument(
+        "--tz", type=_time_zone, default=DEFAULT_TZ, help=f"time zone that cuts the days (default {DEFAULT_TZ})"
+    )
     export.add_argument("--start", type=_date, help="first local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--end", type=_date, help="last local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--party", nargs="+", help="only these party codes")

@@ -75,3 +75,16 @@ def test_bad_file_exits_non_zero_with_report_and_writes_nothing(tmp_path):
     assert "spaces.csv, line 4, column 'started_at'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_unknown_time_zone_is_a_clear_usage_error(tmp_path):
+    result = export("--data", str(BUNDLED), "--out", str(tmp_path / "out"), "--tz", "Mars/Base")
+    assert result.returncode == 2
+    assert "unknown time zone 'Mars/Base'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_data_directory_is_reported(tmp_path):
+    result = export("--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr == f"error: data directory {tmp_path / 'nowhere'} does not exist\n"
