@@ -1,7 +1,7 @@
 """Reading files (CSV, Parquet, Excel) into validated frames, and a data directory into a Dataset."""
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -14,8 +14,8 @@ from pulse.schema import (
     normalise_hashtag,
     validate,
 )
+from pulse.store import Store
 
-READABLE = (".csv", ".parquet", ".xlsx")
 OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples")
 
 # Stable fallback colours for parties the parties table does not name.
@@ -74,6 +74,8 @@ def read_table(source: Path | bytes, file: str) -> Table:
             raise _unreadable(file, "the file is empty")
         if b"\x00" in data[:8192]:
             raise _unreadable(file, "this is a binary file, not a CSV text file")
+        if data.lstrip()[:1] == b"<":
+            raise _unreadable(file, "this is a web page (HTML or XML), not a CSV table")
         return Table(pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8"), file, 2)
     except pl.exceptions.PolarsError as error:
         reason = str(error).splitlines()[0]
@@ -132,16 +134,8 @@ def aggregate_tweets(tweets: pl.LazyFrame, tz: str) -> tuple[pl.LazyFrame, pl.La
     return counts, authors
 
 
-def dataset_file(directory: Path, name: str) -> Path | None:
-    """The one file holding dataset `name` in `directory`, if any."""
-    found = [directory / f"{name}{suffix}" for suffix in READABLE if (directory / f"{name}{suffix}").exists()]
-    if len(found) > 1:
-        raise PulseError(f"{directory}: both {found[0].name} and {found[1].name} exist; keep only one")
-    return found[0] if found else None
-
-
 def load_dataset(directory: Path, name: str) -> tuple[pl.DataFrame, Contract] | None:
-    path = dataset_file(directory, name)
+    path = Store(directory).path(name)
     if path is None:
         return None
     return validate_table(read_table(path, path.name), name)
@@ -192,3 +186,14 @@ def party_table(parties: pl.DataFrame | None, used: list[pl.Series]) -> pl.DataF
         pl.lit(pl.Series(DEFAULT_COLORS)).gather(pl.col("party").hash(seed=0) % len(DEFAULT_COLORS)).alias("color"),
     )
     return pl.concat([named, unknown]).select("party", "name", "color")
+
+
+def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]]) -> Dataset:
+    """`data` with some datasets replaced by validated uploads (a user's own view, never saved)."""
+    changes: dict = {name: uploads[name][0] for name in ("spaces", "rallies", "hashtag_groups") if name in uploads}
+    if "hashtags" in uploads:
+        changes["hashtags"] = hashtags_from(*uploads["hashtags"], data.tz)
+    merged = replace(data, **changes)
+    named = uploads["parties"][0] if "parties" in uploads else data.parties
+    used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"]]
+    return replace(merged, parties=party_table(named, used))

@@ -1,5 +1,6 @@
 """The one module that imports Streamlit: cached loaders, the shared sidebar filters, downloads, errors."""
 
+import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date
@@ -11,8 +12,9 @@ import streamlit as st
 from pulse.config import data_dir, time_zone
 from pulse.errors import PulseError
 from pulse.export import csv_bytes
-from pulse.load import READABLE, Dataset, load_data_dir
+from pulse.load import Dataset, load_data_dir, with_uploads
 from pulse.metrics import Filters, Tables, compute_tables
+from pulse.store import Store
 
 PAGE_ICON = ":material/campaign:"
 
@@ -21,10 +23,8 @@ def setup_page(title: str) -> None:
     st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=PAGE_ICON, layout="wide")
 
 
-def data_fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    """Name, modification time and size of every data file: changes whenever a file is saved."""
-    files = sorted(p for p in directory.iterdir() if p.suffix in READABLE) if directory.is_dir() else []
-    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+# Validated uploads a user is looking at in their own session only (dataset name -> (frame, contract)).
+SESSION_UPLOADS = "session_uploads"
 
 
 @st.cache_data(max_entries=4, show_spinner="Loading and validating the data…")
@@ -39,15 +39,29 @@ def _tables(directory: str, tz: str, fingerprint: tuple, filters: Filters) -> Ta
 
 
 def load_data() -> Dataset:
-    """The store's data, loaded once per change of its files (shared by every session)."""
+    """The store's data, loaded once per change of its files (shared by every session),
+    with this session's own unsaved uploads in place of the stored datasets they replace."""
     directory = data_dir()
-    return _load(str(directory), time_zone(), data_fingerprint(directory))
+    stored = _load(str(directory), time_zone(), Store(directory).fingerprint())
+    uploads = st.session_state.get(SESSION_UPLOADS)
+    return with_uploads(stored, uploads) if uploads else stored
 
 
 def tables(filters: Filters) -> Tables:
     """The metric tables for these filters, computed once per filters and data version."""
+    if st.session_state.get(SESSION_UPLOADS):
+        return compute_tables(load_data(), filters)  # one user's own data: nothing to share in a cache
     directory = data_dir()
-    return _tables(str(directory), time_zone(), data_fingerprint(directory), filters)
+    return _tables(str(directory), time_zone(), Store(directory).fingerprint(), filters)
+
+
+def configured_editor_key() -> str | None:
+    """The key that allows saving: `editor_key` in secrets.toml, else PULSE_EDITOR_KEY; None when neither."""
+    try:
+        key = st.secrets.get("editor_key")
+    except FileNotFoundError:  # no secrets.toml at all
+        key = None
+    return key or os.environ.get("PULSE_EDITOR_KEY") or None
 
 
 @contextmanager
