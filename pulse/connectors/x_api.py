@@ -1,0 +1,522 @@
+"""X API v2 connector: Spaces and hashtag counts, mapped onto the data contract.
+
+Responses follow the public X API v2 shape `{"data": ..., "includes": ..., "meta": ..., "errors": ...}`.
+The bearer token is sent in a header only; it never appears in a message, an exception or a repr.
+"""
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+import polars as pl
+import requests
+
+from pulse.errors import FetchError, PulseError
+from pulse.http import make_session, request_error, status_message
+
+DEFAULT_BASE_URL = "https://api.x.com/2"
+TOKEN_ENV = "X_BEARER_TOKEN"
+SPACE_FIELDS = "participant_count,started_at,ended_at,host_ids,creator_id,title,state,created_at"
+SPACE_URL = "https://x.com/i/spaces/"
+MAX_IDS_PER_REQUEST = 100  # the documented maximum of ids / user_ids per Spaces lookup
+TIMEOUT = (5, 30)
+RESET_MARGIN_S = 1.0  # x-rate-limit-reset has whole seconds and our clock may run behind X's
+MAX_RATE_WAITS = 3  # waits for one request before giving up, in case the reset time is wrong
+ENDED_STATES = ("ended", "canceled")
+
+UTC_DATETIME = pl.Datetime("us", "UTC")
+SPACES_SCHEMA = {
+    "space_id": pl.String,
+    "party": pl.String,
+    "host": pl.String,
+    "title": pl.String,
+    "started_at": UTC_DATETIME,
+    "ended_at": UTC_DATETIME,
+    "total_listeners": pl.Int64,
+    "peak_listeners": pl.Int64,
+    "avg_listeners": pl.Float64,
+    "source_url": pl.String,
+}
+COUNTS_SCHEMA = {"hashtag": pl.String, "party": pl.String, "period_start": UTC_DATETIME, "tweets": pl.Int64}
+SUMMARY_SCHEMA = {"space_id": pl.String, "peak_listeners": pl.Int64, "avg_listeners": pl.Float64}
+
+_RAW_SPACE = {
+    "id": pl.String,
+    "state": pl.String,
+    "title": pl.String,
+    "started_at": pl.String,
+    "ended_at": pl.String,
+    "creator_id": pl.String,
+    "host_ids": pl.List(pl.String),
+    "participant_count": pl.Int64,
+}
+_RAW_USER = {"id": pl.String, "username": pl.String}
+_RAW_COUNT = {"start": pl.String, "tweet_count": pl.Int64}
+_X_TIME = "%Y-%m-%dT%H:%M:%S%.fZ"  # the API writes 2021-07-14T04:35:55.000Z
+_SPACE_ID = re.compile(r"^[A-Za-z0-9]+$")
+_USER_ID = re.compile(r"^[0-9]+$")
+_HASHTAG = re.compile(r"^\w+$")
+
+
+class RateLimited(FetchError):
+    """The X API rate limit is reached and the reset is too far ahead to wait for."""
+
+    def __init__(self, message: str, reset_at: datetime | None = None):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class UsageCapExceeded(FetchError):
+    """The plan's monthly usage cap is reached: no request will succeed until it resets."""
+
+
+class PartialFetch(PulseError):
+    """A fetch stopped at a limit part-way; `.partial` holds every row fetched before it."""
+
+    def __init__(self, message: str, partial: pl.DataFrame, unmapped_hosts: list[str] | None = None):
+        super().__init__(message)
+        self.partial = partial
+        self.unmapped_hosts = unmapped_hosts or []
+
+
+def token_from_env() -> str:
+    """The bearer token from X_BEARER_TOKEN, or a PulseError saying where to put it."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise PulseError(f"no X API bearer token: set {TOKEN_ENV} or x_bearer_token in .streamlit/secrets.toml")
+    return token
+
+
+class XClient:
+    """A client of the X API v2 for one bearer token."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait_s: float = 60,
+        clock: Callable[[], float] = time.time,
+        timeout: tuple[float, float] = TIMEOUT,
+    ):
+        token = (token or "").strip()
+        if not token:
+            raise PulseError(f"no X API bearer token: set {TOKEN_ENV} or x_bearer_token in .streamlit/secrets.toml")
+        self.base_url = base_url.rstrip("/")
+        # No status retries: a 429 is handled here (wait for the reset or stop), and urllib3 would
+        # otherwise sleep on it too. Connection failures are still retried.
+        self._session = session or make_session(retries=2, retry_statuses=())
+        self._sleep = sleep
+        self._clock = clock
+        self._timeout = timeout
+        self.max_wait_s = max_wait_s
+        self.__token = token
+
+    def __repr__(self) -> str:
+        return f"XClient(base_url={self.base_url!r}, token=<hidden>)"
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def _get(self, path: str, params: dict[str, str], not_found_ok: bool = False) -> dict:
+        """GET an endpoint and return its JSON object; limits, rejections and bad bodies raise."""
+        url = f"{self.base_url}{path}"
+        where = f"X API {path}"
+        waits = 0
+        while True:
+            try:
+                response = self._session.get(
+                    url,
+                    params=params,
+                    headers={"Authorization": f"Bearer {self.__token}", "User-Agent": "campaign-pulse"},
+                    timeout=self._timeout,
+                )
+            except requests.RequestException as error:
+                raise self._scrubbed(request_error(error, url, self._timeout, prefix=where)) from None
+            if response.status_code != 429:
+                break
+            body = _json_object(response)
+            if _usage_capped(body):
+                # Waiting does not help: the cap resets with the billing period, not in minutes.
+                detail = _text(body.get("detail")) or "Usage cap exceeded"
+                raise self._scrubbed(
+                    UsageCapExceeded(f"{where}: {detail}; no request will succeed until the plan's cap resets")
+                )
+            reset_at = _reset_time(response)
+            if reset_at is None:
+                raise RateLimited(f"{where}: rate limited, and X did not say until when; try again in 15 minutes")
+            wait = reset_at.timestamp() - self._clock()
+            if wait > self.max_wait_s or waits >= MAX_RATE_WAITS:
+                raise RateLimited(f"{where}: rate limited until {reset_at:%H:%M} UTC", reset_at)
+            self._sleep(max(wait, 0.0) + RESET_MARGIN_S)
+            waits += 1
+
+        if response.status_code in (401, 403):
+            raise PulseError(
+                f"X API rejected the token (HTTP {response.status_code}) for {path}: check {TOKEN_ENV} "
+                "or x_bearer_token in .streamlit/secrets.toml, and that your X plan includes this endpoint"
+            )
+        body = _json_object(response)
+        if response.status_code >= 400:
+            detail = _problem(body)
+            raise self._scrubbed(
+                FetchError(f"{where}: {status_message(response)}" + (f" ({detail})" if detail else ""))
+            )
+        if body is None:
+            kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
+            raise FetchError(f"{where}: the answer is not JSON (got {kind}); check the X API base URL")
+        if "data" not in body and "meta" not in body:
+            # A lookup in which no id was found answers with errors only: for a batch that is an
+            # empty result, not a failure.
+            if not_found_ok and _all_not_found(body):
+                return body
+            if body.get("errors"):
+                raise self._scrubbed(FetchError(f"{where}: {_problem(body)}"))
+            raise FetchError(f"{where}: the answer has neither data nor meta; check the X API base URL")
+        return body
+
+    def _scrubbed(self, error: PulseError) -> PulseError:
+        """The same error with the token blanked out, should a server ever echo it back."""
+        message = str(error)
+        if self.__token in message:
+            error.args = (message.replace(self.__token, "<hidden>"),)
+        return error
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    # -- Spaces -------------------------------------------------------------------------------
+
+    def spaces_by_ids(self, ids: Iterable[str], host_party: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+        """Spaces by id, mapped onto the spaces contract; also the hosts with no party in host_party."""
+        ids = _checked(ids, _SPACE_ID, "Space id")
+        return self._spaces("/spaces", "ids", ids, host_party)
+
+    def spaces_by_creator_ids(
+        self, creator_ids: Iterable[str], host_party: pl.DataFrame
+    ) -> tuple[pl.DataFrame, list[str]]:
+        """The live and scheduled Spaces created by these user ids, mapped like spaces_by_ids."""
+        creator_ids = _checked(creator_ids, _USER_ID, "user id")
+        return self._spaces("/spaces/by/creator_ids", "user_ids", creator_ids, host_party)
+
+    def _spaces(
+        self, path: str, id_param: str, ids: list[str], host_party: pl.DataFrame
+    ) -> tuple[pl.DataFrame, list[str]]:
+        _party_lookup(host_party)  # a broken host table fails before any request is spent
+        data: list[dict] = []
+        users: list[dict] = []
+        for start in range(0, len(ids), MAX_IDS_PER_REQUEST):
+            params = {
+                id_param: ",".join(ids[start : start + MAX_IDS_PER_REQUEST]),
+                "space.fields": SPACE_FIELDS,
+                "expansions": "host_ids",
+                "user.fields": "username",
+            }
+            try:
+                body = self._get(path, params, not_found_ok=True)
+            except (RateLimited, UsageCapExceeded) as error:
+                frame, unmapped = spaces_frame(data, users, host_party, f"X API {path}")
+                raise PartialFetch(
+                    f"{error} (kept the {frame.height} Space(s) fetched before the limit)", frame, unmapped
+                ) from None
+            data += _as_list(body.get("data"))
+            users += _as_list((body.get("includes") or {}).get("users"))
+        return spaces_frame(data, users, host_party, f"X API {path}")
+
+    def space_status(self, space_id: str) -> tuple[str, int | None, datetime]:
+        """The state of a Space ('live', 'scheduled', 'ended'), how many are in it now, and when asked."""
+        (space_id,) = _checked([space_id], _SPACE_ID, "Space id")
+        body = self._get(f"/spaces/{space_id}", {"space.fields": "state,participant_count"})
+        at = self._now()
+        data = body.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("state"), str):
+            raise FetchError(f"X API /spaces/{space_id}: the answer has no state for the Space")
+        count = data.get("participant_count")
+        return data["state"], count if isinstance(count, int) else None, at
+
+    # -- hashtag counts -----------------------------------------------------------------------
+
+    def tweet_counts_recent(
+        self,
+        hashtags: list[str],
+        party_of: dict[str, str],
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+    ) -> pl.DataFrame:
+        """Hourly tweet counts per hashtag (last 7 days) in the hashtags counts form, every page followed."""
+        tags = _hashtags(hashtags, party_of)
+        path = "/tweets/counts/recent"
+        pages: list[pl.DataFrame] = []
+        for tag, party in tags:
+            params = {"query": f"#{tag}", "granularity": "hour"}
+            if start_time is not None:
+                params["start_time"] = _x_time(start_time)
+            if end_time is not None:
+                params["end_time"] = _x_time(end_time)
+            while True:
+                try:
+                    body = self._get(path, params)
+                except (RateLimited, UsageCapExceeded) as error:
+                    partial = _counts(pages)
+                    raise PartialFetch(
+                        f"{error} (kept the {partial.height} hourly count(s) fetched before the limit)", partial
+                    ) from None
+                pages.append(_counts_page(body, tag, party, path))
+                next_token = (body.get("meta") or {}).get("next_token")
+                if not next_token:
+                    break
+                params = {**params, "next_token": next_token}
+        return _counts(pages)
+
+
+def spaces_frame(
+    data: list[dict], users: list[dict], host_party: pl.DataFrame, where: str = "X API"
+) -> tuple[pl.DataFrame, list[str]]:
+    """API Space objects (and includes.users) to the spaces contract; Spaces of unmapped hosts are left out."""
+    # participant_count is how many are in the Space now, not how many joined in total, so it is
+    # never stored as total_listeners (which stays empty); peak and average come from tracking.
+    parties = _party_lookup(host_party)
+    try:
+        raw = pl.from_dicts(data, schema=_RAW_SPACE).unique("id", keep="first", maintain_order=True)
+        names = pl.from_dicts(users, schema=_RAW_USER).drop_nulls().unique("id", keep="first")
+    except (pl.exceptions.PolarsError, TypeError, ValueError) as error:
+        raise FetchError(f"{where}: a Space is not in the expected shape ({_first_line(error)})") from None
+
+    def username(user_id: pl.Expr) -> pl.Expr:
+        return user_id.replace_strict(names["id"], names["username"], default=None, return_dtype=pl.String)
+
+    def party(host: pl.Expr) -> pl.Expr:
+        key = host.str.to_lowercase()
+        return key.replace_strict(parties["key"], parties["party"], default=None, return_dtype=pl.String)
+
+    mapped = (
+        raw.with_columns(
+            pl.coalesce(pl.col("creator_id"), pl.col("host_ids").list.first()).alias("host_id"),
+            # The creator's username, else the first host whose username the API included.
+            pl.coalesce(
+                username(pl.col("creator_id")),
+                pl.col("host_ids").list.eval(username(pl.element())).list.drop_nulls().list.first(),
+            ).alias("username"),
+        )
+        .with_columns(
+            pl.coalesce("username", "host_id").alias("host"),
+            pl.coalesce(party(pl.col("username")), party(pl.col("host_id"))).alias("party"),
+        )
+        .filter(pl.col("host").is_not_null())
+    )
+    unmapped = mapped.filter(pl.col("party").is_null()).get_column("host").unique().sort().to_list()
+    try:
+        frame = mapped.filter(
+            pl.col("party").is_not_null()
+            # A scheduled Space has not started: the contract needs started_at, so it waits.
+            & pl.col("started_at").is_not_null()
+        ).select(
+            pl.col("id").alias("space_id"),
+            "party",
+            "host",
+            "title",
+            pl.col("started_at").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC"),
+            pl.col("ended_at").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC"),
+            pl.lit(None, pl.Int64).alias("total_listeners"),
+            pl.lit(None, pl.Int64).alias("peak_listeners"),
+            pl.lit(None, pl.Float64).alias("avg_listeners"),
+            (pl.lit(SPACE_URL) + pl.col("id")).alias("source_url"),
+        )
+    except pl.exceptions.PolarsError as error:
+        raise FetchError(f"{where}: a Space time is not in the expected format ({_first_line(error)})") from None
+    return frame.cast(SPACES_SCHEMA), unmapped
+
+
+def track_space(
+    client: XClient,
+    space_id: str,
+    every_s: float,
+    on_sample: Callable[[str, datetime, int], object],
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], float] = time.monotonic,
+) -> int:
+    """Poll a Space every `every_s` s until it ends, handing each live sample to on_sample; returns the count."""
+    # Only live polls with a participant count are samples: the poll that sees the Space ended
+    # carries no count for the listening time before it.
+    if every_s <= 0:
+        raise PulseError(f"the tracking interval must be positive (got {every_s} s)")
+    samples = 0
+    next_poll = now()
+    while True:
+        state, participants, at = client.space_status(space_id)
+        if state in ENDED_STATES:
+            return samples
+        if state == "live" and participants is not None:
+            on_sample(space_id, at, participants)  # the caller persists it before the next poll
+            samples += 1
+        # A fixed-rate schedule: a slow answer shortens the next pause instead of shifting all later
+        # ones. Ticks missed altogether (a suspended laptop) are skipped, not made up in a burst.
+        current = now()
+        next_poll = max(next_poll + every_s, current)
+        sleep(next_poll - current)
+
+
+def summarise_samples(samples: pl.DataFrame) -> pl.DataFrame:
+    """Peak and time-weighted (trapezoid) average listeners per Space from (space_id, at, participants)."""
+    # Trapezoid rule: the count is taken to move linearly between two samples (polls are evenly
+    # spaced and the true curve is unknown between them), and the area under it is divided by the
+    # time from the first to the last sample. With one sample (or all at one instant) the average
+    # is the plain mean.
+    seconds = pl.col("at").diff().dt.total_microseconds().over("space_id").cast(pl.Float64) / 1e6
+    midpoint = (pl.col("participants") + pl.col("participants").shift(1).over("space_id")) / 2
+    return (
+        samples.select("space_id", "at", pl.col("participants").cast(pl.Int64))
+        .drop_nulls()
+        .sort("space_id", "at")
+        .with_columns(seconds.alias("__dt"), midpoint.alias("__mid"))
+        .group_by("space_id", maintain_order=True)
+        .agg(
+            pl.col("participants").max().alias("peak_listeners"),
+            (pl.col("__mid") * pl.col("__dt")).sum().alias("__area"),
+            pl.col("__dt").sum().alias("__span"),
+            pl.col("participants").mean().alias("__mean"),
+        )
+        .select(
+            "space_id",
+            "peak_listeners",
+            pl.when(pl.col("__span") > 0)
+            .then(pl.col("__area") / pl.col("__span"))
+            .otherwise(pl.col("__mean"))
+            .alias("avg_listeners"),
+        )
+        .cast(SUMMARY_SCHEMA)
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _json_object(response: requests.Response) -> dict | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _all_not_found(body: dict) -> bool:
+    errors = _as_list(body.get("errors"))
+    return bool(errors) and all(isinstance(e, dict) and "resource-not-found" in _text(e.get("type")) for e in errors)
+
+
+def _usage_capped(body: dict | None) -> bool:
+    if not body:
+        return False
+    return (
+        body.get("title") == "UsageCapExceeded"
+        or "usage-capped" in _text(body.get("type"))
+        or "usage cap exceeded" in _text(body.get("detail")).lower()
+    )
+
+
+def _reset_time(response: requests.Response) -> datetime | None:
+    raw = response.headers.get("x-rate-limit-reset", "").strip()
+    if not raw.isdigit():
+        return None
+    return datetime.fromtimestamp(int(raw), UTC)
+
+
+def _problem(body: dict | None) -> str:
+    """The first problem an X error body describes ('detail', else 'title', else 'message')."""
+    if not body:
+        return ""
+    candidates = [body, *_as_list(body.get("errors"))]
+    for item in candidates:
+        if isinstance(item, dict):
+            for field in ("detail", "title", "message"):
+                if _text(item.get(field)):
+                    return _text(item.get(field))
+    return ""
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _checked(values: Iterable[str], pattern: re.Pattern, what: str) -> list[str]:
+    """Ids stripped, de-duplicated in order and checked, so none can change the URL path or query."""
+    cleaned = list(dict.fromkeys(str(v).strip() for v in values if str(v).strip()))
+    bad = [v for v in cleaned if not pattern.match(v)]
+    if bad:
+        raise PulseError(f"not a valid X {what}: {bad[0]!r}")
+    if not cleaned:
+        raise PulseError(f"no {what}s given")
+    return cleaned
+
+
+def _party_lookup(host_party: pl.DataFrame) -> pl.DataFrame:
+    """host_party as (key, party): key is the lower-case username (no '@') or user id."""
+    missing = [c for c in ("host", "party") if c not in host_party.columns]
+    if missing:
+        raise PulseError(f"the host table needs columns host and party (missing: {', '.join(missing)})")
+    lookup = (
+        host_party.select(
+            pl.col("host").cast(pl.String).str.strip_chars().str.strip_chars_start("@").str.to_lowercase().alias("key"),
+            pl.col("party").cast(pl.String).str.strip_chars().alias("party"),
+        )
+        .filter((pl.col("key") != "") & (pl.col("party") != ""))
+        .unique()
+    )
+    clash = lookup.filter(pl.col("key").is_duplicated()).sort("key", "party")
+    if clash.height:
+        parties = ", ".join(clash.filter(pl.col("key") == clash["key"][0])["party"].to_list())
+        raise PulseError(f"host {clash['key'][0]!r} has more than one party in the host table: {parties}")
+    return lookup
+
+
+def _hashtags(hashtags: list[str], party_of: dict[str, str]) -> list[tuple[str, str]]:
+    """(tag without '#', party) for each hashtag, checked before any request is spent."""
+    parties = {k.strip().lstrip("#").lower(): v for k, v in party_of.items()}
+    tags: dict[str, tuple[str, str]] = {}
+    for given in hashtags:
+        tag = given.strip().lstrip("#")
+        if not _HASHTAG.match(tag):
+            raise PulseError(f"not a hashtag: {given!r} (letters, digits and _ only)")
+        party = party_of.get(given) or party_of.get(tag) or parties.get(tag.lower())
+        if not party:
+            raise PulseError(f"no party for hashtag #{tag}: add it to the hashtag-to-party table")
+        # X matches hashtags case-insensitively, so #Vote and #vote are one query.
+        tags.setdefault(tag.lower(), (tag, party))
+    if not tags:
+        raise PulseError("no hashtags given")
+    return list(tags.values())
+
+
+def _x_time(value: datetime | str) -> str:
+    if isinstance(value, str):
+        return value
+    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _counts_page(body: dict, tag: str, party: str, where: str) -> pl.DataFrame:
+    try:
+        return pl.from_dicts(_as_list(body.get("data")), schema=_RAW_COUNT).select(
+            pl.lit(tag).alias("hashtag"),
+            pl.lit(party).alias("party"),
+            pl.col("start").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC").alias("period_start"),
+            pl.col("tweet_count").alias("tweets"),
+        )
+    except (pl.exceptions.PolarsError, TypeError, ValueError) as error:
+        raise FetchError(f"X API {where}: a count is not in the expected shape ({_first_line(error)})") from None
+
+
+def _counts(pages: list[pl.DataFrame]) -> pl.DataFrame:
+    if not pages:
+        return pl.DataFrame(schema=COUNTS_SCHEMA)
+    return pl.concat(pages).cast(COUNTS_SCHEMA).sort("hashtag", "period_start", maintain_order=True)
