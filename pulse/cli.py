@@ -10,6 +10,7 @@ from pulse.errors import PulseError
 from pulse.export import write_tables
 from pulse.load import load_data_dir
 from pulse.metrics import Filters, compute_tables
+from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write
 
 
 def _date(text: str) -> date:
@@ -17,6 +18,12 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
 
 
 def _time_zone(text: str) -> str:
@@ -40,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--end", type=_date, help="last local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--party", nargs="+", help="only these party codes")
     export.set_defaults(run=run_export)
+
+    synth = commands.add_parser("generate", help="write a seeded synthetic data directory (raw tweets at scale)")
+    synth.add_argument("--rows", type=_positive, default=DEFAULT_ROWS, help=f"raw tweets (default {DEFAULT_ROWS:,})")
+    synth.add_argument("--out", type=Path, required=True, help="directory to write the data files into")
+    synth.add_argument("--csv", action="store_true", help="write the raw tweets as CSV instead of Parquet")
+    synth.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    synth.set_defaults(run=run_generate)
     return parser
 
 
@@ -47,6 +61,12 @@ def run_export(args: argparse.Namespace) -> int:
     data = load_data_dir(args.data, args.tz)
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
     for path in write_tables(compute_tables(data, filters), args.out):
+        print(path)
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    for path in write(generate(args.rows, args.seed), args.out, csv=args.csv):
         print(path)
     return 0
 
