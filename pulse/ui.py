@@ -187,6 +187,14 @@ SUMMARY_COLUMNS = {
     "rallies": st.column_config.NumberColumn("Rallies", format=_COUNT),
 }
 
+STORE_COLUMNS = {
+    "dataset": st.column_config.TextColumn("Dataset"),
+    "file": st.column_config.TextColumn("File"),
+    "size_kb": st.column_config.NumberColumn("Size (KB)", format="localized"),
+    "last_saved": st.column_config.DatetimeColumn("Last saved (UTC)", format="YYYY-MM-DD HH:mm"),
+    "versions_to_undo": st.column_config.NumberColumn("Earlier versions"),
+}
+
 METRICS_DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 
 

@@ -1,0 +1,107 @@
+"""Data: bring your own files in (upload or URL), check them, then save, merge, undo or export."""
+
+import streamlit as st
+
+from pulse import ingest, ui
+from pulse.config import data_dir, time_zone
+from pulse.errors import PulseError, ValidationError
+from pulse.http import fetch_bytes
+from pulse.store import Store
+
+ui.setup_page("Data")
+st.title("Data")
+store = Store(data_dir())
+configured_key = ui.configured_editor_key()
+if "data-saved" in st.session_state:
+    st.success(st.session_state.pop("data-saved"), icon=":material/check_circle:")
+
+st.subheader("Stored datasets")
+st.caption(f"Store: `{store.root}` · days are cut in {time_zone()}. Every save keeps the previous version.")
+with ui.user_errors():
+    st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=ui.STORE_COLUMNS)
+    st.download_button(
+        "Export all datasets (zip)",
+        lambda: ingest.zip_bytes(ingest.stored_tables(store)),
+        file_name="campaign-pulse-data.zip",
+        mime="application/zip",
+        icon=":material/folder_zip:",
+        on_click="ignore",
+        key="download-store-zip",
+    )
+
+st.subheader("Bring data in")
+dataset = st.selectbox("Dataset", ingest.EDITABLE, key="data-dataset")
+upload_tab, url_tab = st.tabs(["Upload a file", "Fetch from a URL"])
+cap_mb = st.get_option("server.maxUploadSize")
+with upload_tab:
+    uploaded = st.file_uploader(
+        f"CSV, Parquet or Excel (up to {cap_mb} MB)", type=["csv", "parquet", "xlsx"], key=f"upload-{dataset}"
+    )
+    if uploaded is not None:
+        st.session_state["incoming"] = (dataset, uploaded.name, uploaded.getvalue())
+with url_tab:
+    url = st.text_input("URL of a CSV, Parquet or Excel file (http or https)", key="data-url")
+    if st.button("Fetch", icon=":material/cloud_download:", key="data-fetch") and url:
+        try:
+            from_url = fetch_bytes(url, max_bytes=cap_mb * 1024 * 1024)
+            st.session_state["incoming"] = (dataset, ingest.file_name_from_url(url), from_url)
+        except PulseError as error:
+            st.session_state.pop("incoming", None)
+            st.error(str(error), icon=":material/cloud_off:")
+
+incoming = st.session_state.get("incoming")
+if incoming is not None and incoming[0] == dataset:
+    _, file, content = incoming
+    try:
+        inspected = ingest.inspect(content, file, dataset)
+    except ValidationError as error:
+        st.error(f"**{file}** was not loaded: {error.total} problem(s). Fix these rows and upload again.")
+        st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems")
+        st.stop()
+    except PulseError as error:
+        st.error(str(error))
+        st.stop()
+    st.success(f"**{file}**: {inspected.frame.height:,} rows of {inspected.form}, all valid.")
+    st.dataframe(inspected.frame.head(100), hide_index=True, key="data-preview")
+
+    if st.button("View in my session only", key="data-session", help="Not saved: only you see it, until you leave"):
+        st.session_state.setdefault(ui.SESSION_UPLOADS, {})[dataset] = (inspected.frame, inspected.contract)
+        st.toast(f"Your pages now show your {dataset}; nobody else's do.")
+    if configured_key is None:
+        st.info("Saving is off: no editor key is configured (`editor_key` in .streamlit/secrets.toml).")
+    else:
+        given = st.text_input("Editor key", type="password", key="data-editor-key")
+        replace_col, merge_col = st.columns(2)
+        replace_clicked = replace_col.button("Replace", type="primary", key="data-replace")
+        merge_clicked = merge_col.button("Merge", key="data-merge")
+        if (replace_clicked or merge_clicked) and not ingest.editor_key_matches(given, configured_key):
+            st.error("That editor key is not right; nothing was saved.", icon=":material/lock:")
+        elif replace_clicked or merge_clicked:
+            with ui.user_errors():
+                if replace_clicked:
+                    ingest.replace(store, inspected)
+                    done = f"Replaced {dataset} with {inspected.frame.height:,} rows. Undo is below."
+                else:
+                    summary = ingest.merge(store, inspected, time_zone())
+                    done = (
+                        f"Merged into {dataset}: {summary.added:,} added, {summary.updated:,} updated, "
+                        f"{summary.unchanged:,} unchanged."
+                    )
+            st.session_state.pop("incoming", None)
+            st.session_state["data-saved"] = done
+            st.rerun()
+
+st.subheader("Undo a save")
+undo_dataset = st.selectbox("Dataset to restore", ingest.EDITABLE, key="data-undo-dataset")
+versions = store.history(undo_dataset)
+st.caption(f"{len(versions)} earlier version(s) of {undo_dataset}." if versions else "No earlier versions.")
+if versions and configured_key is not None:
+    undo_key = st.text_input("Editor key", type="password", key="data-undo-key")
+    if st.button(f"Undo the last save of {undo_dataset}", key="data-undo"):
+        if ingest.editor_key_matches(undo_key, configured_key):
+            with ui.user_errors():
+                store.undo(undo_dataset)
+            st.session_state["data-saved"] = f"Restored the version of {undo_dataset} saved before the last save."
+            st.rerun()
+        else:
+            st.error("That editor key is not right; nothing was changed.", icon=":material/lock:")

@@ -1,0 +1,167 @@
+"""Bringing data in: inspect an upload or a download, then replace or merge it into the store.
+
+Inspection validates the whole file before anything is saved; a save goes through the store,
+which is locked, atomic and keeps history, so a bad file or a failed fetch changes nothing on disk.
+"""
+
+import hmac
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from pulse.errors import PulseError, ValidationError
+from pulse.export import csv_bytes
+from pulse.load import aggregate_tweets, load_dataset, read_table, validate_table
+from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract
+from pulse.store import MergeSummary, Store
+
+EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups")
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """A file that met the contract, ready to be saved: what it is and its typed rows."""
+
+    dataset: str
+    file: str
+    contract: Contract
+    frame: pl.DataFrame
+
+    @property
+    def form(self) -> str:
+        if self.dataset != "hashtags":
+            return self.dataset
+        return "raw tweets" if self.contract is HASHTAG_TWEETS else "hourly counts"
+
+
+def inspect(content: bytes, file: str, dataset: str) -> Inspected:
+    """Read and validate a whole file as `dataset`; raises ValidationError listing every problem."""
+    if dataset not in EDITABLE:
+        raise PulseError(f"unknown dataset {dataset!r}: expected one of {', '.join(EDITABLE)}")
+    frame, contract = validate_table(read_table(content, file), dataset)
+    return Inspected(dataset, file, contract, frame)
+
+
+def file_name_from_url(url: str) -> str:
+    """The file name a URL points at, `.csv` unless it names a Parquet or Excel file."""
+    name = PurePosixPath(urlsplit(url).path).name or "download.csv"
+    return name if Path(name).suffix.lower() in (".csv", ".parquet", ".xlsx") else f"{name}.csv"
+
+
+def editor_key_matches(given: str | None, configured: str | None) -> bool:
+    """Whether `given` is the configured editor key, compared in constant time; no key configured = no."""
+    if not configured or not given:
+        return False
+    return hmac.compare_digest(given.encode(), configured.encode())
+
+
+def merge_keys(inspected: Inspected) -> list[str]:
+    """The columns that identify a row for a merge."""
+    if inspected.contract is HASHTAG_TWEETS:
+        if inspected.frame["tweet_id"].null_count():
+            raise PulseError("merging raw tweets needs a tweet_id on every row; use Replace instead")
+        return ["tweet_id", "hashtag"]
+    return list(inspected.contract.key)
+
+
+def replace(store: Store, inspected: Inspected) -> Path:
+    """Replace the stored dataset with the inspected file (the old one goes to history)."""
+    return store.save(inspected.dataset, inspected.frame)
+
+
+def merge(store: Store, inspected: Inspected, tz: str) -> MergeSummary:
+    """Upsert the inspected rows into the stored dataset; raw tweets merge into stored counts as counts."""
+    new = inspected
+    stored = store.path(inspected.dataset)
+    if inspected.contract is HASHTAG_TWEETS and stored is not None and _stored_form(stored) is HASHTAG_COUNTS:
+        counts, _ = aggregate_tweets(inspected.frame.lazy(), tz)
+        new = Inspected(inspected.dataset, inspected.file, HASHTAG_COUNTS, counts.collect())
+    keys = merge_keys(new)
+
+    def read_current(path: Path) -> pl.DataFrame:
+        # Called by the store under its lock, so the file checked here is the one merged into.
+        current, contract = validate_table(read_table(path, path.name), new.dataset)
+        if contract is not new.contract:
+            raise PulseError(
+                f"the stored {new.dataset} are {_form(contract)} and the new rows are {_form(new.contract)}: "
+                "use Replace, or upload the same form"
+            )
+        return current
+
+    return store.merge(new.dataset, new.frame, keys, read_current)
+
+
+def _stored_form(path: Path) -> Contract:
+    """Which hashtags form a stored file has, from its header alone."""
+    if path.suffix == ".parquet":
+        header = pl.scan_parquet(path).collect_schema().names()
+    elif path.suffix == ".csv":
+        header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    else:
+        header = read_table(path, path.name).frame.columns
+    return HASHTAG_TWEETS if "created_at" in header else HASHTAG_COUNTS
+
+
+def _form(contract: Contract) -> str:
+    return "raw tweets" if contract is HASHTAG_TWEETS else "hourly counts"
+
+
+def zip_bytes(frames: dict[str, pl.DataFrame]) -> bytes:
+    """Every table as `<name>.csv` (the analyst CSV format) in one zip file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in frames.items():
+            archive.writestr(f"{name}.csv", csv_bytes(frame))
+    return buffer.getvalue()
+
+
+def problems_table(error: ValidationError) -> pl.DataFrame:
+    """A validation report as a table an analyst can sort: where, which value, and why."""
+    return pl.DataFrame(
+        [(p.file, p.line, p.column, p.value, p.reason) for p in error.problems],
+        schema={"file": pl.String, "line": pl.Int64, "column": pl.String, "value": pl.String, "problem": pl.String},
+        orient="row",
+    )
+
+
+def stored_overview(store: Store) -> pl.DataFrame:
+    """One row per dataset: its file, size, when it was last saved and how many versions undo can restore."""
+    rows = []
+    for name in EDITABLE:
+        path = store.path(name)
+        stat = path.stat() if path else None
+        rows.append(
+            (
+                name,
+                path.name if path else None,
+                round(stat.st_size / 1024, 1) if stat else None,
+                datetime.fromtimestamp(stat.st_mtime, UTC) if stat else None,
+                len(store.history(name)),
+            )
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "dataset": pl.String,
+            "file": pl.String,
+            "size_kb": pl.Float64,
+            "last_saved": pl.Datetime("us", "UTC"),
+            "versions_to_undo": pl.Int64,
+        },
+        orient="row",
+    )
+
+
+def stored_tables(store: Store) -> dict[str, pl.DataFrame]:
+    """Every stored dataset as validated rows (for export)."""
+    tables = {}
+    for name in EDITABLE:
+        loaded = load_dataset(store.root, name)
+        if loaded is not None:
+            tables[name] = loaded[0]
+    return tables

@@ -1,0 +1,102 @@
+"""Inspecting and saving uploads: the store changes only on a valid file, merges count exactly."""
+
+import io
+import zipfile
+
+import polars as pl
+import pytest
+
+from pulse import ingest
+from pulse.errors import PulseError, ValidationError
+from pulse.load import load_dataset
+from pulse.store import Store
+
+COUNTS = "hashtag,party,period_start,tweets\na,PTI,2022-04-20T17:00:00Z,5\nb,PPP,2022-04-20T17:00:00Z,3\n"
+
+
+def test_inspect_detects_the_form_and_types_the_rows():
+    inspected = ingest.inspect(COUNTS.encode(), "counts.csv", "hashtags")
+    assert inspected.form == "hourly counts"
+    assert inspected.frame.height == 2
+    raw = "created_at,party,hashtag\n2022-04-20T17:05:00Z,PTI,#A\n"
+    assert ingest.inspect(raw.encode(), "raw.csv", "hashtags").form == "raw tweets"
+
+
+def test_spreadsheet_date_format_is_reported_by_row():
+    exported = "hashtag,party,period_start,tweets\na,PTI,20/04/2022 17:00,5\nb,PPP,2022-04-20T17:00:00Z,3\n"
+    with pytest.raises(ValidationError) as caught:
+        ingest.inspect(exported.encode(), "sheet.csv", "hashtags")
+    table = ingest.problems_table(caught.value)
+    assert table.row(0) == (
+        "sheet.csv",
+        2,
+        "period_start",
+        "20/04/2022 17:00",
+        "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
+    )
+
+
+def test_file_names_from_urls():
+    assert ingest.file_name_from_url("https://example.org/sheets/export?format=csv") == "export.csv"
+    assert ingest.file_name_from_url("http://intranet/data/spaces.parquet") == "spaces.parquet"
+    assert ingest.file_name_from_url("https://example.org/") == "download.csv"
+
+
+def test_editor_key_must_match_and_must_be_configured():
+    assert ingest.editor_key_matches("s3cret", "s3cret")
+    assert not ingest.editor_key_matches("s3cre", "s3cret")
+    assert not ingest.editor_key_matches("", "s3cret")
+    assert not ingest.editor_key_matches("anything", None)
+
+
+def test_replace_then_merge_counts_added_updated_unchanged(tmp_path):
+    store = Store(tmp_path)
+    ingest.replace(store, ingest.inspect(COUNTS.encode(), "counts.csv", "hashtags"))
+    update = (
+        "hashtag,party,period_start,tweets\n"
+        "a,PTI,2022-04-20T17:00:00Z,5\n"  # unchanged
+        "b,PPP,2022-04-20T17:00:00Z,4\n"  # updated
+        "c,PTI,2022-04-20T18:00:00Z,9\n"  # added
+    )
+    summary = ingest.merge(store, ingest.inspect(update.encode(), "update.csv", "hashtags"), "Asia/Karachi")
+    assert (summary.added, summary.updated, summary.unchanged) == (1, 1, 1)
+    stored, _ = load_dataset(tmp_path, "hashtags")
+    assert sorted(stored.select("hashtag", "tweets").rows()) == [("a", 5), ("b", 4), ("c", 9)]
+    assert len(store.history("hashtags")) == 1
+
+
+def test_raw_tweets_merge_into_stored_counts_as_counts(tmp_path):
+    store = Store(tmp_path)
+    ingest.replace(store, ingest.inspect(COUNTS.encode(), "counts.csv", "hashtags"))
+    raw = "created_at,party,hashtag\n2022-04-20T17:05:00Z,PTI,#A\n2022-04-20T17:06:00Z,PTI,a\n"
+    summary = ingest.merge(store, ingest.inspect(raw.encode(), "raw.csv", "hashtags"), "Asia/Karachi")
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 0)  # a/PTI at 17:00 becomes 2
+    stored, _ = load_dataset(tmp_path, "hashtags")
+    assert stored.filter(pl.col("hashtag") == "a")["tweets"].to_list() == [2]
+
+
+def test_merging_counts_into_raw_tweets_is_refused_and_changes_nothing(tmp_path):
+    store = Store(tmp_path)
+    raw = "created_at,party,hashtag,tweet_id\n2022-04-20T17:05:00Z,PTI,#A,1\n"
+    ingest.replace(store, ingest.inspect(raw.encode(), "raw.csv", "hashtags"))
+    before = store.path("hashtags").read_bytes()
+    with pytest.raises(PulseError, match="stored hashtags are raw tweets and the new rows are hourly counts"):
+        ingest.merge(store, ingest.inspect(COUNTS.encode(), "counts.csv", "hashtags"), "Asia/Karachi")
+    assert store.path("hashtags").read_bytes() == before
+
+
+def test_export_zip_holds_every_stored_dataset_as_analyst_csv(tmp_path):
+    store = Store(tmp_path)
+    ingest.replace(store, ingest.inspect(COUNTS.encode(), "counts.csv", "hashtags"))
+    archive = zipfile.ZipFile(io.BytesIO(ingest.zip_bytes(ingest.stored_tables(store))))
+    assert archive.namelist() == ["hashtags.csv"]
+    assert archive.read("hashtags.csv").decode("utf-8-sig").splitlines()[0] == "hashtag,party,period_start,tweets"
+
+
+def test_stored_overview_lists_every_dataset(tmp_path):
+    store = Store(tmp_path)
+    ingest.replace(store, ingest.inspect(COUNTS.encode(), "counts.csv", "hashtags"))
+    overview = ingest.stored_overview(store)
+    assert overview["dataset"].to_list() == list(ingest.EDITABLE)
+    assert overview.filter(pl.col("dataset") == "hashtags")["file"].to_list() == ["hashtags.csv"]
+    assert overview.filter(pl.col("dataset") == "spaces")["file"].to_list() == [None]
