@@ -7,6 +7,7 @@ which is locked, atomic and keeps history, so a bad file or a failed fetch chang
 import hmac
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -16,11 +17,18 @@ import polars as pl
 
 from pulse.errors import PulseError, ValidationError
 from pulse.export import csv_bytes
-from pulse.load import aggregate_tweets, load_dataset, read_table, validate_table
+from pulse.load import Table, aggregate_tweets, load_dataset, read_table, validate_table
 from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract
 from pulse.store import MergeSummary, Store
 
 EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups")
+# What the X API cannot know about a Space it returns: the reported total (participant_count is
+# who is in it now), the analyst's peak and average, and a title or party it left out. A fetch
+# keeps the stored value of these wherever it has none.
+SPACES_KEPT_ON_FETCH = ("total_listeners", "peak_listeners", "avg_listeners", "title", "party")
+# A fetch always writes the Space's own x.com link as source_url; an analyst's stored source
+# (where the kept total was reported) wins over it, since the link says nothing the id does not.
+SPACES_STORED_FIRST_ON_FETCH = ("source_url",)
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,49 @@ def inspect(content: bytes, file: str, dataset: str) -> Inspected:
         raise PulseError(f"unknown dataset {dataset!r}: expected one of {', '.join(EDITABLE)}")
     frame, contract = validate_table(read_table(content, file), dataset)
     return Inspected(dataset, file, contract, frame)
+
+
+def inspect_frame(frame: pl.DataFrame, dataset: str, source: str) -> Inspected:
+    """Validate rows made in memory (e.g. fetched from an API) as `dataset`, like a file; `source` names them."""
+    if dataset not in EDITABLE:
+        raise PulseError(f"unknown dataset {dataset!r}: expected one of {', '.join(EDITABLE)}")
+    typed, contract = validate_table(Table(frame, source, 1, "row"), dataset)
+    return Inspected(dataset, source, contract, typed)
+
+
+def fill_known(
+    new: pl.DataFrame,
+    stored: pl.DataFrame,
+    key: list[str],
+    columns: Sequence[str],
+    stored_first: Sequence[str] = (),
+) -> pl.DataFrame:
+    """`new` with each empty cell of `columns` taken from the stored row with the same key.
+
+    For `stored_first` columns it is the other way round: the stored value, unless it is empty.
+    Rows whose key is not stored are returned as they are; empty text counts as empty.
+    """
+    wanted = [c for c in (*columns, *stored_first) if c in new.columns and c in stored.columns]
+    if not wanted:
+        return new
+
+    def known(name: str, dtype: pl.DataType) -> pl.Expr:
+        column = pl.col(name)
+        return pl.when(column.str.strip_chars() != "").then(column) if dtype == pl.String else column
+
+    def filled(name: str) -> pl.Expr:
+        given, kept = known(name, new.schema[name]), known(f"__stored_{name}", new.schema[name])
+        return (pl.coalesce(kept, given) if name in stored_first else pl.coalesce(given, kept)).alias(name)
+
+    old = stored.select(
+        *[pl.col(k).cast(new.schema[k]) for k in key],
+        *[pl.col(c).cast(new.schema[c]).alias(f"__stored_{c}") for c in wanted],
+    ).unique(key, keep="first", maintain_order=True)
+    return (
+        new.join(old, on=key, how="left", maintain_order="left")
+        .with_columns(filled(c) for c in wanted)
+        .select(new.columns)
+    )
 
 
 def file_name_from_url(url: str) -> str:
@@ -74,8 +125,17 @@ def replace(store: Store, inspected: Inspected) -> Path:
     return store.save(inspected.dataset, inspected.frame)
 
 
-def merge(store: Store, inspected: Inspected, tz: str) -> MergeSummary:
-    """Upsert the inspected rows into the stored dataset; raw tweets merge into stored counts as counts."""
+def merge(
+    store: Store,
+    inspected: Inspected,
+    tz: str,
+    keep_stored: Sequence[str] = (),
+    stored_first: Sequence[str] = (),
+) -> MergeSummary:
+    """Upsert the inspected rows into the stored dataset; raw tweets merge into stored counts as counts.
+
+    Where a new row has no value in a `keep_stored` column, the stored row's value stays (see fill_known).
+    """
     new = inspected
     stored = store.path(inspected.dataset)
     if inspected.contract is HASHTAG_TWEETS and stored is not None and _stored_form(stored) is HASHTAG_COUNTS:
@@ -93,7 +153,23 @@ def merge(store: Store, inspected: Inspected, tz: str) -> MergeSummary:
             )
         return current
 
-    return store.merge(new.dataset, new.frame, keys, read_current)
+    def complete(rows: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+        # Also under the lock: the stored values kept are those of the file being merged into.
+        return fill_known(rows, current, keys, keep_stored, stored_first)
+
+    filling = bool(keep_stored or stored_first)
+    return store.merge(new.dataset, new.frame, keys, read_current, complete=complete if filling else None)
+
+
+def merge_fetched_spaces(store: Store, spaces: pl.DataFrame, tz: str, source: str = "X API Spaces") -> MergeSummary:
+    """Merge Spaces fetched from the X API, keeping what only the stored rows know (SPACES_KEPT_ON_FETCH)."""
+    return merge(
+        store,
+        inspect_frame(spaces, "spaces", source),
+        tz,
+        keep_stored=SPACES_KEPT_ON_FETCH,
+        stored_first=SPACES_STORED_FIRST_ON_FETCH,
+    )
 
 
 def _stored_form(path: Path) -> Contract:

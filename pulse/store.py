@@ -131,14 +131,21 @@ class Store:
         keys: list[str],
         read_current: Callable[[Path], pl.DataFrame],
         fmt: Format | None = None,
+        complete: Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame] | None = None,
     ) -> MergeSummary:
-        """Upsert `new` into dataset `name` by `keys`, reading the current file under the lock."""
+        """Upsert `new` into dataset `name` by `keys`, reading the current file under the lock.
+
+        `complete(new, current)`, if given, returns the rows to upsert once the current rows are known
+        (e.g. to keep stored values the new rows lack); it runs under the lock too.
+        """
         with self._locked():
             current_path = self.path(name)
             # Read here, under the lock, not by the caller before it: a save by another process
             # between that read and this write would otherwise be lost. `read_current` loads and
             # validates the file into the schema of `new`.
             current = read_current(current_path) if current_path is not None else None
+            if complete is not None and current is not None:
+                new = complete(new, current)
             merged, summary = upsert(current, new, keys)
             same_format = current_path is not None and (fmt is None or current_path.suffix == f".{fmt}")
             # Nothing changed: no write, so no history entry and no cache invalidation.

@@ -2,11 +2,14 @@
 
 import io
 import zipfile
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from pulse import ingest
+from pulse.connectors.x_api import SPACES_SCHEMA
 from pulse.errors import PulseError, ValidationError
 from pulse.load import load_dataset
 from pulse.store import Store
@@ -100,3 +103,76 @@ def test_stored_overview_lists_every_dataset(tmp_path):
     assert overview["dataset"].to_list() == list(ingest.EDITABLE)
     assert overview.filter(pl.col("dataset") == "hashtags")["file"].to_list() == ["hashtags.csv"]
     assert overview.filter(pl.col("dataset") == "spaces")["file"].to_list() == [None]
+
+
+def test_fill_known_keeps_stored_values_where_the_new_rows_have_none():
+    schema = {"id": pl.String, "total": pl.Int64, "title": pl.String, "source": pl.String}
+    new = pl.DataFrame(
+        [
+            ("a", None, None, "x.com/a"),  # stored: every empty cell comes from it, its source wins
+            ("b", 5, "new b", "x.com/b"),  # stored: the new values win, the stored source is empty
+            ("c", None, "", "x.com/c"),  # not stored: as given (empty text is empty)
+        ],
+        schema=schema,
+        orient="row",
+    )
+    stored = pl.DataFrame(
+        [("d", 7, "d", "news d"), ("a", 100, "old a", "news a"), ("b", 50, "old b", "")],
+        schema=schema,
+        orient="row",
+    )
+    expected = pl.DataFrame(
+        [("a", 100, "old a", "news a"), ("b", 5, "new b", "x.com/b"), ("c", None, None, "x.com/c")],
+        schema=schema,
+        orient="row",
+    )
+    filled = ingest.fill_known(new, stored, ["id"], ["total", "title"], stored_first=["source"])
+    assert_frame_equal(filled, expected)
+
+
+def test_fill_known_with_nothing_stored_changes_nothing():
+    new = pl.DataFrame({"id": ["a"], "total": [None]}, schema={"id": pl.String, "total": pl.Int64})
+    stored = new.clear()
+    assert_frame_equal(ingest.fill_known(new, stored, ["id"], ["total"]), new)
+
+
+def test_a_fetched_space_keeps_the_stored_total_peak_average_and_source(tmp_path):
+    store = Store(tmp_path)
+    stored = (
+        "space_id,party,host,title,started_at,ended_at,total_listeners,peak_listeners,avg_listeners,source_url\n"
+        "1DXxyRYNejbKM,PTI,PTI Official,Eve of the rally,2022-04-20T17:00:00Z,,446000,190000,165000,"
+        "https://news.example/record\n"
+    )
+    ingest.replace(store, ingest.inspect(stored.encode(), "spaces.csv", "spaces"))
+    fetched = pl.DataFrame(
+        [
+            (
+                "1DXxyRYNejbKM",
+                "PTI",
+                "ImranKhanPTI",
+                None,
+                datetime(2022, 4, 20, 17, tzinfo=UTC),
+                datetime(2022, 4, 20, 20, 30, tzinfo=UTC),
+                None,
+                None,
+                None,
+                "https://x.com/i/spaces/1DXxyRYNejbKM",
+            ),
+            ("1YqJDqWYNQDGW", "PPP", "BBhuttoZardari", "AMA", datetime(2022, 4, 21, tzinfo=UTC), None)
+            + (None, None, None, "https://x.com/i/spaces/1YqJDqWYNQDGW"),
+        ],
+        schema=SPACES_SCHEMA,
+        orient="row",
+    )
+    summary = ingest.merge_fetched_spaces(store, fetched, "Asia/Karachi")
+    assert (summary.added, summary.updated, summary.unchanged) == (1, 1, 0)
+    spaces, _ = load_dataset(tmp_path, "spaces")
+    record = spaces.row(0, named=True)
+    assert record["ended_at"] == datetime(2022, 4, 20, 20, 30, tzinfo=UTC)  # what the API knows, it updates
+    assert record["host"] == "ImranKhanPTI"
+    assert (record["total_listeners"], record["peak_listeners"], record["avg_listeners"]) == (446000, 190000, 165000)
+    assert (record["title"], record["source_url"]) == ("Eve of the rally", "https://news.example/record")
+    assert spaces.row(1, named=True)["source_url"] == "https://x.com/i/spaces/1YqJDqWYNQDGW"
+    # The same fetch again changes nothing.
+    again = ingest.merge_fetched_spaces(store, fetched, "Asia/Karachi")
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)

@@ -268,3 +268,19 @@ def test_unknown_dataset_names_are_refused(tmp_path):
 def test_dataset_names_match_the_contract():
     schema = pytest.importorskip("pulse.schema")
     assert DATASETS == schema.DATASETS
+
+
+def test_merge_completes_the_new_rows_with_the_current_ones_under_the_lock(tmp_path):
+    store = Store(tmp_path)
+    store.save("spaces", kv(["a", "b"], [1, 2]))
+    seen = []
+
+    def keep_stored(new: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+        seen.append((store._lock.is_locked, current["key"].to_list()))
+        known = dict(current.iter_rows())
+        return new.with_columns(pl.col("value").fill_null(pl.col("key").replace_strict(known, default=None)))
+
+    summary = store.merge("spaces", kv(["a", "c"], [None, 3]), ["key"], read_kv, complete=keep_stored)
+    assert seen == [(True, ["a", "b"])]
+    assert summary == MergeSummary(added=1, updated=0, unchanged=1)
+    assert read_kv(tmp_path / "spaces.csv").equals(kv(["a", "b", "c"], [1, 2, 3]))
