@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pulse.connectors.x_api import summarise_samples
 from pulse.errors import Problem, PulseError, ValidationError
 from pulse.schema import (
     HASHTAG_TWEETS,
@@ -152,7 +153,12 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
             raise PulseError(f"{directory}: no {name}.csv, {name}.parquet or {name}.xlsx found")
         loaded[name] = result
     hashtags = hashtags_from(*loaded["hashtags"], tz)
-    spaces, rallies = loaded["spaces"][0], loaded["rallies"][0]
+    samples = (
+        loaded["space_samples"][0]
+        if loaded["space_samples"]
+        else pl.DataFrame(schema={"space_id": pl.String, "at": pl.Datetime("us", "UTC"), "participants": pl.Int64})
+    )
+    spaces, rallies = with_tracked_audience(loaded["spaces"][0], samples), loaded["rallies"][0]
     return Dataset(
         spaces=spaces,
         hashtags=hashtags,
@@ -164,10 +170,36 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
         hashtag_groups=loaded["hashtag_groups"][0]
         if loaded["hashtag_groups"]
         else pl.DataFrame(schema={"hashtag": pl.String, "campaign": pl.String}),
-        space_samples=loaded["space_samples"][0]
-        if loaded["space_samples"]
-        else pl.DataFrame(schema={"space_id": pl.String, "at": pl.Datetime("us", "UTC"), "participants": pl.Int64}),
+        space_samples=samples,
         tz=tz,
+    )
+
+
+def with_tracked_audience(spaces: pl.DataFrame, samples: pl.DataFrame) -> pl.DataFrame:
+    """Spaces with empty peak/avg listeners taken from their tracked samples; stored values win."""
+    # A derived figure that would break the contract (peak or average above the reported total,
+    # average above the stored peak) is left empty rather than shown: the total is the analyst's
+    # reported figure and the samples cannot say which of the two is wrong (a total reported
+    # before the Space ended, or a participant count that includes hosts and speakers).
+    tracked = summarise_samples(samples).select(
+        "space_id",
+        pl.col("peak_listeners").alias("__peak"),
+        # The trapezoid mean of counts never exceeds their maximum; min() only drops float noise.
+        pl.min_horizontal("avg_listeners", pl.col("peak_listeners").cast(pl.Float64)).alias("__avg"),
+    )
+    total, peak, avg = pl.col("total_listeners"), pl.col("peak_listeners"), pl.col("avg_listeners")
+    return (
+        spaces.join(tracked, on="space_id", how="left", maintain_order="left")
+        .with_columns(pl.coalesce(peak, pl.when(total.is_null() | (pl.col("__peak") <= total)).then("__peak")))
+        .with_columns(
+            pl.coalesce(
+                avg,
+                pl.when(
+                    (total.is_null() | (pl.col("__avg") <= total)) & (peak.is_null() | (pl.col("__avg") <= peak))
+                ).then("__avg"),
+            )
+        )
+        .select(spaces.columns)
     )
 
 
@@ -193,6 +225,8 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
     changes: dict = {name: uploads[name][0] for name in ("spaces", "rallies", "hashtag_groups") if name in uploads}
     if "hashtags" in uploads:
         changes["hashtags"] = hashtags_from(*uploads["hashtags"], data.tz)
+    if "spaces" in uploads:
+        changes["spaces"] = with_tracked_audience(changes["spaces"], data.space_samples)
     merged = replace(data, **changes)
     named = uploads["parties"][0] if "parties" in uploads else data.parties
     used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"]]
