@@ -5,6 +5,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pulse import cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
 from pulse.errors import PulseError
 from pulse.export import write_tables
@@ -54,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--csv", action="store_true", help="write the raw tweets as CSV instead of Parquet")
     synth.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     synth.set_defaults(run=run_generate)
+
+    cli_x.add_commands(commands)  # fetch-x, track-space
     return parser
 
 

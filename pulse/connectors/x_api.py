@@ -18,6 +18,7 @@ from pulse.http import make_session, request_error, status_message
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
 TOKEN_ENV = "X_BEARER_TOKEN"
+BASE_URL_ENV = "X_API_BASE_URL"  # another server speaking the same API: a proxy, or a local one in tests
 SPACE_FIELDS = "participant_count,started_at,ended_at,host_ids,creator_id,title,state,created_at"
 SPACE_URL = "https://x.com/i/spaces/"
 MAX_IDS_PER_REQUEST = 100  # the documented maximum of ids / user_ids per Spaces lookup
@@ -87,6 +88,20 @@ def token_from_env() -> str:
     if not token:
         raise PulseError(f"no X API bearer token: set {TOKEN_ENV} or x_bearer_token in .streamlit/secrets.toml")
     return token
+
+
+def base_url_from_env(given: str | None = None) -> str:
+    """The API root: `given` if set, else X_API_BASE_URL, else the public X API."""
+    return (given or "").strip() or os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
+
+
+def space_id_from(text: str) -> str:
+    """A Space id from the id itself or a link to the Space (https://x.com/i/spaces/<id>...)."""
+    text = (text or "").strip()
+    if "/spaces/" in text:
+        text = text.split("/spaces/", 1)[1].split("?", 1)[0].split("#", 1)[0].split("/", 1)[0]
+    (space_id,) = _checked([text], _SPACE_ID, "Space id")
+    return space_id
 
 
 class XClient:

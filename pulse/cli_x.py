@@ -1,0 +1,210 @@
+"""`python -m pulse fetch-x ...` and `python -m pulse track-space ...`: the X API into the store.
+
+The token comes from X_BEARER_TOKEN only and is never printed; the API root from --base-url, else
+X_API_BASE_URL, else the public API. Every fetch goes through the same merge the Data page uses.
+"""
+
+import argparse
+import re
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from pulse import ingest
+from pulse.config import data_dir, time_zone
+from pulse.connectors.x_api import (
+    PartialFetch,
+    XClient,
+    base_url_from_env,
+    space_id_from,
+    summarise_samples,
+    token_from_env,
+    track_space,
+)
+from pulse.errors import PulseError
+from pulse.load import load_dataset, read_table
+from pulse.store import MergeSummary, Store
+
+EXIT_PARTIAL = 3  # a limit stopped the fetch part-way: what was fetched is saved, the rest is not
+_INTERVAL = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)?$")
+_SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600}
+
+
+def interval(text: str) -> float:
+    """Seconds from `30s`, `2m`, `1h` or a plain number of seconds (`45`)."""
+    match = _INTERVAL.match(text.strip().lower())
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"not an interval such as 30s, 2m or 45: {text!r}")
+    return float(match.group(1)) * _SECONDS[match.group(2)]
+
+
+def _utc_time(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time (e.g. 2024-02-01T12:00:00Z): {text!r}") from None
+    # Without an offset a time is UTC already, as everywhere in the data contract.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _tag_party(text: str) -> tuple[str, str]:
+    tag, _, party = text.partition("=")
+    if not tag.strip() or not party.strip():
+        raise argparse.ArgumentTypeError(f"expected TAG=PARTY (e.g. ImranKhan=PTI), got {text!r}")
+    return tag.strip(), party.strip()
+
+
+def _space_id(text: str) -> str:
+    try:
+        return space_id_from(text)
+    except PulseError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _store_and_api(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data", type=Path, metavar="DIR", help="data directory to save into (default: PULSE_DATA_DIR or data/)"
+    )
+    parser.add_argument("--base-url", metavar="URL", help="X API root (default: X_API_BASE_URL or https://api.x.com/2)")
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Register fetch-x and track-space on the `python -m pulse` parser."""
+    fetch = commands.add_parser("fetch-x", help="fetch Spaces or hashtag counts from the X API into the store")
+    kinds = fetch.add_subparsers(dest="kind", required=True)
+
+    spaces = kinds.add_parser("spaces", help="Spaces by id or by creator, merged into the spaces dataset")
+    which = spaces.add_mutually_exclusive_group(required=True)
+    which.add_argument("--ids", nargs="+", type=_space_id, metavar="ID", help="Space ids (or links to them)")
+    which.add_argument("--creators", nargs="+", metavar="USER_ID", help="user ids whose live Spaces to fetch")
+    spaces.add_argument(
+        "--hosts",
+        type=Path,
+        required=True,
+        metavar="HOSTS.csv",
+        help="CSV with columns host,party (username or user id -> party)",
+    )
+    _store_and_api(spaces)
+    spaces.set_defaults(run=run_fetch_spaces)
+
+    counts = kinds.add_parser("counts", help="hourly tweet counts of hashtags (last 7 days) into hashtags")
+    counts.add_argument(
+        "--hashtag", nargs="+", required=True, type=_tag_party, metavar="TAG=PARTY", help="e.g. ImranKhan=PTI"
+    )
+    counts.add_argument("--start", type=_utc_time, metavar="ISO", help="first hour, ISO 8601 (default: 7 days ago)")
+    counts.add_argument("--end", type=_utc_time, metavar="ISO", help="end, ISO 8601 (default: now)")
+    _store_and_api(counts)
+    counts.set_defaults(run=run_fetch_counts)
+
+    track = commands.add_parser("track-space", help="sample a live Space's listeners until it ends (Ctrl-C stops)")
+    track.add_argument("space_id", type=_space_id, help="the Space's id (or a link to it)")
+    track.add_argument("--every", type=interval, default=30.0, help="time between polls: 30s, 2m, 45 (default 30s)")
+    _store_and_api(track)
+    track.set_defaults(run=run_track_space)
+
+
+def _client(args: argparse.Namespace) -> XClient:
+    return XClient(token_from_env(), base_url=base_url_from_env(args.base_url))
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(args.data if args.data is not None else data_dir())
+
+
+def read_hosts(path: Path) -> pl.DataFrame:
+    """The host table (host, party) the user keeps, as text."""
+    if not path.is_file():
+        raise PulseError(f"host table {path} not found: make a CSV with columns host,party")
+    return read_table(path, path.name).frame
+
+
+def _summary_line(name: str, summary: MergeSummary, store: Store) -> str:
+    return (
+        f"{name}: {summary.added:,} added, {summary.updated:,} updated, {summary.unchanged:,} unchanged "
+        f"(store: {store.root})"
+    )
+
+
+def run_fetch_spaces(args: argparse.Namespace) -> int:
+    hosts = read_hosts(args.hosts)
+    client, store = _client(args), _store(args)
+    partial = None
+    try:
+        if args.ids:
+            frame, unmapped = client.spaces_by_ids(args.ids, hosts)
+        else:
+            frame, unmapped = client.spaces_by_creator_ids(args.creators, hosts)
+    except PartialFetch as error:
+        partial, frame, unmapped = error, error.partial, error.unmapped_hosts
+    print(f"Fetched {frame.height:,} Space(s) with a party.")
+    if frame.height:
+        print(_summary_line("spaces", ingest.merge_fetched_spaces(store, frame, time_zone()), store))
+    if unmapped:
+        print(f"Not saved, no party for these hosts (add them to {args.hosts}): {', '.join(unmapped)}")
+    return _partial_exit(partial)
+
+
+def run_fetch_counts(args: argparse.Namespace) -> int:
+    party_of = dict(args.hashtag)
+    client, store = _client(args), _store(args)
+    partial = None
+    try:
+        frame = client.tweet_counts_recent(list(party_of), party_of, args.start, args.end)
+    except PartialFetch as error:
+        partial, frame = error, error.partial
+    print(f"Fetched {frame.height:,} hourly count(s).")
+    if frame.height:
+        inspected = ingest.inspect_frame(frame, "hashtags", "X API tweet counts")
+        print(_summary_line("hashtags", ingest.merge(store, inspected, time_zone()), store))
+    return _partial_exit(partial)
+
+
+def _partial_exit(partial: PartialFetch | None) -> int:
+    if partial is None:
+        return 0
+    print(f"error: stopped early, what was fetched is saved: {partial}", file=sys.stderr)
+    return EXIT_PARTIAL
+
+
+def _wait(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def run_track_space(args: argparse.Namespace) -> int:
+    client, store = _client(args), _store(args)
+    taken = 0
+
+    def on_sample(space_id: str, at: datetime, participants: int) -> None:
+        nonlocal taken
+        store.append_samples(space_id, at, participants)  # on disk before the next poll
+        taken += 1
+        print(f"{at:%Y-%m-%d %H:%M:%S} UTC  {participants:,} listening", flush=True)
+
+    print(f"Tracking Space {args.space_id} every {args.every:g} s into {store.root} (Ctrl-C stops).", flush=True)
+    try:
+        track_space(client, args.space_id, args.every, on_sample, sleep=_wait)
+    except KeyboardInterrupt:
+        print(f"Stopped. {_tracked_summary(store, args.space_id, taken)}")
+        return 0
+    except PulseError:
+        print(f"Stopped by an error. {_tracked_summary(store, args.space_id, taken)}")
+        raise
+    print(f"The Space has ended. {_tracked_summary(store, args.space_id, taken)}")
+    return 0
+
+
+def _tracked_summary(store: Store, space_id: str, taken: int) -> str:
+    """Samples stored by this run, and peak and time-weighted average over every stored sample of the Space."""
+    text = f"{taken:,} sample(s) stored by this run"
+    try:
+        loaded = load_dataset(store.root, "space_samples")
+    except PulseError as error:
+        return f"{text}; could not read the stored samples back: {error}"
+    tracked = loaded[0].filter(pl.col("space_id") == space_id) if loaded else None
+    if tracked is None or tracked.is_empty():
+        return f"{text}."
+    peak, avg = summarise_samples(tracked).select("peak_listeners", "avg_listeners").row(0)
+    return f"{text}; {tracked.height:,} in all for this Space: peak {peak:,}, average {avg:,.1f} listeners."
