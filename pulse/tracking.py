@@ -1,0 +1,203 @@
+"""Live Space trackers that run in background threads, so they outlive a page's reruns and sessions.
+
+One `Trackers` registry serves a whole server process and is shared by every user: all its state
+is behind one lock, and callers only ever get frozen snapshots (`TrackerStatus`) back.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import polars as pl
+
+from pulse.connectors.x_api import XClient, base_url_from_env, space_id_from, track_space
+from pulse.errors import PulseError
+
+RUNNING = "running"
+ENDED = "ended"  # the Space ended: tracking finished by itself
+STOPPED = "stopped"  # someone pressed Stop
+FAILED = "failed"  # an error ended tracking (rate limit, rejected token, network...)
+MAX_RUNNING = 10  # every tracker polls the same app-wide X rate limit
+MAX_KEPT = 50  # finished trackers kept for their status; the oldest beyond this are dropped
+MIN_INTERVAL_S = 5.0
+
+log = logging.getLogger(__name__)
+
+OnSample = Callable[[str, datetime, int], object]
+ClientFactory = Callable[..., XClient]
+
+
+@dataclass(frozen=True)
+class TrackerStatus:
+    """A snapshot of one tracker."""
+
+    space_id: str
+    state: str
+    every_s: float
+    started_at: datetime
+    samples: int = 0
+    last_count: int | None = None
+    last_sample_at: datetime | None = None
+    error: str | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+
+class _Stopped(Exception):
+    """Unwinds track_space inside a tracker thread once stop() was called."""
+
+
+class _Run:
+    """One tracking run: its stop signal, its thread and its status (guarded by the registry's lock)."""
+
+    def __init__(self, status: TrackerStatus):
+        self.stop = threading.Event()
+        self.status = status
+        self.thread: threading.Thread | None = None
+
+
+class Trackers:
+    """Background trackers of live Spaces, one per Space id: start, stop, and status snapshots."""
+
+    def __init__(
+        self,
+        make_client: ClientFactory = XClient,
+        max_running: int = MAX_RUNNING,
+        min_interval_s: float = MIN_INTERVAL_S,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._make_client = make_client
+        self._max_running = max_running
+        self._min_interval_s = min_interval_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._runs: dict[str, _Run] = {}
+
+    def __repr__(self) -> str:
+        return f"Trackers({len(self.statuses())} tracked)"
+
+    def start(
+        self, space_id: str, every_s: float, token: str | None, on_sample: OnSample, base_url: str | None = None
+    ) -> TrackerStatus:
+        """Start polling a Space (an id or a link) every `every_s` s in a daemon thread until it ends."""
+        space_id = space_id_from(space_id)
+        if not every_s >= self._min_interval_s:
+            raise PulseError(f"poll at most every {self._min_interval_s:g} s (got {every_s:g} s)")
+        run = _Run(TrackerStatus(space_id, RUNNING, float(every_s), self._clock()))
+
+        def pause(seconds: float) -> None:
+            # Between polls and in a rate-limit wait: wakes at once on stop() and unwinds.
+            if run.stop.wait(seconds):
+                raise _Stopped
+
+        with self._lock:
+            current = self._runs.get(space_id)
+            if current is not None and current.status.running:
+                raise PulseError(f"Space {space_id} is already being tracked; stop it first to change the interval")
+            running = sum(r.status.running for r in self._runs.values())
+            if running >= self._max_running:
+                raise PulseError(f"{running} Spaces are being tracked already (at most {self._max_running}): stop one")
+            # Made here, not in the thread, so a missing token is the caller's error to show.
+            client = self._make_client(token or "", base_url=base_url_from_env(base_url), sleep=pause)
+            self._runs[space_id] = run
+            self._drop_oldest_finished()
+            run.thread = threading.Thread(
+                target=self._track, args=(run, client, on_sample, pause), name=f"track-space-{space_id}", daemon=True
+            )
+            run.thread.start()
+            return run.status
+
+    def stop(self, space_id: str) -> bool:
+        """Stop tracking a Space now (also mid-request: its answer is then dropped); False if not running."""
+        space_id = space_id_from(space_id)
+        with self._lock:
+            run = self._runs.get(space_id)
+            if run is None or not run.status.running:
+                return False
+            run.stop.set()
+            run.status = replace(run.status, state=STOPPED, finished_at=self._clock())
+            return True
+
+    def status(self, space_id: str) -> TrackerStatus | None:
+        with self._lock:
+            run = self._runs.get(space_id)
+            return run.status if run is not None else None
+
+    def statuses(self) -> list[TrackerStatus]:
+        """Every tracker, running ones first, then newest first."""
+        with self._lock:
+            found = [run.status for run in self._runs.values()]
+        return sorted(found, key=lambda s: (not s.running, -s.started_at.timestamp()))
+
+    def wait(self, space_id: str, timeout: float | None = None) -> TrackerStatus | None:
+        """Wait until the current tracker's thread of a Space has finished (for tests and shutdown)."""
+        with self._lock:
+            run = self._runs.get(space_id)
+        if run is not None and run.thread is not None:
+            run.thread.join(timeout)
+        return self.status(space_id)
+
+    # -- in the tracker thread ----------------------------------------------------------------
+
+    def _track(self, run: _Run, client: XClient, on_sample: OnSample, pause: Callable[[float], None]) -> None:
+        def sample(space_id: str, at: datetime, participants: int) -> None:
+            if run.stop.is_set():
+                raise _Stopped  # the answer to a request in flight when Stop was pressed
+            on_sample(space_id, at, participants)
+            self._update(run, lambda s: replace(s, samples=s.samples + 1, last_count=participants, last_sample_at=at))
+
+        try:
+            track_space(client, run.status.space_id, run.status.every_s, sample, sleep=pause)
+        except _Stopped:
+            return  # stop() has set the state already
+        except PulseError as error:
+            self._finish(run, FAILED, str(error))
+        except Exception as error:
+            # A thread has no caller to raise to: record the failure where the page shows it.
+            log.exception("tracking Space %s failed", run.status.space_id)
+            self._finish(run, FAILED, f"unexpected error: {type(error).__name__}: {error}")
+        else:
+            self._finish(run, ENDED)
+
+    def _update(self, run: _Run, change: Callable[[TrackerStatus], TrackerStatus]) -> None:
+        with self._lock:
+            run.status = change(run.status)
+
+    def _finish(self, run: _Run, state: str, error: str | None = None) -> None:
+        with self._lock:
+            if run.status.running:  # a stop that came first stays a stop
+                run.status = replace(run.status, state=state, error=error, finished_at=self._clock())
+
+    def _drop_oldest_finished(self) -> None:
+        finished = sorted((r.status.started_at, sid) for sid, r in self._runs.items() if not r.status.running)
+        for _, space_id in finished[: max(len(finished) - MAX_KEPT, 0)]:
+            del self._runs[space_id]
+
+
+STATUS_SCHEMA = {
+    "space_id": pl.String,
+    "state": pl.String,
+    "samples": pl.Int64,
+    "last_count": pl.Int64,
+    "last_sample_at": pl.Datetime("us", "UTC"),
+    "every_s": pl.Float64,
+    "started_at": pl.Datetime("us", "UTC"),
+    "error": pl.String,
+}
+
+
+def status_table(statuses: list[TrackerStatus]) -> pl.DataFrame:
+    """The trackers as a table, one row each."""
+    return pl.DataFrame(
+        [
+            (s.space_id, s.state, s.samples, s.last_count, s.last_sample_at, s.every_s, s.started_at, s.error)
+            for s in statuses
+        ],
+        schema=STATUS_SCHEMA,
+        orient="row",
+    )
