@@ -10,11 +10,13 @@ import polars as pl
 import streamlit as st
 
 from pulse.config import data_dir, time_zone
+from pulse.connectors.x_api import TOKEN_ENV
 from pulse.errors import PulseError
 from pulse.export import csv_bytes
 from pulse.load import Dataset, load_data_dir, with_uploads
 from pulse.metrics import Filters, Tables, compute_tables
 from pulse.store import Store
+from pulse.tracking import Trackers
 
 PAGE_ICON = ":material/campaign:"
 
@@ -62,6 +64,21 @@ def configured_editor_key() -> str | None:
     except FileNotFoundError:  # no secrets.toml at all
         key = None
     return key or os.environ.get("PULSE_EDITOR_KEY") or None
+
+
+def configured_x_token() -> str | None:
+    """The X API bearer token: `x_bearer_token` in secrets.toml, else X_BEARER_TOKEN; None when neither. Never shown."""
+    try:
+        token = st.secrets.get("x_bearer_token")
+    except FileNotFoundError:  # no secrets.toml at all
+        token = None
+    return (token or "").strip() or os.environ.get(TOKEN_ENV, "").strip() or None
+
+
+@st.cache_resource(show_spinner=False)
+def trackers() -> Trackers:
+    """The live Space trackers of this server process, shared by every session: change it through its methods only."""
+    return Trackers()
 
 
 @contextmanager
