@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pulse import ingest, ui
+from pulse import ingest, tracking, ui
 from pulse.config import data_dir, time_zone
 from pulse.errors import PulseError, ValidationError
 from pulse.http import fetch_bytes
@@ -105,3 +105,49 @@ if versions and configured_key is not None:
             st.rerun()
         else:
             st.error("That editor key is not right; nothing was changed.", icon=":material/lock:")
+
+st.subheader("Track a live Space")
+st.caption(
+    "Polls a live Space's listener count until it ends and stores each sample in `space_samples`; a Space "
+    "with no stored peak or average listeners gets them from these samples. Tracking runs on the server, so "
+    "it goes on after you leave this page (or run `python -m pulse track-space ID`)."
+)
+x_token = ui.configured_x_token()
+if configured_key is None or x_token is None:
+    st.info(
+        "Tracking is off: it needs the editor key and an X API bearer token "
+        "(`x_bearer_token` in .streamlit/secrets.toml or X_BEARER_TOKEN).",
+        icon=":material/sensors_off:",
+    )
+else:
+    id_col, every_col = st.columns([3, 1])
+    track_id = id_col.text_input("Space id or link", key="track-space-id", placeholder="https://x.com/i/spaces/…")
+    every = every_col.number_input(
+        "Every (seconds)", min_value=int(tracking.MIN_INTERVAL_S), max_value=600, value=30, step=5, key="track-every"
+    )
+    track_key = st.text_input("Editor key", type="password", key="track-editor-key")
+    start_col, stop_col = st.columns(2)
+    start = start_col.button("Start tracking", type="primary", icon=":material/play_arrow:", key="track-start")
+    stop = stop_col.button("Stop tracking", icon=":material/stop:", key="track-stop")
+    if (start or stop) and not ingest.editor_key_matches(track_key, configured_key):
+        st.error("That editor key is not right; nothing was started or stopped.", icon=":material/lock:")
+    elif start or stop:
+        try:
+            if start:
+                ui.trackers().start(track_id, every, x_token, Store(store.root).append_samples)
+            elif not ui.trackers().stop(track_id):
+                st.info(f"Space {track_id.strip()} is not being tracked.")
+        except PulseError as error:
+            st.error(str(error), icon=":material/error:")
+
+
+@st.fragment(run_every=5 if any(s.running for s in ui.trackers().statuses()) else None)
+def tracker_status() -> None:
+    statuses = ui.trackers().statuses()
+    if statuses:
+        st.dataframe(tracking.status_table(statuses), hide_index=True, key="track-status")
+    else:
+        st.caption("No Space is being tracked.")
+
+
+tracker_status()

@@ -1,11 +1,16 @@
 """The Data page through AppTest: upload, validation report, save only with the editor key, undo."""
 
+import json
 import shutil
+import time
 
 import polars as pl
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
+from werkzeug import Request, Response
 
+from pulse import ui
 from tests.conftest import BUNDLED, ROOT
 
 PAGE = str(ROOT / "pages" / "5_Data.py")
@@ -108,3 +113,75 @@ def test_every_page_sees_a_save_on_its_next_rerun(store_dir):
     at.button(key="data-replace").click().run()
     overview.run()
     assert ppp_best_space() == 500_000
+
+
+SPACE_ID = "1DXxyRYNejbKM"
+
+
+@pytest.fixture
+def x_api(httpserver, monkeypatch):
+    """A local X API answering that the Space is live, with one more listener at each poll."""
+    from tests.test_x_api import TOKEN
+
+    polls = []
+
+    def live(request: Request) -> Response:
+        polls.append(request)
+        data = {"id": SPACE_ID, "state": "live", "participant_count": 100 + len(polls)}
+        return Response(json.dumps({"data": data}), content_type="application/json")
+
+    httpserver.expect_request(f"/2/spaces/{SPACE_ID}").respond_with_handler(live)
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    monkeypatch.setenv("X_API_BASE_URL", httpserver.url_for("/2"))
+    yield polls
+    # The registry outlives a page run (that is its point): stop what a test started.
+    registry = ui.trackers()
+    for status in registry.statuses():
+        registry.stop(status.space_id)
+        registry.wait(status.space_id, 10)
+    st.cache_resource.clear()
+
+
+def tracker_states(at: AppTest) -> list[tuple]:
+    table = at.dataframe[-1].value  # the last table on the page
+    assert list(table.columns[:3]) == ["space_id", "state", "samples"]
+    return list(table[["space_id", "state", "samples"]].itertuples(index=False, name=None))
+
+
+def test_tracking_needs_the_editor_key(store_dir, x_api):
+    at = data_page()
+    at.text_input(key="track-space-id").input(SPACE_ID)
+    at.text_input(key="track-editor-key").input("wrong key")
+    at.button(key="track-start").click().run()
+    assert "editor key is not right; nothing was started" in at.error[0].value
+    assert ui.trackers().statuses() == [] and x_api == []
+    assert "No Space is being tracked." in [c.value for c in at.caption]
+
+
+def test_tracking_is_off_without_a_token(store_dir, monkeypatch):
+    monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
+    at = data_page()
+    assert any("Tracking is off" in i.value for i in at.info)
+    with pytest.raises(KeyError):
+        at.button(key="track-start")
+
+
+def test_start_tracking_shows_samples_then_stop(store_dir, x_api):
+    at = data_page()
+    at.text_input(key="track-space-id").input(f"https://x.com/i/spaces/{SPACE_ID}")
+    at.text_input(key="track-editor-key").input(KEY)
+    at.button(key="track-start").click().run()
+    assert not at.exception and not at.error
+    samples = store_dir / "space_samples.csv"
+    deadline = time.monotonic() + 30
+    while not (samples.exists() and samples.read_text().count("\n") >= 2):  # header and a first sample
+        assert time.monotonic() < deadline, "no sample stored"
+        time.sleep(0.05)
+    at.run()
+    [(space_id, state, taken)] = tracker_states(at)
+    assert (space_id, state) == (SPACE_ID, "running") and taken >= 1
+    assert pl.read_csv(samples)["participants"][0] == 101
+
+    at.button(key="track-stop").click().run()
+    assert tracker_states(at)[0][:2] == (SPACE_ID, "stopped")
+    assert ui.trackers().wait(SPACE_ID, 10).state == "stopped"
