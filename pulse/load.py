@@ -16,6 +16,7 @@ from pulse.schema import (
     validate,
 )
 from pulse.store import Store
+from pulse.tweets import aggregate, read_rows
 
 OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples")
 
@@ -120,19 +121,28 @@ def local_date(expr: pl.Expr, tz: str) -> pl.Expr:
 
 
 def aggregate_tweets(tweets: pl.LazyFrame, tz: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Raw tweets to hourly counts and unique authors per local day, in one scan each."""
-    counts = (
-        tweets.group_by("hashtag", "party", local_hour(pl.col("created_at"), tz).alias("period_start"))
-        .agg(pl.len().cast(pl.Int64).alias("tweets"))
-        .sort("period_start", "party", "hashtag")
-    )
-    authors = (
-        tweets.filter(pl.col("author_id").is_not_null())
-        .group_by("hashtag", "party", local_date(pl.col("created_at"), tz).alias("date"))
-        .agg(pl.col("author_id").n_unique().cast(pl.Int64).alias("unique_authors"))
-        .sort("date", "party", "hashtag")
-    )
-    return counts, authors
+    """Validated raw tweets to hourly counts and unique authors per local day (see pulse.tweets)."""
+    counts, authors = aggregate(tweets.select("created_at", "party", "hashtag", "author_id").collect(), tz, False)
+    return counts.lazy(), authors.lazy()
+
+
+def load_hashtags(path: Path, tz: str) -> Hashtags:
+    """A hashtags file in the counts form: raw tweets are aggregated as they are read, without keeping the rows."""
+    fast = _raw_tweets_fast(path, tz)
+    return fast if fast is not None else hashtags_from(*validate_table(read_table(path, path.name), "hashtags"), tz)
+
+
+def _raw_tweets_fast(path: Path, tz: str) -> Hashtags | None:
+    # None for a counts file, an unusual one, or one that breaks a rule: the general path reads and reports it.
+    rows = read_rows(path)
+    if rows is None or rows["__broken"].any():
+        return None
+    aggregated = aggregate(rows.drop("__broken"), tz)
+    if aggregated is None:
+        return None
+    counts, authors = aggregated
+    has_authors = "author_id" in rows.columns and rows["author_id"].null_count() < rows.height
+    return Hashtags(counts, authors if has_authors else None, "raw tweets", rows.height)
 
 
 def load_dataset(directory: Path, name: str) -> tuple[pl.DataFrame, Contract] | None:
@@ -148,11 +158,13 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
         raise PulseError(f"data directory {directory} does not exist")
     loaded = {}
     for name in ("spaces", "hashtags", "rallies", *OPTIONAL_DATASETS):
-        result = load_dataset(directory, name)
+        result = None if name == "hashtags" else load_dataset(directory, name)
+        if name == "hashtags" and (path := Store(directory).path(name)) is not None:
+            result = load_hashtags(path, tz)
         if result is None and name not in OPTIONAL_DATASETS:
             raise PulseError(f"{directory}: no {name}.csv, {name}.parquet or {name}.xlsx found")
         loaded[name] = result
-    hashtags = hashtags_from(*loaded["hashtags"], tz)
+    hashtags = loaded["hashtags"]
     samples = (
         loaded["space_samples"][0]
         if loaded["space_samples"]

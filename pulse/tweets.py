@@ -1,0 +1,229 @@
+"""Raw tweets at scale: millions of tweets to hourly counts and unique authors per day, without keeping the rows.
+
+The general path (pulse.load: read every cell as text, validate every cell, then aggregate) keeps several
+copies of the rows and parses each timestamp with a regular expression: fine for thousands of rows, but
+minutes and gigabytes for millions. Here a raw-tweets file is read once, only the columns the aggregates
+and the contract's row rules need, and every row rule is checked on the way in. Rows are grouped by UTC
+hour with integer arithmetic; only the few distinct hours, hashtags and parties are then mapped to local
+hours, normalised and merged. When a row breaks a rule, `read_rows` says so and the caller runs the general
+validator instead, so a bad file gets exactly the report (file, line, column, value) it always got.
+"""
+
+from pathlib import Path
+
+import polars as pl
+
+from pulse.schema import normalise_hashtag, parse_timestamp
+
+US_PER_HOUR = 3_600_000_000
+US_PER_QUARTER = US_PER_HOUR // 4
+MAX_BUCKETS = 2_000_000  # a time range longer than this many buckets is mapped row by row instead
+# Timestamps as the X API and our exports write them: parsed with one fixed format, not the general regex.
+ZULU = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+REQUIRED = ("created_at", "party", "hashtag")
+COUNTS = ("retweets", "likes")
+TEXT = (pl.String, pl.Categorical, pl.Enum)
+AUTHORS_SCHEMA = {"hashtag": pl.String, "party": pl.String, "date": pl.Date, "unique_authors": pl.Int64}
+
+
+def read_rows(path: Path) -> pl.DataFrame | None:
+    """A raw-tweets file as one compact row per tweet: created_at (UTC), party, hashtag (as written), author.
+
+    `__broken` marks rows that break a row rule of the contract (an empty or unparsable time, a count that is
+    not a whole number or is negative). None when the file is not raw tweets or not read this way (other
+    file types, unusual column types, an unreadable file): the general path then reads and reports it.
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            source = pl.scan_parquet(path)
+        elif suffix == ".csv":
+            source = pl.scan_csv(path, infer_schema=False, encoding="utf8")
+        else:
+            return None
+        schema = source.collect_schema()
+        if not set(REQUIRED) <= set(schema.names()):
+            return None
+        columns = _row_columns(schema)
+        return None if columns is None else source.select(columns).collect()
+    except (pl.exceptions.PolarsError, OSError):
+        return None  # unreadable, empty, not UTF-8, ragged...: the general reader words the report
+
+
+def _row_columns(schema: pl.Schema) -> list[pl.Expr] | None:
+    created = _utc(pl.col("created_at"), schema["created_at"])
+    text = [pl.col(c).cast(pl.String) for c in ("party", "hashtag") if isinstance(schema[c], TEXT)]
+    if created is None or len(text) < 2:
+        return None
+    broken = created.is_null()
+    for name in (c for c in COUNTS if c in schema):
+        flag = _count_broken(pl.col(name), schema[name])
+        if flag is None:
+            return None
+        broken |= flag
+    columns = [created.alias("created_at"), *text, broken.alias("__broken")]
+    if "author_id" in schema:
+        dtype = schema["author_id"]
+        if not (isinstance(dtype, TEXT) or dtype.is_integer()):
+            return None
+        columns.append(pl.col("author_id") if dtype.is_integer() else pl.col("author_id").cast(pl.String))
+    return columns
+
+
+def _utc(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+    """A time column as UTC microseconds, null where the contract would reject it (empty or not ISO 8601)."""
+    if isinstance(dtype, pl.Datetime):
+        local = raw.dt.replace_time_zone("UTC") if dtype.time_zone is None else raw.dt.convert_time_zone("UTC")
+        return local.dt.cast_time_unit("us")
+    if isinstance(dtype, pl.Date):
+        return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    if dtype != pl.String:
+        return None
+    # One fixed format for the usual shape; the general parser only for the (usually no) rows left over.
+    zulu = pl.when(raw.str.contains(ZULU)).then(raw.str.to_datetime(ZULU_FORMAT, time_unit="us", strict=False))
+    zulu = zulu.dt.replace_time_zone("UTC")
+    leftover = pl.when(zulu.is_null()).then(raw.str.strip_chars())
+    return pl.coalesce(zulu, parse_timestamp(leftover))
+
+
+def _count_broken(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+    """Where a count breaks the contract: not a whole number, or negative (an empty cell is allowed)."""
+    if dtype.is_integer():
+        return (raw < 0).fill_null(False)
+    if dtype.is_float():
+        return (raw.is_not_null() & (~raw.is_finite() | (raw != raw.round(0)))) | (raw < 0).fill_null(False)
+    if dtype != pl.String:
+        return None
+    text = raw.str.strip_chars()
+    text = pl.when(text != "").then(text)
+    whole = text.str.to_integer(strict=False)
+    # "446000.0" (a spreadsheet's whole number) is accepted: parse as a float only what is not an integer.
+    rest = pl.when(whole.is_null()).then(text).cast(pl.Float64, strict=False)
+    rest = pl.when(rest.is_finite() & (rest == rest.round(0))).then(rest)
+    value = pl.coalesce(whole.cast(pl.Float64), rest)
+    return (text.is_not_null() & value.is_null()) | (value < 0).fill_null(False)
+
+
+def _hour_table(first: int, last: int, tz: str) -> tuple[int, pl.DataFrame] | None:
+    """UTC buckets from `first` to `last` (µs) with the local hour and date each falls in, and their width.
+
+    A bucket (an hour, else a quarter hour for zones such as India's or Nepal's) qualifies when all of it lies
+    in one local hour: the offset is the same at both ends and so is the local hour. None when neither width
+    qualifies everywhere (a zone with odd offsets) or the range is too long to tabulate.
+    """
+    for width in (US_PER_HOUR, US_PER_QUARTER):
+        low, high = first // width, last // width
+        if high - low >= MAX_BUCKETS:
+            return None
+        start = (pl.int_range(low, high + 1, dtype=pl.Int64, eager=True) * width).cast(pl.Datetime("us", "UTC"))
+        table = pl.DataFrame({"__start": start}).with_columns(
+            (pl.col("__start") + pl.duration(microseconds=width - 1)).alias("__end")
+        )
+        local = {end: pl.col(end).dt.convert_time_zone(tz) for end in ("__start", "__end")}
+        offset = {end: local[end].dt.replace_time_zone(None) - pl.col(end).dt.replace_time_zone(None) for end in local}
+        hour = {end: local[end].dt.truncate("1h").dt.convert_time_zone("UTC") for end in local}
+        table = table.select(
+            (pl.col("__start").dt.epoch("us") // width - low).alias("__bucket"),
+            hour["__start"].alias("period_start"),
+            local["__start"].dt.date().alias("date"),
+            ((offset["__start"] == offset["__end"]) & (hour["__start"] == hour["__end"])).alias("__whole"),
+        )
+        if table["__whole"].all():
+            return width, table.drop("__whole")
+    return None
+
+
+def _time_keys(rows: pl.DataFrame, tz: str) -> tuple[pl.Expr, pl.Expr, pl.DataFrame]:
+    """Per row, a bucket key and a local-day key, and the table from bucket key to period_start and date."""
+    us = pl.col("created_at").dt.epoch("us")
+    first, last = rows.select(us.min().alias("first"), us.max().alias("last")).row(0)
+    found = None if first is None else _hour_table(first, last, tz)
+    if found is None:  # map every row through the time zone: slower, always right
+        local = pl.col("created_at").dt.convert_time_zone(tz)
+        period = local.dt.truncate("1h").dt.convert_time_zone("UTC")
+        table = rows.select(period.unique().alias("__bucket")).with_columns(
+            pl.col("__bucket").alias("period_start"),
+            pl.col("__bucket").dt.convert_time_zone(tz).dt.date().alias("date"),
+        )
+        return period, local.dt.date().to_physical(), table
+    width, table = found
+    bucket = us // width - first // width
+    return bucket, pl.lit(table["date"].to_physical()).gather(bucket), table
+
+
+def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """Hourly counts by local hour and unique authors per local day of tweets (created_at in UTC, party, hashtag).
+
+    Authors are counted where `rows` has author_id (else the authors frame is empty). With `require`, None
+    when a party or hashtag is empty: the contract requires them, and the general validator reports where.
+    """
+    bucket, day, table = _time_keys(rows, tz)
+    by_bucket = (
+        rows.lazy().group_by("hashtag", "party", bucket.alias("__bucket")).agg(pl.len().alias("tweets")).collect()
+    )
+    # Hashtags and parties are normalised here, on their few distinct spellings, not on every row.
+    tags = by_bucket.select(pl.col("hashtag").unique()).with_columns(
+        normalise_hashtag(pl.col("hashtag")).alias("__tag")
+    )
+    parties = by_bucket.select(pl.col("party").unique()).with_columns(
+        pl.col("party").str.strip_chars().alias("__party")
+    )
+    required = pl.concat([tags.select(pl.col("hashtag").alias("raw")), parties.select(pl.col("party").alias("raw"))])
+    if require and required.select((pl.col("raw").is_null() | (pl.col("raw").str.strip_chars() == "")).any()).item():
+        return None
+    counts = (
+        by_bucket.join(table, on="__bucket")
+        .join(tags, on="hashtag")
+        .join(parties, on="party")
+        .group_by(pl.col("__tag").alias("hashtag"), pl.col("__party").alias("party"), "period_start")
+        .agg(pl.col("tweets").sum().cast(pl.Int64))
+        .sort("period_start", "party", "hashtag")
+    )
+    if "author_id" not in rows.columns or rows["author_id"].null_count() == rows.height:
+        return counts, pl.DataFrame(schema=AUTHORS_SCHEMA)
+    authors = _unique_authors(rows, day, tags, parties).join(
+        table.select(pl.col("date").to_physical().alias("__day"), "date").unique(), on="__day"
+    )
+    return counts, authors.select(*AUTHORS_SCHEMA).sort("date", "party", "hashtag")
+
+
+def _unique_authors(rows: pl.DataFrame, day: pl.Expr, tags: pl.DataFrame, parties: pl.DataFrame) -> pl.DataFrame:
+    """Distinct authors per normalised hashtag, party and local day (`__day`), counted exactly."""
+    # Spellings that normalise to one hashtag (#Foo, foo) share their authors: map rows to the normalised
+    # value, but only when some spellings merge; otherwise group by the spelling and rename afterwards.
+    keys = []
+    for column, distinct, name in ((pl.col("hashtag"), tags, "__tag"), (pl.col("party"), parties, "__party")):
+        raw = distinct.columns[0]
+        merges = distinct[name].n_unique() < distinct.height
+        keys.append(column.replace_strict(distinct[raw], distinct[name]).alias(name) if merges else column.alias(raw))
+    author = _author_key(rows["author_id"])
+    grouped = (
+        rows.lazy()
+        .select(*keys, day.alias("__day"), author.alias("__author"))
+        .filter(pl.col("__author").is_not_null())
+        .group_by(pl.all().exclude("__author"))
+        .agg(pl.col("__author").n_unique().cast(pl.Int64).alias("unique_authors"))
+        .collect()
+    )
+    for distinct in (tags, parties):
+        raw = distinct.columns[0]
+        if raw in grouped.columns:
+            grouped = grouped.join(distinct, on=raw).drop(raw)
+    return grouped.rename({"__tag": "hashtag", "__party": "party"})
+
+
+def _author_key(authors: pl.Series) -> pl.Expr:
+    """Author ids as the contract compares them (stripped text), as integers when that is exact."""
+    if authors.dtype.is_integer():
+        return pl.col("author_id")
+    # X's user ids are decimal numbers: counting them as integers is exact when every id is written the one
+    # way its number is (no sign, no leading zero, no blank), and cheaper than hashing text.
+    # A text that parses as an integer is [+-]digits; it is the number's own spelling exactly when it starts
+    # with 1-9 (sorts at or after "1": '+', '-' and '0' sort before it) or is "0".
+    text = pl.col("author_id")
+    number = text.str.to_integer(strict=False)
+    canonical = number.is_not_null() & ((text >= "1") | (text == "0"))
+    if authors.to_frame().select((canonical | text.is_null()).all()).item():
+        return number
+    return text.str.strip_chars()

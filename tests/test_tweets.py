@@ -1,0 +1,113 @@
+"""Raw tweets read the fast way give exactly what the general path gives, and bad files the same report."""
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from pulse.errors import ValidationError
+from pulse.load import hashtags_from, load_hashtags, read_table, validate_table
+from pulse.synth import generate
+from pulse.tweets import read_rows
+from tests.conftest import utc
+
+ZONES = ["Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "America/New_York", "Australia/Lord_Howe", "UTC"]
+
+
+def general(path, tz):
+    return hashtags_from(*validate_table(read_table(path, path.name), "hashtags"), tz)
+
+
+def assert_same(path, tz):
+    fast, slow = load_hashtags(path, tz), general(path, tz)
+    assert_frame_equal(fast.counts, slow.counts)
+    assert (fast.authors_daily is None) == (slow.authors_daily is None)
+    if fast.authors_daily is not None:
+        assert_frame_equal(fast.authors_daily, slow.authors_daily)
+    assert (fast.form, fast.rows) == (slow.form, slow.rows)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return generate(20_000, seed=7)["hashtags"]
+
+
+@pytest.mark.parametrize("tz", ZONES)
+def test_parquet_and_csv_agree_with_the_general_path_in_every_kind_of_zone(tmp_path, synthetic, tz):
+    synthetic.write_parquet(tmp_path / "hashtags.parquet")
+    synthetic.write_csv(tmp_path / "hashtags.csv", datetime_format="%Y-%m-%dT%H:%M:%SZ")
+    assert read_rows(tmp_path / "hashtags.parquet") is not None  # the fast path is taken, not skipped
+    assert_same(tmp_path / "hashtags.parquet", tz)
+    assert_same(tmp_path / "hashtags.csv", tz)
+
+
+def test_every_timestamp_form_and_untidy_cells_agree(tmp_path):
+    text = (
+        "created_at,party,hashtag,author_id,retweets,likes\n"
+        "2022-04-20T17:05:00Z,PTI,#ImportedHakumatNaManzoor,0012,1,2\n"
+        "2022-04-20T22:55:00+05:00,PTI , importedhakumatnamanzoor,12,446000.0,\n"
+        " 2022-04-20 20:30 ,PTI,#IMPORTEDHAKUMATNAMANZOOR,+12,,3\n"
+        "2022-04-21,PML-N,#,u1,0,0\n"
+        "2022-04-21T01:30:00.5z,PML-N,Shehbaz,,0,0\n"
+    )
+    (tmp_path / "hashtags.csv").write_text(text, encoding="utf-8")
+    assert_same(tmp_path / "hashtags.csv", "Asia/Karachi")
+    assert_same(tmp_path / "hashtags.csv", "Asia/Kolkata")
+
+
+def test_numeric_author_ids_spelled_differently_stay_different_authors(tmp_path):
+    rows = pl.DataFrame(
+        {
+            "created_at": [utc(2022, 4, 20, 17)] * 5,
+            "party": ["PTI"] * 5,
+            "hashtag": ["a"] * 5,
+            "author_id": ["12", "012", "+12", "12", None],
+        }
+    )
+    rows.write_parquet(tmp_path / "hashtags.parquet")
+    assert load_hashtags(tmp_path / "hashtags.parquet", "UTC").authors_daily["unique_authors"].to_list() == [3]
+    assert_same(tmp_path / "hashtags.parquet", "UTC")
+
+
+def test_typed_parquet_with_integer_authors_and_naive_times(tmp_path):
+    pl.DataFrame(
+        {
+            "created_at": pl.Series(["2022-04-20 17:05", "2022-04-20 17:10"]).str.to_datetime(),
+            "party": pl.Series(["PTI", "PTI"], dtype=pl.Categorical),
+            "hashtag": ["A", "#a"],
+            "author_id": [5, 5],
+            "likes": pl.Series([1, 2], dtype=pl.UInt32),
+        }
+    ).write_parquet(tmp_path / "hashtags.parquet")
+    loaded = load_hashtags(tmp_path / "hashtags.parquet", "Asia/Karachi")
+    assert loaded.counts.rows() == [("a", "PTI", utc(2022, 4, 20, 17), 2)]
+    assert loaded.authors_daily["unique_authors"].to_list() == [1]
+    assert_same(tmp_path / "hashtags.parquet", "Asia/Karachi")
+
+
+@pytest.mark.parametrize(
+    ("cells", "report"),
+    [
+        ("20/04/2022,PTI,a,1", "line 3, column 'created_at': value '20/04/2022'"),
+        (",PTI,a,1", "line 3, column 'created_at': a value is required here"),
+        ("2022-04-20T17:00:00Z, ,a,1", "line 3, column 'party': a value is required here"),
+        ("2022-04-20T17:00:00Z,PTI,a,-1", "line 3, column 'likes': value '-1': a count cannot be negative"),
+        ("2022-04-20T17:00:00Z,PTI,a,1.5", "line 3, column 'likes': value '1.5': not a whole number"),
+    ],
+)
+def test_a_bad_row_gets_the_general_report(tmp_path, cells, report):
+    text = f"created_at,party,hashtag,likes\n2022-04-20T17:00:00Z,PTI,a,1\n{cells}\n"
+    (tmp_path / "hashtags.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match=report):
+        load_hashtags(tmp_path / "hashtags.csv", "Asia/Karachi")
+
+
+def test_bad_parquet_row_is_named_by_row(tmp_path):
+    pl.DataFrame(
+        {"created_at": [utc(2022, 4, 20), None], "party": ["PTI", "PTI"], "hashtag": ["a", "b"], "likes": [1, -2]}
+    ).write_parquet(tmp_path / "hashtags.parquet")
+    with pytest.raises(ValidationError) as caught:
+        load_hashtags(tmp_path / "hashtags.parquet", "UTC")
+    assert [str(p) for p in caught.value.problems] == [
+        "hashtags.parquet, row 2, column 'created_at': a value is required here",
+        "hashtags.parquet, row 2, column 'likes': value '-2': a count cannot be negative",
+    ]
