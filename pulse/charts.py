@@ -3,12 +3,17 @@
 A builder takes data first and plain choices after, calls plotly express, adjusts the figure and returns it.
 """
 
+import json
+from functools import cache
+from pathlib import Path
+
 import plotly.express as px
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
 TEMPLATE = "pulse"
+BORDERS = Path(__file__).resolve().parent / "assets" / "pakistan_borders.json"
 FONT = "Source Sans Pro, Noto Sans, Noto Nastaliq Urdu, Arial, sans-serif"
 
 pio.templates[TEMPLATE] = go.layout.Template(
@@ -125,3 +130,548 @@ def _add_marker_legend(fig: go.Figure) -> None:
             marker=dict(symbol=symbol, size=11, color="#8A8F98"),
             hoverinfo="skip",
         )
+
+
+# ---- Shared helpers -----------------------------------------------------------------------------------------------
+
+OTHER_COLOR = "#C9CDD3"  # "Other parties" and other neutral context
+RECORD_COLOR = "#262730"
+
+
+def local_time(frame: pl.DataFrame, tz: str, *columns: str) -> pl.DataFrame:
+    """Times as local wall-clock times: plotly draws a time as written and ignores its zone."""
+    return frame.with_columns(pl.col(c).dt.convert_time_zone(tz).dt.replace_time_zone(None) for c in columns)
+
+
+def _tint(hex_color: str, amount: float) -> str:
+    """`hex_color` mixed with white: 0 is the colour, 1 is white."""
+    rgb = [int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+def series_colors(series: pl.DataFrame, key: str, colors: dict[str, str]) -> dict[str, str]:
+    """A colour per series (hashtag, campaign or event) in its party's hue: the first of a party in full colour,
+    the next ones lighter, so a party's series read as a family. `series` has `key` and party, in order."""
+    mapping = {}
+    for (party,), group in (
+        series.select(key, "party").unique(maintain_order=True).group_by("party", maintain_order=True)
+    ):
+        names = group[key].to_list()
+        for i, name in enumerate(names):
+            mapping[name] = _tint(colors.get(party, OTHER_COLOR), 0.55 * i / max(len(names) - 1, 1) if i else 0)
+    return mapping
+
+
+def _legend_right(fig: go.Figure) -> None:
+    """Many or long legend entries: a column at the right, clear of the title."""
+    fig.update_layout(legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top"), margin_t=60)
+
+
+def _neutral_legend(fig: go.Figure, entries: tuple[tuple[str, str], ...], geo: bool = False) -> None:
+    """Legend entries for marker symbols in neutral grey (the markers themselves are in party colours)."""
+    for symbol, label in entries:
+        marker = dict(symbol=symbol, size=11, color="#8A8F98", line=dict(color="#8A8F98", width=2))
+        if geo:
+            fig.add_scattergeo(lon=[None], lat=[None], mode="markers", name=label, hoverinfo="skip", marker=marker)
+        else:
+            fig.add_scatter(x=[None], y=[None], mode="markers", name=label, hoverinfo="skip", marker=marker)
+
+
+def _no_data(title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text="No data for these filters", showarrow=False, font=dict(size=15, color="#8A8F98"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _finish(fig, title, "", "")
+
+
+# ---- Spaces -------------------------------------------------------------------------------------------------------
+
+
+def space_records(
+    progression: pl.DataFrame, spaces: pl.DataFrame, colors: dict[str, str], tz: str, end: object = None
+) -> go.Figure:
+    """Every Space's audience as faint dots, the all-time record as a step line, each new record labelled
+    with how many times the previous record it was."""
+    title = "Record progression: each new largest Space, and how far it beat the previous record"
+    if progression.is_empty():
+        return _no_data(title)
+    records = local_time(progression, tz, "started_at")
+    others = local_time(spaces.filter(pl.col("total_listeners").is_not_null()), tz, "started_at")
+    fig = go.Figure()
+    for (party,), group in others.group_by("party", maintain_order=True):
+        fig.add_scatter(
+            x=group["started_at"],
+            y=group["total_listeners"],
+            mode="markers",
+            name=f"{party} Spaces",
+            marker=dict(size=7, color=colors.get(party, OTHER_COLOR), opacity=0.35),
+            customdata=group.select("host").rows(),
+            hovertemplate=f"{party} · %{{customdata[0]}}<br>%{{x|%d %b %Y %H:%M}}<br>%{{y:,}} listeners<extra></extra>",
+        )
+    last = others["started_at"].max() if not others.is_empty() else records["started_at"].max()
+    steps_x = [*records["started_at"].to_list(), max(last, records["started_at"].max())]
+    steps_y = [*records["total_listeners"].to_list(), records["total_listeners"][-1]]
+    fig.add_scatter(
+        x=steps_x,
+        y=steps_y,
+        mode="lines",
+        line=dict(shape="hv", color=RECORD_COLOR, width=2, dash="dot"),
+        name="All-time record",
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=records["started_at"],
+        y=records["total_listeners"],
+        mode="markers",
+        name="New record",
+        marker=dict(
+            size=16,
+            symbol="star",
+            color=[colors.get(p, OTHER_COLOR) for p in records["party"]],
+            line=dict(color=RECORD_COLOR, width=1),
+        ),
+        customdata=records.select("party", "host", pl.col("previous_record").fill_null(0), "record_multiple").rows(),
+        hovertemplate=(
+            "<b>New record</b> · %{customdata[0]} · %{customdata[1]}<br>%{x|%d %b %Y %H:%M}<br>"
+            "%{y:,} listeners (previous record %{customdata[2]:,})<extra></extra>"
+        ),
+    )
+    for row in records.iter_rows(named=True):
+        multiple = row["record_multiple"]
+        text = f"<b>{row['total_listeners']:,}</b> · {row['party']} · {row['host']}"
+        if multiple is not None:
+            text += f"<br><b>{multiple:.1f}×</b> the previous record ({row['previous_record']:,})"
+        fig.add_annotation(
+            x=row["started_at"],
+            y=row["total_listeners"],
+            text=text,
+            showarrow=True,
+            arrowhead=0,
+            ax=40,
+            ay=-30 if multiple is None else 20,
+            xanchor="left",
+            align="left",
+            bgcolor="rgba(255,255,255,0.92)",
+            bordercolor=colors.get(row["party"], RECORD_COLOR),
+            font=dict(size=14 if multiple is not None else 12),
+        )
+    fig.update_yaxes(rangemode="tozero")
+    _legend_right(fig)
+    fig.update_layout(height=460)
+    return _finish(fig, title, "Start of the Space (local time)", "Total listeners")
+
+
+def reach_by_party(reach: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
+    """Total listeners of each party's Spaces as horizontal bars, the largest on top."""
+    title = "Spaces reach by party (sum of total listeners)"
+    if reach.is_empty():
+        return _no_data(title)
+    fig = px.bar(
+        reach.reverse(),
+        x="spaces_reach",
+        y="party",
+        color="party",
+        orientation="h",
+        color_discrete_map=colors,
+        text="spaces_reach",
+        custom_data=["spaces", "median_space_reach", "best_space_reach"],
+    )
+    fig.update_traces(
+        texttemplate="%{x:,}",
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate=(
+            "<b>%{y}</b><br>%{x:,} listeners in %{customdata[0]:,} Spaces<br>"
+            "median Space %{customdata[1]:,.0f} · best %{customdata[2]:,}<extra></extra>"
+        ),
+    )
+    fig.update_layout(showlegend=False, xaxis_tickformat=",")
+    fig.update_xaxes(range=[0, reach["spaces_reach"].max() * 1.18])
+    fig.update_layout(height=120 + 42 * reach.height, margin_t=60)
+    return _finish(fig, title, "Listeners (sum over the party's Spaces)", "")
+
+
+def space_audience(audience: pl.DataFrame, tz: str, color: str) -> go.Figure:
+    """The sampled number of listeners of one Space over its lifetime."""
+    fig = px.line(local_time(audience, tz, "at"), x="at", y="participants", markers=True)
+    fig.update_traces(line_color=color, hovertemplate="%{x|%H:%M}<br>%{y:,} listening<extra></extra>")
+    return _finish(fig, "Audience during the Space", "Local time", "Listeners at that moment")
+
+
+# ---- Hashtags -----------------------------------------------------------------------------------------------------
+
+MEASURES = {
+    "tweets": "Tweets",
+    "rolling_7d": "7-day average of tweets per day",
+    "cumulative": "Cumulative tweets",
+}
+
+
+def hashtag_volume(
+    series: pl.DataFrame,
+    key: str,
+    measure: str,
+    palette: dict[str, str],
+    tz: str,
+    hourly: bool = False,
+    log_scale: bool = False,
+) -> go.Figure:
+    """Volume per hashtag or campaign over time (daily or hourly); daily tweets mark spike days with a ring."""
+    unit = "hour" if hourly else "day"
+    what = "hashtag" if key == "hashtag" else "campaign"
+    label = MEASURES[measure] if measure != "tweets" else f"Tweets per {unit}"
+    title = f"{label} per {what}" + (" · ◯ spike days" if measure == "tweets" and not hourly else "")
+    if series.is_empty():
+        return _no_data(title)
+    x = "period_start" if hourly else "date"
+    frame = local_time(series, tz, "period_start") if hourly else series
+    fig = px.line(
+        frame,
+        x=x,
+        y=measure,
+        color=key,
+        color_discrete_map=palette,
+        category_orders={key: list(palette)},
+        custom_data=[key, "party"],
+    )
+    when = "%a %d %b %Y %H:%M" if hourly else "%a %d %b %Y"
+    number = ",.0f" if measure == "rolling_7d" else ","
+    fig.update_traces(
+        hovertemplate=(
+            f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>%{{x|{when}}}<br>%{{y:{number}}}<extra></extra>"
+        )
+    )
+    if measure == "tweets" and not hourly and "is_spike" in series.columns:
+        spikes = series.filter(pl.col("is_spike"))
+        fig.add_scatter(
+            x=spikes["date"],
+            y=spikes["tweets"],
+            mode="markers",
+            name="Spike day",
+            marker=dict(
+                size=9,
+                color="rgba(0,0,0,0)",
+                line=dict(width=1.5, color=[palette.get(s, RECORD_COLOR) for s in spikes[key]]),
+            ),
+            customdata=spikes.select(key, "trailing_mean", "spike_ratio").rows(),
+            hovertemplate=(
+                "<b>Spike</b> · %{customdata[0]}<br>%{x|%a %d %b %Y}<br>%{y:,} tweets, "
+                "%{customdata[2]:.1f}× the 14-day mean (%{customdata[1]:,.0f})<extra></extra>"
+            ),
+        )
+    if log_scale:
+        fig.update_yaxes(type="log", rangemode="normal")
+    _legend_right(fig)
+    fig.update_layout(height=520)
+    return _finish(fig, title, "Local time" if hourly else "Local date", label)
+
+
+def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
+    """Each party's share of all tweets per day, stacked to 100%."""
+    title = "Share of voice: each party's share of all tweets per day"
+    if shares.is_empty():
+        return _no_data(title)
+    fig = px.area(
+        shares,
+        x="date",
+        y="share_of_voice_pct",
+        color="party",
+        color_discrete_map={**colors, "Other parties": OTHER_COLOR},
+        custom_data=["party"],
+    )
+    fig.update_traces(
+        line_width=0.5, hovertemplate="%{customdata[0]}<br>%{x|%a %d %b %Y}<br>%{y:.1f}% of tweets<extra></extra>"
+    )
+    fig.update_yaxes(range=[0, 100], ticksuffix="%", tickformat=".0f")
+    fig.update_layout(hovermode="x unified")
+    return _finish(fig, title, "Local date", "Share of all tweets")
+
+
+# ---- Rallies ------------------------------------------------------------------------------------------------------
+
+PAKISTAN_VIEW = dict(lon=(60.5, 78.0), lat=(23.3, 37.3))
+
+
+@cache
+def _borders() -> dict[str, list]:
+    return json.loads(BORDERS.read_text(encoding="utf-8"))["countries"]
+
+
+def _outline(lines: list) -> tuple[list, list]:
+    lons: list = []
+    lats: list = []
+    for line in lines:
+        for point in [*line, None]:
+            lons.append(None if point is None else point[0])
+            lats.append(None if point is None else point[1])
+    return lons, lats
+
+
+def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
+    """Rallies on a map of Pakistan: marker area = reported attendance, colour = party; no attendance = ring.
+
+    The country outlines are drawn from a bundled file (Natural Earth), so the map needs no internet.
+    """
+    title = "Where the rallies were (marker size = reported attendance)"
+    located = local_time(rallies.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()), tz, "starts_at")
+    fig = go.Figure()
+    borders = _borders()
+    for country, lines in borders.items():
+        lons, lats = _outline(lines)
+        home = country == "Pakistan"
+        fig.add_scattergeo(
+            lon=lons,
+            lat=lats,
+            mode="lines",
+            fill="toself" if home else None,
+            fillcolor="#F4F1EA" if home else None,
+            line=dict(color="#6B7079" if home else "#C3C7CE", width=1.4 if home else 0.8),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    sized = located.sort("reported_attendance", descending=True, nulls_last=True)
+    biggest = sized["reported_attendance"].max() or 1
+
+    def radius(attendance: int | None) -> float:  # marker area grows with the crowd
+        return 6.0 if attendance is None else 6 + 19 * (attendance / biggest) ** 0.5
+
+    for (party,), group in sized.group_by("party", maintain_order=True):
+        known = group["reported_attendance"].is_not_null()
+        fig.add_scattergeo(
+            lon=group["lon"],
+            lat=group["lat"],
+            mode="markers",
+            name=party,
+            marker=dict(
+                size=[2 * radius(a) for a in group["reported_attendance"]],
+                color=[colors.get(party, OTHER_COLOR) if k else "rgba(255,255,255,0.6)" for k in known],
+                line=dict(color=colors.get(party, OTHER_COLOR), width=2),
+                opacity=0.8,
+            ),
+            customdata=[
+                (*row, "not reported" if attendance is None else f"{attendance:,}")
+                for row, attendance in zip(
+                    group.select(
+                        "city", pl.col("venue").fill_null(""), pl.col("starts_at").dt.strftime("%a %-d %b %Y, %H:%M")
+                    ).rows(),
+                    group["reported_attendance"],
+                    strict=True,
+                )
+            ],
+            hovertemplate=(
+                f"<b>{party} rally · %{{customdata[0]}}</b><br>%{{customdata[1]}}<br>%{{customdata[2]}}<br>"
+                "Reported attendance: %{customdata[3]}<extra></extra>"
+            ),
+        )
+    labels = (
+        located.group_by("city")
+        .agg(pl.col("lat").first(), pl.col("lon").first(), pl.col("reported_attendance").max())
+        .sort("reported_attendance", "city", descending=[True, False], nulls_last=True)
+    )
+    placed: list[tuple[float, float]] = []
+    for city in labels.iter_rows(named=True):  # one label per city, none on top of another city's marker
+        if all(abs(city["lat"] - lat) > 0.45 or abs(city["lon"] - lon) > 2.2 for lat, lon in placed):
+            placed.append((city["lat"], city["lon"]))
+            pad = " " * round(radius(city["reported_attendance"]) / 3 + 1)
+            fig.add_scattergeo(
+                lon=[city["lon"]],
+                lat=[city["lat"]],
+                mode="text",
+                text=[f"{pad}<b>{city['city']}</b>"],
+                textposition="middle right",
+                textfont=dict(size=12, color="#3A3F47"),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+    _neutral_legend(fig, (("circle-open", "Attendance not reported"),), geo=True)
+    # Only the bundled outlines: every built-in layer off, so plotly fetches no shapes from a CDN.
+    fig.update_geos(
+        visible=False,
+        projection_type="mercator",
+        lonaxis_range=PAKISTAN_VIEW["lon"],
+        lataxis_range=PAKISTAN_VIEW["lat"],
+        bgcolor="#FBFCFD",
+    )
+    fig.update_layout(height=560, margin=dict(l=0, r=0, t=90, b=0))
+    return _finish(fig, title, "", "")
+
+
+def rally_timeline(history: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
+    """One row per rally: from its first announcement (○) to the day it was held (◆); dates it was announced
+    for and then moved away from are ✕, and a rescheduled rally says how it moved."""
+    title = "Announcements and rally dates: lead time and reschedules"
+    if history.is_empty():
+        return _no_data(title)
+    frame = local_time(history, tz, "announced_at", "starts_at")
+    held = frame.filter(pl.col("is_current")).sort("starts_at")
+    row_of = {
+        r["rally_id"]: f"{r['party']} · {r['city']} · {r['starts_at']:%-d %b}" for r in held.iter_rows(named=True)
+    }
+    frame = frame.with_columns(
+        pl.col("rally_id").replace_strict(row_of).alias("row"),
+        (pl.col("starts_at") != pl.col("starts_at").last().over("rally_id")).alias("given_up"),
+    )
+    fig = go.Figure()
+    for r in (
+        frame.group_by("rally_id", maintain_order=True)
+        .agg(pl.col("row").first(), pl.col("party").first(), pl.col("announced_at").min(), pl.col("starts_at").last())
+        .iter_rows(named=True)
+    ):
+        fig.add_scatter(
+            x=[r["announced_at"], r["starts_at"]],
+            y=[r["row"], r["row"]],
+            mode="lines",
+            line=dict(color=_tint(colors.get(r["party"], OTHER_COLOR), 0.45), width=4),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    fmt = "%a %-d %b %H:%M"
+    marks = (
+        ("Announced", frame, "announced_at", "circle-open", 10),
+        ("Date later moved", frame.filter(pl.col("given_up")), "starts_at", "x-thin-open", 11),
+        ("Rally held", frame.filter(pl.col("is_current")), "starts_at", "diamond", 13),
+    )
+    for name, rows, x, symbol, size in marks:
+        fig.add_scatter(
+            x=rows[x],
+            y=rows["row"],
+            mode="markers",
+            name=name,
+            showlegend=False,
+            marker=dict(
+                symbol=symbol,
+                size=size,
+                color=[colors.get(p, OTHER_COLOR) for p in rows["party"]],
+                line=dict(width=2, color=[colors.get(p, OTHER_COLOR) for p in rows["party"]]),
+            ),
+            customdata=rows.select(
+                "announcement", pl.col("announced_at").dt.strftime(fmt), pl.col("starts_at").dt.strftime(fmt)
+            ).rows(),
+            hovertemplate=(
+                f"<b>%{{y}}</b> · {name.lower()}<br>Announcement %{{customdata[0]}}, made %{{customdata[1]}}"
+                "<br>for %{customdata[2]}<extra></extra>"
+            ),
+        )
+    moved = frame.filter(pl.col("rally_id").is_in(frame.filter(pl.col("given_up"))["rally_id"].implode()))
+    for (rally_id,), group in moved.group_by("rally_id", maintain_order=True):
+        path = " → ".join(f"{d:%-d}" for d in group["starts_at"]) + f" {group['starts_at'][-1]:%b}"
+        fig.add_annotation(
+            x=group["starts_at"].max(),
+            y=row_of[rally_id],
+            text=f"moved: {path}",
+            showarrow=False,
+            xanchor="left",
+            xshift=12,
+            font=dict(size=12, color="#4A4F57"),
+        )
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=list(row_of.values())[::-1], tickformat="", rangemode="normal"
+    )
+    _neutral_legend(fig, (("circle-open", "Announced"), ("x-thin-open", "Date later moved"), ("diamond", "Rally held")))
+    fig.update_layout(height=140 + 30 * len(row_of))
+    return _finish(fig, title, "Local date", "")
+
+
+def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
+    """Each event's party tweets per day: the usual day before (○) against the 24 hours after (●), with the lift."""
+    title = "Lift: the party's tweets in the 24 h after each event against its usual day (7 days before)"
+    if lift.is_empty():
+        return _no_data(title)
+    kind = {"rally": "rally", "rally_announcement": "announced", "space": "Space"}
+    frame = local_time(lift, tz, "at").with_columns(
+        pl.format(
+            "{} · {} {} · {}",
+            pl.col("at").dt.strftime("%-d %b"),
+            "party",
+            pl.col("event_type").replace_strict(kind, default=pl.col("event_type")),
+            pl.col("city") if "city" in lift.columns else pl.col("event_id"),
+        ).alias("row")
+    )
+    fig = go.Figure()
+    for r in frame.iter_rows(named=True):
+        fig.add_scatter(
+            x=[r["baseline"], r["after_24h"]],
+            y=[r["row"], r["row"]],
+            mode="lines",
+            line=dict(color=_tint(colors.get(r["party"], OTHER_COLOR), 0.4), width=3),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    for name, x, symbol in (
+        ("Usual day (7-day mean)", "baseline", "circle-open"),
+        ("First 24 h", "after_24h", "circle"),
+    ):
+        fig.add_scatter(
+            x=frame[x],
+            y=frame["row"],
+            mode="markers",
+            name=name,
+            showlegend=False,
+            marker=dict(
+                symbol=symbol,
+                size=11,
+                color=[colors.get(p, OTHER_COLOR) for p in frame["party"]],
+                line=dict(width=2, color=[colors.get(p, OTHER_COLOR) for p in frame["party"]]),
+            ),
+            customdata=frame.select("baseline", "after_24h", pl.col("lift").fill_nan(None)).rows(),
+            hovertemplate=(
+                "<b>%{y}</b><br>usual day %{customdata[0]:,.0f} tweets<br>first 24 h %{customdata[1]:,} tweets"
+                "<br>lift %{customdata[2]:.1f}×<extra></extra>"
+            ),
+        )
+    fig.add_scatter(
+        x=frame.select(pl.max_horizontal("baseline", "after_24h"))["baseline"],
+        y=frame["row"],
+        mode="text",
+        text=[f"   {v:.1f}×" if v is not None else "   n/a" for v in frame["lift"]],
+        textposition="middle right",
+        textfont=dict(size=12, color="#4A4F57"),
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    fig.update_xaxes(type="log", tickformat="~s")
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=frame["row"].to_list()[::-1], tickformat="", rangemode="normal"
+    )
+    _neutral_legend(fig, (("circle-open", "Usual day (mean of the 7 days before)"), ("circle", "First 24 h")))
+    fig.update_layout(height=150 + 26 * frame.height)
+    return _finish(fig, title, "Party tweets per day (log scale)", "")
+
+
+# ---- Compare ------------------------------------------------------------------------------------------------------
+
+
+def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool = True) -> go.Figure:
+    """The party volume around each chosen event on one time axis, t = 0 at the event."""
+    unit = "hour" if hourly else "day"
+    title = f"Party tweets per {unit} around each event (t = 0 at the event)"
+    if windows.is_empty():
+        return _no_data(title)
+    fig = px.line(
+        windows,
+        x="offset",
+        y="tweets",
+        color="label",
+        color_discrete_map=palette,
+        markers=not hourly,
+        custom_data=["label"],
+    )
+    fig.update_traces(hovertemplate=f"%{{customdata[0]}}<br>{unit} %{{x:+d}}<br>%{{y:,}} tweets<extra></extra>")
+    fig.add_vline(x=0, line=dict(color=RECORD_COLOR, width=1, dash="dash"))
+    fig.add_annotation(x=0, y=1, yref="paper", text="event", showarrow=False, xanchor="left", xshift=4)
+    fig.update_xaxes(dtick=24 if hourly else 1, zeroline=False)
+    _legend_right(fig)
+    fig.update_layout(height=480)
+    return _finish(fig, title, f"{unit.capitalize()}s from the event", f"Party tweets per {unit}")
+
+
+def party_trend(party_daily: pl.DataFrame, colors: dict[str, str], measure: str = "rolling_7d") -> go.Figure:
+    """Daily tweets (or their 7-day average) of the chosen parties, one line each."""
+    label = MEASURES[measure] if measure != "tweets" else "Tweets per day"
+    title = f"{label}, by party"
+    if party_daily.is_empty():
+        return _no_data(title)
+    fig = px.line(party_daily, x="date", y=measure, color="party", color_discrete_map=colors, custom_data=["party"])
+    fig.update_traces(hovertemplate="%{customdata[0]}<br>%{x|%a %d %b %Y}<br>%{y:,.0f}<extra></extra>")
+    return _finish(fig, title, "Local date", label)

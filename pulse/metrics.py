@@ -146,17 +146,19 @@ def fill_days(daily: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
+def daily_stats(daily: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Growth, 7-day rolling mean and running total of a gap-free daily series per key."""
+    return daily.sort(*keys, "date").with_columns(
+        pct_change().over(keys).alias("growth_pct"),
+        rolling_7d().over(keys).alias("rolling_7d"),
+        pl.col("tweets").cum_sum().over(keys).alias("cumulative"),
+    )
+
+
 def hashtag_daily(counts: pl.DataFrame, tz: str) -> pl.DataFrame:
     """Daily tweets per (hashtag, party) with growth, 7-day rolling mean and running total."""
-    keys = ["hashtag", "party"]
-    return (
-        fill_days(daily_counts(counts, tz), keys)
-        .with_columns(
-            pct_change().over(keys).alias("growth_pct"),
-            rolling_7d().over(keys).alias("rolling_7d"),
-            pl.col("tweets").cum_sum().over(keys).alias("cumulative"),
-        )
-        .select(HASHTAG_DAILY)
+    return daily_stats(fill_days(daily_counts(counts, tz), ["hashtag", "party"]), ["hashtag", "party"]).select(
+        HASHTAG_DAILY
     )
 
 
@@ -193,19 +195,19 @@ def current_rallies(rallies: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def week_totals(daily: pl.DataFrame) -> pl.DataFrame:
-    """Per party, tweets in the 7 local days ending at the latest date of `daily`, and in the 7 days before."""
+def week_totals(daily: pl.DataFrame, by: tuple[str, ...] = ("party",)) -> pl.DataFrame:
+    """Per party (or `by`), tweets in the 7 local days ending at the latest date of `daily`, and the 7 days before."""
     latest = daily["date"].max()
     if latest is None:
-        return pl.DataFrame(schema={"party": pl.String, "this_week": pl.Int64, "last_week": pl.Int64})
+        return pl.DataFrame(schema={**{k: pl.String for k in by}, "this_week": pl.Int64, "last_week": pl.Int64})
     age = (pl.lit(latest) - pl.col("date")).dt.total_days()
     return (
-        daily.group_by("party")
+        daily.group_by(*by)
         .agg(
             pl.col("tweets").filter(age < 7).sum().alias("this_week"),
             pl.col("tweets").filter((age >= 7) & (age < 14)).sum().alias("last_week"),
         )
-        .sort("party")
+        .sort(*by)
     )
 
 
@@ -343,3 +345,436 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
         party_summary=summary,
         events=lifted,
     )
+
+
+# ---- Pages: Spaces ------------------------------------------------------------------------------------------------
+
+SPACE_BENCHMARK = (
+    "compared",
+    "space_id",
+    "total_listeners",
+    "peak_listeners",
+    "avg_listeners",
+    "retention_pct",
+    "listener_minutes",
+    "duration_min",
+)
+
+
+def space_ranking(spaces: pl.DataFrame) -> pl.DataFrame:
+    """Spaces from the largest total audience down (ties share a rank; unknown totals last, unranked)."""
+    rank = pl.col("total_listeners").rank("min", descending=True).cast(pl.Int64)
+    return (
+        spaces.with_columns(rank.alias("rank"))
+        .sort("rank", "started_at", "space_id", nulls_last=True)
+        .select("rank", pl.exclude("rank"))
+    )
+
+
+def record_progression(spaces: pl.DataFrame, filters: Filters, tz: str) -> pl.DataFrame:
+    """Each Space that set a new all-time record, with the record it broke; `spaces` is every Space (all parties).
+
+    Records are measured against every earlier Space, so the previous record is taken before the date filter,
+    and the party filter does not apply: a record is a record whoever held it.
+    """
+    return (
+        spaces.filter(pl.col("is_record").fill_null(False))
+        .sort("started_at", "space_id")
+        .select(
+            "space_id",
+            "party",
+            "host",
+            "started_at",
+            "total_listeners",
+            pl.col("total_listeners").shift(1).alias("previous_record"),
+            "record_multiple",
+        )
+        .filter(in_dates(local_date(pl.col("started_at"), tz), filters))
+    )
+
+
+def space_reach_by_party(spaces: pl.DataFrame) -> pl.DataFrame:
+    """Per party: how many Spaces, their summed, median and best total audience; largest reach first."""
+    return (
+        spaces.group_by("party")
+        .agg(
+            pl.len().cast(pl.Int64).alias("spaces"),
+            pl.col("total_listeners").sum().alias("spaces_reach"),
+            pl.col("total_listeners").median().alias("median_space_reach"),
+            pl.col("total_listeners").max().alias("best_space_reach"),
+        )
+        .sort(["spaces_reach", "party"], descending=[True, False])
+    )
+
+
+def space_benchmarks(spaces: pl.DataFrame, space_id: str) -> pl.DataFrame:
+    """One Space beside its party's median Space and the all-time record Space (`spaces`: every Space).
+
+    The median is taken column by column over the party's Spaces with a known value, so it is a typical
+    Space, not one real Space. Empty when `space_id` is unknown.
+    """
+    numbers = list(SPACE_BENCHMARK[2:])
+    chosen = spaces.filter(pl.col("space_id") == space_id)
+    if chosen.is_empty():
+        return pl.DataFrame(schema={"compared": pl.String, "space_id": pl.String, **dict.fromkeys(numbers, pl.Float64)})
+    party = chosen["party"][0]
+    rows = [
+        chosen.select(pl.lit("This Space").alias("compared"), "space_id", *numbers),
+        spaces.filter(pl.col("party") == party)
+        .select(pl.lit(f"Median {party} Space").alias("compared"), pl.lit(None, pl.String).alias("space_id"), *numbers)
+        .select(pl.col("compared", "space_id").first(), pl.col(numbers).median()),
+        spaces.sort("total_listeners", "started_at", descending=[True, False], nulls_last=True)
+        .head(1)
+        .select(pl.lit("All-time record").alias("compared"), "space_id", *numbers),
+    ]
+    return pl.concat([r.with_columns(pl.col(numbers).cast(pl.Float64)) for r in rows]).select(SPACE_BENCHMARK)
+
+
+def space_audience(samples: pl.DataFrame, space_id: str) -> pl.DataFrame:
+    """The sampled audience of one Space over time, in time order (empty when it has no samples)."""
+    return samples.filter(pl.col("space_id") == space_id).sort("at").select("space_id", "at", "participants")
+
+
+# ---- Pages: Hashtags ----------------------------------------------------------------------------------------------
+
+# A spike day: well above the series' own recent level. See docs/metrics.md.
+SPIKE_FACTOR = 2.0  # tweets above this multiple of the trailing mean
+SPIKE_WINDOW_DAYS = 14  # the trailing mean covers this many days before the day
+SPIKE_MIN_DAYS = 7  # and needs at least this many of them
+SPIKE_MIN_TWEETS = 100  # and the day has at least this many tweets, so that 3 after 1 is not a spike
+
+HASHTAG_SUMMARY = (
+    "party",
+    "rank",
+    "tweets",
+    "share_of_party_pct",
+    "this_week",
+    "growth_7d_pct",
+    "peak_day",
+    "peak_day_tweets",
+    "peak_hour",
+    "peak_hour_tweets",
+    "spike_days",
+)
+
+
+@dataclass(frozen=True)
+class HashtagTables:
+    """The Hashtags page's tables for one set of filters, by hashtag or by campaign (`key`)."""
+
+    key: str  # "hashtag" or "campaign": the name of the series column
+    daily: pl.DataFrame  # key, party, date, tweets, growth_pct, rolling_7d, cumulative, trailing_mean, ...
+    hourly: pl.DataFrame  # key, party, period_start, tweets (every hour of the range; no tweets is 0)
+    summary: pl.DataFrame  # one row per series: rank in its party, totals, growth, peaks, spike days
+
+
+def with_campaign(frame: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Each row's campaign: its hashtag's entry in `hashtag_groups`, else the hashtag itself."""
+    # Hashtags are normalised on load, so two spellings of one hashtag in the groups file can collide:
+    # keep the first, so a hashtag never counts twice.
+    mapping = groups.select("hashtag", "campaign").unique("hashtag", keep="first", maintain_order=True)
+    return frame.join(mapping, on="hashtag", how="left").with_columns(pl.col("campaign").fill_null(pl.col("hashtag")))
+
+
+def campaign_daily(daily: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """The hashtag daily series summed per campaign and party, with growth, rolling mean and running total."""
+    keys = ["campaign", "party"]
+    summed = with_campaign(daily, groups).group_by(*keys, "date").agg(pl.col("tweets").sum())
+    return daily_stats(summed, keys).select(*keys, *HASHTAG_DAILY[2:])
+
+
+def spike_days(daily: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Flag each day whose tweets exceed SPIKE_FACTOR x the mean of the SPIKE_WINDOW_DAYS days before it.
+
+    `daily` must have a row for every day of each series (as hashtag_daily has). The day itself is not in its
+    own baseline; fewer than SPIKE_MIN_DAYS earlier days, or fewer than SPIKE_MIN_TWEETS tweets, is no spike.
+    """
+    keys = [key, "party"]
+    trailing = pl.col("tweets").cast(pl.Float64).shift(1).rolling_mean(SPIKE_WINDOW_DAYS, min_samples=SPIKE_MIN_DAYS)
+    return (
+        daily.sort(*keys, "date")
+        .with_columns(trailing.over(keys).alias("trailing_mean"))
+        .with_columns(
+            pl.when(pl.col("trailing_mean") > 0).then(pl.col("tweets") / pl.col("trailing_mean")).alias("spike_ratio"),
+            ((pl.col("tweets") >= SPIKE_MIN_TWEETS) & (pl.col("tweets") > SPIKE_FACTOR * pl.col("trailing_mean")))
+            .fill_null(False)
+            .alias("is_spike"),
+        )
+    )
+
+
+def fill_hours(hourly: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """One row per key and hour from the earliest to the latest hour of `hourly`, missing hours as 0 tweets."""
+    if hourly.is_empty():
+        return hourly.select(*keys, "period_start", "tweets")
+    hours = pl.datetime_range(hourly["period_start"].min(), hourly["period_start"].max(), "1h", eager=True)
+    grid = hourly.select(keys).unique().join(pl.DataFrame({"period_start": hours}), how="cross")
+    return (
+        grid.join(hourly, on=[*keys, "period_start"], how="left")
+        .with_columns(pl.col("tweets").fill_null(0))
+        .sort(*keys, "period_start")
+    )
+
+
+def series_summary(daily: pl.DataFrame, hourly: pl.DataFrame, key: str) -> pl.DataFrame:
+    """One row per series: its rank and share within its party, this week and its growth, peak day and hour."""
+    keys = [key, "party"]
+    weeks = week_totals(daily, tuple(keys)).with_columns(
+        share_pct(pl.col("this_week") - pl.col("last_week"), pl.col("last_week")).alias("growth_7d_pct")
+    )
+    peak_day = (
+        daily.sort("tweets", "date", descending=[True, False])
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("date").first().alias("peak_day"), pl.col("tweets").first().alias("peak_day_tweets"))
+    )
+    peak_hour = (
+        hourly.sort("tweets", "period_start", descending=[True, False])
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("period_start").first().alias("peak_hour"), pl.col("tweets").first().alias("peak_hour_tweets"))
+    )
+    totals = daily.group_by(keys).agg(
+        pl.col("tweets").sum(), pl.col("is_spike").sum().cast(pl.Int64).alias("spike_days")
+    )
+    return (
+        totals.join(weeks, on=keys, how="left")
+        .join(peak_day, on=keys, how="left")
+        .join(peak_hour, on=keys, how="left")
+        .with_columns(
+            pl.col("tweets").rank("ordinal", descending=True).over("party").cast(pl.Int64).alias("rank"),
+            share_pct(pl.col("tweets"), pl.col("tweets").sum().over("party")).alias("share_of_party_pct"),
+        )
+        .select("party", "rank", key, *HASHTAG_SUMMARY[2:])
+        .sort("party", "rank", key)
+    )
+
+
+def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> HashtagTables:
+    """Daily (with spike days) and hourly series and their summary, per hashtag or per campaign (`by`)."""
+    tz, counts = data.tz, data.hashtags.counts
+    if filters.hashtags is not None:
+        counts = counts.filter(pl.col("hashtag").is_in(list(filters.hashtags)))
+    in_range = in_dates(local_date(pl.col("period_start"), tz), filters)
+    # As in hashtag_daily.csv: the series of the date range, then the party filter.
+    daily = hashtag_daily(counts.filter(in_range), tz).filter(in_parties(filters))
+    # Spike days look back before the range, so they come from the whole history.
+    history = hashtag_daily(counts, tz).filter(in_parties(filters))
+    hourly = counts.filter(in_range & in_parties(filters))
+    if by == "campaign":
+        daily, history = campaign_daily(daily, data.hashtag_groups), campaign_daily(history, data.hashtag_groups)
+        hourly = with_campaign(hourly, data.hashtag_groups)
+    keys = [by, "party"]
+    spikes = spike_days(history, by).select(*keys, "date", "trailing_mean", "spike_ratio", "is_spike")
+    daily = daily.join(spikes, on=[*keys, "date"], how="left").sort(*keys, "date")
+    hourly = fill_hours(hourly.group_by(*keys, "period_start").agg(pl.col("tweets").sum()), keys)
+    return HashtagTables(by, daily, hourly, series_summary(daily, hourly, by))
+
+
+OTHER_PARTIES = "Other parties"
+
+
+def share_of_voice(party_daily: pl.DataFrame) -> pl.DataFrame:
+    """Each shown party's daily share of all tweets, plus the parties filtered out as 'Other parties' (to 100%)."""
+    shares = party_daily.filter(pl.col("share_of_voice_pct").is_not_null()).select(
+        "party", "date", "share_of_voice_pct"
+    )
+    rest = (
+        shares.group_by("date")
+        .agg((100 - pl.col("share_of_voice_pct").sum()).alias("share_of_voice_pct"))
+        .filter(pl.col("share_of_voice_pct") > 1e-6)  # float noise when every party is shown
+        .select(pl.lit(OTHER_PARTIES).alias("party"), "date", "share_of_voice_pct")
+    )
+    return pl.concat([shares, rest]).sort("date", "party")
+
+
+# ---- Pages: Rallies -----------------------------------------------------------------------------------------------
+
+
+def rallies_in(rallies: pl.DataFrame, filters: Filters, tz: str) -> pl.DataFrame:
+    """Rallies as they now stand whose current date is in range, of the selected parties."""
+    return current_rallies(rallies).filter(in_dates(local_date(pl.col("starts_at"), tz), filters) & in_parties(filters))
+
+
+def rally_history(rallies: pl.DataFrame, rally_ids: pl.Series | None = None) -> pl.DataFrame:
+    """Every announcement of each rally in order: the date it set, how far it moved it, and its lead time."""
+    days = 86_400e6
+    if rally_ids is not None:
+        rallies = rallies.filter(pl.col("rally_id").is_in(rally_ids.implode()))
+    return (
+        rallies.sort("rally_id", "announced_at")
+        .with_columns(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("rally_id").alias("announcement"),
+            (pl.col("announced_at") == pl.col("announced_at").max().over("rally_id")).alias("is_current"),
+            pl.col("starts_at").shift(1).over("rally_id").alias("previous_starts_at"),
+        )
+        .with_columns(
+            ((pl.col("starts_at") - pl.col("previous_starts_at")).dt.total_microseconds() / days).alias("moved_days"),
+            ((pl.col("starts_at") - pl.col("announced_at")).dt.total_microseconds() / days).alias("lead_days"),
+        )
+        .select(
+            "rally_id",
+            "party",
+            "city",
+            "announcement",
+            "announced_at",
+            "starts_at",
+            "previous_starts_at",
+            "moved_days",
+            "lead_days",
+            "is_current",
+        )
+    )
+
+
+def rally_lift(events_frame: pl.DataFrame, rallies: pl.DataFrame) -> pl.DataFrame:
+    """The event-lift rows of rallies and their announcements, with the rally's city."""
+    cities = current_rallies(rallies).select(pl.col("rally_id").alias("event_id"), "city")
+    return (
+        events_frame.filter(pl.col("event_type").is_in(["rally", "rally_announcement"]))
+        .join(cities, on="event_id", how="left")
+        .select("event_type", "event_id", "party", "city", "at", "baseline", "after_24h", "lift")
+        .sort("at", "event_type", "event_id")
+    )
+
+
+# ---- Pages: Compare -----------------------------------------------------------------------------------------------
+
+HEAD_TO_HEAD = (
+    ("spaces_reach", "Spaces reach (listeners)"),
+    ("tweets", "Tweets"),
+    ("share_of_voice_pct", "Share of voice (%)"),
+    ("growth_7d_pct", "7-day growth (%)"),
+    ("rallies", "Rallies"),
+    ("spaces", "Spaces"),
+    ("best_space_reach", "Best Space (listeners)"),
+)
+
+
+def head_to_head(summary: pl.DataFrame, parties: list[str]) -> pl.DataFrame:
+    """Measures as rows, the chosen parties as columns (in the order given), and who leads on each."""
+    chosen = summary.filter(pl.col("party").is_in(parties))
+    columns = [c for c, _ in HEAD_TO_HEAD]
+    long = chosen.select("party", *[pl.col(c).cast(pl.Float64) for c in columns]).unpivot(
+        index="party", variable_name="measure"
+    )
+    leader = (
+        long.filter(pl.col("value").is_not_null())
+        .sort("value", "party", descending=[True, False])
+        .group_by("measure", maintain_order=True)
+        .agg(pl.col("party").first().alias("leader"))
+    )
+    wide = long.pivot("party", index="measure", values="value")
+    order = pl.DataFrame({"measure": columns, "label": [label for _, label in HEAD_TO_HEAD]}).with_row_index("__order")
+    present = [p for p in parties if p in wide.columns]
+    return (
+        order.join(wide, on="measure", how="left")
+        .join(leader, on="measure", how="left")
+        .sort("__order")
+        .select(pl.col("label").alias("measure"), *present, "leader")
+    )
+
+
+def event_key() -> pl.Expr:
+    """A unique, URL-safe name for an event row (a rally has one row per announcement)."""
+    return pl.format("{}:{}:{}", pl.col("event_type"), pl.col("event_id"), pl.col("at").dt.strftime("%Y%m%dT%H%M"))
+
+
+def describe_events(events_frame: pl.DataFrame, spaces: pl.DataFrame, rallies: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """Events with a key and a readable label: '21 Apr 20:00 · PTI rally · Lahore'."""
+    spaces_named = spaces.select(pl.col("space_id").alias("event_id"), pl.col("host").alias("what"))
+    rallies_named = current_rallies(rallies).select(pl.col("rally_id").alias("event_id"), pl.col("city").alias("what"))
+    kind = pl.col("event_type").replace_strict(
+        {"space": "Space", "rally": "rally", "rally_announcement": "rally announced"}, default=pl.col("event_type")
+    )
+    named = pl.concat([spaces_named, rallies_named]).unique("event_id", keep="first", maintain_order=True)
+    return (
+        events_frame.join(named, on="event_id", how="left")
+        .with_columns(
+            event_key().alias("event"),
+            pl.format(
+                "{} · {} {} · {}",
+                pl.col("at").dt.convert_time_zone(tz).dt.strftime("%-d %b %H:%M"),
+                "party",
+                kind,
+                pl.col("what").fill_null(pl.col("event_id")),
+            ).alias("label"),
+        )
+        .drop("what")
+        .sort("at", "event_type", "event_id")
+    )
+
+
+def event_windows(
+    chosen: pl.DataFrame, counts: pl.DataFrame, before_days: int = 7, after_days: int = 3, resolution: str = "hour"
+) -> pl.DataFrame:
+    """Each chosen event's party tweets from `before_days` before to `after_days` after it, aligned at t = 0.
+
+    `chosen` has event, label, party and at. `offset` counts whole hours (or days, resolution="day") from the
+    event: hour 0 is the event's first hour, day -1 the 24 hours before it. Hours without tweets are 0.
+    """
+    step = 1 if resolution == "hour" else 24
+    first, last = -before_days * 24, after_days * 24
+    party_hours = counts.group_by("party", "period_start").agg(pl.col("tweets").sum())
+    hour = (pl.col("period_start") - pl.col("at")).dt.total_microseconds() // 3_600_000_000
+    observed = (
+        chosen.select("event", "party", "at")
+        .join(party_hours, on="party", how="inner")
+        .with_columns(hour.alias("hour"))
+        .filter(pl.col("hour").is_between(first, last, closed="left"))
+        .group_by("event", (pl.col("hour") // step).alias("offset"))
+        .agg(pl.col("tweets").sum())
+    )
+    offsets = pl.DataFrame({"offset": pl.int_range(first // step, last // step, dtype=pl.Int64, eager=True)})
+    grid = chosen.select("event", "label", "party").join(offsets, how="cross")
+    return (
+        grid.join(observed, on=["event", "offset"], how="left")
+        .with_columns(pl.col("tweets").fill_null(0))
+        .sort("event", "offset")
+    )
+
+
+def window_summary(windows: pl.DataFrame, lift: pl.DataFrame) -> pl.DataFrame:
+    """Per chosen event: its lift row, its party's tweets before and after it in the window, and the peak."""
+    sums = (
+        windows.sort("tweets", "offset", descending=[True, False])
+        .group_by("event", maintain_order=True)
+        .agg(
+            pl.col("tweets").filter(pl.col("offset") < 0).sum().alias("window_before"),
+            pl.col("tweets").filter(pl.col("offset") >= 0).sum().alias("window_after"),
+            pl.col("offset").first().alias("peak_offset"),
+            pl.col("tweets").first().alias("peak_tweets"),
+        )
+    )
+    return (
+        lift.join(sums, on="event", how="inner")
+        .select(
+            "event",
+            "label",
+            "event_type",
+            "party",
+            "at",
+            "baseline",
+            "after_24h",
+            "lift",
+            "window_before",
+            "window_after",
+            "peak_offset",
+            "peak_tweets",
+        )
+        .sort("at", "event")
+    )
+
+
+def headline_events(described: pl.DataFrame, spaces: pl.DataFrame, rallies: pl.DataFrame, count: int = 2) -> list[str]:
+    """The events to compare first: the largest Space and the best-attended rally, then the biggest 24 h after."""
+    space = spaces.sort("total_listeners", descending=True, nulls_last=True)["space_id"].head(1)
+    rally = rallies.sort("reported_attendance", descending=True, nulls_last=True)["rally_id"].head(1)
+    headline = described.filter(
+        ((pl.col("event_type") == "space") & pl.col("event_id").is_in(space.implode()))
+        | ((pl.col("event_type") == "rally") & pl.col("event_id").is_in(rally.implode()))
+    ).sort("at")
+    rest = (
+        described.filter(pl.col("event_type") != "rally_announcement")
+        .join(headline, on="event", how="anti")
+        .sort("after_24h", "at", descending=[True, False], nulls_last=True)
+    )
+    return pl.concat([headline.select("event"), rest.select("event")]).head(count)["event"].to_list()

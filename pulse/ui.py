@@ -1,20 +1,32 @@
 """The one module that imports Streamlit: cached loaders, the shared sidebar filters, downloads, errors."""
 
+import html
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
 from pulse.errors import PulseError
 from pulse.export import csv_bytes
 from pulse.load import Dataset, load_data_dir, with_uploads
-from pulse.metrics import Filters, Tables, compute_tables
+from pulse.metrics import (
+    Filters,
+    HashtagTables,
+    Tables,
+    compute_tables,
+    describe_events,
+    event_windows,
+    events,
+    hashtag_tables,
+)
 from pulse.store import Store
 from pulse.tracking import Trackers
 
@@ -38,6 +50,22 @@ def _load(directory: str, tz: str, fingerprint: tuple) -> Dataset:
 @st.cache_data(max_entries=64, show_spinner="Computing the metrics…")
 def _tables(directory: str, tz: str, fingerprint: tuple, filters: Filters) -> Tables:
     return compute_tables(_load(directory, tz, fingerprint), filters)
+
+
+@st.cache_data(max_entries=32, show_spinner="Computing the hashtag series…")
+def _hashtag_tables(directory: str, tz: str, fingerprint: tuple, filters: Filters, by: str) -> HashtagTables:
+    return hashtag_tables(_load(directory, tz, fingerprint), filters, by)
+
+
+def _windows(data: Dataset, chosen: tuple[str, ...], hourly: bool) -> pl.DataFrame:
+    described = describe_events(events(data.spaces, data.rallies), data.spaces, data.rallies, data.tz)
+    picked = described.filter(pl.col("event").is_in(list(chosen)))
+    return event_windows(picked, data.hashtags.counts, resolution="hour" if hourly else "day")
+
+
+@st.cache_data(max_entries=32, show_spinner="Aligning the event windows…")
+def _event_windows(directory: str, tz: str, fingerprint: tuple, chosen: tuple[str, ...], hourly: bool) -> pl.DataFrame:
+    return _windows(_load(directory, tz, fingerprint), chosen, hourly)
 
 
 def load_data() -> Dataset:
@@ -81,6 +109,22 @@ def trackers() -> Trackers:
     return Trackers()
 
 
+def hashtag_series(filters: Filters, by: str) -> HashtagTables:
+    """The Hashtags page's series for these filters, by hashtag or campaign, computed once per choice."""
+    if st.session_state.get(SESSION_UPLOADS):
+        return hashtag_tables(load_data(), filters, by)
+    directory = data_dir()
+    return _hashtag_tables(str(directory), time_zone(), Store(directory).fingerprint(), filters, by)
+
+
+def aligned_windows(chosen: list[str], hourly: bool) -> pl.DataFrame:
+    """Party volume around the chosen events (keys from pulse.metrics.event_key), computed once per choice."""
+    if st.session_state.get(SESSION_UPLOADS):
+        return _windows(load_data(), tuple(chosen), hourly)
+    directory = data_dir()
+    return _event_windows(str(directory), time_zone(), Store(directory).fingerprint(), tuple(chosen), hourly)
+
+
 @contextmanager
 def user_errors():
     """Show errors a user can cause as a message and stop the page; never a traceback."""
@@ -95,8 +139,12 @@ def _notice_invalid(key: str, valid: Callable[[str], bool], what: str) -> None:
     """Streamlit drops URL values a widget cannot take; tell the user instead of silently ignoring them."""
     bad = [v for v in st.query_params.get_all(key) if v and not valid(v)]
     if bad:
-        st.toast(f"Ignored {what} from the link: {', '.join(bad)}. Showing the default instead.", icon="⚠️")
-        st.sidebar.warning(f"Link had unknown {what}: {', '.join(bad)}. Default used.", icon=":material/link_off:")
+        _notice(f"The link had unknown {what}: {', '.join(bad)}. They were ignored.")
+
+
+def _notice(message: str) -> None:
+    st.toast(message, icon="⚠️")
+    st.sidebar.warning(message, icon=":material/link_off:")
 
 
 def _is_date_within(text: str, first: date, last: date) -> bool:
@@ -121,6 +169,8 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
 
     _notice_invalid("party", lambda v: v in codes, "parties")
     _notice_invalid("dates", lambda v: _is_date_within(v, first, last), "dates")
+    _note_page_switch()
+    before = {key: st.session_state.get(key) for key in ("party", "dates", "hashtag")}
     with st.sidebar:
         st.header("Filters")
         chosen = st.multiselect(
@@ -141,7 +191,6 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
             bind="query-params",
             persist_state="session",
         )
-        start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (first, last)
         selected_tags = None
         if hashtags:
             tags = sorted(data.hashtags.counts["hashtag"].unique().to_list())
@@ -154,10 +203,48 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
                 persist_state="session",
                 placeholder="All hashtags",
             )
+            picked_tags = _persisted("hashtag", before["hashtag"], picked_tags)
             selected_tags = tuple(picked_tags) if picked_tags else None
         st.caption(f"Days are cut in **{data.tz}**.")
+    chosen = _persisted("party", before["party"], chosen)
+    start, end = _date_range(_persisted("dates", before["dates"], picked), first, last)
     all_parties = len(chosen) == len(codes)
     return Filters(start, end, None if all_parties else tuple(chosen), selected_tags)
+
+
+_PAGE, _SWITCHED = "_pulse_page", "_pulse_switched"
+
+
+def _note_page_switch() -> None:
+    """Remember whether this run is the first on a page after another page (or the session's first)."""
+    ctx = get_script_run_ctx()
+    page = ctx.page_script_hash if ctx else ""
+    st.session_state[_SWITCHED] = st.session_state.get(_PAGE) != page
+    st.session_state[_PAGE] = page
+
+
+def _date_range(picked, first: date, last: date) -> tuple[date, date]:
+    """The date input's value as an ordered (start, end); one date picked so far is a one-day range."""
+    start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (first, last)
+    if start > end:  # only a link can do this: the date picker keeps its range in order
+        start, end = end, start
+        _notice(f"The link's dates were in reverse order; showing {start:%-d %b %Y} to {end:%-d %b %Y}.")
+    return start, end
+
+
+def _persisted(key: str, before, returned):
+    """Work around Streamlit 1.67: on the first run after a page switch a widget with persist_state="session"
+    returns its default, although the session and the widget on screen keep the user's value (the next run
+    returns it). Use the kept value, so no number on the new page is computed with filters nobody chose."""
+    if (
+        st.session_state.get(_SWITCHED)
+        and before is not None
+        and returned is not None
+        and before != returned
+        and not st.query_params.get_all(key)  # a link's own value wins
+    ):
+        return before
+    return returned
 
 
 def data_range(data: Dataset) -> tuple[date, date]:
@@ -190,6 +277,73 @@ def empty_state(message: str) -> None:
     st.info(message, icon=":material/filter_alt_off:")
 
 
+def chart(figure: go.Figure, name: str, data: pl.DataFrame) -> None:
+    """A plotly chart (keyed by `name`) with the CSV of exactly the data it draws under it."""
+    st.plotly_chart(figure, key=f"chart-{name}", config={"displaylogo": False})
+    download_csv(data, name, "Chart data (CSV)")
+
+
+def table(frame: pl.DataFrame, name: str, tz: str, height: int | str = "auto", compact: list[str] = ()) -> None:
+    """A table with readable headers and local times, and its CSV (times in UTC, as every export).
+
+    `compact` columns mix units row by row (a head-to-head table), so they are shown short: 1.1M, 86.9.
+    """
+    shown = frame.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz))
+    config = {c: COLUMNS[c] for c in frame.columns if c in COLUMNS}
+    config |= {c: st.column_config.NumberColumn(c, format="compact") for c in compact}
+    st.dataframe(shown, hide_index=True, height=height, column_config=config, placeholder="–")
+    download_csv(frame, name)
+
+
+def choose(
+    label: str, options: list[str], key: str, default: str | list[str], what: str, multi: bool = False, **kwargs
+):
+    """A page control kept in the URL like the sidebar filters, with the same notice for a bad link value.
+
+    The URL holds the option as shown, so options here are short labels or codes: "Daily", "PTI".
+    One option (segmented control, always one chosen) or several (`multi`).
+    """
+    _notice_invalid(key, lambda v: v in options, what)
+    before = st.session_state.get(key)
+    common = dict(key=key, bind="query-params", persist_state="session", **kwargs)
+    if multi:
+        chosen = st.multiselect(label, options, default=default, **common)
+    else:
+        chosen = st.segmented_control(label, options, default=default, required=True, **common)
+    return _persisted(key, before, chosen)
+
+
+def choose_id(
+    label: str, labels: dict[str, str], key: str, default: str | list[str], what: str, multi: bool = False, **kwargs
+):
+    """Pick ids shown by their labels, kept in the URL by id (`?space=sp-0020`).
+
+    A widget bound to the URL would write the long label there, so this one syncs the URL itself: a link
+    seeds it once per session, then the widget leads. Ids no longer offered (the filters changed) are dropped.
+    """
+    options = list(labels)
+    linked = [v for v in st.query_params.get_all(key) if v]
+    if any(v not in labels for v in linked):
+        _notice(f"The link had unknown {what}: {', '.join(v for v in linked if v not in labels)}. They were ignored.")
+    linked = [v for v in linked if v in labels]
+    fallback = default if multi else [default]
+    if key not in st.session_state:
+        st.session_state[key] = (linked or fallback) if multi else (linked or fallback)[0]
+    elif multi:
+        st.session_state[key] = [v for v in st.session_state[key] if v in labels]
+    elif st.session_state[key] not in labels:
+        st.session_state[key] = fallback[0]
+    common = dict(format_func=labels.__getitem__, key=key, persist_state="session", **kwargs)
+    picked = st.multiselect(label, options, **common) if multi else st.selectbox(label, options, **common)
+    st.query_params[key] = picked if multi else [picked]
+    return picked
+
+
+def number(value: float | None, digits: int = 0, suffix: str = "") -> str:
+    """A number for a card: thousands separators, '–' when unknown."""
+    return "–" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
 _COUNT = "localized"
 SUMMARY_COLUMNS = {
     "party": st.column_config.TextColumn("Party"),
@@ -219,3 +373,91 @@ def how_computed() -> None:
     """The metric definitions of docs/metrics.md, one click away on every page."""
     with st.expander("How these numbers are computed", icon=":material/functions:"):
         st.markdown(METRICS_DOC.read_text(encoding="utf-8"))
+
+
+_LOCAL = "D MMM YYYY, HH:mm"
+COLUMNS = {
+    **SUMMARY_COLUMNS,
+    "rank": st.column_config.NumberColumn("#", width="small"),
+    "space_id": st.column_config.TextColumn("Space"),
+    "host": st.column_config.TextColumn("Host"),
+    "title": st.column_config.TextColumn("Title"),
+    "started_at": st.column_config.DatetimeColumn("Started", format=_LOCAL),
+    "ended_at": st.column_config.DatetimeColumn("Ended", format=_LOCAL),
+    "total_listeners": st.column_config.NumberColumn(
+        "Reach", help="Total listeners: unique accounts that joined", format=_COUNT
+    ),
+    "peak_listeners": st.column_config.NumberColumn("Peak", help="Most listeners at once", format=_COUNT),
+    "avg_listeners": st.column_config.NumberColumn("Average", help="Average listeners at once", format="%,.0f"),
+    "retention_pct": st.column_config.NumberColumn("Retention", help="Average / total listeners", format="%.0f%%"),
+    "listener_minutes": st.column_config.NumberColumn(
+        "Listener-min", help="Average listeners × minutes", format="compact"
+    ),
+    "record_multiple": st.column_config.NumberColumn(
+        "× record", help="Total listeners / the largest earlier Space (any party)", format="%.2f×"
+    ),
+    "is_record": st.column_config.CheckboxColumn("New record"),
+    "duration_min": st.column_config.NumberColumn("Minutes", format="%.0f"),
+    "source_url": st.column_config.LinkColumn("Source", display_text="source"),
+    "previous_record": st.column_config.NumberColumn("Previous record", format=_COUNT),
+    "median_space_reach": st.column_config.NumberColumn("Median Space", format="%,.0f"),
+    "compared": st.column_config.TextColumn(""),
+    "hashtag": st.column_config.TextColumn("Hashtag"),
+    "campaign": st.column_config.TextColumn("Campaign"),
+    "date": st.column_config.DateColumn("Date", format="D MMM YYYY"),
+    "period_start": st.column_config.DatetimeColumn("Hour", format=_LOCAL),
+    "growth_pct": st.column_config.NumberColumn("Day growth", format="%+.1f%%"),
+    "rolling_7d": st.column_config.NumberColumn("7-day avg", format="%,.0f"),
+    "cumulative": st.column_config.NumberColumn("Cumulative", format=_COUNT),
+    "trailing_mean": st.column_config.NumberColumn("14-day mean", format="%,.0f"),
+    "spike_ratio": st.column_config.NumberColumn("× 14-day mean", format="%.1f×"),
+    "is_spike": st.column_config.CheckboxColumn("Spike"),
+    "share_of_party_pct": st.column_config.NumberColumn("Share of party", format="%.1f%%"),
+    "this_week": st.column_config.NumberColumn("Last 7 days", format=_COUNT),
+    "peak_day": st.column_config.DateColumn("Peak day", format="D MMM"),
+    "peak_day_tweets": st.column_config.NumberColumn("Peak-day tweets", format=_COUNT),
+    "peak_hour": st.column_config.DatetimeColumn("Peak hour", format="D MMM, HH:mm"),
+    "peak_hour_tweets": st.column_config.NumberColumn("Peak-hour tweets", format=_COUNT),
+    "spike_days": st.column_config.NumberColumn("Spike days", format=_COUNT),
+    "rally_id": st.column_config.TextColumn("Rally"),
+    "city": st.column_config.TextColumn("City"),
+    "venue": st.column_config.TextColumn("Venue"),
+    "announcement": st.column_config.NumberColumn("Ann. #", help="1 = first announcement of this rally"),
+    "announced_at": st.column_config.DatetimeColumn("Announced", format=_LOCAL),
+    "starts_at": st.column_config.DatetimeColumn("Rally date", format=_LOCAL),
+    "previous_starts_at": st.column_config.DatetimeColumn("Moved from", format=_LOCAL),
+    "moved_days": st.column_config.NumberColumn("Moved (days)", format="%+.1f"),
+    "lead_days": st.column_config.NumberColumn("Lead (days)", help="From announcement to rally", format="%.1f"),
+    "is_current": st.column_config.CheckboxColumn("Current"),
+    "reported_attendance": st.column_config.NumberColumn("Attendance", format=_COUNT),
+    "announcements": st.column_config.NumberColumn("Announcements"),
+    "event_type": st.column_config.TextColumn("Event"),
+    "event_id": st.column_config.TextColumn("Id"),
+    "at": st.column_config.DatetimeColumn("When", format=_LOCAL),
+    "baseline": st.column_config.NumberColumn("Usual day", help="Party tweets per day, 7 days before", format="%,.0f"),
+    "after_24h": st.column_config.NumberColumn("First 24 h", format=_COUNT),
+    "lift": st.column_config.NumberColumn("Lift", help="First 24 h / usual day", format="%.1f×"),
+    "event": None,  # the machine key: in the CSV, not on screen
+    "label": st.column_config.TextColumn("Event"),
+    "window_before": st.column_config.NumberColumn("7 days before", format=_COUNT),
+    "window_after": st.column_config.NumberColumn("3 days after", format=_COUNT),
+    "peak_offset": st.column_config.NumberColumn("Peak at", help="Hours from the event", format="%+d h"),
+    "peak_tweets": st.column_config.NumberColumn("Peak-hour tweets", format=_COUNT),
+    "offset": st.column_config.NumberColumn("From event"),
+    "measure": st.column_config.TextColumn("Measure"),
+    "leader": st.column_config.TextColumn("Leads"),
+    "share_of_voice_pct": st.column_config.NumberColumn("Share of voice", format="%.1f%%"),
+    "participants": st.column_config.NumberColumn("Listeners", format=_COUNT),
+}
+
+
+def party_heading(data: Dataset, party: str) -> None:
+    """The party's code in its colour, with its full name."""
+    names = dict(data.parties.select("party", "name").iter_rows())
+    color = data.colors.get(party, "#8E9399")  # validated #RRGGBB, so safe inside the style
+    st.markdown(
+        f'<span style="color:{color};font-size:1.5rem">●</span> '
+        f"<b style='font-size:1.25rem'>{html.escape(party)}</b> "
+        f"<span style='color:#6B7079'>{html.escape(names.get(party, ''))}</span>",
+        unsafe_allow_html=True,
+    )

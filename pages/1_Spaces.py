@@ -1,0 +1,89 @@
+"""Spaces: every Space ranked, the record progression, reach by party, and one Space beside its benchmarks."""
+
+import polars as pl
+import streamlit as st
+
+from pulse import charts, ui
+from pulse.metrics import (
+    record_progression,
+    space_audience,
+    space_benchmarks,
+    space_metrics,
+    space_ranking,
+    space_reach_by_party,
+)
+
+ui.setup_page("Spaces")
+st.title("Spaces")
+st.caption("How big each X Space was, which ones broke the all-time record, and how one Space compares.")
+
+with ui.user_errors():
+    data = ui.load_data()
+    filters = ui.sidebar_filters(data)
+    tables = ui.tables(filters)
+
+spaces = tables.spaces
+if spaces.is_empty():
+    ui.empty_state("No Space matches the filters. Pick at least one party and a date range with Spaces.")
+    st.stop()
+
+ranking = space_ranking(spaces)
+best = ranking.row(0, named=True)
+cards = st.columns(4)
+cards[0].metric("Spaces", ui.number(spaces.height), border=True)
+cards[1].metric("Total reach", ui.number(spaces["total_listeners"].sum()), border=True, help="Sum of total listeners")
+cards[2].metric(
+    "Largest Space", ui.number(best["total_listeners"]), border=True, help=f"{best['party']} · {best['host']}"
+)
+cards[3].metric("Listener-minutes", ui.number(spaces["listener_minutes"].sum()), border=True, help="Average × minutes")
+
+every_space = space_metrics(data.spaces)
+progression = record_progression(every_space, filters, data.tz)
+ui.chart(charts.space_records(progression, spaces, data.colors, data.tz), "space_records", progression)
+st.caption("A record is measured against every earlier Space of any party, so the party filter does not change it.")
+
+reach = space_reach_by_party(spaces)
+ui.chart(charts.reach_by_party(reach, data.colors), "space_reach_by_party", reach)
+
+st.subheader("Every Space, largest first")
+ui.table(ranking, "spaces_ranked", data.tz, height=420)
+
+st.subheader("One Space in detail")
+local = ranking.with_columns(pl.col("started_at").dt.convert_time_zone(data.tz).dt.strftime("%-d %b %Y"))
+labels = {
+    r["space_id"]: f"{r['party']} · {r['host']} · {r['started_at']} · {ui.number(r['total_listeners'])} listeners"
+    for r in local.iter_rows(named=True)
+}
+space_id = ui.choose_id("Space", labels, "space", best["space_id"], "Spaces")
+benchmarks = space_benchmarks(every_space, space_id)
+this, median, record = benchmarks.rows(named=True)
+cards = st.columns(4)
+for card, (column, label) in zip(
+    cards,
+    (
+        ("total_listeners", "Reach"),
+        ("peak_listeners", "Peak"),
+        ("avg_listeners", "Average"),
+        ("retention_pct", "Retention"),
+    ),
+    strict=True,
+):
+    value, typical = this[column], median[column]
+    suffix, digits = ("%", 1) if column == "retention_pct" else ("", 0)
+    card.metric(
+        label,
+        ui.number(value, digits, suffix),
+        delta=None if value is None or not typical else f"{(value - typical) / typical * 100:+.0f}% vs median",
+        help=f"{median['compared']}: {ui.number(typical, digits, suffix)} · all-time record: "
+        f"{ui.number(record[column], digits, suffix)}",
+        border=True,
+    )
+ui.table(benchmarks, "space_benchmarks", data.tz)
+
+audience = space_audience(data.space_samples, space_id)
+if not audience.is_empty():  # sampled while live (space_samples); most Spaces have none
+    party = ranking.row(by_predicate=pl.col("space_id") == space_id, named=True)["party"]
+    ui.chart(
+        charts.space_audience(audience, data.tz, data.colors.get(party, charts.OTHER_COLOR)), "space_audience", audience
+    )
+ui.how_computed()

@@ -1,0 +1,82 @@
+"""Hashtags: volume per hashtag or campaign (daily or hourly), spike days, the top tags per party, share of voice."""
+
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import streamlit as st
+
+from pulse import charts, ui
+from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice
+
+ui.setup_page("Hashtags")
+st.title("Hashtags")
+st.caption("Which hashtags carry each party, how fast they grow, and on which days they spiked.")
+
+with ui.user_errors():
+    data = ui.load_data()
+    filters = ui.sidebar_filters(data, hashtags=True)
+    tables = ui.tables(filters)
+
+LINES = {"Hashtags": "hashtag", "Campaigns": "campaign"}
+MEASURES = {"Tweets": "tweets", "7-day average": "rolling_7d", "Cumulative": "cumulative"}
+controls = st.columns([1.2, 1, 2, 1], vertical_alignment="bottom")
+with controls[0]:
+    lines = ui.choose(
+        "Lines",
+        list(LINES),
+        "lines",
+        "Hashtags",
+        "views",
+        help="A campaign merges the spellings and scripts of one hashtag (data/hashtag_groups.csv).",
+    )
+with controls[1]:
+    hourly = ui.choose("Resolution", ["Daily", "Hourly"], "resolution", "Daily", "resolutions") == "Hourly"
+with controls[2]:
+    measure = ui.choose("Measure", list(MEASURES), "measure", "Tweets", "measures", disabled=hourly)
+log_scale = controls[3].toggle("Log scale", key="hashtags-log", help="Compare small hashtags with large ones")
+by, resolution = LINES[lines], "hourly" if hourly else "daily"
+
+series = ui.hashtag_series(filters, by)
+if series.daily.is_empty():
+    ui.empty_state("No hashtag matches the filters. Pick at least one party, hashtag and a date range with tweets.")
+    st.stop()
+
+summary = series.summary
+top = summary.sort("tweets", descending=True).row(0, named=True)
+busiest = summary.sort("peak_hour_tweets", descending=True).row(0, named=True)
+cards = st.columns(4)
+cards[0].metric("Tweets", ui.number(summary["tweets"].sum()), border=True)
+cards[1].metric("Top " + by, ui.number(top["tweets"]), border=True, help=f"#{top[by]} ({top['party']})")
+cards[2].metric("Spike days", ui.number(summary["spike_days"].sum()), border=True, help="Summed over the lines shown")
+cards[3].metric(
+    "Busiest hour",
+    ui.number(busiest["peak_hour_tweets"]),
+    border=True,
+    help=f"#{busiest[by]}, {busiest['peak_hour'].astimezone(ZoneInfo(data.tz)):%-d %b %Y %H:%M} local",
+)
+
+palette = charts.series_colors(summary, by, data.colors)
+volume = series.hourly if hourly else series.daily
+figure = charts.hashtag_volume(
+    volume, by, "tweets" if hourly else MEASURES[measure], palette, data.tz, hourly, log_scale
+)
+ui.chart(figure, f"{by}_{resolution}", volume)
+st.caption(
+    f"A **spike day** has at least {SPIKE_MIN_TWEETS:,} tweets and more than {SPIKE_FACTOR:g}× the mean of the "
+    f"{SPIKE_WINDOW_DAYS} days before it (history before the date range counts)."
+)
+
+st.subheader(f"Top {by}s per party")
+ui.table(summary, f"top_{by}s", data.tz)
+
+shares = share_of_voice(tables.party_daily)
+ui.chart(charts.share_of_voice_area(shares, data.colors), "share_of_voice", shares)
+st.caption("Share of voice is against every party's tweets: parties filtered out appear together as 'Other parties'.")
+
+st.subheader("Spike days")
+spikes = series.daily.filter(pl.col("is_spike")).sort("date", by).drop("is_spike")
+if spikes.is_empty():
+    ui.empty_state("No spike day in the selected range.")
+else:
+    ui.table(spikes, f"{by}_spike_days", data.tz, height=320)
+ui.how_computed()

@@ -1,0 +1,73 @@
+"""Rallies: where and how big, when each was announced and moved, and how much each one moved the party's volume."""
+
+import polars as pl
+import streamlit as st
+
+from pulse import charts, ui
+from pulse.metrics import rallies_in, rally_history, rally_lift
+
+ui.setup_page("Rallies")
+st.title("Rallies")
+st.caption("Where each party rallied, how far ahead it announced, what it rescheduled, and what the rally did online.")
+
+with ui.user_errors():
+    data = ui.load_data()
+    filters = ui.sidebar_filters(data)
+    tables = ui.tables(filters)
+
+rallies = rallies_in(data.rallies, filters, data.tz)
+if rallies.is_empty():
+    ui.empty_state("No rally matches the filters. Pick at least one party and a date range with rallies.")
+    st.stop()
+
+history = rally_history(data.rallies, rallies["rally_id"])
+lift = rally_lift(tables.events, data.rallies)
+held_lift = lift.filter(pl.col("event_type") == "rally")["lift"]
+cards = st.columns(4)
+cards[0].metric("Rallies", ui.number(rallies.height), border=True)
+cards[1].metric(
+    "Reported crowds",
+    ui.number(rallies["reported_attendance"].sum()),
+    border=True,
+    help=f"Sum of reported attendance; {rallies['reported_attendance'].null_count()} rallies without a figure",
+)
+cards[2].metric(
+    "Rescheduled",
+    ui.number(history.filter(pl.col("moved_days") != 0)["rally_id"].n_unique()),
+    border=True,
+    help="Rallies whose date was moved after it was first announced",
+)
+cards[3].metric(
+    "Median lift",
+    ui.number(held_lift.median(), 1, "×"),
+    border=True,
+    help="Party tweets in the 24 h after a rally, against its usual day",
+)
+
+map_column, crowd_column = st.columns([3, 2])
+with map_column:
+    ui.chart(charts.rally_map(rallies, data.colors, data.tz), "rally_map", rallies)
+with crowd_column:
+    st.markdown("**Largest reported crowds**")
+    crowds = rallies.select("party", "city", "starts_at", "reported_attendance").sort(
+        "reported_attendance", "starts_at", descending=[True, False], nulls_last=True
+    )
+    ui.table(crowds, "rally_crowds", data.tz, height=460)
+ui.chart(charts.rally_timeline(history, data.colors, data.tz), "rally_timeline", history)
+st.caption(
+    "Lead time runs from the first announcement to the rally. Each later announcement moved the date: "
+    "✕ marks the dates given up."
+)
+
+kinds = {"Rallies": "rally", "Announcements": "rally_announcement"}
+kind = ui.choose("Lift of", list(kinds), "lift", "Rallies", "event kinds")
+shown = lift.filter(pl.col("event_type") == kinds[kind])
+if shown.is_empty():
+    ui.empty_state(f"No {kind.lower()} fall in the selected dates, so there is no lift to show.")
+else:
+    ui.chart(charts.event_lift(shown, data.colors, data.tz), f"lift_{kinds[kind]}", shown)
+    ui.table(shown, f"lift_{kinds[kind]}_table", data.tz)
+
+st.subheader("Every rally as it now stands")
+ui.table(rallies, "rallies_current", data.tz)
+ui.how_computed()

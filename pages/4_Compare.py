@@ -1,0 +1,61 @@
+"""Compare: two or more parties side by side, or two or more events on one aligned time axis."""
+
+import polars as pl
+import streamlit as st
+
+from pulse import charts, ui
+from pulse.metrics import describe_events, head_to_head, headline_events, rallies_in, window_summary
+
+ui.setup_page("Compare")
+st.title("Compare")
+st.caption("Who is winning the week, and which event moved its party most: side by side, on the same scale.")
+
+with ui.user_errors():
+    data = ui.load_data()
+    filters = ui.sidebar_filters(data)
+    tables = ui.tables(filters)
+
+mode = ui.choose("Compare", ["Parties", "Events"], "compare", "Parties", "comparisons")
+if mode == "Parties":
+    summary = tables.party_summary.sort("tweets", "party", descending=[True, False])
+    ranked = summary["party"].to_list()
+    picked = ui.choose("Parties", ranked, "versus", ranked[:2], "parties", multi=True, max_selections=5)
+    if len(picked) < 2:
+        ui.empty_state("Pick at least two parties to compare (and keep them in the sidebar's party filter).")
+        st.stop()
+    for party in picked:
+        row = summary.row(by_predicate=pl.col("party") == party, named=True)
+        with st.container(border=True):
+            ui.party_heading(data, party)
+            cards = st.columns(5)
+            cards[0].metric("Spaces reach", ui.number(row["spaces_reach"]), help="Sum of total listeners")
+            cards[1].metric("Tweets", ui.number(row["tweets"]))
+            cards[2].metric("Share of voice", ui.number(row["share_of_voice_pct"], 1, "%"))
+            growth = row["growth_7d_pct"]
+            cards[3].metric(
+                "7-day growth", "–" if growth is None else f"{growth:+.1f}%", help="Last 7 days against the 7 before"
+            )
+            cards[4].metric("Rallies", ui.number(row["rallies"]))
+    st.subheader("Head to head")
+    ui.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
+    trend = tables.party_daily.filter(pl.col("party").is_in(picked))
+    ui.chart(charts.party_trend(trend, data.colors), "party_trend", trend)
+else:
+    described = describe_events(tables.events, data.spaces, data.rallies, data.tz)
+    if described.is_empty():
+        ui.empty_state("No event matches the filters. Pick at least one party and a date range with events.")
+        st.stop()
+    labels = dict(described.select("event", "label").iter_rows())
+    default = headline_events(described, tables.spaces, rallies_in(data.rallies, filters, data.tz))
+    picked = ui.choose_id("Events", labels, "events", default, "events", multi=True)
+    hourly = ui.choose("Resolution", ["Hourly", "Daily"], "window", "Hourly", "resolutions") == "Hourly"
+    if len(picked) < 2:
+        ui.empty_state("Pick at least two events to compare.")
+        st.stop()
+    windows = ui.aligned_windows(picked, hourly)
+    palette = charts.series_colors(windows, "label", data.colors)
+    ui.chart(charts.aligned_windows(windows, palette, hourly), "event_windows", windows)
+    st.subheader("Head to head")
+    chosen = described.filter(pl.col("event").is_in(picked))
+    ui.table(window_summary(ui.aligned_windows(picked, True), chosen), "events_head_to_head", data.tz)
+ui.how_computed()

@@ -1,0 +1,233 @@
+"""The page metrics (Spaces, Hashtags, Rallies, Compare) against values computed by hand on small frames."""
+
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from pulse.metrics import (
+    Filters,
+    campaign_daily,
+    event_windows,
+    fill_hours,
+    hashtag_daily,
+    head_to_head,
+    rally_history,
+    record_progression,
+    series_summary,
+    share_of_voice,
+    space_benchmarks,
+    space_metrics,
+    space_ranking,
+    space_reach_by_party,
+    spike_days,
+    week_totals,
+    with_campaign,
+)
+from tests.conftest import counts_frame, utc
+from tests.test_metrics import TZ, rallies_frame, spaces_frame
+
+
+def four_spaces() -> pl.DataFrame:
+    return space_metrics(
+        spaces_frame(
+            [
+                ("kpop", "OTHER", utc(2022, 3, 5, 12), utc(2022, 3, 5, 13), 44_000, 20_000.0),
+                ("a", "PTI", utc(2022, 3, 1, 12), utc(2022, 3, 1, 13), 10_000, 2_000.0),
+                ("b", "PTI", utc(2022, 4, 20, 17), utc(2022, 4, 20, 19), 446_000, 165_000.0),
+                ("c", "PTI", utc(2022, 4, 22, 17), utc(2022, 4, 22, 18), 20_000, 4_000.0),
+                ("d", "PPP", utc(2022, 4, 23, 17), None, None, 300.0),
+            ]
+        ).with_columns(
+            pl.col("space_id").alias("host"), (pl.col("avg_listeners") * 2).cast(pl.Int64).alias("peak_listeners")
+        )
+    )
+
+
+def test_space_ranking_largest_first_unknown_last():
+    ranked = space_ranking(four_spaces())
+    assert ranked.select("rank", "space_id").rows() == [(1, "b"), (2, "kpop"), (3, "c"), (4, "a"), (None, "d")]
+
+
+def test_record_progression_keeps_the_previous_record_before_the_date_filter():
+    spaces = four_spaces()
+    every = record_progression(spaces, Filters(), TZ)
+    assert every.select("space_id", "total_listeners", "previous_record", "record_multiple").rows() == [
+        ("a", 10_000, None, None),
+        ("kpop", 44_000, 10_000, 4.4),
+        ("b", 446_000, 44_000, 446_000 / 44_000),
+    ]
+    april = record_progression(spaces, Filters(start=date(2022, 4, 1)), TZ)
+    assert april.select("space_id", "previous_record").rows() == [("b", 44_000)]
+
+
+def test_space_reach_by_party():
+    expected = pl.DataFrame(
+        {
+            "party": ["PTI", "OTHER", "PPP"],
+            "spaces": [3, 1, 1],
+            "spaces_reach": [476_000, 44_000, 0],
+            "median_space_reach": [20_000.0, 44_000.0, None],
+            "best_space_reach": [446_000, 44_000, None],
+        },
+        schema_overrides={"spaces": pl.Int64},
+    )
+    assert_frame_equal(space_reach_by_party(four_spaces()), expected)
+
+
+def test_space_benchmarks_beside_party_median_and_record():
+    result = space_benchmarks(four_spaces(), "c")
+    assert result.select("compared", "space_id", "total_listeners", "avg_listeners", "duration_min").rows() == [
+        ("This Space", "c", 20_000.0, 4_000.0, 60.0),
+        ("Median PTI Space", None, 20_000.0, 4_000.0, 60.0),
+        ("All-time record", "b", 446_000.0, 165_000.0, 120.0),
+    ]
+    assert space_benchmarks(four_spaces(), "nope").is_empty()
+
+
+def daily_series(tweets: list[int], tag: str = "a", party: str = "PTI") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "hashtag": [tag] * len(tweets),
+            "party": [party] * len(tweets),
+            "date": pl.date_range(date(2022, 4, 1), date(2022, 4, len(tweets)), eager=True),
+            "tweets": tweets,
+        }
+    )
+
+
+def test_spike_days_rule():
+    # 7 quiet days of 100, then 250 (> 2 x 100: spike), 150 (mean of 8 days 118.75: not 2x). After a silent week,
+    # 90 is below the 100-tweet minimum even though 90 > 2 x 0.
+    tweets = [100] * 7 + [250, 150]
+    result = spike_days(daily_series(tweets), "hashtag")
+    assert result["trailing_mean"].to_list()[6:] == [None, 100.0, (700 + 250) / 8]  # day 7 has 6 days behind it
+    assert result["is_spike"].to_list() == [False] * 7 + [True, False]
+    assert result["spike_ratio"][7] == 2.5
+    quiet = spike_days(daily_series([0] * 7 + [90, 100]), "hashtag")
+    assert quiet["is_spike"].to_list() == [False] * 8 + [True]  # launch day of a new hashtag: 100 > 2 x 0
+    too_early = spike_days(daily_series([1, 1, 1, 500]), "hashtag")
+    assert not too_early["is_spike"].any()  # fewer than 7 days of history
+
+
+def test_spike_window_is_fourteen_days():
+    tweets = [1000] * 5 + [10] * 14 + [50]
+    result = spike_days(daily_series(tweets), "hashtag")
+    assert result["trailing_mean"][-1] == 10.0  # the 1000s are more than 14 days back
+    assert not result["is_spike"][-1]  # 50 > 2 x 10, but under 100 tweets
+
+
+def test_campaigns_merge_spellings_and_keep_unlisted_hashtags():
+    daily = pl.concat(
+        [daily_series([1, 2], "imported"), daily_series([10, 20], "امپورٹڈ"), daily_series([5, 0], "other")]
+    )
+    groups = pl.DataFrame(
+        {"hashtag": ["imported", "امپورٹڈ", "imported"], "campaign": ["Imported", "Imported", "Duplicate"]}
+    )
+    assert with_campaign(daily, groups).height == daily.height  # a duplicate mapping never double-counts
+    result = campaign_daily(daily, groups)
+    assert result.select("campaign", "date", "tweets", "growth_pct", "cumulative").rows() == [
+        ("Imported", date(2022, 4, 1), 11, None, 11),
+        ("Imported", date(2022, 4, 2), 22, 100.0, 33),
+        ("other", date(2022, 4, 1), 5, None, 5),
+        ("other", date(2022, 4, 2), 0, -100.0, 5),
+    ]
+
+
+def test_fill_hours_and_series_summary():
+    counts = counts_frame(
+        [
+            ("a", "PTI", utc(2022, 4, 1, 10), 10),
+            ("a", "PTI", utc(2022, 4, 1, 12), 30),
+            ("b", "PTI", utc(2022, 4, 1, 11), 5),
+            ("c", "PPP", utc(2022, 4, 2, 10), 8),
+        ]
+    )
+    hourly = fill_hours(counts, ["hashtag", "party"])
+    assert hourly.height == 3 * 25  # 10:00 on the 1st to 10:00 on the 2nd, for each of three hashtags
+    assert hourly.filter(pl.col("hashtag") == "a")["tweets"].sum() == 40
+    daily = spike_days(hashtag_daily(counts, TZ), "hashtag")
+    summary = series_summary(daily, hourly, "hashtag")
+    assert summary.select("party", "rank", "hashtag", "tweets", "share_of_party_pct", "peak_hour_tweets").rows() == [
+        ("PPP", 1, "c", 8, 100.0, 8),
+        ("PTI", 1, "a", 40, 40 / 45 * 100, 30),
+        ("PTI", 2, "b", 5, 5 / 45 * 100, 5),
+    ]
+    assert summary.filter(pl.col("hashtag") == "a")["peak_hour"].item() == utc(2022, 4, 1, 12)
+
+
+def test_week_totals_by_other_keys():
+    daily = pl.concat([daily_series([1] * 7 + [3] * 7, "a"), daily_series([2] * 14, "b")])
+    assert week_totals(daily, ("hashtag", "party")).rows() == [("a", "PTI", 21, 7), ("b", "PTI", 14, 14)]
+
+
+def test_share_of_voice_adds_the_parties_filtered_out():
+    party_daily = pl.DataFrame(
+        {
+            "party": ["PTI", "PTI"],
+            "date": [date(2022, 4, 1), date(2022, 4, 2)],
+            "share_of_voice_pct": [60.0, None],
+        }
+    )
+    assert share_of_voice(party_daily).rows() == [
+        ("Other parties", date(2022, 4, 1), 40.0),
+        ("PTI", date(2022, 4, 1), 60.0),
+    ]
+
+
+def test_rally_history_shows_each_move():
+    history = rally_history(rallies_frame())
+    assert history.select("announcement", "moved_days", "is_current").rows() == [
+        (1, None, False),
+        (2, 1.0, False),
+        (3, -3.0, True),
+    ]
+    assert history["lead_days"].to_list() == pytest.approx([13 + 2 / 24, 10 + 2 / 24, 4 + 2 / 24])
+
+
+def test_head_to_head_measures_as_rows():
+    summary = pl.DataFrame(
+        {
+            "party": ["PPP", "PTI"],
+            "spaces": [1, 2],
+            "spaces_reach": [50, 100],
+            "best_space_reach": [50, None],
+            "tweets": [30, 10],
+            "share_of_voice_pct": [75.0, 25.0],
+            "growth_7d_pct": [None, 10.0],
+            "rallies": [0, 3],
+        }
+    )
+    table = head_to_head(summary, ["PTI", "PPP"])
+    assert table.columns == ["measure", "PTI", "PPP", "leader"]
+    assert table.rows()[:5] == [
+        ("Spaces reach (listeners)", 100.0, 50.0, "PTI"),
+        ("Tweets", 10.0, 30.0, "PPP"),
+        ("Share of voice (%)", 25.0, 75.0, "PPP"),
+        ("7-day growth (%)", 10.0, None, "PTI"),
+        ("Rallies", 3.0, 0.0, "PTI"),
+    ]
+    assert table.row(6) == ("Best Space (listeners)", None, 50.0, "PPP")
+
+
+def test_event_windows_align_at_the_event():
+    counts = counts_frame(
+        [
+            ("a", "PTI", utc(2022, 4, 20, 16), 7),  # the hour before: -1
+            ("a", "PTI", utc(2022, 4, 20, 17), 11),  # the event's hour: 0
+            ("b", "PTI", utc(2022, 4, 21, 18), 5),  # 25 h after: day 1
+            ("a", "PTI", utc(2022, 4, 13, 16), 99),  # 169 h before: outside the window
+            ("c", "PPP", utc(2022, 4, 20, 17), 1000),  # another party
+        ]
+    )
+    chosen = pl.DataFrame(
+        {"event": ["e"], "label": ["Space"], "party": ["PTI"], "at": [utc(2022, 4, 20, 17)]},
+        schema_overrides={"at": pl.Datetime("us", "UTC")},
+    )
+    hourly = event_windows(chosen, counts)
+    assert hourly.height == 240 and hourly["offset"].min() == -168 and hourly["offset"].max() == 71
+    assert hourly.filter(pl.col("tweets") > 0).select("offset", "tweets").rows() == [(-1, 7), (0, 11), (25, 5)]
+    daily = event_windows(chosen, counts, resolution="day")
+    assert daily["offset"].to_list() == list(range(-7, 3))
+    assert daily.filter(pl.col("tweets") > 0).select("offset", "tweets").rows() == [(-1, 7), (0, 11), (1, 5)]
