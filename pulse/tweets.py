@@ -158,59 +158,90 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     Authors are counted where `rows` has author_id (else the authors frame is empty). With `require`, None
     when a party or hashtag is empty: the contract requires them, and the general validator reports where.
     """
+    if rows.is_empty():
+        empty = {"hashtag": pl.String, "party": pl.String, "period_start": pl.Datetime("us", "UTC"), "tweets": pl.Int64}
+        return pl.DataFrame(schema=empty), pl.DataFrame(schema=AUTHORS_SCHEMA)
+    # As categoricals, every later step works on small integer codes instead of hashing text again.
+    rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
     bucket, day, table = _time_keys(rows, tz)
     by_bucket = (
         rows.lazy().group_by("hashtag", "party", bucket.alias("__bucket")).agg(pl.len().alias("tweets")).collect()
     )
     # Hashtags and parties are normalised here, on their few distinct spellings, not on every row.
-    tags = by_bucket.select(pl.col("hashtag").unique()).with_columns(
-        normalise_hashtag(pl.col("hashtag")).alias("__tag")
-    )
-    parties = by_bucket.select(pl.col("party").unique()).with_columns(
-        pl.col("party").str.strip_chars().alias("__party")
-    )
-    required = pl.concat([tags.select(pl.col("hashtag").alias("raw")), parties.select(pl.col("party").alias("raw"))])
-    if require and required.select((pl.col("raw").is_null() | (pl.col("raw").str.strip_chars() == "")).any()).item():
+    tags = _spellings(by_bucket["hashtag"], normalise_hashtag(pl.col("raw")))
+    parties = _spellings(by_bucket["party"], pl.col("raw").str.strip_chars())
+    if require and any(s.select((pl.col("raw").str.strip_chars() == "").any()).item() for s in (tags, parties)):
+        return None
+    if require and (by_bucket["hashtag"].null_count() or by_bucket["party"].null_count()):
         return None
     counts = (
-        by_bucket.join(table, on="__bucket")
-        .join(tags, on="hashtag")
-        .join(parties, on="party")
-        .group_by(pl.col("__tag").alias("hashtag"), pl.col("__party").alias("party"), "period_start")
+        by_bucket.lazy()
+        .join(table.lazy(), on="__bucket")
+        .group_by("period_start", _rank("party", parties), _rank("hashtag", tags))
         .agg(pl.col("tweets").sum().cast(pl.Int64))
-        .sort("period_start", "party", "hashtag")
+        .sort("period_start", "party", "hashtag")  # ranks sort as the text they stand for
+        .select(_name("hashtag", tags), _name("party", parties), "period_start", "tweets")
+        .collect()
     )
     if "author_id" not in rows.columns or rows["author_id"].null_count() == rows.height:
         return counts, pl.DataFrame(schema=AUTHORS_SCHEMA)
-    authors = _unique_authors(rows, day, tags, parties).join(
-        table.select(pl.col("date").to_physical().alias("__day"), "date").unique(), on="__day"
+    return counts, _unique_authors(rows, day, table, tags, parties)
+
+
+def _spellings(column: pl.Series, normalised: pl.Expr) -> pl.DataFrame:
+    """The distinct spellings of a categorical key: code, raw text, normalised value and the value's rank."""
+    return (
+        column.unique()
+        .to_frame("__cat")
+        .select(pl.col("__cat").to_physical().alias("code"), pl.col("__cat").cast(pl.String).alias("raw"))
+        .drop_nulls()
+        .with_columns(normalised.alias("value"))
+        .with_columns((pl.col("value").rank("dense") - 1).cast(pl.UInt32).alias("rank"))
     )
-    return counts, authors.select(*AUTHORS_SCHEMA).sort("date", "party", "hashtag")
 
 
-def _unique_authors(rows: pl.DataFrame, day: pl.Expr, tags: pl.DataFrame, parties: pl.DataFrame) -> pl.DataFrame:
-    """Distinct authors per normalised hashtag, party and local day (`__day`), counted exactly."""
-    # Spellings that normalise to one hashtag (#Foo, foo) share their authors: map rows to the normalised
-    # value, but only when some spellings merge; otherwise group by the spelling and rename afterwards.
-    keys = []
-    for column, distinct, name in ((pl.col("hashtag"), tags, "__tag"), (pl.col("party"), parties, "__party")):
-        raw = distinct.columns[0]
-        merges = distinct[name].n_unique() < distinct.height
-        keys.append(column.replace_strict(distinct[raw], distinct[name]).alias(name) if merges else column.alias(raw))
+def _rank(column: str, spellings: pl.DataFrame) -> pl.Expr:
+    """Per row, the rank of the normalised value of a categorical key (spellings that normalise alike share it)."""
+    lookup = pl.Series([None] * (spellings["code"].max() + 1), dtype=pl.UInt32).scatter(
+        spellings["code"], spellings["rank"]
+    )
+    return pl.lit(lookup).gather(pl.col(column).to_physical()).alias(column)
+
+
+def _name(column: str, spellings: pl.DataFrame) -> pl.Expr:
+    """A rank back to the normalised value it stands for."""
+    names = spellings.select("rank", "value").unique().sort("rank")["value"]
+    return pl.lit(names).gather(pl.col(column)).alias(column)
+
+
+def _unique_authors(
+    rows: pl.DataFrame, day: pl.Expr, table: pl.DataFrame, tags: pl.DataFrame, parties: pl.DataFrame
+) -> pl.DataFrame:
+    """Distinct authors per normalised hashtag, party and local day, counted exactly."""
+    # One integer key per (hashtag, party, day): spellings that normalise alike (#Foo, foo) share their authors.
+    days = table["date"].to_physical()
+    first_day, n_days = days.min(), days.max() - days.min() + 1
+    n_parties = parties["rank"].max() + 1
+    key = (_rank("hashtag", tags).cast(pl.Int64) * n_parties + _rank("party", parties).cast(pl.Int64)) * n_days + (
+        day - first_day
+    ).cast(pl.Int64)
     author = _author_key(rows["author_id"])
-    grouped = (
-        rows.lazy()
-        .select(*keys, day.alias("__day"), author.alias("__author"))
-        .filter(pl.col("__author").is_not_null())
-        .group_by(pl.all().exclude("__author"))
+    keyed = rows.lazy().select(key.alias("__key"), author.alias("__author"))
+    if rows["author_id"].null_count():
+        keyed = keyed.filter(pl.col("__author").is_not_null())
+    return (
+        keyed.group_by("__key")
         .agg(pl.col("__author").n_unique().cast(pl.Int64).alias("unique_authors"))
+        .select(
+            (pl.col("__key") // n_days // n_parties).cast(pl.UInt32).alias("hashtag"),
+            (pl.col("__key") // n_days % n_parties).cast(pl.UInt32).alias("party"),
+            (pl.col("__key") % n_days + first_day).cast(pl.Int32).cast(pl.Date).alias("date"),
+            "unique_authors",
+        )
+        .sort("date", "party", "hashtag")
+        .select(_name("hashtag", tags), _name("party", parties), "date", "unique_authors")
         .collect()
     )
-    for distinct in (tags, parties):
-        raw = distinct.columns[0]
-        if raw in grouped.columns:
-            grouped = grouped.join(distinct, on=raw).drop(raw)
-    return grouped.rename({"__tag": "hashtag", "__party": "party"})
 
 
 def _author_key(authors: pl.Series) -> pl.Expr:
