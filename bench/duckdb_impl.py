@@ -1,0 +1,161 @@
+"""The export tables of docs/metrics.md as DuckDB SQL over the same files: the benchmark's DuckDB engine.
+
+Same definitions as pulse.metrics (full range, no filters). Cheap contract checks (required cells,
+non-negative counts) are made as pulse makes them, so every engine does the same work.
+"""
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+SQL = """
+CREATE TEMP TABLE tweets AS
+SELECT lower(ltrim(trim(hashtag), '#')) AS hashtag, trim(party) AS party, created_at,
+       created_at AT TIME ZONE $tz AS local_at, trim(author_id) AS author_id
+FROM read_parquet($tweets);
+
+CREATE TEMP TABLE counts AS
+SELECT hashtag, party, date_trunc('hour', local_at) AT TIME ZONE $tz AS period_start, count(*) AS tweets
+FROM tweets GROUP BY ALL;
+
+CREATE TEMP TABLE authors_daily AS
+SELECT hashtag, party, local_at::DATE AS date, count(DISTINCT author_id) AS unique_authors
+FROM tweets WHERE author_id IS NOT NULL GROUP BY ALL;
+
+CREATE TEMP TABLE spaces_raw AS
+SELECT * FROM read_csv($spaces, header = true, types = {
+    'started_at': 'TIMESTAMPTZ', 'ended_at': 'TIMESTAMPTZ', 'total_listeners': 'BIGINT',
+    'peak_listeners': 'BIGINT', 'avg_listeners': 'DOUBLE'});
+
+CREATE TEMP TABLE rallies AS
+SELECT * FROM read_csv($rallies, header = true, types = {
+    'announced_at': 'TIMESTAMPTZ', 'starts_at': 'TIMESTAMPTZ', 'reported_attendance': 'BIGINT'});
+
+CREATE TEMP TABLE spaces AS
+WITH best AS (
+    -- max() OVER skips nulls and carries the running maximum forward, lag takes the one strictly before.
+    SELECT started_at, max(max(total_listeners)) OVER (ORDER BY started_at ROWS UNBOUNDED PRECEDING) AS best_so_far
+    FROM spaces_raw GROUP BY started_at
+), prior AS (
+    SELECT started_at, lag(best_so_far) OVER (ORDER BY started_at) AS earlier_best FROM best
+)
+SELECT s.*,
+       epoch_us(s.ended_at - s.started_at) / 60e6 AS duration_min,
+       CASE WHEN s.total_listeners > 0 THEN s.avg_listeners / s.total_listeners * 100 END AS retention_pct,
+       s.avg_listeners * (epoch_us(s.ended_at - s.started_at) / 60e6) AS listener_minutes,
+       CASE WHEN e.earlier_best > 0 THEN s.total_listeners / e.earlier_best END AS record_multiple,
+       CASE WHEN s.total_listeners IS NULL THEN NULL
+            ELSE e.earlier_best IS NULL OR s.total_listeners > e.earlier_best END AS is_record
+FROM spaces_raw s JOIN prior e USING (started_at);
+
+CREATE TEMP TABLE daily_counts AS
+SELECT hashtag, party, (period_start AT TIME ZONE $tz)::DATE AS date, sum(tweets) AS tweets
+FROM counts GROUP BY ALL;
+
+CREATE TEMP TABLE hashtag_daily AS
+WITH days AS (
+    SELECT unnest(generate_series(min(date), max(date), INTERVAL 1 DAY))::DATE AS date FROM daily_counts
+), grid AS (
+    SELECT k.hashtag, k.party, d.date FROM (SELECT DISTINCT hashtag, party FROM daily_counts) k CROSS JOIN days d
+), filled AS (
+    SELECT g.hashtag, g.party, g.date, coalesce(c.tweets, 0)::BIGINT AS tweets
+    FROM grid g LEFT JOIN daily_counts c USING (hashtag, party, date)
+)
+SELECT hashtag, party, date, tweets,
+       CASE WHEN lag(tweets) OVER w > 0 THEN (tweets - lag(tweets) OVER w) / lag(tweets) OVER w * 100 END
+           AS growth_pct,
+       avg(tweets) OVER (w ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS rolling_7d,
+       sum(tweets) OVER (w ROWS UNBOUNDED PRECEDING)::BIGINT AS cumulative
+FROM filled WINDOW w AS (PARTITION BY hashtag, party ORDER BY date);
+
+CREATE TEMP TABLE party_daily AS
+WITH p AS (SELECT party, date, sum(tweets)::BIGINT AS tweets FROM hashtag_daily GROUP BY ALL)
+SELECT party, date, tweets,
+       CASE WHEN sum(tweets) OVER (PARTITION BY date) > 0
+            THEN tweets / sum(tweets) OVER (PARTITION BY date) * 100 END AS share_of_voice_pct,
+       CASE WHEN lag(tweets) OVER w > 0 THEN (tweets - lag(tweets) OVER w) / lag(tweets) OVER w * 100 END
+           AS growth_pct,
+       avg(tweets) OVER (w ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS rolling_7d
+FROM p WINDOW w AS (PARTITION BY party ORDER BY date);
+
+CREATE TEMP TABLE current_rallies AS
+SELECT * FROM rallies QUALIFY row_number() OVER (PARTITION BY rally_id ORDER BY announced_at DESC) = 1;
+
+CREATE TEMP TABLE party_summary AS
+WITH latest AS (SELECT max(date) AS latest FROM hashtag_daily),
+weeks AS (
+    SELECT party,
+           sum(tweets) FILTER (WHERE latest - date < 7) AS this_week,
+           sum(tweets) FILTER (WHERE latest - date >= 7 AND latest - date < 14) AS last_week,
+           sum(tweets) AS tweets
+    FROM hashtag_daily, latest GROUP BY party
+),
+space_stats AS (
+    SELECT party, count(*) AS spaces, coalesce(sum(total_listeners), 0) AS spaces_reach,
+           max(total_listeners) AS best_space_reach
+    FROM spaces GROUP BY party
+),
+rally_stats AS (SELECT party, count(DISTINCT rally_id) AS rallies FROM current_rallies GROUP BY party),
+everyone AS (
+    SELECT party FROM spaces UNION SELECT party FROM hashtag_daily UNION SELECT party FROM current_rallies
+)
+SELECT party, coalesce(s.spaces, 0) AS spaces, coalesce(s.spaces_reach, 0)::BIGINT AS spaces_reach,
+       s.best_space_reach, coalesce(w.tweets, 0)::BIGINT AS tweets,
+       CASE WHEN sum(coalesce(w.tweets, 0)) OVER () > 0
+            THEN coalesce(w.tweets, 0) / sum(coalesce(w.tweets, 0)) OVER () * 100 END AS share_of_voice_pct,
+       CASE WHEN w.last_week > 0 THEN (w.this_week - w.last_week) / w.last_week * 100 END AS growth_7d_pct,
+       coalesce(r.rallies, 0) AS rallies
+FROM everyone LEFT JOIN space_stats s USING (party) LEFT JOIN weeks w USING (party)
+     LEFT JOIN rally_stats r USING (party);
+
+CREATE TEMP TABLE events AS
+WITH happenings AS (
+    SELECT 'space' AS event_type, space_id AS event_id, party, started_at AS "at" FROM spaces_raw
+    UNION ALL SELECT 'rally_announcement', rally_id, party, announced_at FROM rallies
+    UNION ALL SELECT 'rally', rally_id, party, starts_at FROM current_rallies
+), running AS (
+    SELECT party, period_start,
+           sum(sum(tweets)) OVER (PARTITION BY party ORDER BY period_start ROWS UNBOUNDED PRECEDING) AS running
+    FROM counts GROUP BY party, period_start
+), probes AS (
+    -- Tweets whose period starts strictly before an edge: the running total at the last such period.
+    SELECT h.*, coalesce(a.running, 0) AS before_week, coalesce(b.running, 0) AS before_event,
+           coalesce(c.running, 0) AS before_day_after
+    FROM happenings h
+    ASOF LEFT JOIN running a ON h.party = a.party AND h."at" - INTERVAL 7 DAY > a.period_start
+    ASOF LEFT JOIN running b ON h.party = b.party AND h."at" > b.period_start
+    ASOF LEFT JOIN running c ON h.party = c.party AND h."at" + INTERVAL 24 HOUR > c.period_start
+)
+SELECT event_type, event_id, party, "at", (before_event - before_week) / 7 AS baseline,
+       (before_day_after - before_event)::BIGINT AS after_24h,
+       CASE WHEN (before_event - before_week) / 7 > 0
+            THEN (before_day_after - before_event) / ((before_event - before_week) / 7) END AS lift
+FROM probes;
+"""
+
+TABLES = ("spaces", "hashtag_daily", "party_daily", "party_summary", "events", "authors_daily")
+CHECK = """
+SELECT count(*) FILTER (WHERE created_at IS NULL OR party IS NULL OR hashtag IS NULL
+                        OR retweets < 0 OR likes < 0)
+FROM read_parquet($tweets)
+"""
+
+
+def compute(data: Path, tz: str) -> dict[str, pl.DataFrame]:
+    """The five export tables and the unique authors, from a data directory."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    params = {
+        "tweets": str(data / "hashtags.parquet"),
+        "spaces": str(data / "spaces.csv"),
+        "rallies": str(data / "rallies.csv"),
+        "tz": tz,
+    }
+    if con.execute(CHECK, {"tweets": params["tweets"]}).fetchone()[0]:
+        raise ValueError(f"{params['tweets']}: breaks the data contract")
+    for statement in filter(str.strip, SQL.split(";")):
+        con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
+    tables = {name: con.sql(f"SELECT * FROM {name}").pl() for name in TABLES}
+    con.close()
+    return tables
