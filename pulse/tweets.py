@@ -12,6 +12,8 @@ validator instead, so a bad file gets exactly the report (file, line, column, va
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pulse.schema import normalise_hashtag, parse_timestamp
 
@@ -45,17 +47,28 @@ def read_rows(path: Path) -> pl.DataFrame | None:
         schema = source.collect_schema()
         if not set(REQUIRED) <= set(schema.names()):
             return None
-        columns = _row_columns(schema)
-        return None if columns is None else source.select(columns).collect()
-    except (pl.exceptions.PolarsError, OSError):
+        # Parquet text columns are dictionary-encoded: read them as such, straight into categoricals,
+        # instead of materialising 10^7 strings and hashing them back into a dictionary.
+        dictionary = [c for c in ("party", "hashtag") if suffix == ".parquet" and schema[c] == pl.String]
+        columns = _row_columns(schema, dictionary)
+        if columns is None:
+            return None
+        rows = source.select(columns).collect()
+        if dictionary:
+            with pq.ParquetFile(path, read_dictionary=dictionary) as file:  # not read_table: no dataset machinery
+                keys = pl.from_arrow(file.read(columns=dictionary))
+            rows = rows.hstack(keys.get_columns())
+        return rows
+    except (pl.exceptions.PolarsError, pa.ArrowException, OSError):
         return None  # unreadable, empty, not UTF-8, ragged...: the general reader words the report
 
 
-def _row_columns(schema: pl.Schema) -> list[pl.Expr] | None:
+def _row_columns(schema: pl.Schema, skip: list[str]) -> list[pl.Expr] | None:
     created = _utc(pl.col("created_at"), schema["created_at"])
-    text = [pl.col(c).cast(pl.String) for c in ("party", "hashtag") if isinstance(schema[c], TEXT)]
+    text = [pl.col(c).cast(pl.Categorical) for c in ("party", "hashtag") if isinstance(schema[c], TEXT)]
     if created is None or len(text) < 2:
         return None
+    text = [pl.col(c).cast(pl.Categorical) for c in ("party", "hashtag") if c not in skip]
     broken = created.is_null()
     for name in (c for c in COUNTS if c in schema):
         flag = _count_broken(pl.col(name), schema[name])
@@ -135,21 +148,25 @@ def _hour_table(first: int, last: int, tz: str) -> tuple[int, pl.DataFrame] | No
 
 
 def _time_keys(rows: pl.DataFrame, tz: str) -> tuple[pl.Expr, pl.Expr, pl.DataFrame]:
-    """Per row, a bucket key and a local-day key, and the table from bucket key to period_start and date."""
+    """Per row, a dense bucket index and its local day (as days since 1970), and the table from bucket index
+    (`__bucket`, 0..n-1) to the local hour's UTC start (period_start) and local date."""
     us = pl.col("created_at").dt.epoch("us")
     first, last = rows.select(us.min().alias("first"), us.max().alias("last")).row(0)
-    found = None if first is None else _hour_table(first, last, tz)
+    found = _hour_table(first, last, tz)
     if found is None:  # map every row through the time zone: slower, always right
-        local = pl.col("created_at").dt.convert_time_zone(tz)
-        period = local.dt.truncate("1h").dt.convert_time_zone("UTC")
-        table = rows.select(period.unique().alias("__bucket")).with_columns(
-            pl.col("__bucket").alias("period_start"),
-            pl.col("__bucket").dt.convert_time_zone(tz).dt.date().alias("date"),
-        )
-        return period, local.dt.date().to_physical(), table
-    width, table = found
-    bucket = us // width - first // width
+        period = pl.col("created_at").dt.convert_time_zone(tz).dt.truncate("1h").dt.convert_time_zone("UTC")
+        periods = rows.select(period.unique().sort()).to_series()
+        table = periods.to_frame("period_start").with_row_index("__bucket")
+        table = table.with_columns(pl.col("__bucket").cast(pl.Int64), local_date(pl.col("period_start"), tz))
+        bucket = pl.lit(periods).search_sorted(period).cast(pl.Int64)
+    else:
+        width, table = found
+        bucket = us // width - first // width
     return bucket, pl.lit(table["date"].to_physical()).gather(bucket), table
+
+
+def local_date(utc: pl.Expr, tz: str) -> pl.Expr:
+    return utc.dt.convert_time_zone(tz).dt.date().alias("date")
 
 
 def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.DataFrame, pl.DataFrame] | None:
@@ -161,31 +178,62 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     if rows.is_empty():
         empty = {"hashtag": pl.String, "party": pl.String, "period_start": pl.Datetime("us", "UTC"), "tweets": pl.Int64}
         return pl.DataFrame(schema=empty), pl.DataFrame(schema=AUTHORS_SCHEMA)
-    # As categoricals, every later step works on small integer codes instead of hashing text again.
+    # As categoricals, hashtags and parties are small integer codes: their few distinct spellings are
+    # normalised once, and every row gets the rank of its normalised value by indexing, not hashing text.
     rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
-    bucket, day, table = _time_keys(rows, tz)
-    by_bucket = (
-        rows.lazy().group_by("hashtag", "party", bucket.alias("__bucket")).agg(pl.len().alias("tweets")).collect()
-    )
-    # Hashtags and parties are normalised here, on their few distinct spellings, not on every row.
-    tags = _spellings(by_bucket["hashtag"], normalise_hashtag(pl.col("raw")))
-    parties = _spellings(by_bucket["party"], pl.col("raw").str.strip_chars())
+    if require and (rows["hashtag"].null_count() or rows["party"].null_count()):
+        return None
+    tags = _spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
+    parties = _spellings(rows["party"], pl.col("raw").str.strip_chars())
     if require and any(s.select((pl.col("raw").str.strip_chars() == "").any()).item() for s in (tags, parties)):
         return None
-    if require and (by_bucket["hashtag"].null_count() or by_bucket["party"].null_count()):
-        return None
+    bucket, day, table = _time_keys(rows, tz)
+    n_parties = int(parties["rank"].max()) + 1
+    pair = _rank("hashtag", tags).cast(pl.Int64) * n_parties + _rank("party", parties).cast(pl.Int64)
+    # One integer key per (hashtag, party, bucket): the cheapest thing to group 10^7 rows by.
+    n_buckets = table.height
+    hourly = rows.lazy().group_by((pair * n_buckets + bucket).alias("__key")).agg(pl.len().alias("tweets"))
+    with_authors = "author_id" in rows.columns and rows["author_id"].null_count() < rows.height
+    if with_authors:
+        days = table["date"].to_physical()
+        first_day, n_days = int(days.min()), int(days.max() - days.min()) + 1
+        keyed = rows.lazy().select(
+            (pair * n_days + (day - first_day)).alias("__key"), pl.lit(_author_ids(rows["author_id"])).alias("__author")
+        )
+        if rows["author_id"].null_count():
+            keyed = keyed.filter(pl.col("__author").is_not_null())
+        daily = keyed.group_by("__key").agg(pl.col("__author").n_unique().cast(pl.Int64).alias("unique_authors"))
+        hourly, daily = pl.collect_all([hourly, daily])  # both scans at once
+    else:
+        hourly = hourly.collect()
     counts = (
-        by_bucket.lazy()
-        .join(table.lazy(), on="__bucket")
-        .group_by("period_start", _rank("party", parties), _rank("hashtag", tags))
+        hourly.lazy()
+        .select(
+            (pl.col("__key") // n_buckets).alias("__pair"),
+            pl.lit(table["period_start"]).gather(pl.col("__key") % n_buckets).alias("period_start"),
+            "tweets",
+        )
+        # Quarter-hour buckets, and spellings that normalise alike, merge into one local hour and hashtag.
+        .group_by("period_start", "__pair")
         .agg(pl.col("tweets").sum().cast(pl.Int64))
-        .sort("period_start", "party", "hashtag")  # ranks sort as the text they stand for
-        .select(_name("hashtag", tags), _name("party", parties), "period_start", "tweets")
+        .sort("period_start", pl.col("__pair") % n_parties, pl.col("__pair") // n_parties)  # ranks sort as text
+        .select(*_names("__pair", n_parties, tags, parties), "period_start", "tweets")
         .collect()
     )
-    if "author_id" not in rows.columns or rows["author_id"].null_count() == rows.height:
+    if not with_authors:
         return counts, pl.DataFrame(schema=AUTHORS_SCHEMA)
-    return counts, _unique_authors(rows, day, table, tags, parties)
+    authors = (
+        daily.lazy()
+        .select(
+            (pl.col("__key") // n_days).alias("__pair"),
+            (pl.col("__key") % n_days + first_day).cast(pl.Int32).cast(pl.Date).alias("date"),
+            "unique_authors",
+        )
+        .sort("date", pl.col("__pair") % n_parties, pl.col("__pair") // n_parties)
+        .select(*_names("__pair", n_parties, tags, parties), "date", "unique_authors")
+        .collect()
+    )
+    return counts, authors
 
 
 def _spellings(column: pl.Series, normalised: pl.Expr) -> pl.DataFrame:
@@ -205,56 +253,33 @@ def _rank(column: str, spellings: pl.DataFrame) -> pl.Expr:
     lookup = pl.Series([None] * (spellings["code"].max() + 1), dtype=pl.UInt32).scatter(
         spellings["code"], spellings["rank"]
     )
-    return pl.lit(lookup).gather(pl.col(column).to_physical()).alias(column)
+    return pl.lit(lookup).gather(pl.col(column).to_physical())
 
 
-def _name(column: str, spellings: pl.DataFrame) -> pl.Expr:
-    """A rank back to the normalised value it stands for."""
-    names = spellings.select("rank", "value").unique().sort("rank")["value"]
-    return pl.lit(names).gather(pl.col(column)).alias(column)
+def _names(pair: str, n_parties: int, tags: pl.DataFrame, parties: pl.DataFrame) -> list[pl.Expr]:
+    """A (hashtag rank, party rank) pair back to the normalised hashtag and party it stands for."""
+    names = {
+        name: s.select("rank", "value").unique().sort("rank")["value"] for name, s in (("t", tags), ("p", parties))
+    }
+    return [
+        pl.lit(names["t"]).gather(pl.col(pair) // n_parties).alias("hashtag"),
+        pl.lit(names["p"]).gather(pl.col(pair) % n_parties).alias("party"),
+    ]
 
 
-def _unique_authors(
-    rows: pl.DataFrame, day: pl.Expr, table: pl.DataFrame, tags: pl.DataFrame, parties: pl.DataFrame
-) -> pl.DataFrame:
-    """Distinct authors per normalised hashtag, party and local day, counted exactly."""
-    # One integer key per (hashtag, party, day): spellings that normalise alike (#Foo, foo) share their authors.
-    days = table["date"].to_physical()
-    first_day, n_days = days.min(), days.max() - days.min() + 1
-    n_parties = parties["rank"].max() + 1
-    key = (_rank("hashtag", tags).cast(pl.Int64) * n_parties + _rank("party", parties).cast(pl.Int64)) * n_days + (
-        day - first_day
-    ).cast(pl.Int64)
-    author = _author_key(rows["author_id"])
-    keyed = rows.lazy().select(key.alias("__key"), author.alias("__author"))
-    if rows["author_id"].null_count():
-        keyed = keyed.filter(pl.col("__author").is_not_null())
-    return (
-        keyed.group_by("__key")
-        .agg(pl.col("__author").n_unique().cast(pl.Int64).alias("unique_authors"))
-        .select(
-            (pl.col("__key") // n_days // n_parties).cast(pl.UInt32).alias("hashtag"),
-            (pl.col("__key") // n_days % n_parties).cast(pl.UInt32).alias("party"),
-            (pl.col("__key") % n_days + first_day).cast(pl.Int32).cast(pl.Date).alias("date"),
-            "unique_authors",
-        )
-        .sort("date", "party", "hashtag")
-        .select(_name("hashtag", tags), _name("party", parties), "date", "unique_authors")
-        .collect()
-    )
-
-
-def _author_key(authors: pl.Series) -> pl.Expr:
+def _author_ids(authors: pl.Series) -> pl.Series:
     """Author ids as the contract compares them (stripped text), as integers when that is exact."""
     if authors.dtype.is_integer():
-        return pl.col("author_id")
+        return authors
     # X's user ids are decimal numbers: counting them as integers is exact when every id is written the one
-    # way its number is (no sign, no leading zero, no blank), and cheaper than hashing text.
-    # A text that parses as an integer is [+-]digits; it is the number's own spelling exactly when it starts
-    # with 1-9 (sorts at or after "1": '+', '-' and '0' sort before it) or is "0".
-    text = pl.col("author_id")
-    number = text.str.to_integer(strict=False)
-    canonical = number.is_not_null() & ((text >= "1") | (text == "0"))
-    if authors.to_frame().select((canonical | text.is_null()).all()).item():
-        return number
-    return text.str.strip_chars()
+    # way its number is (no sign, no leading zero, no blank), and cheaper than hashing text. A text that
+    # parses as an integer is [+-]digits; it is the number's own spelling exactly when it starts with 1-9
+    # (sorts at or after "1": '+', '-' and '0' sort before it) or is "0".
+    numbers = authors.to_frame("text").select(
+        pl.col("text").str.to_integer(strict=False).alias("number"),
+        ((pl.col("text") >= "1") | (pl.col("text") == "0")).alias("canonical"),
+    )
+    exact = numbers.select(
+        (pl.col("canonical") & pl.col("number").is_not_null()).sum() == authors.len() - authors.null_count()
+    ).item()
+    return numbers["number"] if exact else authors.str.strip_chars()

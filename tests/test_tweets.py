@@ -111,3 +111,16 @@ def test_bad_parquet_row_is_named_by_row(tmp_path):
         "hashtags.parquet, row 2, column 'created_at': a value is required here",
         "hashtags.parquet, row 2, column 'likes': value '-2': a count cannot be negative",
     ]
+
+
+@pytest.mark.parametrize(
+    ("times", "tz"),
+    [
+        (["1965-06-01T10:05:00Z", "1965-06-01T10:50:00Z", "1965-06-02T23:59:00Z"], "Africa/Monrovia"),  # UTC-0:44:30
+        (["1900-01-01T00:00:00Z", "2250-01-01T00:00:00Z"], "Asia/Karachi"),  # too long a range to tabulate
+    ],
+)
+def test_zones_and_ranges_that_need_row_by_row_mapping_agree(tmp_path, times, tz):
+    text = "created_at,party,hashtag,author_id\n" + "".join(f"{t},PTI,a,{i % 2}\n" for i, t in enumerate(times))
+    (tmp_path / "hashtags.csv").write_text(text, encoding="utf-8")
+    assert_same(tmp_path / "hashtags.csv", tz)
