@@ -49,18 +49,18 @@ with url_tab:
             st.session_state.pop("incoming", None)
             st.error(str(error), icon=":material/cloud_off:")
 
-incoming = st.session_state.get("incoming")
-if incoming is not None and incoming[0] == dataset:
-    _, file, content = incoming
+
+def review_incoming(dataset: str, file: str, content: bytes) -> None:
+    """Show the validation result of a file, then the ways to use it."""
     try:
         inspected = ingest.inspect(content, file, dataset)
     except ValidationError as error:
         st.error(f"**{file}** was not loaded: {error.total} problem(s). Fix these rows and upload again.")
         st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems")
-        st.stop()
+        return
     except PulseError as error:
         st.error(str(error))
-        st.stop()
+        return
     st.success(f"**{file}**: {inspected.frame.height:,} rows of {inspected.form}, all valid.")
     st.dataframe(inspected.frame.head(100), hide_index=True, key="data-preview")
 
@@ -69,27 +69,31 @@ if incoming is not None and incoming[0] == dataset:
         st.toast(f"Your pages now show your {dataset}; nobody else's do.")
     if configured_key is None:
         st.info("Saving is off: no editor key is configured (`editor_key` in .streamlit/secrets.toml).")
-    else:
-        given = st.text_input("Editor key", type="password", key="data-editor-key")
-        replace_col, merge_col = st.columns(2)
-        replace_clicked = replace_col.button("Replace", type="primary", key="data-replace")
-        merge_clicked = merge_col.button("Merge", key="data-merge")
-        if (replace_clicked or merge_clicked) and not ingest.editor_key_matches(given, configured_key):
-            st.error("That editor key is not right; nothing was saved.", icon=":material/lock:")
-        elif replace_clicked or merge_clicked:
-            with ui.user_errors():
-                if replace_clicked:
-                    ingest.replace(store, inspected)
-                    done = f"Replaced {dataset} with {inspected.frame.height:,} rows. Undo is below."
-                else:
-                    summary = ingest.merge(store, inspected, time_zone())
-                    done = (
-                        f"Merged into {dataset}: {summary.added:,} added, {summary.updated:,} updated, "
-                        f"{summary.unchanged:,} unchanged."
-                    )
-            st.session_state.pop("incoming", None)
-            st.session_state["data-saved"] = done
-            st.rerun()
+        return
+    given = st.text_input("Editor key", type="password", key="data-editor-key")
+    replace_col, merge_col = st.columns(2)
+    replace_clicked = replace_col.button("Replace", type="primary", key="data-replace")
+    merge_clicked = merge_col.button("Merge", key="data-merge")
+    if not (replace_clicked or merge_clicked) or not ui.key_accepted(given, configured_key, "saved"):
+        return
+    with ui.user_errors():
+        if replace_clicked:
+            ingest.replace(store, inspected)
+            done = f"Replaced {dataset} with {inspected.frame.height:,} rows. Undo is below."
+        else:
+            summary = ingest.merge(store, inspected, time_zone())
+            done = (
+                f"Merged into {dataset}: {summary.added:,} added, {summary.updated:,} updated, "
+                f"{summary.unchanged:,} unchanged."
+            )
+    st.session_state.pop("incoming", None)
+    st.session_state["data-saved"] = done
+    st.rerun()
+
+
+incoming = st.session_state.get("incoming")
+if incoming is not None and incoming[0] == dataset:
+    review_incoming(*incoming)
 
 st.subheader("Undo a save")
 undo_dataset = st.selectbox("Dataset to restore", ingest.EDITABLE, key="data-undo-dataset")
@@ -97,14 +101,13 @@ versions = store.history(undo_dataset)
 st.caption(f"{len(versions)} earlier version(s) of {undo_dataset}." if versions else "No earlier versions.")
 if versions and configured_key is not None:
     undo_key = st.text_input("Editor key", type="password", key="data-undo-key")
-    if st.button(f"Undo the last save of {undo_dataset}", key="data-undo"):
-        if ingest.editor_key_matches(undo_key, configured_key):
-            with ui.user_errors():
-                store.undo(undo_dataset)
-            st.session_state["data-saved"] = f"Restored the version of {undo_dataset} saved before the last save."
-            st.rerun()
-        else:
-            st.error("That editor key is not right; nothing was changed.", icon=":material/lock:")
+    if st.button(f"Undo the last save of {undo_dataset}", key="data-undo") and ui.key_accepted(
+        undo_key, configured_key, "changed"
+    ):
+        with ui.user_errors():
+            store.undo(undo_dataset)
+        st.session_state["data-saved"] = f"Restored the version of {undo_dataset} saved before the last save."
+        st.rerun()
 
 st.subheader("Track a live Space")
 st.caption(
@@ -129,9 +132,7 @@ else:
     start_col, stop_col = st.columns(2)
     start = start_col.button("Start tracking", type="primary", icon=":material/play_arrow:", key="track-start")
     stop = stop_col.button("Stop tracking", icon=":material/stop:", key="track-stop")
-    if (start or stop) and not ingest.editor_key_matches(track_key, configured_key):
-        st.error("That editor key is not right; nothing was started or stopped.", icon=":material/lock:")
-    elif start or stop:
+    if (start or stop) and ui.key_accepted(track_key, configured_key, "started or stopped"):
         try:
             if start:
                 ui.trackers().start(track_id, every, x_token, Store(store.root).append_samples)

@@ -16,6 +16,7 @@ from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
 from pulse.errors import PulseError
 from pulse.export import csv_bytes
+from pulse.ingest import editor_key_matches
 from pulse.load import Dataset, load_data_dir, with_uploads
 from pulse.metrics import (
     Filters,
@@ -83,6 +84,14 @@ def tables(filters: Filters) -> Tables:
         return compute_tables(load_data(), filters)  # one user's own data: nothing to share in a cache
     directory = data_dir()
     return _tables(str(directory), time_zone(), Store(directory).fingerprint(), filters)
+
+
+def key_accepted(given: str | None, configured: str, nothing_was: str) -> bool:
+    """Whether the typed editor key is the configured one; if not, say that nothing was `nothing_was`."""
+    if editor_key_matches(given, configured):
+        return True
+    st.error(f"That editor key is not right; nothing was {nothing_was}.", icon=":material/lock:")
+    return False
 
 
 def configured_editor_key() -> str | None:

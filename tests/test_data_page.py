@@ -49,6 +49,7 @@ def test_bad_upload_shows_the_rows_to_fix_and_saves_nothing(store_dir):
     assert problems.iloc[0]["column"] == "started_at" and problems.iloc[0]["value"] == "20/04/2022"
     with pytest.raises(KeyError):
         at.button(key="data-replace")  # nothing to save
+    assert at.selectbox(key="data-undo-dataset").value == "spaces"  # the rest of the page is still there
     assert (store_dir / "spaces.csv").read_bytes() == before
 
 
