@@ -9,10 +9,7 @@ ui.setup_page("Overview")
 st.title("Campaign Pulse")
 st.caption("Reach of each party's Spaces, hashtags and rallies — at a glance, and every number as a CSV.")
 
-with ui.user_errors():
-    data = ui.load_data()
-    filters = ui.sidebar_filters(data)
-    tables = ui.tables(filters)
+data, filters, tables = ui.page_data()
 
 summary = tables.party_summary
 if summary.is_empty():

@@ -17,10 +17,7 @@ ui.setup_page("Spaces")
 st.title("Spaces")
 st.caption("How big each X Space was, which ones broke the all-time record, and how one Space compares.")
 
-with ui.user_errors():
-    data = ui.load_data()
-    filters = ui.sidebar_filters(data)
-    tables = ui.tables(filters)
+data, filters, tables = ui.page_data()
 
 spaces = tables.spaces
 if spaces.is_empty():

@@ -12,10 +12,7 @@ ui.setup_page("Hashtags")
 st.title("Hashtags")
 st.caption("Which hashtags carry each party, how fast they grow, and on which days they spiked.")
 
-with ui.user_errors():
-    data = ui.load_data()
-    filters = ui.sidebar_filters(data, hashtags=True)
-    tables = ui.tables(filters)
+data, filters, tables = ui.page_data(hashtags=True)
 
 LINES = {"Hashtags": "hashtag", "Campaigns": "campaign"}
 MEASURES = {"Tweets": "tweets", "7-day average": "rolling_7d", "Cumulative": "cumulative"}

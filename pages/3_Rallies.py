@@ -10,10 +10,7 @@ ui.setup_page("Rallies")
 st.title("Rallies")
 st.caption("Where each party rallied, how far ahead it announced, what it rescheduled, and what the rally did online.")
 
-with ui.user_errors():
-    data = ui.load_data()
-    filters = ui.sidebar_filters(data)
-    tables = ui.tables(filters)
+data, filters, tables = ui.page_data()
 
 rallies = rallies_in(data.rallies, filters, data.tz)
 if rallies.is_empty():

@@ -10,10 +10,7 @@ ui.setup_page("Compare")
 st.title("Compare")
 st.caption("Who is winning the week, and which event moved its party most: side by side, on the same scale.")
 
-with ui.user_errors():
-    data = ui.load_data()
-    filters = ui.sidebar_filters(data)
-    tables = ui.tables(filters)
+data, filters, tables = ui.page_data()
 
 mode = ui.choose("Compare", ["Parties", "Events"], "compare", "Parties", "comparisons")
 if mode == "Parties":

@@ -66,37 +66,29 @@ def party_volume(
         .join(on_line, on=["party", "date"], how="inner")
         .sort("started_at")
     )
-    for party, group in space_marks.group_by("party", maintain_order=True):
-        fig.add_scatter(
-            x=group["date"],
-            y=group["tweets"],
-            mode="markers",
-            name=f"{party[0]} Space",
-            legendgroup="spaces",
-            showlegend=False,
-            marker=dict(symbol="diamond", size=11, color=colors.get(party[0]), line=dict(color="white", width=1)),
-            customdata=group.select("host", "total_listeners").rows(),
-            hovertemplate=(
-                f"{party[0]} Space · %{{customdata[0]}}<br>%{{x|%d %b %Y}}<br>"
-                "%{customdata[1]:,} listeners<extra></extra>"
-            ),
-        )
+    _add_party_markers(
+        fig,
+        space_marks,
+        colors,
+        "Space",
+        dict(symbol="diamond", size=11, line=dict(color="white", width=1)),
+        ["host", "total_listeners"],
+        "%{customdata[0]}<br>%{x|%d %b %Y}<br>%{customdata[1]:,} listeners",
+    )
     rally_marks = (
         rallies.with_columns(pl.col("starts_at").dt.convert_time_zone(tz).dt.date().alias("date"))
         .join(on_line, on=["party", "date"], how="inner")
         .sort("starts_at")
     )
-    for party, group in rally_marks.group_by("party", maintain_order=True):
-        fig.add_scatter(
-            x=group["date"],
-            y=group["tweets"],
-            mode="markers",
-            name=f"{party[0]} rally",
-            showlegend=False,
-            marker=dict(symbol="star", size=15, color=colors.get(party[0]), line=dict(color="#262730", width=1)),
-            customdata=group.select("city").rows(),
-            hovertemplate=f"{party[0]} rally · %{{customdata[0]}}<br>%{{x|%d %b %Y}}<extra></extra>",
-        )
+    _add_party_markers(
+        fig,
+        rally_marks,
+        colors,
+        "rally",
+        dict(symbol="star", size=15, line=dict(color="#262730", width=1)),
+        ["city"],
+        "%{customdata[0]}<br>%{x|%d %b %Y}",
+    )
     records = space_marks.filter(pl.col("is_record") & pl.col("record_multiple").is_not_null())
     for record in records.iter_rows(named=True):
         fig.add_annotation(
@@ -117,6 +109,29 @@ def party_volume(
     if log_scale:
         fig.update_yaxes(type="log", rangemode="normal")
     return _finish(fig, "Daily tweets per party, with Spaces (◆) and rallies (★)", "Local date", "Tweets per day")
+
+
+def _add_party_markers(
+    fig: go.Figure,
+    marks: pl.DataFrame,
+    colors: dict[str, str],
+    kind: str,
+    marker: dict,
+    hover_columns: list[str],
+    hover: str,
+) -> None:
+    """One marker trace per party, placed on that party's line (`marks` has party, date, tweets)."""
+    for (party,), group in marks.group_by("party", maintain_order=True):
+        fig.add_scatter(
+            x=group["date"],
+            y=group["tweets"],
+            mode="markers",
+            name=f"{party} {kind}",
+            showlegend=False,
+            marker=dict(marker, color=colors.get(party)),
+            customdata=group.select(hover_columns).rows(),
+            hovertemplate=f"{party} {kind} · {hover}<extra></extra>",
+        )
 
 
 def _add_marker_legend(fig: go.Figure) -> None:

@@ -94,6 +94,14 @@ def key_accepted(given: str | None, configured: str, nothing_was: str) -> bool:
     return False
 
 
+def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
+    """What every analysis page starts with: the data, the shared sidebar filters and the tables they give."""
+    with user_errors():
+        data = load_data()
+        filters = sidebar_filters(data, hashtags=hashtags)
+        return data, filters, tables(filters)
+
+
 def configured_editor_key() -> str | None:
     """The key that allows saving: `editor_key` in secrets.toml, else PULSE_EDITOR_KEY; None when neither."""
     try:
