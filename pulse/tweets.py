@@ -108,14 +108,14 @@ def _count_broken(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
         return (raw.is_not_null() & (~raw.is_finite() | (raw != raw.round(0)))) | (raw < 0).fill_null(False)
     if dtype != pl.String:
         return None
-    text = raw.str.strip_chars()
+    whole = raw.str.to_integer(strict=False)
+    # The rest (blanks around a number, "446000.0" as a spreadsheet writes whole numbers, or no number at
+    # all) goes the general way: stripped, parsed as a float, whole and finite. Usually no row at all.
+    text = pl.when(whole.is_null()).then(raw).str.strip_chars()
     text = pl.when(text != "").then(text)
-    whole = text.str.to_integer(strict=False)
-    # "446000.0" (a spreadsheet's whole number) is accepted: parse as a float only what is not an integer.
-    rest = pl.when(whole.is_null()).then(text).cast(pl.Float64, strict=False)
-    rest = pl.when(rest.is_finite() & (rest == rest.round(0))).then(rest)
-    value = pl.coalesce(whole.cast(pl.Float64), rest)
-    return (text.is_not_null() & value.is_null()) | (value < 0).fill_null(False)
+    rest = text.cast(pl.Float64, strict=False)
+    rest_broken = text.is_not_null() & (rest.is_null() | ~rest.is_finite() | (rest != rest.round(0)) | (rest < 0))
+    return (whole < 0).fill_null(False) | rest_broken.fill_null(False)
 
 
 def _hour_table(first: int, last: int, tz: str) -> tuple[int, pl.DataFrame] | None:

@@ -92,6 +92,8 @@ def test_typed_parquet_with_integer_authors_and_naive_times(tmp_path):
         ("2022-04-20T17:00:00Z, ,a,1", "line 3, column 'party': a value is required here"),
         ("2022-04-20T17:00:00Z,PTI,a,-1", "line 3, column 'likes': value '-1': a count cannot be negative"),
         ("2022-04-20T17:00:00Z,PTI,a,1.5", "line 3, column 'likes': value '1.5': not a whole number"),
+        ("2022-04-20T17:00:00Z,PTI,a,inf", "line 3, column 'likes': value 'inf': not a whole number"),
+        ("2022-04-20T17:00:00Z,PTI,a, -2.0 ", "line 3, column 'likes': value '-2.0': a count cannot be negative"),
     ],
 )
 def test_a_bad_row_gets_the_general_report(tmp_path, cells, report):
@@ -124,3 +126,12 @@ def test_zones_and_ranges_that_need_row_by_row_mapping_agree(tmp_path, times, tz
     text = "created_at,party,hashtag,author_id\n" + "".join(f"{t},PTI,a,{i % 2}\n" for i, t in enumerate(times))
     (tmp_path / "hashtags.csv").write_text(text, encoding="utf-8")
     assert_same(tmp_path / "hashtags.csv", tz)
+
+
+def test_counts_written_every_accepted_way_load_fast(tmp_path):
+    cells = ["+5", "007", "1e3", " 5 ", "446000.0", "-0", ""]
+    text = "created_at,party,hashtag,likes\n" + "".join(f"2022-04-20T17:00:00Z,PTI,a,{c}\n" for c in cells)
+    (tmp_path / "hashtags.csv").write_text(text, encoding="utf-8")
+    rows = read_rows(tmp_path / "hashtags.csv")
+    assert not rows["__broken"].any()
+    assert_same(tmp_path / "hashtags.csv", "UTC")
