@@ -42,7 +42,12 @@ def setup_page(title: str) -> None:
 SESSION_UPLOADS = "session_uploads"
 
 
-@st.cache_data(max_entries=4, show_spinner="Loading and validating the data…")
+# Above this much data, the loading message says how much and counts the seconds (a 7M-row raw tweets file
+# is 120 MB as Parquet, 540 MB as CSV, and takes seconds, not an instant).
+LARGE_DATA_BYTES = 50 * 2**20
+
+
+@st.cache_data(max_entries=4, show_spinner=False)  # load_data() shows the spinner, sized to the data
 def _load(directory: str, tz: str, fingerprint: tuple) -> Dataset:
     # fingerprint is only part of the cache key: a saved file changes it, so every session reloads.
     return load_data_dir(Path(directory), tz)
@@ -73,7 +78,16 @@ def load_data() -> Dataset:
     """The store's data, loaded once per change of its files (shared by every session),
     with this session's own unsaved uploads in place of the stored datasets they replace."""
     directory = data_dir()
-    stored = _load(str(directory), time_zone(), Store(directory).fingerprint())
+    fingerprint = Store(directory).fingerprint()
+    size = sum(file_size for _, _, file_size in fingerprint)
+    large = size >= LARGE_DATA_BYTES
+    message = (
+        f"Loading and validating {size / 2**20:,.0f} MB of data (raw tweets are aggregated as they are read)…"
+        if large
+        else "Loading and validating the data…"
+    )
+    with st.spinner(message, show_time=large):  # shown only if it takes over half a second: not on a cache hit
+        stored = _load(str(directory), time_zone(), fingerprint)
     uploads = st.session_state.get(SESSION_UPLOADS)
     return with_uploads(stored, uploads) if uploads else stored
 
