@@ -164,15 +164,16 @@ def rows_of(text: str) -> int:
     return int(float(text[:-1] if scale > 1 else text.replace("_", "")) * scale)
 
 
-def ensure_data(out: Path, rows: int, seed: int) -> Path:
+def ensure_data(out: Path, rows: int, seed: int, csv: bool = False) -> Path:
     """The seeded data directory for `rows`, generated once and reused while rows and seed are unchanged."""
-    data = out / f"data-{rows}"
+    data = out / f"{'csv' if csv else 'data'}-{rows}"
     stamp = data / "generated.json"
     wanted = {"rows": rows, "seed": seed}
     if not stamp.exists() or json.loads(stamp.read_text()) != wanted:
         print(f"generating {rows:,} raw tweets into {data} ...", flush=True)
         subprocess.run(
-            [sys.executable, "-m", "pulse", "generate", "--rows", str(rows), "--seed", str(seed), "--out", str(data)],
+            [sys.executable, "-m", "pulse", "generate", "--rows", str(rows), "--seed", str(seed), "--out", str(data)]
+            + (["--csv"] if csv else []),
             check=True,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
