@@ -188,17 +188,19 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     if require and any(s.select((pl.col("raw").str.strip_chars() == "").any()).item() for s in (tags, parties)):
         return None
     bucket, day, table = _time_keys(rows, tz)
-    n_parties = int(parties["rank"].max()) + 1
-    pair = _rank("hashtag", tags).cast(pl.Int64) * n_parties + _rank("party", parties).cast(pl.Int64)
-    # One integer key per (hashtag, party, bucket): the cheapest thing to group 10^7 rows by.
-    n_buckets = table.height
-    hourly = rows.lazy().group_by((pair * n_buckets + bucket).alias("__key")).agg(pl.len().alias("tweets"))
+    # One integer key per (bucket, party, hashtag), in that order: the cheapest thing to group 10^7 rows by,
+    # and sorting the keys sorts the result by time, party and hashtag (ranks sort as the text they stand for).
+    n_tags = int(tags["rank"].max()) + 1
+    n_pairs = (int(parties["rank"].max()) + 1) * n_tags
+    pair = _rank("party", parties).cast(pl.Int64) * n_tags + _rank("hashtag", tags).cast(pl.Int64)
+    hourly = rows.lazy().group_by((bucket * n_pairs + pair).alias("__key")).agg(pl.len().alias("tweets"))
     with_authors = "author_id" in rows.columns and rows["author_id"].null_count() < rows.height
     if with_authors:
         days = table["date"].to_physical()
-        first_day, n_days = int(days.min()), int(days.max() - days.min()) + 1
+        first_day = int(days.min())
         keyed = rows.lazy().select(
-            (pair * n_days + (day - first_day)).alias("__key"), pl.lit(_author_ids(rows["author_id"])).alias("__author")
+            ((day - first_day).cast(pl.Int64) * n_pairs + pair).alias("__key"),
+            pl.lit(_author_ids(rows["author_id"])).alias("__author"),
         )
         if rows["author_id"].null_count():
             keyed = keyed.filter(pl.col("__author").is_not_null())
@@ -208,29 +210,27 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
         hourly = hourly.collect()
     counts = (
         hourly.lazy()
+        .sort("__key")
         .select(
-            (pl.col("__key") // n_buckets).alias("__pair"),
-            pl.lit(table["period_start"]).gather(pl.col("__key") % n_buckets).alias("period_start"),
-            "tweets",
+            (pl.col("__key") % n_pairs).alias("__pair"),
+            pl.lit(table["period_start"]).gather(pl.col("__key") // n_pairs).alias("period_start"),
+            pl.col("tweets").cast(pl.Int64),
         )
-        # Quarter-hour buckets, and spellings that normalise alike, merge into one local hour and hashtag.
-        .group_by("period_start", "__pair")
-        .agg(pl.col("tweets").sum().cast(pl.Int64))
-        .sort("period_start", pl.col("__pair") % n_parties, pl.col("__pair") // n_parties)  # ranks sort as text
-        .select(*_names("__pair", n_parties, tags, parties), "period_start", "tweets")
-        .collect()
     )
+    if not table["period_start"].is_unique().all():
+        # Quarter-hour buckets (or a repeated hour when clocks go back) merge into one local hour.
+        counts = counts.group_by("period_start", "__pair").agg(pl.col("tweets").sum()).sort("period_start", "__pair")
+    counts = counts.select(*_names("__pair", n_tags, tags, parties), "period_start", "tweets").collect()
     if not with_authors:
         return counts, pl.DataFrame(schema=AUTHORS_SCHEMA)
     authors = (
         daily.lazy()
+        .sort("__key")
         .select(
-            (pl.col("__key") // n_days).alias("__pair"),
-            (pl.col("__key") % n_days + first_day).cast(pl.Int32).cast(pl.Date).alias("date"),
+            *_names(pl.col("__key") % n_pairs, n_tags, tags, parties),
+            (pl.col("__key") // n_pairs + first_day).cast(pl.Int32).cast(pl.Date).alias("date"),
             "unique_authors",
         )
-        .sort("date", pl.col("__pair") % n_parties, pl.col("__pair") // n_parties)
-        .select(*_names("__pair", n_parties, tags, parties), "date", "unique_authors")
         .collect()
     )
     return counts, authors
@@ -256,14 +256,15 @@ def _rank(column: str, spellings: pl.DataFrame) -> pl.Expr:
     return pl.lit(lookup).gather(pl.col(column).to_physical())
 
 
-def _names(pair: str, n_parties: int, tags: pl.DataFrame, parties: pl.DataFrame) -> list[pl.Expr]:
-    """A (hashtag rank, party rank) pair back to the normalised hashtag and party it stands for."""
+def _names(pair: str | pl.Expr, n_tags: int, tags: pl.DataFrame, parties: pl.DataFrame) -> list[pl.Expr]:
+    """A (party rank, hashtag rank) pair key back to the normalised hashtag and party it stands for."""
+    pair = pl.col(pair) if isinstance(pair, str) else pair
     names = {
         name: s.select("rank", "value").unique().sort("rank")["value"] for name, s in (("t", tags), ("p", parties))
     }
     return [
-        pl.lit(names["t"]).gather(pl.col(pair) // n_parties).alias("hashtag"),
-        pl.lit(names["p"]).gather(pl.col(pair) % n_parties).alias("party"),
+        pl.lit(names["t"]).gather(pair % n_tags).alias("hashtag"),
+        pl.lit(names["p"]).gather(pair // n_tags).alias("party"),
     ]
 
 

@@ -135,3 +135,18 @@ def test_counts_written_every_accepted_way_load_fast(tmp_path):
     rows = read_rows(tmp_path / "hashtags.csv")
     assert not rows["__broken"].any()
     assert_same(tmp_path / "hashtags.csv", "UTC")
+
+
+@pytest.mark.parametrize("tz", ["Europe/London", "America/New_York", "Australia/Lord_Howe"])
+def test_clocks_going_back_agree(tmp_path, tz):
+    # Every 20 minutes across the autumn changes of 2022 (Europe 30 Oct, US 6 Nov; Lord Howe 3 April).
+    times = pl.concat(
+        [
+            pl.datetime_range(utc(2022, 10, 29), utc(2022, 11, 8), "20m", eager=True),
+            pl.datetime_range(utc(2022, 4, 1), utc(2022, 4, 5), "20m", eager=True),
+        ]
+    )
+    pl.DataFrame(
+        {"created_at": times, "party": "PTI", "hashtag": "a", "author_id": (pl.int_range(times.len(), eager=True) % 7)}
+    ).write_parquet(tmp_path / "hashtags.parquet")
+    assert_same(tmp_path / "hashtags.parquet", tz)
