@@ -135,9 +135,9 @@ def load_hashtags(path: Path, tz: str) -> Hashtags:
 def _raw_tweets_fast(path: Path, tz: str) -> Hashtags | None:
     # None for a counts file, an unusual one, or one that breaks a rule: the general path reads and reports it.
     rows = read_rows(path)
-    if rows is None or rows["__broken"].any():
+    if rows is None:
         return None
-    aggregated = aggregate(rows.drop("__broken"), tz)
+    aggregated = aggregate(rows, tz)
     if aggregated is None:
         return None
     counts, authors = aggregated

@@ -30,11 +30,12 @@ AUTHORS_SCHEMA = {"hashtag": pl.String, "party": pl.String, "date": pl.Date, "un
 
 
 def read_rows(path: Path) -> pl.DataFrame | None:
-    """A raw-tweets file as one compact row per tweet: created_at (UTC), party, hashtag (as written), author.
+    """A raw-tweets file as one compact row per tweet: created_at (UTC), party and hashtag (categoricals, as
+    written) and author_id when the file has it.
 
-    `__broken` marks rows that break a row rule of the contract (an empty or unparsable time, a count that is
-    not a whole number or is negative). None when the file is not raw tweets or not read this way (other
-    file types, unusual column types, an unreadable file): the general path then reads and reports it.
+    None when the general path must read the file instead: it is not raw tweets, not a CSV or Parquet file,
+    has unusual column types, cannot be read, or a row breaks a row rule of the contract (an empty or
+    unparsable time, a count that is not a whole number or is negative). The general path then reports it.
     """
     suffix = path.suffix.lower()
     try:
@@ -47,13 +48,20 @@ def read_rows(path: Path) -> pl.DataFrame | None:
         schema = source.collect_schema()
         if not set(REQUIRED) <= set(schema.names()):
             return None
-        # Parquet text columns are dictionary-encoded: read them as such, straight into categoricals,
-        # instead of materialising 10^7 strings and hashing them back into a dictionary.
-        dictionary = [c for c in ("party", "hashtag") if suffix == ".parquet" and schema[c] == pl.String]
-        columns = _row_columns(schema, dictionary)
+        columns, broken = _row_columns(schema)
         if columns is None:
             return None
-        rows = source.select(columns).collect()
+        if suffix == ".csv":  # one pass: the checks ride along with the read
+            rows = source.select(*columns, broken.alias("__broken")).collect()
+            return None if rows["__broken"].any() else rows.drop("__broken")
+        # Parquet: row-group statistics usually prove there is no null time and no negative count without
+        # reading a value; where they cannot, polars reads just those columns to count the broken rows.
+        if source.filter(broken).select(pl.len()).collect().item():
+            return None
+        # Text columns are dictionary-encoded: read them as such, straight into categoricals, instead of
+        # materialising 10^7 strings and hashing them back into a dictionary.
+        dictionary = [c for c in ("party", "hashtag") if schema[c] == pl.String]
+        rows = source.select(c for c in columns if c.meta.output_name() not in dictionary).collect()
         if dictionary:
             with pq.ParquetFile(path, read_dictionary=dictionary) as file:  # not read_table: no dataset machinery
                 keys = pl.from_arrow(file.read(columns=dictionary))
@@ -63,25 +71,25 @@ def read_rows(path: Path) -> pl.DataFrame | None:
         return None  # unreadable, empty, not UTF-8, ragged...: the general reader words the report
 
 
-def _row_columns(schema: pl.Schema, skip: list[str]) -> list[pl.Expr] | None:
+def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | None]:
+    """The compact columns to read, and the expression flagging rows that break a row rule."""
     created = _utc(pl.col("created_at"), schema["created_at"])
-    text = [pl.col(c).cast(pl.Categorical) for c in ("party", "hashtag") if isinstance(schema[c], TEXT)]
-    if created is None or len(text) < 2:
-        return None
-    text = [pl.col(c).cast(pl.Categorical) for c in ("party", "hashtag") if c not in skip]
-    broken = created.is_null()
+    if created is None or not all(isinstance(schema[c], TEXT) for c in ("party", "hashtag")):
+        return None, None
+    # A typed time is only broken when missing: test the column itself, which statistics can answer.
+    broken = pl.col("created_at").is_null() if schema["created_at"] != pl.String else created.is_null()
     for name in (c for c in COUNTS if c in schema):
         flag = _count_broken(pl.col(name), schema[name])
         if flag is None:
-            return None
+            return None, None
         broken |= flag
-    columns = [created.alias("created_at"), *text, broken.alias("__broken")]
+    columns = [created.alias("created_at"), *[pl.col(c).cast(pl.Categorical).alias(c) for c in ("party", "hashtag")]]
     if "author_id" in schema:
         dtype = schema["author_id"]
         if not (isinstance(dtype, TEXT) or dtype.is_integer()):
-            return None
+            return None, None
         columns.append(pl.col("author_id") if dtype.is_integer() else pl.col("author_id").cast(pl.String))
-    return columns
+    return columns, broken
 
 
 def _utc(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
@@ -102,10 +110,12 @@ def _utc(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
 
 def _count_broken(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
     """Where a count breaks the contract: not a whole number, or negative (an empty cell is allowed)."""
+    # Null where the cell is empty: a filter drops those rows and any() skips them, and a plain comparison
+    # lets polars prove from Parquet statistics that no row is negative without reading the column.
     if dtype.is_integer():
-        return (raw < 0).fill_null(False)
+        return raw < 0
     if dtype.is_float():
-        return (raw.is_not_null() & (~raw.is_finite() | (raw != raw.round(0)))) | (raw < 0).fill_null(False)
+        return ~raw.is_finite() | (raw != raw.round(0)) | (raw < 0)
     if dtype != pl.String:
         return None
     whole = raw.str.to_integer(strict=False)

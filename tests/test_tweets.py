@@ -132,8 +132,7 @@ def test_counts_written_every_accepted_way_load_fast(tmp_path):
     cells = ["+5", "007", "1e3", " 5 ", "446000.0", "-0", ""]
     text = "created_at,party,hashtag,likes\n" + "".join(f"2022-04-20T17:00:00Z,PTI,a,{c}\n" for c in cells)
     (tmp_path / "hashtags.csv").write_text(text, encoding="utf-8")
-    rows = read_rows(tmp_path / "hashtags.csv")
-    assert not rows["__broken"].any()
+    assert read_rows(tmp_path / "hashtags.csv") is not None  # no row is broken: the fast path is taken
     assert_same(tmp_path / "hashtags.csv", "UTC")
 
 
@@ -150,3 +149,14 @@ def test_clocks_going_back_agree(tmp_path, tz):
         {"created_at": times, "party": "PTI", "hashtag": "a", "author_id": (pl.int_range(times.len(), eager=True) % 7)}
     ).write_parquet(tmp_path / "hashtags.parquet")
     assert_same(tmp_path / "hashtags.parquet", tz)
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_a_negative_count_deep_in_a_parquet_file_is_found_with_or_without_statistics(tmp_path, statistics):
+    rows = generate(5_000, seed=3)["hashtags"].with_columns(
+        pl.when(pl.int_range(pl.len()) == 4_321).then(-1).otherwise(pl.col("likes")).alias("likes")
+    )
+    rows.write_parquet(tmp_path / "hashtags.parquet", statistics=statistics, row_group_size=1_000)
+    assert read_rows(tmp_path / "hashtags.parquet") is None
+    with pytest.raises(ValidationError, match="row 4322, column 'likes': value '-1': a count cannot be negative"):
+        load_hashtags(tmp_path / "hashtags.parquet", "UTC")
