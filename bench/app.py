@@ -44,22 +44,30 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     import pulse.load
+    import pulse.ui
     from pulse.load import load_data_dir
 
-    reads = []
-    original = pulse.load.read_rows
+    reads, loads = [], []
+    original_read, original_load = pulse.load.read_rows, pulse.ui.load_data_dir
 
     def counting_read_rows(path):
         reads.append(path)
-        return original(path)
+        return original_read(path)
+
+    def timed_load(directory, tz):
+        start = time.perf_counter()
+        loaded = original_load(directory, tz)
+        loads.append(time.perf_counter() - start)
+        return loaded
 
     pulse.load.read_rows = counting_read_rows
+    pulse.ui.load_data_dir = timed_load
     st.cache_data.clear()
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
     timed("overview, first render (load, validate, aggregate, metrics, charts)", at.run)
     assert not at.exception, at.exception
-    print(f"  raw tweets file read {len(reads)} time(s)")
+    print(f"  of which loading the data directory: {sum(loads):.2f} s; raw tweets file read {len(reads)} time(s)")
     parties = at.multiselect(key="party").value
     timed(f"filter change: parties {parties} -> {parties[:2]}", at.multiselect(key="party").set_value(parties[:2]).run)
     assert not at.exception, at.exception
