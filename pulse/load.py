@@ -16,7 +16,7 @@ from pulse.schema import (
     validate,
 )
 from pulse.store import Store
-from pulse.tweets import aggregate, read_rows
+from pulse.tweets import aggregate, read_rows, report_broken_rows
 
 OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples")
 
@@ -129,7 +129,10 @@ def aggregate_tweets(tweets: pl.LazyFrame, tz: str) -> tuple[pl.LazyFrame, pl.La
 def load_hashtags(path: Path, tz: str) -> Hashtags:
     """A hashtags file in the counts form: raw tweets are aggregated as they are read, without keeping the rows."""
     fast = _raw_tweets_fast(path, tz)
-    return fast if fast is not None else hashtags_from(*validate_table(read_table(path, path.name), "hashtags"), tz)
+    if fast is not None:
+        return fast
+    report_broken_rows(path)  # a raw-tweets file with broken rows is reported from those rows alone
+    return hashtags_from(*validate_table(read_table(path, path.name), "hashtags"), tz)
 
 
 def _raw_tweets_fast(path: Path, tz: str) -> Hashtags | None:

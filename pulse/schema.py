@@ -279,12 +279,18 @@ def _text(column: str) -> pl.Expr:
 
 
 def validate(
-    frame: pl.DataFrame, contract: Contract, file: str, first_line: int = 2, unit: str = "line"
+    frame: pl.DataFrame,
+    contract: Contract,
+    file: str,
+    first_line: int = 2,
+    unit: str = "line",
+    positions: str | None = None,
 ) -> pl.DataFrame:
     """Check `frame` (as read from `file`) against `contract`; return it typed, or raise ValidationError.
 
     `first_line` is the number of the first data row in `unit`s: line 2 for CSV and Excel (after the header),
-    row 1 for Parquet.
+    row 1 for Parquet. `positions` names a column with each row's 0-based position in the file, when `frame`
+    holds only some of its rows (problems are then reported at their place in the file).
     """
     missing = [c for c in contract.required if c not in frame.columns]
     if missing:
@@ -296,7 +302,7 @@ def validate(
     present = {c.name for c in columns}
     checks: list[tuple[str, str, pl.Expr]] = []  # (column, reason, broken-flag expression)
     typed = frame.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"),
+        (pl.col(positions).cast(pl.Int64) if positions else pl.int_range(pl.len(), dtype=pl.Int64)).alias("__row"),
         *[_text(c.name).alias(f"__raw_{c.name}") for c in columns],
         *[_parse(c, frame.schema[c.name]).alias(c.name) for c in columns],
     )

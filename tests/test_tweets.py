@@ -160,3 +160,36 @@ def test_a_negative_count_deep_in_a_parquet_file_is_found_with_or_without_statis
     assert read_rows(tmp_path / "hashtags.parquet") is None
     with pytest.raises(ValidationError, match="row 4322, column 'likes': value '-1': a count cannot be negative"):
         load_hashtags(tmp_path / "hashtags.parquet", "UTC")
+
+
+def general_report(path) -> str:
+    with pytest.raises(ValidationError) as caught:
+        validate_table(read_table(path, path.name), "hashtags")
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_file_with_many_broken_rows_gets_exactly_the_general_report(tmp_path, suffix, monkeypatch):
+    good = "2022-04-20T17:00:00Z,PTI,a,u1,1,2"
+    bad = [
+        ",PTI,a,u1,1,2",
+        "yesterday,PTI,a,u1,1,2",
+        "2022-04-20T17:00:00Z, ,a,u1,1,2",
+        "2022-04-20T17:00:00Z,PTI,,u1,1,2",
+    ]
+    bad += ["2022-04-20T17:00:00Z,PTI,a,u1,-1,2", "2022-04-20T17:00:00Z,PTI,a,u1,1,2.5"]
+    lines = [bad[i % len(bad)] if i % 7 == 3 else good for i in range(600)]  # 86 broken rows: more than 50
+    text = "created_at,party,hashtag,author_id,retweets,likes\n" + "\n".join(lines) + "\n"
+    (tmp_path / "hashtags.csv").write_text(text, encoding="utf-8")
+    path = tmp_path / "hashtags.csv"
+    if suffix == ".parquet":
+        path = tmp_path / "hashtags.parquet"
+        pl.read_csv(tmp_path / "hashtags.csv", schema_overrides={"likes": pl.Float64}).with_columns(
+            pl.col("created_at").str.to_datetime(strict=False, time_zone="UTC")
+        ).write_parquet(path)
+    expected = general_report(path)
+    monkeypatch.setattr("pulse.load.read_table", None)  # the whole file is never read as text
+    with pytest.raises(ValidationError) as caught:
+        load_hashtags(path, "UTC")
+    assert str(caught.value) == expected
+    assert caught.value.total > 50
