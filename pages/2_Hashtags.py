@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from pulse import charts, ui
-from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice
+from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice, unique_authors_daily
 
 ui.setup_page("Hashtags")
 st.title("Hashtags")
@@ -62,6 +62,17 @@ st.caption(
     f"A **spike day** has at least {SPIKE_MIN_TWEETS:,} tweets and more than {SPIKE_FACTOR:g}× the mean of the "
     f"{SPIKE_WINDOW_DAYS} days before it (history before the date range counts)."
 )
+
+if data.hashtags.authors_daily is not None:
+    authors = unique_authors_daily(data.hashtags.authors_daily, filters)
+    author_colors = charts.series_colors(authors, "hashtag", data.colors)
+    ui.chart(
+        charts.hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz), "unique_authors", authors
+    )
+    st.caption(
+        "**Unique authors**: accounts that used the hashtag that day, each counted once — a reach figure a few "
+        "very active accounts cannot inflate. Shown per hashtag, as one account may use several spellings."
+    )
 
 st.subheader(f"Top {by}s per party")
 ui.table(summary, f"top_{by}s", data.tz)

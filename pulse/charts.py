@@ -320,6 +320,7 @@ MEASURES = {
     "tweets": "Tweets",
     "rolling_7d": "7-day average of tweets per day",
     "cumulative": "Cumulative tweets",
+    "unique_authors": "Unique authors per day",
 }
 
 
@@ -336,6 +337,7 @@ def hashtag_volume(
     unit = "hour" if hourly else "day"
     what = "hashtag" if key == "hashtag" else "campaign"
     label = MEASURES[measure] if measure != "tweets" else f"Tweets per {unit}"
+    label = label.replace(" per day", f" per {unit}")
     title = f"{label} per {what}" + (" · ◯ spike days" if measure == "tweets" and not hourly else "")
     if series.is_empty():
         return _no_data(title)

@@ -778,3 +778,11 @@ def headline_events(described: pl.DataFrame, spaces: pl.DataFrame, rallies: pl.D
         .sort("after_24h", "at", descending=[True, False], nulls_last=True)
     )
     return pl.concat([headline.select("event"), rest.select("event")]).head(count)["event"].to_list()
+
+
+def unique_authors_daily(authors: pl.DataFrame, filters: Filters) -> pl.DataFrame:
+    """Unique authors per hashtag, party and local day under the filters (raw tweets with author ids only)."""
+    keep = in_dates(pl.col("date"), filters) & in_parties(filters)
+    if filters.hashtags is not None:
+        keep &= pl.col("hashtag").is_in(list(filters.hashtags))
+    return authors.filter(keep).sort("hashtag", "party", "date")
