@@ -155,36 +155,44 @@ def load_dataset(directory: Path, name: str) -> tuple[pl.DataFrame, Contract] | 
     return validate_table(read_table(path, path.name), name)
 
 
+EMPTY_GROUPS = pl.DataFrame(schema={"hashtag": pl.String, "campaign": pl.String})
+EMPTY_SAMPLES = pl.DataFrame(schema={"space_id": pl.String, "at": pl.Datetime("us", "UTC"), "participants": pl.Int64})
+
+
+def _missing(directory: Path, name: str) -> PulseError:
+    return PulseError(f"{directory}: no {name}.csv, {name}.parquet or {name}.xlsx found")
+
+
+def _dataset(directory: Path, name: str, empty: pl.DataFrame | None = None) -> pl.DataFrame | None:
+    """A validated dataset; when there is no file, `empty` for an optional one, else a PulseError."""
+    loaded = load_dataset(directory, name)
+    if loaded is not None:
+        return loaded[0]
+    if name in OPTIONAL_DATASETS:
+        return empty
+    raise _missing(directory, name)
+
+
 def load_data_dir(directory: Path, tz: str) -> Dataset:
     """Load and validate every dataset in `directory`; spaces, hashtags and rallies are required."""
     if not directory.is_dir():
         raise PulseError(f"data directory {directory} does not exist")
-    loaded = {}
-    for name in ("spaces", "hashtags", "rallies", *OPTIONAL_DATASETS):
-        result = None if name == "hashtags" else load_dataset(directory, name)
-        if name == "hashtags" and (path := Store(directory).path(name)) is not None:
-            result = load_hashtags(path, tz)
-        if result is None and name not in OPTIONAL_DATASETS:
-            raise PulseError(f"{directory}: no {name}.csv, {name}.parquet or {name}.xlsx found")
-        loaded[name] = result
-    hashtags = loaded["hashtags"]
-    samples = (
-        loaded["space_samples"][0]
-        if loaded["space_samples"]
-        else pl.DataFrame(schema={"space_id": pl.String, "at": pl.Datetime("us", "UTC"), "participants": pl.Int64})
-    )
-    spaces, rallies = with_tracked_audience(loaded["spaces"][0], samples), loaded["rallies"][0]
+    spaces = _dataset(directory, "spaces")
+    hashtags_path = Store(directory).path("hashtags")
+    if hashtags_path is None:
+        raise _missing(directory, "hashtags")
+    hashtags = load_hashtags(hashtags_path, tz)
+    rallies = _dataset(directory, "rallies")
+    samples = _dataset(directory, "space_samples", EMPTY_SAMPLES)
+    spaces = with_tracked_audience(spaces, samples)
     return Dataset(
         spaces=spaces,
         hashtags=hashtags,
         rallies=rallies,
         parties=party_table(
-            loaded["parties"][0] if loaded["parties"] else None,
-            [spaces["party"], hashtags.counts["party"], rallies["party"]],
+            _dataset(directory, "parties"), [spaces["party"], hashtags.counts["party"], rallies["party"]]
         ),
-        hashtag_groups=loaded["hashtag_groups"][0]
-        if loaded["hashtag_groups"]
-        else pl.DataFrame(schema={"hashtag": pl.String, "campaign": pl.String}),
+        hashtag_groups=_dataset(directory, "hashtag_groups", EMPTY_GROUPS),
         space_samples=samples,
         tz=tz,
     )
