@@ -61,11 +61,13 @@ def party_volume(
     )
     fig.update_traces(hovertemplate="%{customdata[0]}<br>%{x|%a %d %b %Y}<br>%{y:,} tweets<extra></extra>")
     on_line = party_daily.select("party", "date", "tweets")
-    space_marks = (
-        spaces.with_columns(pl.col("started_at").dt.convert_time_zone(tz).dt.date().alias("date"))
-        .join(on_line, on=["party", "date"], how="inner")
-        .sort("started_at")
-    )
+
+    def placed(events: pl.DataFrame, at: str) -> pl.DataFrame:
+        # Each event sits on its party's line at its local date.
+        local_day = pl.col(at).dt.convert_time_zone(tz).dt.date().alias("date")
+        return events.with_columns(local_day).join(on_line, on=["party", "date"], how="inner").sort(at)
+
+    space_marks = placed(spaces, "started_at")
     _add_party_markers(
         fig,
         space_marks,
@@ -75,14 +77,9 @@ def party_volume(
         ["host", "total_listeners"],
         "%{customdata[0]}<br>%{x|%d %b %Y}<br>%{customdata[1]:,} listeners",
     )
-    rally_marks = (
-        rallies.with_columns(pl.col("starts_at").dt.convert_time_zone(tz).dt.date().alias("date"))
-        .join(on_line, on=["party", "date"], how="inner")
-        .sort("starts_at")
-    )
     _add_party_markers(
         fig,
-        rally_marks,
+        placed(rallies, "starts_at"),
         colors,
         "rally",
         dict(symbol="star", size=15, line=dict(color="#262730", width=1)),
