@@ -265,6 +265,19 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
     return raw.cast(pl.String).str.strip_chars()
 
 
+# Spreadsheets export dates as 20/04/2022 or 4/20/2022; say so, since the fix is to change the cell format.
+_SLASHED_DATE = r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}"
+
+
+def _why_unparsable(raw: pl.Expr, kind: str) -> str | pl.Expr:
+    if kind != "datetime":
+        return _WHAT[kind]
+    spreadsheet = "; it looks like a spreadsheet date: format the column as YYYY-MM-DD hh:mm and export again"
+    return (
+        pl.when(raw.str.contains(_SLASHED_DATE)).then(pl.lit(_WHAT[kind] + spreadsheet)).otherwise(pl.lit(_WHAT[kind]))
+    )
+
+
 _WHAT = {
     "datetime": "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
     "int": "not a whole number",
@@ -311,7 +324,7 @@ def validate(
         if not c.nullable:
             checks.append((c.name, "a value is required here", raw.is_null()))
         if c.kind != "str":
-            checks.append((c.name, _WHAT[c.kind], raw.is_not_null() & parsed.is_null()))
+            checks.append((c.name, _why_unparsable(raw, c.kind), raw.is_not_null() & parsed.is_null()))
         if c.nonnegative:
             checks.append((c.name, "a count cannot be negative", parsed < 0))
     if contract.key:

@@ -35,7 +35,8 @@ def test_spreadsheet_date_format_is_reported_by_row():
         2,
         "period_start",
         "20/04/2022 17:00",
-        "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
+        "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z); it looks like a spreadsheet date: "
+        "format the column as YYYY-MM-DD hh:mm and export again",
     )
 
 

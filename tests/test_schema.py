@@ -35,7 +35,8 @@ def test_unparsable_timestamp_names_line_column_value():
     bad = GOOD_SPACE + "s2,PTI,Imran Khan,,20/04/2022 22:00,,1000,,\n"
     assert problems(SPACES_HEADER + bad, "spaces") == [
         "bad.csv, line 3, column 'started_at': value '20/04/2022 22:00': "
-        "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)"
+        "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z); it looks like a spreadsheet date: "
+        "format the column as YYYY-MM-DD hh:mm and export again"
     ]
 
 
@@ -202,4 +203,11 @@ def test_parquet_problems_name_the_row(tmp_path):
         validate_table(read_table(tmp_path / "h.parquet", "h.parquet"), "hashtags")
     assert [str(p) for p in caught.value.problems] == [
         "h.parquet, row 2, column 'tweets': value '-2': a count cannot be negative"
+    ]
+
+
+def test_other_unparsable_timestamps_get_the_plain_reason():
+    bad = "s2,PTI,Imran Khan,,yesterday,,1000,,\n"
+    assert problems(SPACES_HEADER + bad, "spaces") == [
+        "bad.csv, line 2, column 'started_at': value 'yesterday': not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)"
     ]
