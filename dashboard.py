@@ -41,13 +41,8 @@ else:
     figure = charts.party_volume(
         tables.party_daily, tables.spaces, current_rallies(data.rallies), data.colors, data.tz, log_scale
     )
-    st.plotly_chart(figure, key="overview-volume")
+    ui.chart(figure, "party_daily", tables.party_daily)
 
 st.subheader("Party summary")
-st.dataframe(
-    summary,
-    hide_index=True,
-    column_config=ui.SUMMARY_COLUMNS,
-)
-ui.download_csv(summary, "party_summary")
+ui.table(summary, "party_summary", data.tz)
 ui.how_computed()
