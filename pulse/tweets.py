@@ -20,6 +20,7 @@ from pulse.schema import HASHTAG_TWEETS, normalise_hashtag, parse_timestamp, val
 US_PER_HOUR = 3_600_000_000
 US_PER_QUARTER = US_PER_HOUR // 4
 MAX_BUCKETS = 2_000_000  # a time range longer than this many buckets is mapped row by row instead
+MAX_SPELLINGS = 100_000  # categories to rank before only the ones in use are: keeps packed keys below 2^63
 # Timestamps as the X API and our exports write them: parsed with one fixed format, not the general regex.
 ZULU = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -227,7 +228,7 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
         return None
     tags = _spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
     parties = _spellings(rows["party"], pl.col("raw").str.strip_chars())
-    if require and any(s.select((pl.col("raw").str.strip_chars() == "").any()).item() for s in (tags, parties)):
+    if require and any(_uses_blank(rows[c], s) for c, s in (("hashtag", tags), ("party", parties))):
         return None
     bucket, day, table = _time_keys(rows, tz)
     # One integer key per (bucket, party, hashtag), in that order: the cheapest thing to group 10^7 rows by,
@@ -246,7 +247,8 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
         )
         if rows["author_id"].null_count():
             keyed = keyed.filter(pl.col("__author").is_not_null())
-        daily = keyed.group_by("__key").agg(pl.col("__author").n_unique().cast(pl.Int64).alias("unique_authors"))
+        # unique().len() rather than n_unique(): the same count, about a quarter faster in a group-by here.
+        daily = keyed.group_by("__key").agg(pl.col("__author").unique().len().cast(pl.Int64).alias("unique_authors"))
         hourly, daily = pl.collect_all([hourly, daily])  # both scans at once
     else:
         hourly = hourly.collect()
@@ -279,15 +281,27 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
 
 
 def _spellings(column: pl.Series, normalised: pl.Expr) -> pl.DataFrame:
-    """The distinct spellings of a categorical key: code, raw text, normalised value and the value's rank."""
+    """The spellings a categorical key's codes stand for: code, raw text, normalised value and the value's rank.
+
+    Read from the categories, not from 10^7 rows: codes up to the largest one in use, which may include a
+    few strings the process interned for other columns (they rank like any other and match no row). When
+    the process has interned very many, only the codes in use are kept, so the packed keys stay small.
+    """
+    codes = column.to_physical()
+    spellings = column.dtype.categories.to_series()[: codes.max() + 1].to_frame("raw").with_row_index("code")
+    if spellings.height > MAX_SPELLINGS:
+        spellings = spellings.filter(pl.col("code").is_in(codes.unique().implode()))
     return (
-        column.unique()
-        .to_frame("__cat")
-        .select(pl.col("__cat").to_physical().alias("code"), pl.col("__cat").cast(pl.String).alias("raw"))
-        .drop_nulls()
+        spellings.drop_nulls()
         .with_columns(normalised.alias("value"))
         .with_columns((pl.col("value").rank("dense") - 1).cast(pl.UInt32).alias("rank"))
     )
+
+
+def _uses_blank(column: pl.Series, spellings: pl.DataFrame) -> bool:
+    """Whether a row's key is blank once stripped (the contract requires a value): only blank codes are looked up."""
+    blank = spellings.filter(pl.col("raw").str.strip_chars() == "")["code"]
+    return not blank.is_empty() and column.to_physical().is_in(blank.implode()).any()
 
 
 def _rank(column: str, spellings: pl.DataFrame) -> pl.Expr:

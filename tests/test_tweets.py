@@ -1,5 +1,7 @@
 """Raw tweets read the fast way give exactly what the general path gives, and bad files the same report."""
 
+from datetime import date
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -7,7 +9,7 @@ from polars.testing import assert_frame_equal
 from pulse.errors import ValidationError
 from pulse.load import hashtags_from, load_hashtags, read_table, validate_table
 from pulse.synth import generate
-from pulse.tweets import read_rows
+from pulse.tweets import aggregate, read_rows
 from tests.conftest import utc
 
 ZONES = ["Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "America/New_York", "Australia/Lord_Howe", "UTC"]
@@ -66,6 +68,40 @@ def test_numeric_author_ids_spelled_differently_stay_different_authors(tmp_path)
     rows.write_parquet(tmp_path / "hashtags.parquet")
     assert load_hashtags(tmp_path / "hashtags.parquet", "UTC").authors_daily["unique_authors"].to_list() == [3]
     assert_same(tmp_path / "hashtags.parquet", "UTC")
+
+
+def write_three_tweets(path):
+    pl.DataFrame(
+        {
+            "created_at": [utc(2022, 4, 20, 17, 5), utc(2022, 4, 20, 17, 40), utc(2022, 4, 20, 18, 10)],
+            "party": ["PTI", "PTI ", "PTI"],
+            "hashtag": ["#Imported", "imported", "Other"],
+            "author_id": ["1", "2", "1"],
+        }
+    ).write_parquet(path)
+
+
+THREE_TWEETS = [("imported", "PTI", utc(2022, 4, 20, 17), 2), ("other", "PTI", utc(2022, 4, 20, 18), 1)]
+
+
+def test_strings_interned_for_other_columns_change_nothing(tmp_path):
+    # Hashtag spellings are read from the process's categories, which also hold other columns' strings,
+    # blank ones included: a valid file must still load the fast way, with only its own hashtags.
+    pl.Series([" ", "zzz", "#IMPORTED", "PTI"]).cast(pl.Categorical)
+    write_three_tweets(tmp_path / "hashtags.parquet")
+    assert aggregate(read_rows(tmp_path / "hashtags.parquet"), "UTC") is not None
+    counts = load_hashtags(tmp_path / "hashtags.parquet", "UTC").counts
+    assert counts.rows() == THREE_TWEETS
+    assert_same(tmp_path / "hashtags.parquet", "UTC")
+
+
+def test_a_process_with_very_many_categories_ranks_only_the_spellings_in_use(tmp_path, monkeypatch):
+    monkeypatch.setattr("pulse.tweets.MAX_SPELLINGS", 1)
+    write_three_tweets(tmp_path / "hashtags.parquet")
+    loaded = load_hashtags(tmp_path / "hashtags.parquet", "UTC")
+    assert loaded.counts.rows() == THREE_TWEETS
+    day = date(2022, 4, 20)
+    assert loaded.authors_daily.rows() == [("imported", "PTI", day, 2), ("other", "PTI", day, 1)]
 
 
 def test_typed_parquet_with_integer_authors_and_naive_times(tmp_path):
