@@ -1,11 +1,14 @@
-"""The benchmark at 50,000 rows: every engine gives the same tables and the timing table prints."""
+"""The benchmarks at small sizes: the engines agree, the lower bound groups like pulse, the tables print."""
 
 import subprocess
 import sys
 
 import polars as pl
 
-from bench.run import differences
+from bench.bound import ready_keys
+from bench.run import FLOOR_COLUMNS, differences
+from pulse.load import load_hashtags
+from pulse.synth import generate
 from tests.conftest import ROOT
 
 
@@ -31,3 +34,22 @@ def test_the_equality_check_catches_a_difference():
     assert differences(pulse, off, "party_summary", "pandas") == [
         "party_summary.share_of_voice_pct: 1 rows differ, e.g. {'party': 'PTI'}: pulse 66.667, pandas 66.68"
     ]
+
+
+def test_the_lower_bound_groups_as_many_keys_as_pulse_and_prints_its_table(tmp_path):
+    generate(5_000, seed=3)["hashtags"].write_parquet(tmp_path / "hashtags.parquet")
+    keys = ready_keys(pl.read_parquet(tmp_path / "hashtags.parquet", columns=FLOOR_COLUMNS))
+    pulse = load_hashtags(tmp_path / "hashtags.parquet", "UTC")  # in UTC, pulse's hours and days are UTC's too
+    assert keys["hour_key"].n_unique() == pulse.counts.height
+    assert keys.drop_nulls("author")["day_key"].n_unique() == pulse.authors_daily.height
+
+    done = subprocess.run(
+        [sys.executable, "bench/bound.py", "--sizes", "20k", "--runs", "1", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| 20,000 | **lower bound**: the three added up |" in done.stdout
+    assert "| 20,000 | pulse's whole pipeline |" in done.stdout
