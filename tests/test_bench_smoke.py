@@ -12,19 +12,21 @@ from pulse.synth import generate
 from tests.conftest import ROOT
 
 
-def test_benchmark_runs_checks_equality_and_prints_the_table(tmp_path):
+def run_script(script: str, *args: str) -> str:
+    """What a bench/ script prints, run as a user runs it; fails the test with its output if it fails."""
     done = subprocess.run(
-        [sys.executable, "bench/run.py", "--sizes", "50k", "--rounds", "1", "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, f"bench/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "50,000 rows: all engines give the same 6 tables." in done.stdout
+    return done.stdout
+
+
+def test_benchmark_runs_checks_equality_and_prints_the_table(tmp_path):
+    out = run_script("run.py", "--sizes", "50k", "--rounds", "1", "--out", str(tmp_path))
+    assert "50,000 rows: all engines give the same 6 tables." in out
     for engine in ("floor", "pulse", "pandas", "duckdb"):
-        assert f"| 50,000 | {engine} |" in done.stdout
-    assert "faster than pandas" in done.stdout
+        assert f"| 50,000 | {engine} |" in out
+    assert "faster than pandas" in out
 
 
 def test_the_equality_check_catches_a_difference():
@@ -43,13 +45,6 @@ def test_the_lower_bound_groups_as_many_keys_as_pulse_and_prints_its_table(tmp_p
     assert keys["hour_key"].n_unique() == pulse.counts.height
     assert keys.drop_nulls("author")["day_key"].n_unique() == pulse.authors_daily.height
 
-    done = subprocess.run(
-        [sys.executable, "bench/bound.py", "--sizes", "20k", "--runs", "1", "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "| 20,000 | **lower bound**: the three added up |" in done.stdout
-    assert "| 20,000 | pulse's whole pipeline |" in done.stdout
+    out = run_script("bound.py", "--sizes", "20k", "--runs", "1", "--out", str(tmp_path))
+    assert "| 20,000 | **lower bound**: the three added up |" in out
+    assert "| 20,000 | pulse's whole pipeline |" in out
