@@ -48,3 +48,4 @@ def test_the_lower_bound_groups_as_many_keys_as_pulse_and_prints_its_table(tmp_p
     out = run_script("bound.py", "--sizes", "20k", "--runs", "1", "--out", str(tmp_path))
     assert "| 20,000 | **lower bound**: the three added up |" in out
     assert "| 20,000 | pulse's whole pipeline |" in out
+    assert "| 20,000 | **lower bound without unique authors**: that read and the hourly count |" in out
