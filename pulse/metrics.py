@@ -470,8 +470,8 @@ class HashtagTables:
 
 def with_campaign(frame: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     """Each row's campaign: its hashtag's entry in `hashtag_groups`, else the hashtag itself."""
-    # Hashtags are normalised on load, so two spellings of one hashtag in the groups file can collide:
-    # keep the first, so a hashtag never counts twice.
+    # A groups file with two spellings of one hashtag is rejected on load; a frame built otherwise keeps
+    # the first, so a hashtag never counts twice.
     mapping = groups.select("hashtag", "campaign").unique("hashtag", keep="first", maintain_order=True)
     return frame.join(mapping, on="hashtag", how="left").with_columns(pl.col("campaign").fill_null(pl.col("hashtag")))
 

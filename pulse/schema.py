@@ -40,11 +40,21 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class KeyForm:
+    """A key column compared the way the app uses it, not as written: `note` says how in a report."""
+
+    column: str
+    form: Callable[[pl.Expr], pl.Expr]
+    note: str
+
+
+@dataclass(frozen=True)
 class Contract:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = field(default=())
+    key_forms: tuple[KeyForm, ...] = ()
 
     @property
     def required(self) -> list[str]:
@@ -53,6 +63,11 @@ class Contract:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+
+def normalise_hashtag(expr: pl.Expr) -> pl.Expr:
+    """Hashtags compare without the leading '#' and case-insensitively."""
+    return expr.str.strip_chars().str.strip_chars_start("#").str.to_lowercase()
 
 
 def _above(a: str, b: str) -> Callable[[], pl.Expr]:
@@ -171,6 +186,8 @@ HASHTAG_GROUPS = Contract(
     "hashtag_groups",
     (Column("hashtag", "str"), Column("campaign", "str")),
     key=("hashtag",),
+    # Hashtags are normalised on load: two spellings of one would be one key, grouped into whichever came first.
+    key_forms=(KeyForm("hashtag", normalise_hashtag, "; '#' and case are ignored"),),
 )
 
 SPACE_SAMPLES = Contract(
@@ -328,14 +345,15 @@ def validate(
         if c.nonnegative:
             checks.append((c.name, "a count cannot be negative", parsed < 0))
     if contract.key:
-        key = pl.struct(list(contract.key))
-        first = (pl.col("__row").min().over(list(contract.key)) + first_line).cast(pl.String)
-        label = "/".join(contract.key)
+        forms = {k.column: k.form for k in contract.key_forms}
+        keys = [forms.get(c, lambda e: e)(pl.col(c)).alias(c) for c in contract.key]
+        first = (pl.col("__row").min().over(keys) + first_line).cast(pl.String)
+        label, note = "/".join(contract.key), "".join(k.note for k in contract.key_forms)
         checks.append(
             (
                 contract.key[0],
-                pl.format("duplicate {} (first on {} {})", pl.lit(label), pl.lit(unit), first),
-                key.is_duplicated() & ~key.is_first_distinct(),
+                pl.format("duplicate {} (first on {} {}{})", pl.lit(label), pl.lit(unit), first, pl.lit(note)),
+                pl.struct(keys).is_duplicated() & ~pl.struct(keys).is_first_distinct(),
             )
         )
     for rule in contract.rules:
@@ -382,8 +400,3 @@ def _collect_problems(
         ]
     problems.sort(key=lambda p: (p.line or 0, p.column or ""))
     return problems, sum(counts)
-
-
-def normalise_hashtag(expr: pl.Expr) -> pl.Expr:
-    """Hashtags compare without the leading '#' and case-insensitively."""
-    return expr.str.strip_chars().str.strip_chars_start("#").str.to_lowercase()

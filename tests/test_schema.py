@@ -94,6 +94,24 @@ def test_avg_above_peak():
     ]
 
 
+def test_two_spellings_of_one_hashtag_in_the_groups_file_are_reported():
+    # Both become 'importedhakumatnamanzoor' on load: one key, which would silently keep the first campaign.
+    text = "hashtag,campaign\nImportedHakumatNaManzoor,Imported\nPTIPowerShow,Rallies\n"
+    text += "#importedhakumatnamanzoor,Other\n"
+    assert problems(text, "hashtag_groups") == [
+        "bad.csv, line 4, column 'hashtag': value '#importedhakumatnamanzoor': "
+        "duplicate hashtag (first on line 2; '#' and case are ignored)"
+    ]
+
+
+def test_spelling_variants_in_a_counts_file_are_not_duplicates():
+    # A counts file may list each spelling of one hashtag in the same hour: they are summed, not rejected.
+    text = "hashtag,party,period_start,tweets\n"
+    text += "#Imported,PTI,2022-04-20T17:00:00Z,5\nimported,PTI,2022-04-20T17:00:00Z,2\n"
+    frame, _ = validate_table(read_table(text.encode(), "hashtags.csv"), "hashtags")
+    assert frame["hashtag"].to_list() == ["imported", "imported"]
+
+
 def test_duplicate_rally_announcement():
     bad = (
         "rally_id,party,city,announced_at,starts_at\n"
