@@ -13,8 +13,7 @@ data, filters, tables = ui.page_data()
 
 summary = tables.party_summary
 if summary.is_empty():
-    ui.empty_state("No party matches the filters. Pick at least one party and a date range with data.")
-    st.stop()
+    ui.stop_with("No party matches the filters. Pick at least one party and a date range with data.")
 
 st.subheader(
     "Tweets in the last 7 days, by party",

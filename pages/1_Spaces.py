@@ -21,8 +21,7 @@ data, filters, tables = ui.page_data()
 
 spaces = tables.spaces
 if spaces.is_empty():
-    ui.empty_state("No Space matches the filters. Pick at least one party and a date range with Spaces.")
-    st.stop()
+    ui.stop_with("No Space matches the filters. Pick at least one party and a date range with Spaces.")
 
 ranking = space_ranking(spaces)
 best = ranking.row(0, named=True)

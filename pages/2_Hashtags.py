@@ -35,8 +35,7 @@ by, resolution = LINES[lines], "hourly" if hourly else "daily"
 
 series = ui.hashtag_series(filters, by)
 if series.daily.is_empty():
-    ui.empty_state("No hashtag matches the filters. Pick at least one party, hashtag and a date range with tweets.")
-    st.stop()
+    ui.stop_with("No hashtag matches the filters. Pick at least one party, hashtag and a date range with tweets.")
 
 summary = series.summary
 top = summary.sort("tweets", descending=True).row(0, named=True)

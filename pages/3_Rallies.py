@@ -14,8 +14,7 @@ data, filters, tables = ui.page_data()
 
 rallies = rallies_in(data.rallies, filters, data.tz)
 if rallies.is_empty():
-    ui.empty_state("No rally matches the filters. Pick at least one party and a date range with rallies.")
-    st.stop()
+    ui.stop_with("No rally matches the filters. Pick at least one party and a date range with rallies.")
 
 history = rally_history(data.rallies, rallies["rally_id"])
 lift = rally_lift(tables.events, data.rallies)

@@ -18,8 +18,7 @@ if mode == "Parties":
     ranked = summary["party"].to_list()
     picked = ui.choose("Parties", ranked, "versus", ranked[:2], "parties", multi=True, max_selections=5)
     if len(picked) < 2:
-        ui.empty_state("Pick at least two parties to compare (and keep them in the sidebar's party filter).")
-        st.stop()
+        ui.stop_with("Pick at least two parties to compare (and keep them in the sidebar's party filter).")
     for party in picked:
         row = summary.row(by_predicate=pl.col("party") == party, named=True)
         with st.container(border=True):
@@ -40,15 +39,13 @@ if mode == "Parties":
 else:
     described = describe_events(tables.events, data.spaces, data.rallies, data.tz)
     if described.is_empty():
-        ui.empty_state("No event matches the filters. Pick at least one party and a date range with events.")
-        st.stop()
+        ui.stop_with("No event matches the filters. Pick at least one party and a date range with events.")
     labels = dict(described.select("event", "label").iter_rows())
     default = headline_events(described, tables.spaces, rallies_in(data.rallies, filters, data.tz))
     picked = ui.choose_id("Events", labels, "events", default, "events", multi=True)
     hourly = ui.choose("Resolution", ["Hourly", "Daily"], "window", "Hourly", "resolutions") == "Hourly"
     if len(picked) < 2:
-        ui.empty_state("Pick at least two events to compare.")
-        st.stop()
+        ui.stop_with("Pick at least two events to compare.")
     windows = ui.aligned_windows(picked, hourly)
     palette = charts.series_colors(windows, "label", data.colors)
     ui.chart(charts.aligned_windows(windows, palette, hourly), "event_windows", windows)

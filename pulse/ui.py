@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import plotly.graph_objects as go
 import polars as pl
@@ -306,6 +307,12 @@ def download_csv(frame: pl.DataFrame, name: str, label: str = "Download CSV") ->
 
 def empty_state(message: str) -> None:
     st.info(message, icon=":material/filter_alt_off:")
+
+
+def stop_with(message: str) -> NoReturn:
+    """Say why there is nothing to show, and end this run of the page."""
+    empty_state(message)
+    st.stop()
 
 
 def chart(figure: go.Figure, name: str, data: pl.DataFrame) -> None:
