@@ -33,7 +33,7 @@ with controls[2]:
 log_scale = controls[3].toggle("Log scale", key="hashtags-log", help="Compare small hashtags with large ones")
 by, resolution = LINES[lines], "hourly" if hourly else "daily"
 
-series = ui.hashtag_series(filters, by)
+series = ui.hashtag_series(data, filters, by)
 if series.daily.is_empty():
     ui.stop_with("No hashtag matches the filters. Pick at least one party, hashtag and a date range with tweets.")
 

@@ -46,10 +46,11 @@ else:
     hourly = ui.choose("Resolution", ["Hourly", "Daily"], "window", "Hourly", "resolutions") == "Hourly"
     if len(picked) < 2:
         ui.stop_with("Pick at least two events to compare.")
-    windows = ui.aligned_windows(picked, hourly)
+    hourly_windows = ui.aligned_windows(data, picked, True)  # the head-to-head table reads hours either way
+    windows = hourly_windows if hourly else ui.aligned_windows(data, picked, False)
     palette = charts.series_colors(windows, "label", data.colors)
     ui.chart(charts.aligned_windows(windows, palette, hourly), "event_windows", windows)
     st.subheader("Head to head")
     chosen = described.filter(pl.col("event").is_in(picked))
-    ui.table(window_summary(ui.aligned_windows(picked, True), chosen), "events_head_to_head", data.tz)
+    ui.table(window_summary(hourly_windows, chosen), "events_head_to_head", data.tz)
 ui.how_computed()

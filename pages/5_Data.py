@@ -65,7 +65,7 @@ def review_incoming(dataset: str, file: str, content: bytes) -> None:
     st.dataframe(inspected.frame.head(100), hide_index=True, key="data-preview")
 
     if st.button("View in my session only", key="data-session", help="Not saved: only you see it, until you leave"):
-        st.session_state.setdefault(ui.SESSION_UPLOADS, {})[dataset] = (inspected.frame, inspected.contract)
+        ui.view_upload(dataset, inspected.frame, inspected.contract)
         st.toast(f"Your pages now show your {dataset}; nobody else's do.")
     if configured_key is None:
         st.info("Saving is off: no editor key is configured (`editor_key` in .streamlit/secrets.toml).")

@@ -4,6 +4,7 @@ import html
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -29,6 +30,7 @@ from pulse.metrics import (
     events,
     hashtag_tables,
 )
+from pulse.schema import Contract
 from pulse.store import Store
 from pulse.tracking import Trackers
 
@@ -39,8 +41,10 @@ def setup_page(title: str) -> None:
     st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=PAGE_ICON, layout="wide")
 
 
-# Validated uploads a user is looking at in their own session only (dataset name -> (frame, contract)).
+# Validated uploads a user is looking at in their own session only (dataset name -> (frame, contract)),
+# and the stored data with them in place, with the version of the stored files it was built on.
 SESSION_UPLOADS = "session_uploads"
+OWN_DATA = "own_data"
 
 
 # Above this much data, the loading message says how much and counts the seconds (a 7M-row raw tweets file
@@ -90,15 +94,35 @@ def load_data() -> Dataset:
     with st.spinner(message, show_time=large):  # shown only if it takes over half a second: not on a cache hit
         stored = _load(str(directory), time_zone(), fingerprint)
     uploads = st.session_state.get(SESSION_UPLOADS)
-    return with_uploads(stored, uploads) if uploads else stored
+    if not uploads:
+        return stored
+    # Merged once per upload and stored version, not on every rerun: raw tweets are aggregated in the merge.
+    version = (fingerprint, stored.tz)
+    built_on, own = st.session_state.get(OWN_DATA, (None, None))
+    if built_on != version:
+        own = with_uploads(stored, uploads)
+        st.session_state[OWN_DATA] = (version, own)
+    return own
 
 
-def tables(filters: Filters) -> Tables:
-    """The metric tables for these filters, computed once per filters and data version."""
+def view_upload(dataset: str, frame: pl.DataFrame, contract: Contract) -> None:
+    """Show this session's pages a validated upload in place of the stored dataset (never saved)."""
+    st.session_state.setdefault(SESSION_UPLOADS, {})[dataset] = (frame, contract)
+    st.session_state.pop(OWN_DATA, None)
+
+
+def _for(data: Dataset, shared: Callable, own: Callable, *args):
+    """`shared(directory, tz, fingerprint, *args)`, cached for every session, for the stored data; for data with
+    this session's uploads, `own(data, *args)`: one user's own data, nothing to share in a cache."""
     if st.session_state.get(SESSION_UPLOADS):
-        return compute_tables(load_data(), filters)  # one user's own data: nothing to share in a cache
+        return own(data, *args)
     directory = data_dir()
-    return _tables(str(directory), time_zone(), Store(directory).fingerprint(), filters)
+    return shared(str(directory), data.tz, Store(directory).fingerprint(), *args)
+
+
+def tables(data: Dataset, filters: Filters) -> Tables:
+    """The metric tables for these filters, computed once per filters and data version."""
+    return _for(data, _tables, compute_tables, filters)
 
 
 def key_accepted(given: str | None, configured: str, nothing_was: str) -> bool:
@@ -114,7 +138,9 @@ def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
     with user_errors():
         data = load_data()
         filters = sidebar_filters(data, hashtags=hashtags)
-        return data, filters, tables(filters)
+        # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
+        # keeps one cached set of tables per parties and dates, whichever hashtags are picked.
+        return data, filters, tables(data, replace(filters, hashtags=None))
 
 
 def configured_editor_key() -> str | None:
@@ -141,20 +167,14 @@ def trackers() -> Trackers:
     return Trackers()
 
 
-def hashtag_series(filters: Filters, by: str) -> HashtagTables:
+def hashtag_series(data: Dataset, filters: Filters, by: str) -> HashtagTables:
     """The Hashtags page's series for these filters, by hashtag or campaign, computed once per choice."""
-    if st.session_state.get(SESSION_UPLOADS):
-        return hashtag_tables(load_data(), filters, by)
-    directory = data_dir()
-    return _hashtag_tables(str(directory), time_zone(), Store(directory).fingerprint(), filters, by)
+    return _for(data, _hashtag_tables, hashtag_tables, filters, by)
 
 
-def aligned_windows(chosen: list[str], hourly: bool) -> pl.DataFrame:
+def aligned_windows(data: Dataset, chosen: list[str], hourly: bool) -> pl.DataFrame:
     """Party volume around the chosen events (keys from pulse.metrics.event_key), computed once per choice."""
-    if st.session_state.get(SESSION_UPLOADS):
-        return _windows(load_data(), tuple(chosen), hourly)
-    directory = data_dir()
-    return _event_windows(str(directory), time_zone(), Store(directory).fingerprint(), tuple(chosen), hourly)
+    return _for(data, _event_windows, _windows, tuple(chosen), hourly)
 
 
 @contextmanager

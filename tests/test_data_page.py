@@ -99,6 +99,24 @@ def test_without_an_editor_key_uploads_stay_in_the_session(store_dir):
     assert (store_dir / "spaces.csv").read_bytes() == before
 
 
+def test_an_upload_viewed_in_the_session_is_merged_once_and_shown_on_the_pages(store_dir, monkeypatch):
+    merges = []
+    merge = ui.with_uploads
+    monkeypatch.setattr(ui, "with_uploads", lambda *args: merges.append(args) or merge(*args))
+    stored_spaces = pl.read_csv(store_dir / "spaces.csv").height
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/5_Data.py").run()
+    at.file_uploader(key="upload-spaces").upload("spaces.csv", spaces_with_new_row(store_dir))
+    at.run()
+    at.button(key="data-session").click().run()
+
+    at.switch_page("pages/1_Spaces.py").run()
+    assert at.metric[0].label == "Spaces" and at.metric[0].value == str(stored_spaces + 1)
+    at.run()  # a rerun, as every widget change makes, reuses the merged data
+    assert len(merges) == 1
+    assert (store_dir / "spaces.csv").read_bytes() != spaces_with_new_row(store_dir)  # never saved
+
+
 def test_every_page_sees_a_save_on_its_next_rerun(store_dir):
     overview = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
 
