@@ -11,7 +11,6 @@ import polars as pl
 
 from pulse.load import Dataset, local_date
 
-SPACE_METRICS = ("duration_min", "retention_pct", "listener_minutes", "record_multiple", "is_record")
 HASHTAG_DAILY = ("hashtag", "party", "date", "tweets", "growth_pct", "rolling_7d", "cumulative")
 PARTY_DAILY = ("party", "date", "tweets", "share_of_voice_pct", "growth_pct", "rolling_7d")
 PARTY_SUMMARY = (
@@ -157,9 +156,12 @@ def daily_stats(daily: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 def hashtag_daily(counts: pl.DataFrame, tz: str) -> pl.DataFrame:
     """Daily tweets per (hashtag, party) with growth, 7-day rolling mean and running total."""
-    return daily_stats(fill_days(daily_counts(counts, tz), ["hashtag", "party"]), ["hashtag", "party"]).select(
-        HASHTAG_DAILY
-    )
+    return hashtag_series(daily_counts(counts, tz))
+
+
+def hashtag_series(days: pl.DataFrame) -> pl.DataFrame:
+    """hashtag_daily from tweets already summed per local date (daily_counts)."""
+    return daily_stats(fill_days(days, ["hashtag", "party"]), ["hashtag", "party"]).select(HASHTAG_DAILY)
 
 
 def party_daily(daily: pl.DataFrame) -> pl.DataFrame:
@@ -318,8 +320,7 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
     """The five export tables for one set of filters: what the CLI writes and the pages download."""
     tz = data.tz
     counts = data.hashtags.counts
-    spaces = space_metrics(data.spaces)
-    spaces_in = spaces.filter(in_dates(local_date(pl.col("started_at"), tz), filters) & in_parties(filters))
+    spaces = space_metrics(data.spaces).filter(in_dates(local_date(pl.col("started_at"), tz), filters))
 
     daily_all = hashtag_daily(counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters)), tz)
     hashtags_in = daily_all.filter(in_parties(filters))
@@ -329,21 +330,17 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
 
     rallies_now = current_rallies(data.rallies)
     rallies_in = rallies_now.filter(in_dates(local_date(pl.col("starts_at"), tz), filters))
-    summary = party_summary(
-        spaces.filter(in_dates(local_date(pl.col("started_at"), tz), filters)),
-        daily_all,
-        rallies_in,
-        filters.parties,
-    )
-    lifted = event_lift(events(data.spaces, data.rallies), counts).filter(
+    summary = party_summary(spaces, daily_all, rallies_in, filters.parties)
+    # Each event's lift depends on that event and the counts alone: pick the events first.
+    chosen = events(data.spaces, data.rallies).filter(
         in_dates(local_date(pl.col("at"), tz), filters) & in_parties(filters)
     )
     return Tables(
-        spaces=spaces_in,
+        spaces=spaces.filter(in_parties(filters)),
         hashtag_daily=hashtags_in,
         party_daily=party_all.filter(in_parties(filters)),
         party_summary=summary,
-        events=lifted,
+        events=event_lift(chosen, counts),
     )
 
 
@@ -553,12 +550,12 @@ def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> Hash
     tz, counts = data.tz, data.hashtags.counts
     if filters.hashtags is not None:
         counts = counts.filter(pl.col("hashtag").is_in(list(filters.hashtags)))
-    in_range = in_dates(local_date(pl.col("period_start"), tz), filters)
+    days = daily_counts(counts, tz)
     # As in hashtag_daily.csv: the series of the date range, then the party filter.
-    daily = hashtag_daily(counts.filter(in_range), tz).filter(in_parties(filters))
+    daily = hashtag_series(days.filter(in_dates(pl.col("date"), filters))).filter(in_parties(filters))
     # Spike days look back before the range, so they come from the whole history.
-    history = hashtag_daily(counts, tz).filter(in_parties(filters))
-    hourly = counts.filter(in_range & in_parties(filters))
+    history = hashtag_series(days).filter(in_parties(filters))
+    hourly = counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters) & in_parties(filters))
     if by == "campaign":
         daily, history = campaign_daily(daily, data.hashtag_groups), campaign_daily(history, data.hashtag_groups)
         hourly = with_campaign(hourly, data.hashtag_groups)
