@@ -12,6 +12,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from pulse.load import local_date
+from pulse.metrics import OTHER_PARTIES
+
 TEMPLATE = "pulse"
 BORDERS = Path(__file__).resolve().parent / "assets" / "pakistan_borders.json"
 FONT = "Source Sans Pro, Noto Sans, Noto Nastaliq Urdu, Arial, sans-serif"
@@ -64,8 +67,8 @@ def party_volume(
 
     def placed(events: pl.DataFrame, at: str) -> pl.DataFrame:
         # Each event sits on its party's line at its local date.
-        local_day = pl.col(at).dt.convert_time_zone(tz).dt.date().alias("date")
-        return events.with_columns(local_day).join(on_line, on=["party", "date"], how="inner").sort(at)
+        dated = events.with_columns(local_date(pl.col(at), tz).alias("date"))
+        return dated.join(on_line, on=["party", "date"], how="inner").sort(at)
 
     space_marks = placed(spaces, "started_at")
     _add_party_markers(
@@ -102,7 +105,7 @@ def party_volume(
             bgcolor="rgba(255,255,255,0.9)",
             bordercolor=colors.get(record["party"], "#262730"),
         )
-    _add_marker_legend(fig)
+    _neutral_legend(fig, (("diamond", "Space"), ("star", "Rally")))
     if log_scale:
         fig.update_yaxes(type="log", rangemode="normal")
     return _finish(fig, "Daily tweets per party, with Spaces (◆) and rallies (★)", "Local date", "Tweets per day")
@@ -128,19 +131,6 @@ def _add_party_markers(
             marker=dict(marker, color=colors.get(party)),
             customdata=group.select(hover_columns).rows(),
             hovertemplate=f"{party} {kind} · {hover}<extra></extra>",
-        )
-
-
-def _add_marker_legend(fig: go.Figure) -> None:
-    """Legend entries explaining the marker symbols, drawn in neutral grey."""
-    for symbol, label in (("diamond", "Space"), ("star", "Rally")):
-        fig.add_scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            name=label,
-            marker=dict(symbol=symbol, size=11, color="#8A8F98"),
-            hoverinfo="skip",
         )
 
 
@@ -314,7 +304,7 @@ def space_audience(audience: pl.DataFrame, tz: str, color: str) -> go.Figure:
 # ---- Hashtags -----------------------------------------------------------------------------------------------------
 
 MEASURES = {
-    "tweets": "Tweets",
+    "tweets": "Tweets per day",
     "rolling_7d": "7-day average of tweets per day",
     "cumulative": "Cumulative tweets",
     "unique_authors": "Unique authors per day",
@@ -333,8 +323,7 @@ def hashtag_volume(
     """Volume per hashtag or campaign over time (daily or hourly); daily tweets mark spike days with a ring."""
     unit = "hour" if hourly else "day"
     what = "hashtag" if key == "hashtag" else "campaign"
-    label = MEASURES[measure] if measure != "tweets" else f"Tweets per {unit}"
-    label = label.replace(" per day", f" per {unit}")
+    label = MEASURES[measure].replace(" per day", f" per {unit}")
     title = f"{label} per {what}" + (" · ◯ spike days" if measure == "tweets" and not hourly else "")
     if series.is_empty():
         return _no_data(title)
@@ -391,7 +380,7 @@ def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str]) -> go.Figu
         x="date",
         y="share_of_voice_pct",
         color="party",
-        color_discrete_map={**colors, "Other parties": OTHER_COLOR},
+        color_discrete_map={**colors, OTHER_PARTIES: OTHER_COLOR},
         custom_data=["party"],
     )
     fig.update_traces(
@@ -680,9 +669,10 @@ def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool
     return _finish(fig, title, f"{unit.capitalize()}s from the event", f"Party tweets per {unit}")
 
 
-def party_trend(party_daily: pl.DataFrame, colors: dict[str, str], measure: str = "rolling_7d") -> go.Figure:
-    """Daily tweets (or their 7-day average) of the chosen parties, one line each."""
-    label = MEASURES[measure] if measure != "tweets" else "Tweets per day"
+def party_trend(party_daily: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
+    """The 7-day average of the chosen parties' daily tweets, one line each."""
+    measure = "rolling_7d"
+    label = MEASURES[measure]
     title = f"{label}, by party"
     if party_daily.is_empty():
         return _no_data(title)
