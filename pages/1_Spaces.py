@@ -8,9 +8,11 @@ from pulse.metrics import (
     record_progression,
     space_audience,
     space_benchmarks,
+    space_labels,
     space_metrics,
     space_ranking,
     space_reach_by_party,
+    vs_typical_pct,
 )
 
 ui.setup_page("Spaces")
@@ -45,12 +47,7 @@ st.subheader("Every Space, largest first")
 ui.table(ranking, "spaces_ranked", data.tz, height=420)
 
 st.subheader("One Space in detail")
-local = ranking.with_columns(pl.col("started_at").dt.convert_time_zone(data.tz).dt.strftime("%-d %b %Y"))
-labels = {
-    r["space_id"]: f"{r['party']} · {r['host']} · {r['started_at']} · {ui.number(r['total_listeners'])} listeners"
-    for r in local.iter_rows(named=True)
-}
-space_id = ui.choose_id("Space", labels, "space", best["space_id"], "Spaces")
+space_id = ui.choose_id("Space", space_labels(ranking, data.tz), "space", best["space_id"], "Spaces")
 benchmarks = space_benchmarks(every_space, space_id)
 this, median, record = benchmarks.rows(named=True)
 cards = st.columns(4)
@@ -69,7 +66,7 @@ for card, (column, label) in zip(
     card.metric(
         label,
         ui.number(value, digits, suffix),
-        delta=None if value is None or not typical else f"{(value - typical) / typical * 100:+.0f}% vs median",
+        delta=None if (change := vs_typical_pct(value, typical)) is None else f"{change:+.0f}% vs median",
         help=f"{median['compared']}: {ui.number(typical, digits, suffix)} · all-time record: "
         f"{ui.number(record[column], digits, suffix)}",
         border=True,

@@ -2,7 +2,6 @@
 
 from zoneinfo import ZoneInfo
 
-import polars as pl
 import streamlit as st
 
 from pulse import charts, ui
@@ -81,7 +80,7 @@ ui.chart(charts.share_of_voice_area(shares, data.colors), "share_of_voice", shar
 st.caption("Share of voice is against every party's tweets: parties filtered out appear together as 'Other parties'.")
 
 st.subheader("Spike days")
-spikes = series.daily.filter(pl.col("is_spike")).sort("date", by).drop("is_spike")
+spikes = series.spike_days
 if spikes.is_empty():
     ui.empty_state("No spike day in the selected range.")
 else:

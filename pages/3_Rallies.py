@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from pulse import charts, ui
-from pulse.metrics import rallies_in, rally_history, rally_lift
+from pulse.metrics import largest_crowds, rallies_in, rally_headline, rally_history, rally_lift
 
 ui.setup_page("Rallies")
 st.title("Rallies")
@@ -18,24 +18,24 @@ if rallies.is_empty():
 
 history = rally_history(data.rallies, rallies["rally_id"])
 lift = rally_lift(tables.events, data.rallies)
-held_lift = lift.filter(pl.col("event_type") == "rally")["lift"]
+headline = rally_headline(rallies, history, lift)
 cards = st.columns(4)
-cards[0].metric("Rallies", ui.number(rallies.height), border=True)
+cards[0].metric("Rallies", ui.number(headline.rallies), border=True)
 cards[1].metric(
     "Reported crowds",
-    ui.number(rallies["reported_attendance"].sum()),
+    ui.number(headline.reported_crowds),
     border=True,
-    help=f"Sum of reported attendance; {rallies['reported_attendance'].null_count()} rallies without a figure",
+    help=f"Sum of reported attendance; {headline.without_figure} rallies without a figure",
 )
 cards[2].metric(
     "Rescheduled",
-    ui.number(history.filter(pl.col("moved_days") != 0)["rally_id"].n_unique()),
+    ui.number(headline.rescheduled),
     border=True,
     help="Rallies whose date was moved after it was first announced",
 )
 cards[3].metric(
     "Median lift",
-    ui.number(held_lift.median(), 1, "×"),
+    ui.number(headline.median_lift, 1, "×"),
     border=True,
     help="Party tweets in the 24 h after a rally, against its usual day",
 )
@@ -45,9 +45,7 @@ with map_column:
     ui.chart(charts.rally_map(rallies, data.colors, data.tz), "rally_map", rallies)
 with crowd_column:
     st.markdown("**Largest reported crowds**")
-    crowds = rallies.select("party", "city", "starts_at", "reported_attendance").sort(
-        "reported_attendance", "starts_at", descending=[True, False], nulls_last=True
-    )
+    crowds = largest_crowds(rallies)
     ui.table(crowds, "rally_crowds", data.tz, height=460)
 ui.chart(charts.rally_timeline(history, data.colors, data.tz), "rally_timeline", history)
 st.caption(

@@ -427,6 +427,20 @@ def space_benchmarks(spaces: pl.DataFrame, space_id: str) -> pl.DataFrame:
     return pl.concat([r.with_columns(pl.col(numbers).cast(pl.Float64)) for r in rows]).select(SPACE_BENCHMARK)
 
 
+def vs_typical_pct(value: float | None, typical: float | None) -> float | None:
+    """How far `value` is above (+) or below (-) a typical value, in per cent; None without both."""
+    return None if value is None or not typical else (value - typical) / typical * 100
+
+
+def space_labels(spaces: pl.DataFrame, tz: str) -> dict[str, str]:
+    """A label per Space for pickers, in the order given: party · host · local date · total listeners."""
+    local = spaces.select("space_id", "party", "host", pl.col("started_at").dt.convert_time_zone(tz), "total_listeners")
+    return {
+        space: f"{party} · {host} · {at:%-d %b %Y} · " + ("–" if total is None else f"{total:,}") + " listeners"
+        for space, party, host, at, total in local.iter_rows()
+    }
+
+
 def space_audience(samples: pl.DataFrame, space_id: str) -> pl.DataFrame:
     """The sampled audience of one Space over time, in time order (empty when it has no samples)."""
     return samples.filter(pl.col("space_id") == space_id).sort("at").select("space_id", "at", "participants")
@@ -463,6 +477,11 @@ class HashtagTables:
     daily: pl.DataFrame  # key, party, date, tweets, growth_pct, rolling_7d, cumulative, trailing_mean, ...
     hourly: pl.DataFrame  # key, party, period_start, tweets (every hour of the range; no tweets is 0)
     summary: pl.DataFrame  # one row per series: rank in its party, totals, growth, peaks, spike days
+
+    @property
+    def spike_days(self) -> pl.DataFrame:
+        """The spike days of the daily series, in date order."""
+        return self.daily.filter(pl.col("is_spike")).sort("date", self.key).drop("is_spike")
 
 
 def with_campaign(frame: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
@@ -619,6 +638,35 @@ def rally_history(rallies: pl.DataFrame, rally_ids: pl.Series | None = None) -> 
             "lead_days",
             "is_current",
         )
+    )
+
+
+@dataclass(frozen=True)
+class RallyHeadline:
+    """The Rallies page's headline figures for the rallies shown."""
+
+    rallies: int
+    reported_crowds: int  # sum of reported attendance
+    without_figure: int  # rallies with no reported attendance
+    rescheduled: int  # rallies whose date moved after it was first announced
+    median_lift: float | None  # of the rallies held (not their announcements)
+
+
+def rally_headline(rallies: pl.DataFrame, history: pl.DataFrame, lift: pl.DataFrame) -> RallyHeadline:
+    """Headline figures from current rallies, their history (rally_history) and lift rows (rally_lift)."""
+    return RallyHeadline(
+        rallies=rallies.height,
+        reported_crowds=rallies["reported_attendance"].sum(),
+        without_figure=rallies["reported_attendance"].null_count(),
+        rescheduled=history.filter(pl.col("moved_days") != 0)["rally_id"].n_unique(),
+        median_lift=lift.filter(pl.col("event_type") == "rally")["lift"].median(),
+    )
+
+
+def largest_crowds(rallies: pl.DataFrame) -> pl.DataFrame:
+    """Rallies by reported attendance, largest first (rallies without a figure last)."""
+    return rallies.select("party", "city", "starts_at", "reported_attendance").sort(
+        "reported_attendance", "starts_at", descending=[True, False], nulls_last=True
     )
 
 

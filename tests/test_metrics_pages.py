@@ -8,20 +8,25 @@ from polars.testing import assert_frame_equal
 
 from pulse.metrics import (
     Filters,
+    HashtagTables,
     campaign_daily,
     event_windows,
     fill_hours,
     hashtag_daily,
     head_to_head,
+    largest_crowds,
+    rally_headline,
     rally_history,
     record_progression,
     series_summary,
     share_of_voice,
     space_benchmarks,
+    space_labels,
     space_metrics,
     space_ranking,
     space_reach_by_party,
     spike_days,
+    vs_typical_pct,
     week_totals,
     with_campaign,
 )
@@ -184,6 +189,49 @@ def test_rally_history_shows_each_move():
         (3, -3.0, True),
     ]
     assert history["lead_days"].to_list() == pytest.approx([13 + 2 / 24, 10 + 2 / 24, 4 + 2 / 24])
+
+
+def test_rally_headline_and_largest_crowds():
+    current = pl.DataFrame(
+        {
+            "rally_id": ["lhr", "khi", "pew"],
+            "party": ["PTI", "PTI", "PPP"],
+            "city": ["Lahore", "Karachi", "Peshawar"],
+            "starts_at": [utc(2022, 4, 21, 14), utc(2022, 4, 16, 14), utc(2022, 4, 13, 14)],
+            "reported_attendance": [100_000, None, 40_000],
+        }
+    )
+    lift = pl.DataFrame(
+        {"event_type": ["rally", "rally", "rally_announcement", "rally"], "lift": [3.0, 1.0, 9.0, None]}
+    )
+    headline = rally_headline(current, rally_history(rallies_frame()), lift)
+    # lhr moved twice (+1 and -3 days): one rally rescheduled; the announcement's 9.0 is not a rally's lift.
+    assert (headline.rallies, headline.reported_crowds, headline.without_figure) == (3, 140_000, 1)
+    assert (headline.rescheduled, headline.median_lift) == (1, 2.0)
+    assert largest_crowds(current)["city"].to_list() == ["Lahore", "Peshawar", "Karachi"]
+
+
+def test_space_labels_in_local_time_and_change_against_typical():
+    spaces = four_spaces()
+    labels = space_labels(spaces.filter(pl.col("space_id").is_in(["b", "d"])), TZ)
+    # 20 April 17:00 UTC is 22:00 in Pakistan: still the 20th; a Space without a total shows a dash.
+    assert labels == {"b": "PTI · b · 20 Apr 2022 · 446,000 listeners", "d": "PPP · d · 23 Apr 2022 · – listeners"}
+    assert vs_typical_pct(446_000, 20_000) == 2130.0
+    assert vs_typical_pct(None, 20_000) is None and vs_typical_pct(5, 0) is None
+
+
+def test_spike_days_table_lists_only_spikes_in_date_order():
+    daily = pl.DataFrame(
+        {
+            "hashtag": ["b", "a", "a"],
+            "party": ["PTI"] * 3,
+            "date": [date(2022, 4, 10), date(2022, 4, 10), date(2022, 4, 9)],
+            "tweets": [500, 300, 10],
+            "is_spike": [True, True, False],
+        }
+    )
+    spikes = HashtagTables("hashtag", daily, pl.DataFrame(), pl.DataFrame()).spike_days
+    assert spikes.rows() == [("a", "PTI", date(2022, 4, 10), 300), ("b", "PTI", date(2022, 4, 10), 500)]
 
 
 def test_head_to_head_measures_as_rows():
