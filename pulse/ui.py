@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from pulse.charts import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
 from pulse.errors import PulseError
@@ -143,22 +144,23 @@ def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
         return data, filters, tables(data, replace(filters, hashtags=None))
 
 
+def _configured(secret: str, variable: str) -> str | None:
+    """`secret` from secrets.toml, else the environment `variable`; None when neither is set (or blank)."""
+    try:
+        value = st.secrets.get(secret)
+    except FileNotFoundError:  # no secrets.toml at all
+        value = None
+    return (value or "").strip() or os.environ.get(variable, "").strip() or None
+
+
 def configured_editor_key() -> str | None:
     """The key that allows saving: `editor_key` in secrets.toml, else PULSE_EDITOR_KEY; None when neither."""
-    try:
-        key = st.secrets.get("editor_key")
-    except FileNotFoundError:  # no secrets.toml at all
-        key = None
-    return key or os.environ.get("PULSE_EDITOR_KEY") or None
+    return _configured("editor_key", "PULSE_EDITOR_KEY")
 
 
 def configured_x_token() -> str | None:
     """The X API bearer token: `x_bearer_token` in secrets.toml, else X_BEARER_TOKEN; None when neither. Never shown."""
-    try:
-        token = st.secrets.get("x_bearer_token")
-    except FileNotFoundError:  # no secrets.toml at all
-        token = None
-    return (token or "").strip() or os.environ.get(TOKEN_ENV, "").strip() or None
+    return _configured("x_bearer_token", TOKEN_ENV)
 
 
 @st.cache_resource(show_spinner=False)
@@ -507,7 +509,6 @@ COLUMNS = {
     "offset": st.column_config.NumberColumn("From event"),
     "measure": st.column_config.TextColumn("Measure"),
     "leader": st.column_config.TextColumn("Leads"),
-    "share_of_voice_pct": st.column_config.NumberColumn("Share of voice", format="%.1f%%"),
     "participants": st.column_config.NumberColumn("Listeners", format=_COUNT),
 }
 
@@ -515,7 +516,7 @@ COLUMNS = {
 def party_heading(data: Dataset, party: str) -> None:
     """The party's code in its colour, with its full name."""
     names = dict(data.parties.select("party", "name").iter_rows())
-    color = data.colors.get(party, "#8E9399")  # validated #RRGGBB, so safe inside the style
+    color = data.colors.get(party, OTHER_COLOR)  # validated #RRGGBB, so safe inside the style
     st.markdown(
         f'<span style="color:{color};font-size:1.5rem">●</span> '
         f"<b style='font-size:1.25rem'>{html.escape(party)}</b> "
