@@ -25,15 +25,8 @@ import filelock
 import polars as pl
 
 from pulse.errors import PulseError
+from pulse.schema import DATASETS
 
-DATASETS = (
-    "spaces",
-    "hashtags",
-    "rallies",
-    "parties",
-    "hashtag_groups",
-    "space_samples",
-)
 Format = Literal["csv", "parquet"]
 WRITABLE: tuple[Format, ...] = ("csv", "parquet")
 # Suffixes a dataset file may have; .xlsx is read by the loader but never written by the store.

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pulse.errors import PulseError
-from pulse.store import DATASETS, MergeSummary, Store, upsert
+from pulse.store import MergeSummary, Store, upsert
 
 KV = {"key": pl.String, "value": pl.Int64}
 
@@ -263,11 +263,6 @@ def test_version_and_fingerprint_change_with_a_save(tmp_path):
 def test_unknown_dataset_names_are_refused(tmp_path):
     with pytest.raises(PulseError, match="unknown dataset"):
         Store(tmp_path).save("../escape", kv(["a"], [1]))
-
-
-def test_dataset_names_match_the_contract():
-    schema = pytest.importorskip("pulse.schema")
-    assert DATASETS == schema.DATASETS
 
 
 def test_merge_completes_the_new_rows_with_the_current_ones_under_the_lock(tmp_path):
