@@ -9,7 +9,10 @@ import polars as pl
 from pulse.connectors.x_api import summarise_samples
 from pulse.errors import Problem, PulseError, ValidationError
 from pulse.schema import (
+    HASHTAG_GROUPS,
     HASHTAG_TWEETS,
+    PARTIES,
+    SPACE_SAMPLES,
     Contract,
     contract_for,
     normalise_hashtag,
@@ -155,8 +158,8 @@ def load_dataset(directory: Path, name: str) -> tuple[pl.DataFrame, Contract] | 
     return validate_table(read_table(path, path.name), name)
 
 
-EMPTY_GROUPS = pl.DataFrame(schema={"hashtag": pl.String, "campaign": pl.String})
-EMPTY_SAMPLES = pl.DataFrame(schema={"space_id": pl.String, "at": pl.Datetime("us", "UTC"), "participants": pl.Int64})
+EMPTY_GROUPS = pl.DataFrame(schema=HASHTAG_GROUPS.schema)
+EMPTY_SAMPLES = pl.DataFrame(schema=SPACE_SAMPLES.schema)
 
 
 def _missing(directory: Path, name: str) -> PulseError:
@@ -228,11 +231,7 @@ def with_tracked_audience(spaces: pl.DataFrame, samples: pl.DataFrame) -> pl.Dat
 
 def party_table(parties: pl.DataFrame | None, used: list[pl.Series]) -> pl.DataFrame:
     """Every party named anywhere, with its name and colour; unknown parties get a stable default colour."""
-    named = (
-        parties
-        if parties is not None
-        else pl.DataFrame(schema={"party": pl.String, "name": pl.String, "color": pl.String})
-    )
+    named = parties if parties is not None else pl.DataFrame(schema=PARTIES.schema)
     codes = pl.concat([s.cast(pl.String) for s in used]).unique()
     unknown = pl.DataFrame({"party": codes}).join(named, on="party", how="anti").sort("party")
     unknown = unknown.with_columns(

@@ -64,6 +64,11 @@ class Contract:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        """Column name to polars type, in contract order: the typed frame `validate` returns."""
+        return {c.name: DTYPES[c.kind] for c in self.columns}
+
 
 def normalise_hashtag(expr: pl.Expr) -> pl.Expr:
     """Hashtags compare without the leading '#' and case-insensitively."""

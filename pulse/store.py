@@ -25,7 +25,7 @@ import filelock
 import polars as pl
 
 from pulse.errors import PulseError
-from pulse.schema import DATASETS
+from pulse.schema import DATASETS, SPACE_SAMPLES
 
 Format = Literal["csv", "parquet"]
 WRITABLE: tuple[Format, ...] = ("csv", "parquet")
@@ -34,7 +34,7 @@ SUFFIXES = (".csv", ".parquet", ".xlsx")
 LOCK_TIMEOUT_S = 30
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.6fZ"
 DATE_FORMAT = "%Y-%m-%d"
-SAMPLES_HEADER = "space_id,at,participants"
+SAMPLES_HEADER = ",".join(SPACE_SAMPLES.names)
 
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
 _HISTORY_FILE = re.compile(r"^(\d{8}T\d{6}\.\d{6}Z)-(.+)$")
@@ -175,16 +175,8 @@ class Store:
         if participants < 0:
             raise PulseError(f"participants cannot be negative (got {participants} for {space_id})")
         row = pl.DataFrame(
-            {
-                "space_id": [space_id],
-                "at": [_as_utc(at)],
-                "participants": [participants],
-            },
-            schema={
-                "space_id": pl.String,
-                "at": pl.Datetime("us", "UTC"),
-                "participants": pl.Int64,
-            },
+            {"space_id": [space_id], "at": [_as_utc(at)], "participants": [participants]},
+            schema=SPACE_SAMPLES.schema,
         )
         with self._locked():
             current = self.path("space_samples")

@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pulse.schema import HASHTAG_TWEETS, normalise_hashtag, parse_timestamp, validate
+from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, normalise_hashtag, parse_timestamp, validate
 
 US_PER_HOUR = 3_600_000_000
 US_PER_QUARTER = US_PER_HOUR // 4
@@ -219,8 +219,7 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     when a party or hashtag is empty: the contract requires them, and the general validator reports where.
     """
     if rows.is_empty():
-        empty = {"hashtag": pl.String, "party": pl.String, "period_start": pl.Datetime("us", "UTC"), "tweets": pl.Int64}
-        return pl.DataFrame(schema=empty), pl.DataFrame(schema=AUTHORS_SCHEMA)
+        return pl.DataFrame(schema=HASHTAG_COUNTS.schema), pl.DataFrame(schema=AUTHORS_SCHEMA)
     # As categoricals, hashtags and parties are small integer codes: their few distinct spellings are
     # normalised once, and every row gets the rank of its normalised value by indexing, not hashing text.
     rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))

@@ -500,8 +500,5 @@ def test_summarise_uneven_gaps_weighs_by_time():
     assert summarise_samples(samples)["avg_listeners"].to_list() == [95.0]
 
 
-def test_columns_match_the_data_contract():
-    schema = pytest.importorskip("pulse.schema")
-    assert list(SPACES_SCHEMA) == schema.SPACES.names
-    assert list(COUNTS_SCHEMA) == schema.HASHTAG_COUNTS.names
+def test_the_default_api_root_is_the_public_x_api():
     assert x_api.DEFAULT_BASE_URL == "https://api.x.com/2"

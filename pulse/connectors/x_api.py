@@ -14,7 +14,8 @@ import polars as pl
 import requests
 
 from pulse.errors import FetchError, PulseError
-from pulse.http import make_session, request_error, status_message
+from pulse.http import DEFAULT_TIMEOUT, make_session, request_error, status_message
+from pulse.schema import HASHTAG_COUNTS, SPACES
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
 TOKEN_ENV = "X_BEARER_TOKEN"
@@ -22,25 +23,12 @@ BASE_URL_ENV = "X_API_BASE_URL"  # another server speaking the same API: a proxy
 SPACE_FIELDS = "participant_count,started_at,ended_at,host_ids,creator_id,title,state,created_at"
 SPACE_URL = "https://x.com/i/spaces/"
 MAX_IDS_PER_REQUEST = 100  # the documented maximum of ids / user_ids per Spaces lookup
-TIMEOUT = (5, 30)
 RESET_MARGIN_S = 1.0  # x-rate-limit-reset has whole seconds and our clock may run behind X's
 MAX_RATE_WAITS = 3  # waits for one request before giving up, in case the reset time is wrong
 ENDED_STATES = ("ended", "canceled")
 
-UTC_DATETIME = pl.Datetime("us", "UTC")
-SPACES_SCHEMA = {
-    "space_id": pl.String,
-    "party": pl.String,
-    "host": pl.String,
-    "title": pl.String,
-    "started_at": UTC_DATETIME,
-    "ended_at": UTC_DATETIME,
-    "total_listeners": pl.Int64,
-    "peak_listeners": pl.Int64,
-    "avg_listeners": pl.Float64,
-    "source_url": pl.String,
-}
-COUNTS_SCHEMA = {"hashtag": pl.String, "party": pl.String, "period_start": UTC_DATETIME, "tweets": pl.Int64}
+SPACES_SCHEMA = SPACES.schema
+COUNTS_SCHEMA = HASHTAG_COUNTS.schema
 SUMMARY_SCHEMA = {"space_id": pl.String, "peak_listeners": pl.Int64, "avg_listeners": pl.Float64}
 
 _RAW_SPACE = {
@@ -115,7 +103,7 @@ class XClient:
         sleep: Callable[[float], None] = time.sleep,
         max_wait_s: float = 60,
         clock: Callable[[], float] = time.time,
-        timeout: tuple[float, float] = TIMEOUT,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     ):
         token = (token or "").strip()
         if not token:
