@@ -18,6 +18,7 @@ from pulse.schema import (
     normalise_hashtag,
     validate,
 )
+from pulse.schema import local_date as local_date  # re-exported: pulse.metrics imports it from here
 from pulse.store import Store
 from pulse.tweets import aggregate, read_rows, report_broken_rows
 
@@ -112,15 +113,6 @@ def hashtags_from(frame: pl.DataFrame, contract: Contract, tz: str) -> Hashtags:
     counts, authors = aggregate_tweets(frame.lazy(), tz)
     has_authors = frame.get_column("author_id").null_count() < frame.height
     return Hashtags(counts.collect(), authors.collect() if has_authors else None, "raw tweets", frame.height)
-
-
-def local_hour(expr: pl.Expr, tz: str) -> pl.Expr:
-    """The UTC start of the local hour a UTC time falls in (zones with half-hour offsets included)."""
-    return expr.dt.convert_time_zone(tz).dt.truncate("1h").dt.convert_time_zone("UTC")
-
-
-def local_date(expr: pl.Expr, tz: str) -> pl.Expr:
-    return expr.dt.convert_time_zone(tz).dt.date()
 
 
 def aggregate_tweets(tweets: pl.LazyFrame, tz: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:

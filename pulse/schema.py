@@ -75,6 +75,16 @@ def normalise_hashtag(expr: pl.Expr) -> pl.Expr:
     return expr.str.strip_chars().str.strip_chars_start("#").str.to_lowercase()
 
 
+def local_date(utc: pl.Expr, tz: str) -> pl.Expr:
+    """The local date in `tz` a UTC time falls on."""
+    return utc.dt.convert_time_zone(tz).dt.date()
+
+
+def local_hour(utc: pl.Expr, tz: str) -> pl.Expr:
+    """The UTC start of the local hour a UTC time falls in (zones with half-hour offsets included)."""
+    return utc.dt.convert_time_zone(tz).dt.truncate("1h").dt.convert_time_zone("UTC")
+
+
 def _above(a: str, b: str) -> Callable[[], pl.Expr]:
     return lambda: pl.col(a) > pl.col(b)
 

@@ -15,7 +15,15 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, normalise_hashtag, parse_timestamp, validate
+from pulse.schema import (
+    HASHTAG_COUNTS,
+    HASHTAG_TWEETS,
+    local_date,
+    local_hour,
+    normalise_hashtag,
+    parse_timestamp,
+    validate,
+)
 
 US_PER_HOUR = 3_600_000_000
 US_PER_QUARTER = US_PER_HOUR // 4
@@ -197,19 +205,17 @@ def _time_keys(rows: pl.DataFrame, tz: str) -> tuple[pl.Expr, pl.Expr, pl.DataFr
     first, last = rows.select(us.min().alias("first"), us.max().alias("last")).row(0)
     found = _hour_table(first, last, tz)
     if found is None:  # map every row through the time zone: slower, always right
-        period = pl.col("created_at").dt.convert_time_zone(tz).dt.truncate("1h").dt.convert_time_zone("UTC")
+        period = local_hour(pl.col("created_at"), tz)
         periods = rows.select(period.unique().sort()).to_series()
         table = periods.to_frame("period_start").with_row_index("__bucket")
-        table = table.with_columns(pl.col("__bucket").cast(pl.Int64), local_date(pl.col("period_start"), tz))
+        table = table.with_columns(
+            pl.col("__bucket").cast(pl.Int64), local_date(pl.col("period_start"), tz).alias("date")
+        )
         bucket = pl.lit(periods).search_sorted(period).cast(pl.Int64)
     else:
         width, table = found
         bucket = us // width - first // width
     return bucket, pl.lit(table["date"].to_physical()).gather(bucket), table
-
-
-def local_date(utc: pl.Expr, tz: str) -> pl.Expr:
-    return utc.dt.convert_time_zone(tz).dt.date().alias("date")
 
 
 def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.DataFrame, pl.DataFrame] | None:
