@@ -139,8 +139,8 @@ def merge(
     new = inspected
     stored = store.path(inspected.dataset)
     if inspected.contract is HASHTAG_TWEETS and stored is not None and _stored_form(stored) is HASHTAG_COUNTS:
-        counts, _ = aggregate_tweets(inspected.frame.lazy(), tz)
-        new = Inspected(inspected.dataset, inspected.file, HASHTAG_COUNTS, counts.collect())
+        counts, _ = aggregate_tweets(inspected.frame, tz)
+        new = Inspected(inspected.dataset, inspected.file, HASHTAG_COUNTS, counts)
     keys = merge_keys(new)
 
     def read_current(path: Path) -> pl.DataFrame:

@@ -110,15 +110,21 @@ def hashtags_from(frame: pl.DataFrame, contract: Contract, tz: str) -> Hashtags:
             .sort("period_start", "party", "hashtag")
         )
         return Hashtags(counts, None, "counts", frame.height)
-    counts, authors = aggregate_tweets(frame.lazy(), tz)
-    has_authors = frame.get_column("author_id").null_count() < frame.height
-    return Hashtags(counts.collect(), authors.collect() if has_authors else None, "raw tweets", frame.height)
+    return _raw_tweets(aggregate_tweets(frame, tz), frame.height)
 
 
-def aggregate_tweets(tweets: pl.LazyFrame, tz: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Validated raw tweets to hourly counts and unique authors per local day (see pulse.tweets)."""
-    counts, authors = aggregate(tweets.select("created_at", "party", "hashtag", "author_id").collect(), tz, False)
-    return counts.lazy(), authors.lazy()
+def _raw_tweets(aggregated: tuple[pl.DataFrame, pl.DataFrame | None], rows: int) -> Hashtags:
+    """Hashtags from aggregated raw tweets (see pulse.tweets.aggregate); `rows` is how many the file had."""
+    counts, authors = aggregated
+    return Hashtags(counts, authors, "raw tweets", rows)
+
+
+def aggregate_tweets(tweets: pl.DataFrame, tz: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Validated raw tweets to hourly counts and unique authors per local day, None without author ids.
+
+    Not `require`d: the rows met the contract already, and a hashtag normalised to nothing (a lone '#') is kept.
+    """
+    return aggregate(tweets.select("created_at", "party", "hashtag", "author_id"), tz, require=False)
 
 
 def load_hashtags(path: Path, tz: str) -> Hashtags:
@@ -136,11 +142,7 @@ def _raw_tweets_fast(path: Path, tz: str) -> Hashtags | None:
     if rows is None:
         return None
     aggregated = aggregate(rows, tz)
-    if aggregated is None:
-        return None
-    counts, authors = aggregated
-    has_authors = "author_id" in rows.columns and rows["author_id"].null_count() < rows.height
-    return Hashtags(counts, authors if has_authors else None, "raw tweets", rows.height)
+    return None if aggregated is None else _raw_tweets(aggregated, rows.height)
 
 
 def load_dataset(directory: Path, name: str) -> tuple[pl.DataFrame, Contract] | None:

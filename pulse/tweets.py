@@ -35,7 +35,6 @@ ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 REQUIRED = ("created_at", "party", "hashtag")
 COUNTS = ("retweets", "likes")
 TEXT = (pl.String, pl.Categorical, pl.Enum)
-AUTHORS_SCHEMA = {"hashtag": pl.String, "party": pl.String, "date": pl.Date, "unique_authors": pl.Int64}
 
 
 def read_rows(path: Path) -> pl.DataFrame | None:
@@ -218,14 +217,15 @@ def _time_keys(rows: pl.DataFrame, tz: str) -> tuple[pl.Expr, pl.Expr, pl.DataFr
     return bucket, pl.lit(table["date"].to_physical()).gather(bucket), table
 
 
-def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.DataFrame, pl.DataFrame | None] | None:
     """Hourly counts by local hour and unique authors per local day of tweets (created_at in UTC, party, hashtag).
 
-    Authors are counted where `rows` has author_id (else the authors frame is empty). With `require`, None
-    when a party or hashtag is empty: the contract requires them, and the general validator reports where.
+    Authors are counted where `rows` has an author_id; with none (no column, or every one empty) the authors
+    frame is None. With `require`, None when a party or hashtag is empty: the contract requires them, and the
+    general validator reports where.
     """
     if rows.is_empty():
-        return pl.DataFrame(schema=HASHTAG_COUNTS.schema), pl.DataFrame(schema=AUTHORS_SCHEMA)
+        return pl.DataFrame(schema=HASHTAG_COUNTS.schema), None
     # As categoricals, hashtags and parties are small integer codes: their few distinct spellings are
     # normalised once, and every row gets the rank of its normalised value by indexing, not hashing text.
     rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
@@ -271,7 +271,7 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
         counts = counts.group_by("period_start", "__pair").agg(pl.col("tweets").sum()).sort("period_start", "__pair")
     counts = counts.select(*_names("__pair", n_tags, tags, parties), "period_start", "tweets").collect()
     if not with_authors:
-        return counts, pl.DataFrame(schema=AUTHORS_SCHEMA)
+        return counts, None
     authors = (
         daily.lazy()
         .sort("__key")

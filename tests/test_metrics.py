@@ -262,9 +262,9 @@ def test_raw_tweets_aggregate_by_local_hour_with_unique_authors():
         },
         schema_overrides={"created_at": pl.Datetime("us", "UTC")},
     )
-    counts, authors = aggregate_tweets(tweets.lazy(), "Asia/Kolkata")  # UTC+5:30: hours start at :30 UTC
+    counts, authors = aggregate_tweets(tweets, "Asia/Kolkata")  # UTC+5:30: hours start at :30 UTC
     assert_frame_equal(
-        counts.collect(),
+        counts,
         counts_frame(
             [
                 ("a", "PTI", utc(2022, 4, 20, 17, 30), 1),  # 18:29 UTC is 23:59 local on the 20th
@@ -274,7 +274,7 @@ def test_raw_tweets_aggregate_by_local_hour_with_unique_authors():
         ),
     )
     # u2 on the 20th; u1 twice on the 21st counts once; the tweet without an author is not counted.
-    assert authors.collect().rows() == [("a", "PTI", date(2022, 4, 20), 1), ("a", "PTI", date(2022, 4, 21), 1)]
+    assert authors.rows() == [("a", "PTI", date(2022, 4, 20), 1), ("a", "PTI", date(2022, 4, 21), 1)]
 
 
 def test_filters_default_to_everything():
