@@ -269,14 +269,20 @@ def parse_timestamp(raw: pl.Expr) -> pl.Expr:
     return normalised.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False)
 
 
-def _as_timestamp(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def temporal_as_utc(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+    """A Datetime or Date column as UTC microseconds (a time without a zone is UTC); None for other types."""
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is None:
             return raw.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
         return raw.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
     if isinstance(dtype, pl.Date):
         return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    return parse_timestamp(raw.cast(pl.String).str.strip_chars())
+    return None
+
+
+def _as_timestamp(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    typed = temporal_as_utc(raw, dtype)
+    return typed if typed is not None else parse_timestamp(raw.cast(pl.String).str.strip_chars())
 
 
 def _as_number(raw: pl.Expr, dtype: pl.DataType, kind: str) -> pl.Expr:

@@ -22,6 +22,7 @@ from pulse.schema import (
     local_hour,
     normalise_hashtag,
     parse_timestamp,
+    temporal_as_utc,
     validate,
 )
 
@@ -134,13 +135,9 @@ def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | Non
 
 def _utc(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
     """A time column as UTC microseconds, null where the contract would reject it (empty or not ISO 8601)."""
-    if isinstance(dtype, pl.Datetime):
-        local = raw.dt.replace_time_zone("UTC") if dtype.time_zone is None else raw.dt.convert_time_zone("UTC")
-        return local.dt.cast_time_unit("us")
-    if isinstance(dtype, pl.Date):
-        return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    if dtype != pl.String:
-        return None
+    typed = temporal_as_utc(raw, dtype)
+    if typed is not None or dtype != pl.String:
+        return typed
     # One fixed format for the usual shape; the general parser only for the (usually no) rows left over.
     zulu = pl.when(raw.str.contains(ZULU)).then(raw.str.to_datetime(ZULU_FORMAT, time_unit="us", strict=False))
     zulu = zulu.dt.replace_time_zone("UTC")
