@@ -18,7 +18,7 @@ import polars as pl
 from pulse.errors import PulseError, ValidationError
 from pulse.export import csv_bytes
 from pulse.load import Table, aggregate_tweets, load_dataset, read_table, validate_table
-from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract
+from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract
 from pulse.store import MergeSummary, Store
 
 EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups")
@@ -42,9 +42,7 @@ class Inspected:
 
     @property
     def form(self) -> str:
-        if self.dataset != "hashtags":
-            return self.dataset
-        return "raw tweets" if self.contract is HASHTAG_TWEETS else "hourly counts"
+        return _form(self.contract)
 
 
 def inspect(content: bytes, file: str, dataset: str) -> Inspected:
@@ -173,18 +171,23 @@ def merge_fetched_spaces(store: Store, spaces: pl.DataFrame, tz: str, source: st
 
 
 def _stored_form(path: Path) -> Contract:
-    """Which hashtags form a stored file has, from its header alone."""
+    """Which hashtags form a stored file has, from its header alone; neither form is the loader's ValidationError."""
     if path.suffix == ".parquet":
         header = pl.scan_parquet(path).collect_schema().names()
     elif path.suffix == ".csv":
         header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
     else:
         header = read_table(path, path.name).frame.columns
-    return HASHTAG_TWEETS if "created_at" in header else HASHTAG_COUNTS
+    return hashtag_contract(header, path.name)
 
 
 def _form(contract: Contract) -> str:
-    return "raw tweets" if contract is HASHTAG_TWEETS else "hourly counts"
+    """What the analyst is told the rows are: the form of hashtags, else the dataset's name."""
+    if contract is HASHTAG_TWEETS:
+        return "raw tweets"
+    if contract is HASHTAG_COUNTS:
+        return "hourly counts"
+    return contract.name
 
 
 def zip_bytes(frames: dict[str, pl.DataFrame]) -> bytes:
