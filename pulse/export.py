@@ -1,12 +1,11 @@
 """Tables as analysts get them: CSV with a byte-order mark, floats to 2 decimals, no spreadsheet formulas."""
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from pulse.metrics import Tables
+from pulse.store import atomic_write
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets;
 # a leading apostrophe makes the spreadsheet show it as text.
@@ -36,8 +35,6 @@ def write_tables(tables: Tables, out: Path) -> list[Path]:
     written = []
     for name, content in contents.items():
         target = out / f"{name}.csv"
-        with tempfile.NamedTemporaryFile(dir=out, prefix=f".{name}.", suffix=".tmp", delete=False) as tmp:
-            tmp.write(content)
-        os.replace(tmp.name, target)
+        atomic_write(target, content)
         written.append(target)
     return written

@@ -242,7 +242,7 @@ class Store:
         target = self.root / f"{name}{suffix}"
         saved = self._copy_to_history(name, current) if keep_history and current is not None else None
         try:
-            _atomic_write(target, content)
+            atomic_write(target, content)
         except OSError as error:
             if saved is not None:
                 # The current file is untouched, so its history copy would only make the next
@@ -266,7 +266,7 @@ class Store:
         destination = folder / f"{stamp.strftime(_STAMP)}-{current.name}"
         try:
             # Copy, never hard-link: an editor that saves in place would change history too.
-            _atomic_write(destination, current.read_bytes())
+            atomic_write(destination, current.read_bytes())
             shutil.copystat(current, destination)
         except OSError as error:
             raise PulseError(
@@ -347,7 +347,7 @@ def _parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _atomic_write(target: Path, content: bytes) -> None:
+def atomic_write(target: Path, content: bytes) -> None:
     """Write `content` to a temp file next to `target`, fsync it and rename it over `target`."""
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
