@@ -8,7 +8,7 @@ import argparse
 import re
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +26,7 @@ from pulse.connectors.x_api import (
 )
 from pulse.errors import PulseError
 from pulse.load import load_dataset, read_table
+from pulse.schema import as_utc
 from pulse.store import MergeSummary, Store
 
 EXIT_PARTIAL = 3  # a limit stopped the fetch part-way: what was fetched is saved, the rest is not
@@ -46,8 +47,7 @@ def _utc_time(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time (e.g. 2024-02-01T12:00:00Z): {text!r}") from None
-    # Without an offset a time is UTC already, as everywhere in the data contract.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 def _tag_party(text: str) -> tuple[str, str]:

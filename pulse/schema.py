@@ -6,6 +6,7 @@ column and value, and the file is rejected if there is any. Nothing is loaded pa
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
 import polars as pl
@@ -73,6 +74,11 @@ class Contract:
 def normalise_hashtag(expr: pl.Expr) -> pl.Expr:
     """Hashtags compare without the leading '#' and case-insensitively."""
     return expr.str.strip_chars().str.strip_chars_start("#").str.to_lowercase()
+
+
+def as_utc(at: datetime) -> datetime:
+    """A Python time in UTC; one without a zone is UTC already, as everywhere in the data contract."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def local_date(utc: pl.Expr, tz: str) -> pl.Expr:

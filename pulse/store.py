@@ -25,7 +25,7 @@ import filelock
 import polars as pl
 
 from pulse.errors import PulseError
-from pulse.schema import DATASETS, SPACE_SAMPLES
+from pulse.schema import DATASETS, SPACE_SAMPLES, as_utc
 
 Format = Literal["csv", "parquet"]
 WRITABLE: tuple[Format, ...] = ("csv", "parquet")
@@ -175,7 +175,7 @@ class Store:
         if participants < 0:
             raise PulseError(f"participants cannot be negative (got {participants} for {space_id})")
         row = pl.DataFrame(
-            {"space_id": [space_id], "at": [_as_utc(at)], "participants": [participants]},
+            {"space_id": [space_id], "at": [as_utc(at)], "participants": [participants]},
             schema=SPACE_SAMPLES.schema,
         )
         with self._locked():
@@ -321,11 +321,6 @@ def _check_name(name: str) -> None:
 
 def _is_dataset_file(file_name: str, name: str) -> bool:
     return any(file_name == f"{name}{s}" for s in SUFFIXES)
-
-
-def _as_utc(at: datetime) -> datetime:
-    # A time without a zone is taken as UTC, as everywhere in the data contract.
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _csv_bytes(frame: pl.DataFrame, header: bool) -> bytes:

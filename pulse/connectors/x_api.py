@@ -15,7 +15,7 @@ import requests
 
 from pulse.errors import FetchError, PulseError
 from pulse.http import DEFAULT_TIMEOUT, make_session, request_error, status_message
-from pulse.schema import HASHTAG_COUNTS, SPACES
+from pulse.schema import HASHTAG_COUNTS, SPACES, as_utc
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
 TOKEN_ENV = "X_BEARER_TOKEN"
@@ -503,8 +503,7 @@ def _hashtags(hashtags: list[str], party_of: dict[str, str]) -> list[tuple[str, 
 def _x_time(value: datetime | str) -> str:
     if isinstance(value, str):
         return value
-    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _counts_page(body: dict, tag: str, party: str, where: str) -> pl.DataFrame:
