@@ -200,7 +200,7 @@ def _tracked_summary(store: Store, space_id: str, taken: int) -> str:
     """Samples stored by this run, and peak and time-weighted average over every stored sample of the Space."""
     text = f"{taken:,} sample(s) stored by this run"
     try:
-        loaded = load_dataset(store.root, "space_samples")
+        loaded = load_dataset(store, "space_samples")
     except PulseError as error:
         return f"{text}; could not read the stored samples back: {error}"
     tracked = loaded[0].filter(pl.col("space_id") == space_id) if loaded else None

@@ -240,7 +240,7 @@ def stored_tables(store: Store) -> dict[str, pl.DataFrame]:
     """Every stored dataset as validated rows (for export)."""
     tables = {}
     for name in EDITABLE:
-        loaded = load_dataset(store.root, name)
+        loaded = load_dataset(store, name)
         if loaded is not None:
             tables[name] = loaded[0]
     return tables

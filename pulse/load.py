@@ -145,8 +145,10 @@ def _raw_tweets_fast(path: Path, tz: str) -> Hashtags | None:
     return None if aggregated is None else _raw_tweets(aggregated, rows.height)
 
 
-def load_dataset(directory: Path, name: str) -> tuple[pl.DataFrame, Contract] | None:
-    path = Store(directory).path(name)
+def load_dataset(store: Store | Path, name: str) -> tuple[pl.DataFrame, Contract] | None:
+    """Dataset `name` of a store (or of the data directory given), validated; None when it has no file."""
+    store = store if isinstance(store, Store) else Store(store)
+    path = store.path(name)
     if path is None:
         return None
     return validate_table(read_table(path, path.name), name)
@@ -156,40 +158,39 @@ EMPTY_GROUPS = pl.DataFrame(schema=HASHTAG_GROUPS.schema)
 EMPTY_SAMPLES = pl.DataFrame(schema=SPACE_SAMPLES.schema)
 
 
-def _missing(directory: Path, name: str) -> PulseError:
-    return PulseError(f"{directory}: no {name}.csv, {name}.parquet or {name}.xlsx found")
+def _missing(store: Store, name: str) -> PulseError:
+    return PulseError(f"{store.root}: no {name}.csv, {name}.parquet or {name}.xlsx found")
 
 
-def _dataset(directory: Path, name: str, empty: pl.DataFrame | None = None) -> pl.DataFrame | None:
+def _dataset(store: Store, name: str, empty: pl.DataFrame | None = None) -> pl.DataFrame | None:
     """A validated dataset; when there is no file, `empty` for an optional one, else a PulseError."""
-    loaded = load_dataset(directory, name)
+    loaded = load_dataset(store, name)
     if loaded is not None:
         return loaded[0]
     if name in OPTIONAL_DATASETS:
         return empty
-    raise _missing(directory, name)
+    raise _missing(store, name)
 
 
 def load_data_dir(directory: Path, tz: str) -> Dataset:
     """Load and validate every dataset in `directory`; spaces, hashtags and rallies are required."""
     if not directory.is_dir():
         raise PulseError(f"data directory {directory} does not exist")
-    spaces = _dataset(directory, "spaces")
-    hashtags_path = Store(directory).path("hashtags")
+    store = Store(directory)
+    spaces = _dataset(store, "spaces")
+    hashtags_path = store.path("hashtags")
     if hashtags_path is None:
-        raise _missing(directory, "hashtags")
+        raise _missing(store, "hashtags")
     hashtags = load_hashtags(hashtags_path, tz)
-    rallies = _dataset(directory, "rallies")
-    samples = _dataset(directory, "space_samples", EMPTY_SAMPLES)
+    rallies = _dataset(store, "rallies")
+    samples = _dataset(store, "space_samples", EMPTY_SAMPLES)
     spaces = with_tracked_audience(spaces, samples)
     return Dataset(
         spaces=spaces,
         hashtags=hashtags,
         rallies=rallies,
-        parties=party_table(
-            _dataset(directory, "parties"), [spaces["party"], hashtags.counts["party"], rallies["party"]]
-        ),
-        hashtag_groups=_dataset(directory, "hashtag_groups", EMPTY_GROUPS),
+        parties=party_table(_dataset(store, "parties"), [spaces["party"], hashtags.counts["party"], rallies["party"]]),
+        hashtag_groups=_dataset(store, "hashtag_groups", EMPTY_GROUPS),
         space_samples=samples,
         tz=tz,
     )
