@@ -5,12 +5,12 @@ from pathlib import Path
 import polars as pl
 
 from pulse.metrics import Tables
+from pulse.schema import ZULU_FORMAT
 from pulse.store import atomic_write
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets;
 # a leading apostrophe makes the spreadsheet show it as text.
 FORMULA_START = r"^([=+\-@\t\r])"
-UTC_ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def for_export(frame: pl.DataFrame) -> pl.DataFrame:
@@ -24,7 +24,7 @@ def for_export(frame: pl.DataFrame) -> pl.DataFrame:
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """The CSV file an analyst downloads: UTF-8 with a BOM so Excel shows Urdu hashtags correctly."""
-    text = for_export(frame).write_csv(datetime_format=UTC_ISO, date_format="%Y-%m-%d")
+    text = for_export(frame).write_csv(datetime_format=ZULU_FORMAT, date_format="%Y-%m-%d")
     return "\ufeff".encode() + text.encode()
 
 

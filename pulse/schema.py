@@ -14,6 +14,9 @@ import polars as pl
 from pulse.errors import MAX_REPORTED_PROBLEMS, Problem, ValidationError
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
+# ISO 8601 in UTC to the second (2022-04-20T17:00:00Z): how exports and synthetic data write times, and the
+# shape the raw-tweets reader parses with this one format before trying the general parser.
+ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME}
 
 # ISO 8601: a date, optionally a time (seconds and fractions optional) and an offset or Z.

@@ -12,13 +12,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pulse.schema import ZULU_FORMAT
+from pulse.store import SUFFIXES
+
 DEFAULT_ROWS = 7_000_000
 DEFAULT_SEED = 20220420
 WINDOW_START = datetime(2022, 3, 1, tzinfo=UTC)
 DAYS = 92  # 1 March to 31 May 2022
 HOURS = DAYS * 24
 PKT_OFFSET_H = 5  # Pakistan Standard Time, UTC+5, no daylight saving
-TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TWITTER_EPOCH_MS = 1_288_834_974_657  # tweet ids are snowflakes: milliseconds since this, shifted left 22 bits
 
 # (code, name, colour, share of tweets, median Space listeners, Spaces, rallies)
@@ -278,13 +280,13 @@ def write(frames: dict[str, pl.DataFrame], out: Path, csv: bool = False) -> list
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in frames.items():
-        for stale in (out / f"{name}{suffix}" for suffix in (".csv", ".parquet", ".xlsx")):
+        for stale in (out / f"{name}{suffix}" for suffix in SUFFIXES):
             stale.unlink(missing_ok=True)  # a data directory holds exactly one file per dataset
         if name == "hashtags" and not csv:
             path = out / f"{name}.parquet"
             frame.write_parquet(path)
         else:
             path = out / f"{name}.csv"
-            frame.write_csv(path, datetime_format=TS_FORMAT)
+            frame.write_csv(path, datetime_format=ZULU_FORMAT)
         written.append(path)
     return written

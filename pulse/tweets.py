@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from pulse.schema import (
     HASHTAG_COUNTS,
     HASHTAG_TWEETS,
+    ZULU_FORMAT,
     local_date,
     local_hour,
     normalise_hashtag,
@@ -32,7 +33,6 @@ MAX_BUCKETS = 2_000_000  # a time range longer than this many buckets is mapped 
 MAX_SPELLINGS = 100_000  # categories to rank before only the ones in use are: keeps packed keys below 2^63
 # Timestamps as the X API and our exports write them: parsed with one fixed format, not the general regex.
 ZULU = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
-ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 REQUIRED = ("created_at", "party", "hashtag")
 COUNTS = ("retweets", "likes")
 TEXT = (pl.String, pl.Categorical, pl.Enum)
