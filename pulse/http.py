@@ -167,9 +167,6 @@ def request_error(
     elif isinstance(error, requests.exceptions.ReadTimeout) or has(urllib3.exceptions.ReadTimeoutError, socket.timeout):
         limit = _read_timeout(timeout)
         reason = f"no answer within {_seconds(limit)}" if limit is not None else "the server stopped answering"
-    elif isinstance(error, requests.exceptions.RetryError):
-        # Only raised by sessions built with raise_on_status=True; ours hand back the response instead.
-        reason = "still failing after several retries"
     elif isinstance(error, requests.exceptions.SSLError):
         reason = f"the secure connection to {_host_port(url)} failed (certificate or TLS problem)"
     elif isinstance(error, requests.exceptions.ChunkedEncodingError) or has(urllib3.exceptions.ProtocolError):
