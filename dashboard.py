@@ -19,7 +19,7 @@ st.subheader(
     "Tweets in the last 7 days, by party",
     help="The 7 local days ending at the last date in range; the delta compares them with the 7 days before.",
 )
-names = dict(data.parties.select("party", "name").iter_rows())
+names = data.names
 weeks = week_totals(tables.party_daily).join(summary.select("party", "growth_7d_pct"), on="party")
 for row_start in range(0, weeks.height, 5):
     cards = st.columns(5)

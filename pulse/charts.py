@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
-from pulse.load import local_date
 from pulse.metrics import OTHER_PARTIES
+from pulse.schema import local_date
 
 TEMPLATE = "pulse"
 BORDERS = Path(__file__).resolve().parent / "assets" / "pakistan_borders.json"

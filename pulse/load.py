@@ -18,7 +18,6 @@ from pulse.schema import (
     normalise_hashtag,
     validate,
 )
-from pulse.schema import local_date as local_date  # re-exported: pulse.metrics imports it from here
 from pulse.store import Store
 from pulse.tweets import aggregate, read_rows, report_broken_rows
 
@@ -63,6 +62,10 @@ class Dataset:
     @property
     def colors(self) -> dict[str, str]:
         return dict(self.parties.select("party", "color").iter_rows())
+
+    @property
+    def names(self) -> dict[str, str]:
+        return dict(self.parties.select("party", "name").iter_rows())
 
 
 def read_table(source: Path | bytes, file: str) -> Table:

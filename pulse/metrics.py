@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from pulse.load import Dataset, local_date
+from pulse.load import Dataset
+from pulse.schema import local_date
 
 HASHTAG_DAILY = ("hashtag", "party", "date", "tweets", "growth_pct", "rolling_7d", "cumulative")
 PARTY_DAILY = ("party", "date", "tweets", "share_of_voice_pct", "growth_pct", "rolling_7d")

@@ -515,11 +515,10 @@ COLUMNS = {
 
 def party_heading(data: Dataset, party: str) -> None:
     """The party's code in its colour, with its full name."""
-    names = dict(data.parties.select("party", "name").iter_rows())
     color = data.colors.get(party, OTHER_COLOR)  # validated #RRGGBB, so safe inside the style
     st.markdown(
         f'<span style="color:{color};font-size:1.5rem">●</span> '
         f"<b style='font-size:1.25rem'>{html.escape(party)}</b> "
-        f"<span style='color:#6B7079'>{html.escape(names.get(party, ''))}</span>",
+        f"<span style='color:#6B7079'>{html.escape(data.names.get(party, ''))}</span>",
         unsafe_allow_html=True,
     )

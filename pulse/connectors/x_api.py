@@ -19,6 +19,7 @@ from pulse.schema import HASHTAG_COUNTS, SPACES, as_utc
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
 TOKEN_ENV = "X_BEARER_TOKEN"
+NO_TOKEN = f"no X API bearer token: set {TOKEN_ENV} or x_bearer_token in .streamlit/secrets.toml"
 BASE_URL_ENV = "X_API_BASE_URL"  # another server speaking the same API: a proxy, or a local one in tests
 SPACE_FIELDS = "participant_count,started_at,ended_at,host_ids,creator_id,title,state,created_at"
 SPACE_URL = "https://x.com/i/spaces/"
@@ -74,7 +75,7 @@ def token_from_env() -> str:
     """The bearer token from X_BEARER_TOKEN, or a PulseError saying where to put it."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
-        raise PulseError(f"no X API bearer token: set {TOKEN_ENV} or x_bearer_token in .streamlit/secrets.toml")
+        raise PulseError(NO_TOKEN)
     return token
 
 
@@ -107,7 +108,7 @@ class XClient:
     ):
         token = (token or "").strip()
         if not token:
-            raise PulseError(f"no X API bearer token: set {TOKEN_ENV} or x_bearer_token in .streamlit/secrets.toml")
+            raise PulseError(NO_TOKEN)
         self.base_url = base_url.rstrip("/")
         # No status retries: a 429 is handled here (wait for the reset or stop), and urllib3 would
         # otherwise sleep on it too. Connection failures are still retried.
