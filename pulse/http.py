@@ -46,7 +46,9 @@ def make_session(
         backoff_factor=backoff,
         status_forcelist=retry_statuses,
         allowed_methods=["GET"],
-        respect_retry_after_header=True,
+        # Without status retries, a Retry-After must not make urllib3 retry (and sleep) either: it would
+        # retry 413/429/503 that carry one, for as long as the header says.
+        respect_retry_after_header=bool(retry_statuses),
         # Hand back the last response instead of raising, so the error names the final status.
         raise_on_status=False,
     )

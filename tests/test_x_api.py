@@ -365,6 +365,17 @@ def test_usage_cap_stops_at_once(httpserver):
     assert_no_token(caught.value)
 
 
+def test_a_retry_after_header_is_left_to_the_client_not_slept_on_by_urllib3(httpserver):
+    # urllib3 retries a 429 that carries Retry-After even with no status retries, sleeping for as long as
+    # the header says: the usage cap must still stop at the first answer, without any wait.
+    httpserver.expect_request("/2/spaces/1DXxyRYNejbKM").respond_with_json(
+        USAGE_CAP, status=429, headers={"x-rate-limit-reset": str(int(NOW) + 1), "Retry-After": "1"}
+    )
+    with pytest.raises(UsageCapExceeded):
+        client_for(httpserver, sleep=Sleeps()).space_status("1DXxyRYNejbKM")
+    assert len(httpserver.log) == 1
+
+
 def test_usage_cap_mid_pagination_is_a_partial_fetch(httpserver):
     httpserver.expect_ordered_request("/2/tweets/counts/recent").respond_with_json(
         count_page([(15, 1)], next_token="page2")
