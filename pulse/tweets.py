@@ -31,7 +31,7 @@ US_PER_HOUR = 3_600_000_000
 US_PER_QUARTER = US_PER_HOUR // 4
 MAX_BUCKETS = 2_000_000  # a time range longer than this many buckets is mapped row by row instead
 MAX_SPELLINGS = 100_000  # categories to rank before only the ones in use are: keeps packed keys below 2^63
-# Timestamps as the X API and our exports write them: parsed with one fixed format, not the general regex.
+# Timestamps as our exports and generator write them (to the second, with Z): one fixed format, not the general regex.
 ZULU = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 REQUIRED = ("created_at", "party", "hashtag")
 COUNTS = ("retweets", "likes")
