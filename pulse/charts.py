@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
-from pulse.metrics import OTHER_PARTIES
+from pulse.metrics import EVENT_KINDS, OTHER_PARTIES
 from pulse.schema import local_date
 
 TEMPLATE = "pulse"
@@ -577,18 +577,20 @@ def rally_timeline(history: pl.DataFrame, colors: dict[str, str], tz: str) -> go
 
 
 def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
-    """Each event's party tweets per day: the usual day before (○) against the 24 hours after (●), with the lift."""
+    """Each event's party tweets per day: the usual day before (○) against the 24 hours after (●), with the lift.
+
+    `lift` has the rows of pulse.metrics.rally_lift (rallies and their announcements, with the city).
+    """
     title = "Lift: the party's tweets in the 24 h after each event against its usual day (7 days before)"
     if lift.is_empty():
         return _no_data(title)
-    kind = {"rally": "rally", "rally_announcement": "announced", "space": "Space"}
     frame = local_time(lift, tz, "at").with_columns(
         pl.format(
             "{} · {} {} · {}",
             pl.col("at").dt.strftime("%-d %b"),
             "party",
-            pl.col("event_type").replace_strict(kind, default=pl.col("event_type")),
-            pl.col("city") if "city" in lift.columns else pl.col("event_id"),
+            pl.col("event_type").replace_strict(EVENT_KINDS, default=pl.col("event_type")),
+            "city",
         ).alias("row")
     )
     fig = go.Figure()

@@ -724,13 +724,14 @@ def event_key() -> pl.Expr:
     return pl.format("{}:{}:{}", pl.col("event_type"), pl.col("event_id"), pl.col("at").dt.strftime("%Y%m%dT%H%M"))
 
 
+EVENT_KINDS = {"space": "Space", "rally": "rally", "rally_announcement": "rally announced"}  # in labels
+
+
 def describe_events(events_frame: pl.DataFrame, spaces: pl.DataFrame, rallies: pl.DataFrame, tz: str) -> pl.DataFrame:
     """Events with a key and a readable label: '21 Apr 20:00 · PTI rally · Lahore'."""
     spaces_named = spaces.select(pl.col("space_id").alias("event_id"), pl.col("host").alias("what"))
     rallies_named = current_rallies(rallies).select(pl.col("rally_id").alias("event_id"), pl.col("city").alias("what"))
-    kind = pl.col("event_type").replace_strict(
-        {"space": "Space", "rally": "rally", "rally_announcement": "rally announced"}, default=pl.col("event_type")
-    )
+    kind = pl.col("event_type").replace_strict(EVENT_KINDS, default=pl.col("event_type"))
     named = pl.concat([spaces_named, rallies_named]).unique("event_id", keep="first", maintain_order=True)
     return (
         events_frame.join(named, on="event_id", how="left")
