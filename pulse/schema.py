@@ -17,7 +17,7 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 # ISO 8601 in UTC to the second (2022-04-20T17:00:00Z): how exports and synthetic data write times, and the
 # shape the raw-tweets reader parses with this one format before trying the general parser.
 ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME}
+DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME, "date": pl.Date}
 
 # ISO 8601: a date, optionally a time (seconds and fractions optional) and an offset or Z.
 _TIMESTAMP = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
@@ -27,7 +27,7 @@ _HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: Literal["str", "int", "float", "datetime"]
+    kind: Literal["str", "int", "float", "datetime", "date"]
     required: bool = True  # the column must be in the file
     nullable: bool = False  # a cell may be empty
     nonnegative: bool = False
@@ -165,6 +165,19 @@ HASHTAG_TWEETS = Contract(
     ),
 )
 
+# Unique authors per local day, as raw tweets give them: written by `python -m pulse rollup` beside the counts
+# form of hashtags, so a data directory holding only the rollup still shows them.
+HASHTAG_AUTHORS = Contract(
+    "hashtag_authors",
+    (
+        Column("date", "date"),
+        Column("party", "str"),
+        Column("hashtag", "str"),
+        Column("authors", "int", nonnegative=True),
+    ),
+    key=("date", "party", "hashtag"),
+)
+
 RALLIES = Contract(
     "rallies",
     (
@@ -224,8 +237,8 @@ SPACE_SAMPLES = Contract(
     key=("space_id", "at"),
 )
 
-CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES)}
-DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples")
+CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, HASHTAG_AUTHORS)}
+DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples", "hashtag_authors")
 
 
 def hashtag_contract(columns: list[str], file: str) -> Contract:
@@ -303,10 +316,18 @@ def _as_number(raw: pl.Expr, dtype: pl.DataType, kind: str) -> pl.Expr:
     return pl.when(value.is_finite() & (value == value.round(0))).then(value).cast(pl.Int64)
 
 
+def _as_date(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Date):
+        return raw
+    return raw.cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+
+
 def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
     raw = pl.col(column.name)
     if column.kind == "datetime":
         return _as_timestamp(raw, dtype)
+    if column.kind == "date":
+        return _as_date(raw, dtype)
     if column.kind in ("int", "float"):
         return _as_number(raw, dtype, column.kind)
     return raw.cast(pl.String).str.strip_chars()
@@ -327,6 +348,7 @@ def _why_unparsable(raw: pl.Expr, kind: str) -> str | pl.Expr:
 
 _WHAT = {
     "datetime": "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
+    "date": "not a date (YYYY-MM-DD)",
     "int": "not a whole number",
     "float": "not a number",
 }
