@@ -1,6 +1,7 @@
 """`python -m pulse ...`: the same functions the pages call, for analysts and scheduled jobs."""
 
 import argparse
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -99,6 +100,10 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_rollup(args: argparse.Namespace) -> int:
     from pulse.rollup import BATCH_ROWS, polars_engine, rollup
 
@@ -107,6 +112,7 @@ def run_rollup(args: argparse.Namespace) -> int:
         from pulse import spark_rollup
 
         engine, batch_rows = spark_rollup.spark_engine(args.master), spark_rollup.BATCH_ROWS
+    signal.signal(signal.SIGTERM, _stop)  # a stopped rollup unwinds: no temporary file, the last rollup intact
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     done = rollup(args.raw, args.out, args.tz, engine, say, batch_rows)
     print(

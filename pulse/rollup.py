@@ -365,17 +365,26 @@ def _merged(kept: pl.DataFrame | None, new: list[pl.DataFrame], schema: dict) ->
 
 
 def write_outputs(store: Store, outputs: dict[str, bytes], manifest: bytes, expected: bytes | None) -> list[Path]:
-    """Replace the outputs, then the manifest that names them, under the store's lock; each file atomically."""
+    """Replace the outputs, then the manifest that names them, under the store's lock; each file atomically.
+
+    Nothing is written when the manifest would not change (its digests cover the outputs): the dashboard's
+    cache stays warm. `expected` is the manifest this run started from: another run's is not overwritten.
+    """
     out = store.root
     with store.locked():
         current = (out / MANIFEST).read_bytes() if (out / MANIFEST).is_file() else None
         if current != expected:
             raise PulseError(f"another rollup into {out} finished while this one ran; run it again")
+        if current == manifest:
+            return []
         written = []
-        for name, content in outputs.items():
-            atomic_write(out / name, content)
-            written.append(out / name)
-        if AUTHORS_FILE not in outputs and (out / AUTHORS_FILE).is_file():
-            (out / AUTHORS_FILE).unlink()  # no input has author ids any more: a stale table would mislead
-        atomic_write(out / MANIFEST, manifest)
+        try:
+            for name, content in outputs.items():
+                atomic_write(out / name, content)
+                written.append(out / name)
+            if AUTHORS_FILE not in outputs and (out / AUTHORS_FILE).is_file():
+                (out / AUTHORS_FILE).unlink()  # no input has author ids any more: a stale table would mislead
+            atomic_write(out / MANIFEST, manifest)
+        except OSError as error:
+            raise PulseError(f"could not write the rollup into {out}: {error.strerror or error}") from error
     return [*written, out / MANIFEST]
