@@ -15,6 +15,7 @@ interrupted at any point leaves a state the next run recognises (or rebuilds fro
 import glob
 import hashlib
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -111,11 +112,13 @@ def find_raw(raw: str, out: Path) -> list[RawFile]:
     elif given.is_dir():
         paths, root = [p for p in given.rglob("*") if p.is_file()], given
     else:
-        paths, root = [Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file()], None
+        paths = [Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file()]
+        fixed = list(itertools.takewhile(lambda part: not glob.has_magic(part), given.parts))
+        root = Path(*fixed) if fixed else Path()
     own = out.resolve()
     found = []
     for path in sorted(paths):
-        relative = path.relative_to(root) if root is not None else path
+        relative = path.relative_to(root)
         # Hidden and underscored names are temporary or bookkeeping files (ours, Spark's _SUCCESS, editors').
         if path.suffix.lower() not in RAW_SUFFIXES or any(p[:1] in "._" for p in relative.parts):
             continue

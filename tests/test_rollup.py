@@ -366,10 +366,14 @@ def test_a_hand_made_hashtags_file_in_the_directory_is_not_overwritten(hand_arch
 # -- inputs, the command, and what it leaves alone -------------------------------------------------
 
 
-def test_a_glob_a_single_file_and_the_directory_agree(hand_archive, tmp_path):
+def test_a_glob_a_single_file_and_the_directory_agree(hand_archive, tmp_path, monkeypatch):
     rollup(str(hand_archive / "**" / "*.*"), tmp_path / "glob", TZ)
     rollup(str(hand_archive), tmp_path / "dir", TZ)
     assert outputs(tmp_path / "glob") == outputs(tmp_path / "dir")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    relative = rollup("../raw/day=*/part-0.parquet", tmp_path / "relative", TZ)  # '..' is not a hidden folder
+    assert (relative.files, relative.rows) == (1, 2)
     one = rollup(str(hand_archive / "day=2022-04-21" / "part-0.parquet"), tmp_path / "one", TZ)
     assert (one.files, one.rows) == (1, 2)
 
@@ -407,3 +411,19 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("pyspark", "py4j", "r
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_hashtags_page_shows_unique_authors_from_the_rollup(hand_archive, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages import figure
+    from tests.test_unique_authors import plotted
+
+    data = tmp_path / "data"
+    shutil.copytree(BUNDLED, data, ignore=shutil.ignore_patterns("hashtags.csv", "*.py", "*.md"))
+    rollup(str(hand_archive), data, TZ)
+    monkeypatch.setenv("PULSE_DATA_DIR", str(data))
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Hashtags.py"), default_timeout=60).run()
+    assert not at.exception
+    lines = {trace["name"]: plotted(trace["y"]) for trace in figure(at, "unique_authors")["data"]}
+    assert lines == {"importedhakumatnamanzoor": [2, 2], "bilawalbhutto": [1]}
