@@ -115,10 +115,10 @@ class FakeX:
 
     def _counts(self, request: Request) -> Response:
         tag = request.args["query"].lstrip("#").lower()
-        time.sleep(self.slow_tags.get(tag, 0.0))
         start = datetime.fromisoformat(request.args["start_time"].replace("Z", "+00:00"))
         end = datetime.fromisoformat(request.args["end_time"].replace("Z", "+00:00"))
         self.asked.append(f"counts {tag} {start:%d %H:%M}-{end:%d %H:%M}")
+        time.sleep(self.slow_tags.get(tag, 0.0))
         data, hour = [], start
         while hour < end:
             following = hour + timedelta(hours=1)

@@ -2,8 +2,12 @@
 
 import os
 import signal
-from datetime import datetime, timedelta
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from subprocess import PIPE
 
 import polars as pl
 import pytest
@@ -25,7 +29,7 @@ from pulse.watch import (
     read_status,
     webhooks_from,
 )
-from tests.conftest import utc
+from tests.conftest import ROOT, utc
 from tests.fake_x import FakeSpace, FakeX
 from tests.test_x_api import TOKEN
 
@@ -371,3 +375,69 @@ def test_the_dashboard_sees_a_watcher_only_while_its_heartbeat_is_fresh(httpserv
     assert watcher.run(once=True) == 0
     status = read_status(tmp_path, T0)
     assert (status.running, status.pid, status.updated_at) == (False, os.getpid(), T0)
+
+
+def _watch(config: Path, data: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "pulse", "watch", "--config", str(config), "--data", str(data), *extra]
+
+
+def _wait_for(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        time.sleep(0.1)
+
+
+def test_sigterm_mid_cycle_loses_nothing_and_a_second_watcher_is_refused(httpserver, tmp_path):
+    fake = FakeX(slow_tags={"slowtag": 4.0})
+    fake.install(httpserver)
+    config, data = tmp_path / "watch.toml", tmp_path / "data"
+    config.write_text(
+        '[[hashtags]]\ntag = "FastTag"\nparty = "PTI"\n[[hashtags]]\ntag = "SlowTag"\nparty = "PML-N"\n'
+        f'[alerts]\nwebhooks = ["{httpserver.url_for(HOOK)}"]\n'
+    )
+    env = {**os.environ, "X_BEARER_TOKEN": TOKEN, "X_API_BASE_URL": httpserver.url_for("/2")}
+    env.pop("PULSE_WEBHOOK_URLS", None)
+    first = subprocess.Popen(_watch(config, data), cwd=ROOT, env=env, stdout=PIPE, stderr=PIPE, text=True)
+    try:
+        # FastTag is stored; SlowTag's request is in flight.
+        _wait_for(lambda: any(a.startswith("counts slowtag") for a in fake.asked), 60, "the slow request")
+
+        second = subprocess.run(
+            _watch(config, data, "--once"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 2
+        assert f"another watcher (PID {first.pid}) is already watching {data}" in second.stderr
+
+        asked_at = time.monotonic()
+        first.send_signal(signal.SIGTERM)
+        out, err = first.communicate(timeout=10)
+        assert time.monotonic() - asked_at < 5
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, err
+    assert "stopped by a signal; every write is complete" in out
+    assert TOKEN not in out + err and "secret-path" not in out + err
+    assert not [p for p in data.rglob("*") if p.name.endswith(".tmp")]
+    stored = load_dataset(data, "hashtags")[0]
+    assert stored["hashtag"].unique().to_list() == ["fasttag"]
+    assert stored.height in (167, 168)  # 7 days of whole hours X serves (168 when started on the hour)
+    assert read_state(data)["stopped_at"] is not None
+
+    fake.slow_tags.clear()
+    again = subprocess.run(
+        _watch(config, data, "--once"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert again.returncode == 0, again.stderr
+    assert len(again.stdout.strip().splitlines()) == 2  # "Watching ..." and the cycle's one line
+    hours = (
+        load_dataset(data, "hashtags")[0]
+        .group_by("hashtag")
+        .agg(pl.len(), pl.col("period_start").n_unique().alias("distinct"), pl.col("period_start").max().alias("last"))
+    )
+    last_complete = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    for tag, rows, distinct, last in hours.sort("hashtag").rows():
+        assert rows == distinct and rows >= 167, tag
+        assert last_complete - timedelta(hours=1) <= last <= last_complete, tag
