@@ -30,7 +30,7 @@ from pulse.connectors.x_api import PartialFetch, XClient, poll_space
 from pulse.errors import PulseError
 from pulse.http import make_session, post_json
 from pulse.load import EMPTY_SAMPLES, load_dataset, with_tracked_audience
-from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, normalise_hashtag
+from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, normalise_hashtag
 from pulse.store import MergeSummary, Store, atomic_write
 from pulse.tracking import MIN_INTERVAL_S
 
@@ -240,6 +240,23 @@ def read_status(root: Path, now: datetime) -> WatchStatus | None:
     live = tuple(str(s) for s in state.get("tracking", {})) if running else ()
     pid = state.get("pid")
     return WatchStatus(pid if isinstance(pid, int) else None, updated, live, running, str(state.get("last_cycle", "")))
+
+
+def updated_ago(status: WatchStatus, now: datetime) -> str:
+    """How long ago the watcher's last heartbeat was: '40 s', '3 min'."""
+    seconds = max(int((now - status.updated_at).total_seconds()), 0)
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
+
+
+def live_spaces(store: Store, space_ids: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored rows of the Spaces being sampled, and their samples so far in time order."""
+    spaces, samples = load_dataset(store, "spaces"), load_dataset(store, "space_samples")
+    ids = pl.lit(list(space_ids), pl.List(pl.String))
+    spaces = spaces[0].filter(pl.col("space_id").is_in(ids)).sort("started_at") if spaces else None
+    samples = samples[0] if samples else EMPTY_SAMPLES
+    if spaces is None:
+        return pl.DataFrame(schema=SPACES.schema), EMPTY_SAMPLES
+    return spaces, samples.filter(pl.col("space_id").is_in(ids)).sort("space_id", "at")
 
 
 # -- stopping cleanly --------------------------------------------------------------------------------------------
