@@ -24,7 +24,7 @@ with left:
 with right:
     parties = sorted(raised["party"].drop_nulls().unique().to_list())
     chosen = ui.choose("Party", parties, "alert-party", [], "parties", multi=True, placeholder="All parties")
-shown = alerts.filtered(raised, kinds, chosen).select(alerts.ALERT_COLUMNS)
+shown = alerts.filtered(raised, kinds, chosen).select(alerts.SHOWN_COLUMNS)
 
 cards = st.columns(3)
 cards[0].metric("Alerts shown", f"{shown.height:,}", border=True)

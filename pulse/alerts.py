@@ -31,6 +31,11 @@ SCHEMA = ALERTS.schema
 _ID_TIME = "%Y-%m-%dT%H:%MZ"
 # The columns a webhook receives; the delivery bookkeeping (which webhooks, when to retry) stays at home.
 ALERT_COLUMNS = ALERTS.names[: ALERTS.names.index("error") + 1]
+# The same columns as the Alerts page shows them: what happened and whether the team heard, before the detail.
+SHOWN_COLUMNS = (
+    *("alert_id", "raised_at", "kind", "party", "delivered", "message"),
+    *("subject", "value", "baseline", "error"),
+)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,6 @@ from tests.conftest import BUNDLED, ROOT, utc
 from tests.test_pages import csv_of, downloads  # noqa: F401 - downloads is a fixture
 from tests.test_unique_authors import plotted
 
-NOW = datetime.now(UTC)
-
 
 def alert(alert_id: str, kind: str, party: str | None, raised_at: datetime, message: str, delivered: bool) -> dict:
     return {
@@ -58,7 +56,7 @@ def test_alerts_are_listed_newest_first_filtered_by_kind_and_party_with_their_cs
     assert not at.exception
     shown = at.dataframe[0].value
     assert shown["alert_id"].tolist() == ["rally/isb/x", "spike/imrankhan/PTI", "space_record/all/sp"]
-    assert list(shown.columns) == list(alerts.ALERT_COLUMNS)
+    assert list(shown.columns) == list(alerts.SHOWN_COLUMNS)
     assert [m.value for m in at.metric] == ["3", "2", "1"]
 
     at.multiselect(key="alert-party").select("PTI").run()
@@ -93,12 +91,13 @@ def write_status(data, updated_at: datetime, live: list[str], stopped: bool = Fa
 
 
 def add_live_space(data) -> None:
+    now = datetime.now(UTC)
     with (data / "spaces.csv").open("a") as spaces:
-        spaces.write(f"live1,PTI,ImranKhanPTI,Jalsa *tonight*,{NOW - timedelta(minutes=3):%Y-%m-%dT%H:%M:%SZ},,,,,\n")
+        spaces.write(f"live1,PTI,ImranKhanPTI,Jalsa *tonight*,{now - timedelta(minutes=3):%Y-%m-%dT%H:%M:%SZ},,,,,\n")
     (data / "space_samples.csv").write_text(
         "space_id,at,participants\n"
-        f"live1,{NOW - timedelta(seconds=60):%Y-%m-%dT%H:%M:%SZ},1200\n"
-        f"live1,{NOW - timedelta(seconds=30):%Y-%m-%dT%H:%M:%SZ},4500\n"
+        f"live1,{now - timedelta(seconds=60):%Y-%m-%dT%H:%M:%SZ},1200\n"
+        f"live1,{now - timedelta(seconds=30):%Y-%m-%dT%H:%M:%SZ},4500\n"
     )
 
 
@@ -108,7 +107,7 @@ def panel_text(at: AppTest) -> list[str]:
 
 def test_the_overview_shows_the_live_data_and_spaces_while_a_watcher_runs(data):
     add_live_space(data)
-    write_status(data, NOW - timedelta(seconds=40), ["live1"])
+    write_status(data, datetime.now(UTC) - timedelta(seconds=40), ["live1"])
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
     texts = panel_text(at)
@@ -123,7 +122,7 @@ def test_the_overview_shows_the_live_data_and_spaces_while_a_watcher_runs(data):
 @pytest.mark.parametrize(("age_s", "stopped"), [(121, False), (5, True)])
 def test_no_live_panel_without_a_running_watcher(data, age_s, stopped):
     add_live_space(data)
-    write_status(data, NOW - timedelta(seconds=age_s), ["live1"], stopped)
+    write_status(data, datetime.now(UTC) - timedelta(seconds=age_s), ["live1"], stopped)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
     assert not any("pulse watch" in t for t in panel_text(at))
@@ -135,7 +134,7 @@ def test_the_alerts_csv_is_the_filtered_table(data, downloads):  # noqa: F811 - 
     at.query_params["alert-party"] = "PTI"
     at.run()
     table = csv_of(at, downloads, "alerts")
-    assert table.columns == list(alerts.ALERT_COLUMNS)
+    assert table.columns == list(alerts.SHOWN_COLUMNS)
     assert table.select("alert_id", "raised_at", "delivered").rows() == [
         ("spike/imrankhan/PTI", "2024-02-01T17:00:00Z", "true"),
         ("space_record/all/sp", "2024-02-01T16:00:00Z", "true"),
