@@ -311,6 +311,12 @@ def test_the_config_takes_exactly_the_documented_keys(tmp_path):
     assert [w.label for w in both] == ["webhook 1 (hooks.example)", "webhook 2 (chat.example)"]
 
 
+def test_the_example_config_in_docs_is_valid():
+    config = read_config(ROOT / "docs" / "watch.toml.example")
+    assert (config.hashtags, config.hosts, config.webhooks) == ((("ImranKhan", "PTI"),), (("ImranKhanPTI", "PTI"),), ())
+    assert (config.counts_every, config.spaces_every, config.sample_every) == (900.0, 120.0, 30.0)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
