@@ -1,10 +1,11 @@
 """`python -m pulse watch --config watch.toml [--data DIR] [--once]`: the war room's one long-running process."""
 
 import argparse
+import os
 from pathlib import Path
 
 from pulse.config import data_dir, time_zone
-from pulse.connectors.x_api import XClient, base_url_from_env, token_from_env
+from pulse.connectors.x_api import BASE_URL_ENV, XClient, base_url_from_env, token_from_env
 from pulse.store import Store
 from pulse.watch import Shutdown, Watcher, WatchLock, read_config, webhooks_from
 
@@ -33,7 +34,9 @@ def run_watch(args: argparse.Namespace) -> int:
     try:
         shutdown = Shutdown()
         # No waiting inside the client for a rate limit: the job reports it and runs again when next due.
-        client = XClient(token, base_url=base_url_from_env(config.base_url), sleep=shutdown.sleep, max_wait_s=0)
+        # X_API_BASE_URL, else the config's [x] base_url, else the public API.
+        base_url = base_url_from_env(os.environ.get(BASE_URL_ENV) or config.base_url)
+        client = XClient(token, base_url=base_url, sleep=shutdown.sleep, max_wait_s=0)
         watcher = Watcher(config, store, client, webhooks, tz, shutdown=shutdown, log=_say)
         _say(
             f"Watching {store.root} for {config!r} (PID {lock.pid}); "

@@ -450,13 +450,16 @@ class Watcher:
         now = self._now()
         end = _hour(now)  # the end of the last complete hour
         earliest = _hour(now - RECENT + timedelta(hours=1) - timedelta(microseconds=1))
-        stored = self._stored_counts()
+        latest = (
+            self._stored_counts()
+            .group_by(normalise_hashtag(pl.col("hashtag")).alias("hashtag"), "party")
+            .agg(pl.col("period_start").max())
+        )
+        last_stored = {(tag, party): last for tag, party, last in latest.iter_rows()}
         fetched = added = updated = 0
         try:
             for tag, party in self.config.hashtags:
-                last = stored.filter(
-                    (pl.col("hashtag") == normalise_hashtag(pl.lit(tag))) & (pl.col("party") == party)
-                )["period_start"].max()
+                last = last_stored.get((tag.lower(), party))  # config tags come without '#'
                 start = max(last + timedelta(hours=1), earliest) if last is not None else earliest
                 if start >= end:
                     continue

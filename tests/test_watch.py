@@ -447,3 +447,34 @@ def test_sigterm_mid_cycle_loses_nothing_and_a_second_watcher_is_refused(httpser
     for tag, rows, distinct, last in hours.sort("hashtag").rows():
         assert rows == distinct and rows >= 167, tag
         assert last_complete - timedelta(hours=1) <= last <= last_complete, tag
+
+
+@pytest.mark.parametrize("env_wins", [False, True])
+def test_the_api_root_is_x_api_base_url_else_the_configs(httpserver, tmp_path, monkeypatch, capsys, env_wins):
+    FakeX().install(httpserver)
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    monkeypatch.delenv("PULSE_WEBHOOK_URLS", raising=False)
+    nowhere, here = "http://127.0.0.1:9/2", httpserver.url_for("/2")
+    if env_wins:
+        monkeypatch.setenv("X_API_BASE_URL", here)
+    else:
+        monkeypatch.delenv("X_API_BASE_URL", raising=False)
+    config = tmp_path / "watch.toml"
+    config.write_text(f'[x]\nbase_url = "{nowhere if env_wins else here}"\n[[hashtags]]\ntag = "A"\nparty = "P"\n')
+
+    code = main(["watch", "--config", str(config), "--data", str(tmp_path / "data"), "--once"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "168 hour(s) fetched, 168 added" in out or "167 hour(s) fetched, 167 added" in out
+    assert TOKEN not in out + err
+
+
+def test_a_hand_edited_alerts_file_is_reported_like_any_other(tmp_path):
+    (tmp_path / "alerts.csv").write_text(
+        "alert_id,raised_at,kind,party,subject,value,baseline,message,delivered,error,delivered_to,attempts,retry_at\n"
+        "a,2024-02-01T17:00:00Z,spike,PTI,#x,1,1,m,yes,,,0,\n"
+    )
+    with pytest.raises(PulseError) as caught:
+        alerts.load_alerts(Store(tmp_path))
+    assert "alerts.csv, line 2, column 'delivered': value 'yes': not true or false" in str(caught.value)
