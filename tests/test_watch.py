@@ -478,3 +478,21 @@ def test_a_hand_edited_alerts_file_is_reported_like_any_other(tmp_path):
     with pytest.raises(PulseError) as caught:
         alerts.load_alerts(Store(tmp_path))
     assert "alerts.csv, line 2, column 'delivered': value 'yes': not true or false" in str(caught.value)
+
+
+def test_hosts_are_looked_up_at_most_100_a_request_and_names_resolved_once(httpserver, tmp_path):
+    names = [f"host_{n}" for n in range(150)]
+    fake = FakeX(users={name: str(1000 + n) for n, name in enumerate(names[:-1])})  # the last one X does not know
+    fake.install(httpserver)
+    config = WatchConfig(spaces_every=120, hosts=tuple((name, "PTI") for name in names) + (("42", "PPP"),))
+    clock, lines = Clock(T0), []
+    watcher = make_watcher(httpserver, tmp_path, clock, config, lines)
+    watcher.cycle()
+    clock.advance(120)
+    watcher.cycle()
+
+    asked = [(kind, len(ids.split(","))) for kind, ids in (a.split(" ") for a in fake.asked)]
+    first = [("users", 100), ("users", 50), ("creators", 100), ("creators", 50)]
+    # The second lookup asks X again only for the name it did not know.
+    assert asked == [*first, ("users", 1), ("creators", 100), ("creators", 50)]
+    assert "errors: spaces: X knows no user host_149" in lines[0]
