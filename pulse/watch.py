@@ -281,7 +281,7 @@ class Shutdown:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """A write (or a POST and its record) that must finish once started."""
+        """A step that must finish once started: a write, a POST and its record, or an alert check."""
         self._writing += 1
         try:
             yield
@@ -385,7 +385,7 @@ class Watcher:
         with self.shutdown.installed():
             try:
                 while True:
-                    failed = bool(self.cycle().errors)
+                    failed = bool(self.cycle(log_idle=once).errors)
                     if once:
                         break
                     self._sleep(self._pause())
@@ -410,8 +410,9 @@ class Watcher:
         times += [entry["next"] for entry in self.state["tracking"].values()]
         return max(min(times) - now, 0.0)
 
-    def cycle(self) -> CycleReport:
-        """Run every due job once, then check alerts and deliver them; log one line if any job ran."""
+    def cycle(self, log_idle: bool = False) -> CycleReport:
+        """Run every due job once, then check alerts and deliver them; log one line if any job ran (or always,
+        with `log_idle`: a --once run says so even when nothing was due)."""
         report = CycleReport()
         counted = False
         if self.config.hashtags and self._due("counts", self.config.counts_every):
@@ -426,7 +427,7 @@ class Watcher:
         self._step(report, "delivery", lambda: self._deliver(report))
         report.ran = report.ran or bool(fresh)
         self._save_state(last_cycle=report.line(self._now()) if report.ran else None)
-        if report.ran:
+        if report.ran or log_idle:
             self._log(report.line(self._now()))
         return report
 
@@ -576,6 +577,12 @@ class Watcher:
     # -- alerts --------------------------------------------------------------------------------------------------
 
     def _check_alerts(self, report: CycleReport, counted: bool, fresh: dict[str, int]) -> None:
+        # Whole, not only its write: the messages are formatted by Python inside polars, where a signal's
+        # exception would come out as a polars error instead of a clean stop.
+        with self.shutdown.writing():
+            self._raise_alerts(report, counted, fresh)
+
+    def _raise_alerts(self, report: CycleReport, counted: bool, fresh: dict[str, int]) -> None:
         now = self._now()
         found = []
         if counted:
@@ -601,8 +608,7 @@ class Watcher:
             found.append(self._rally_alerts(now))
             self._rallies_version = version
         raised = pl.concat(found) if found else pl.DataFrame(schema=alerts.SCHEMA)
-        with self.shutdown.writing():
-            report.raised = alerts.add_alerts(self.store, raised)
+        report.raised = alerts.add_alerts(self.store, raised)
         report.ran = report.ran or bool(report.raised)
 
     def _rally_alerts(self, now: datetime) -> pl.DataFrame:
