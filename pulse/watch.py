@@ -606,9 +606,13 @@ class Watcher:
         version = self.store.version("rallies")
         if version != self._rallies_version:
             found.append(self._rally_alerts(now))
-            self._rallies_version = version
         raised = pl.concat(found) if found else pl.DataFrame(schema=alerts.SCHEMA)
         report.raised = alerts.add_alerts(self.store, raised)
+        # Only once they are stored: a failed save finds the same news next time.
+        self._rallies_version = version
+        news = raised.filter(pl.col("kind") == alerts.RALLY)["alert_id"].to_list()
+        if news:
+            self.state["rallies_seen"] = sorted(set(self.state["rallies_seen"]) | set(news))
         report.ran = report.ran or bool(report.raised)
 
     def _rally_alerts(self, now: datetime) -> pl.DataFrame:
@@ -621,9 +625,7 @@ class Watcher:
             # The first run sees what is there already: only what appears from now on is news.
             self.state["rallies_seen"] = sorted(keys)
             return pl.DataFrame(schema=alerts.SCHEMA)
-        news = alerts.rally_alerts(rallies, set(self.state["rallies_seen"]), now, self.tz)
-        self.state["rallies_seen"] = sorted(set(self.state["rallies_seen"]) | set(news["alert_id"].to_list()))
-        return news
+        return alerts.rally_alerts(rallies, set(self.state["rallies_seen"]), now, self.tz)
 
     def _deliver(self, report: CycleReport) -> None:
         now = self._now()
