@@ -301,6 +301,35 @@ def space_audience(audience: pl.DataFrame, tz: str, color: str) -> go.Figure:
     return _finish(fig, "Audience during the Space", "Local time", "Listeners at that moment")
 
 
+def space_overperformance(spaces: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
+    """Each Space's total listeners as a multiple of its party's usual (log scale), 1× marked."""
+    title = "Spaces against their party's usual (× its benchmark)"
+    rated = local_time(spaces.filter(pl.col("overperforming").is_not_null()), tz, "started_at")
+    if rated.is_empty():
+        return _no_data(title)
+    fig = go.Figure()
+    for (party,), group in rated.sort("party", "started_at").group_by("party", maintain_order=True):
+        fig.add_scatter(
+            x=group["started_at"],
+            y=group["overperforming"],
+            mode="markers",
+            name=party,
+            marker=dict(size=10, color=colors.get(party, OTHER_COLOR), line=dict(color="white", width=1)),
+            customdata=group.select("host", "total_listeners", "benchmark_listeners").rows(),
+            hovertemplate=(
+                f"{party} · %{{customdata[0]}}<br>%{{x|%d %b %Y %H:%M}}<br>%{{customdata[1]:,}} listeners, "
+                f"%{{y:.1f}}× the usual %{{customdata[2]:,.0f}}<extra></extra>"
+            ),
+        )
+    fig.add_hline(y=1, line=dict(color=RECORD_COLOR, width=1, dash="dash"))
+    fig.add_annotation(
+        x=0, xref="paper", y=0, yref="y", text="the party's usual", showarrow=False, xanchor="left", yanchor="bottom"
+    )
+    fig.update_yaxes(type="log", rangemode="normal", tickformat="", ticksuffix="×")
+    fig.update_layout(height=420)
+    return _finish(fig, title, "Start of the Space (local time)", "Total listeners ÷ party's usual")
+
+
 # ---- Hashtags -----------------------------------------------------------------------------------------------------
 
 MEASURES = {

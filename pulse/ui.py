@@ -457,6 +457,12 @@ COLUMNS = {
         "× record", help="Total listeners / the largest earlier Space (any party)", format="%.2f×"
     ),
     "is_record": st.column_config.CheckboxColumn("New record"),
+    "benchmark_listeners": st.column_config.NumberColumn(
+        "Party's usual", help="Trimmed mean total of the party's 20 most recent earlier Spaces", format="%,.0f"
+    ),
+    "overperforming": st.column_config.NumberColumn(
+        "× usual", help="Total listeners / the party's usual (empty with fewer than 4 earlier Spaces)", format="%.1f×"
+    ),
     "duration_min": st.column_config.NumberColumn("Minutes", format="%.0f"),
     "source_url": st.column_config.LinkColumn("Source", display_text="source"),
     "previous_record": st.column_config.NumberColumn("Previous record", format=_COUNT),
