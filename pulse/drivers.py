@@ -8,18 +8,19 @@ one tweet wherever tweets are counted together (by tweet_id where present; rows 
 import hashlib
 import hmac
 import os
+import secrets
 from dataclasses import dataclass
 
 import polars as pl
 
 from pulse.errors import PulseError
+from pulse.export import TEXT_CHARS
 from pulse.metrics import Filters, in_dates, in_parties, share_pct, with_campaign
-from pulse.schema import local_date
+from pulse.schema import DRIVER_COLUMNS, HASHTAG_TWEETS, local_date
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
 BURST_MIN_ACCOUNTS = 5  # distinct authors an episode needs to be a burst
 BURST_GAP_S = 60  # consecutive tweets of one text further apart than this start a new episode
-TEXT_CHARS = 140  # texts leave the app (tables, CSV) cut to this many characters
 SHARE_TOPS = (1, 10, 50)  # the concentration chart: share of tweets by the top 1 %, 10 %, 50 % of authors
 ACCOUNT_IDS_SHOWN = 20  # a burst lists at most this many of its accounts
 
@@ -34,14 +35,7 @@ DRIVERS = (
     "copy_burst_share_pct",
 )
 BURSTS = ("burst_id", "text", "party", "hashtags", "accounts", "tweets", "first_at", "last_at", "account_ids")
-RAW_COLUMNS = {
-    "created_at": pl.Datetime("us", "UTC"),
-    "party": pl.String,
-    "hashtag": pl.String,
-    "tweet_id": pl.String,
-    "author_id": pl.String,
-    "text": pl.String,
-}
+RAW_COLUMNS = {c: HASHTAG_TWEETS.schema[c] for c in DRIVER_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -63,6 +57,18 @@ def burst_min_accounts() -> int:
     if not raw.isdigit() or int(raw) < 2:
         raise PulseError(f"{BURST_MIN_ACCOUNTS_ENV} must be a whole number of at least 2, not {raw!r}")
     return int(raw)
+
+
+AUTHOR_SALT_ENV = "PULSE_AUTHOR_SALT"  # or author_salt in secrets.toml: the key of the author-id hash
+SHOW_AUTHOR_IDS_ENV = "PULSE_SHOW_AUTHOR_IDS"  # or show_author_ids: "true" shows raw ids (entitled teams only)
+_ONE_OFF_KEY = secrets.token_bytes(32)  # without a salt: pseudonyms hold for this process only
+
+
+def author_key(salt: str | None, show_raw: str | None) -> bytes | None:
+    """The key author ids are hashed with (a one-off key without `salt`); None when raw ids are to be shown."""
+    if (show_raw or "").strip().lower() in ("1", "true", "yes"):
+        return None
+    return salt.encode() if salt else _ONE_OFF_KEY
 
 
 def normalise_text(text: pl.Expr) -> pl.Expr:
@@ -269,3 +275,11 @@ def with_account_ids(bursts: pl.DataFrame, key: bytes | None) -> pl.DataFrame:
     else:
         shown = pl.col("account_ids")
     return bursts.with_columns(shown.list.join("|").alias("account_ids"))
+
+
+def exports(tables: DriverTables, key: bytes | None) -> dict[str, pl.DataFrame]:
+    """The driver CSVs by file name: hashtag_drivers, and copy_bursts when there are texts (ids keyed-hashed)."""
+    frames = {"hashtag_drivers": tables.drivers}
+    if tables.has_text:
+        frames["copy_bursts"] = with_account_ids(tables.bursts, key)
+    return frames

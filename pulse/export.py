@@ -13,8 +13,14 @@ from pulse.store import atomic_write
 FORMULA_START = r"^([=+\-@\t\r])"
 
 
+TEXT_CHARS = 140  # tweet texts leave the app cut to this many characters
+
+
 def for_export(frame: pl.DataFrame) -> pl.DataFrame:
-    """Round floats to 2 decimals, write times in UTC and neutralise text that a spreadsheet would execute."""
+    """Round floats to 2 decimals, write times in UTC, cut tweet texts to 140 characters and neutralise text
+    that a spreadsheet would execute."""
+    if "text" in frame.columns:
+        frame = frame.with_columns(pl.col("text").cast(pl.String).str.slice(0, TEXT_CHARS))
     return frame.with_columns(
         pl.col(pl.Float32, pl.Float64).round(2),
         pl.col(pl.Datetime).dt.convert_time_zone("UTC"),
@@ -28,10 +34,10 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return "\ufeff".encode() + text.encode()
 
 
-def write_tables(tables: Tables, out: Path) -> list[Path]:
-    """Write every table as `<name>.csv` in `out`; each file appears whole or not at all."""
+def write_tables(tables: Tables, out: Path, more: dict[str, pl.DataFrame] | None = None) -> list[Path]:
+    """Write every table (and `more` tables) as `<name>.csv` in `out`; each file appears whole or not at all."""
     out.mkdir(parents=True, exist_ok=True)
-    contents = {name: csv_bytes(frame) for name, frame in tables.as_dict().items()}
+    contents = {name: csv_bytes(frame) for name, frame in (tables.as_dict() | (more or {})).items()}
     written = []
     for name, content in contents.items():
         target = out / f"{name}.csv"

@@ -9,6 +9,7 @@ import polars as pl
 from pulse.connectors.x_api import summarise_samples
 from pulse.errors import Problem, PulseError, ValidationError
 from pulse.schema import (
+    DRIVER_COLUMNS,
     HASHTAG_GROUPS,
     HASHTAG_TWEETS,
     PARTIES,
@@ -251,3 +252,58 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
     named = uploads["parties"][0] if "parties" in uploads else data.parties
     used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"]]
     return replace(merged, parties=party_table(named, used))
+
+
+@dataclass(frozen=True)
+class RawTweets:
+    """Raw tweets with authors, for who drives a hashtag (pulse.drivers): DRIVER_COLUMNS, hashtags normalised."""
+
+    rows: pl.DataFrame
+    dataset: str  # "raw_tweets" (a sample beside the hashtags) or "hashtags" (the hashtags are raw tweets)
+    file: str
+
+
+def load_raw_tweets(store: Store) -> RawTweets | None:
+    """The raw_tweets sample, else hashtags in the raw form; None when neither exists or has an author_id.
+
+    Read compactly (pulse.tweets.read_rows), as the hashtags are; a file that breaks the contract, or one read
+    otherwise, goes through the contract's own validation, which reports every problem.
+    """
+    for dataset in ("raw_tweets", "hashtags"):
+        path = store.path(dataset)
+        if path is None or "created_at" not in _header(path):
+            continue
+        rows = read_rows(path, extra=("tweet_id", "text"))
+        typed = None if rows is None else _driver_rows(rows)
+        if typed is None or typed.select(pl.any_horizontal(pl.col("party", "hashtag").is_null()).any()).item():
+            typed = _driver_rows(validate_table(read_table(path, path.name), dataset)[0])
+        if typed["author_id"].null_count() == typed.height:
+            return None
+        return RawTweets(typed, dataset, path.name)
+    return None
+
+
+def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """DRIVER_COLUMNS of raw tweets as text (blank is empty), hashtags normalised; absent columns empty."""
+
+    def text(column: str) -> pl.Expr:
+        if column not in rows.columns:
+            return pl.lit(None, pl.String).alias(column)
+        stripped = pl.col(column).cast(pl.String).str.strip_chars()
+        return pl.when(stripped != "").then(stripped).alias(column)
+
+    typed = rows.select("created_at", *[text(c) for c in DRIVER_COLUMNS if c != "created_at"])
+    return typed.with_columns(normalise_hashtag(pl.col("hashtag"))).select(DRIVER_COLUMNS)
+
+
+def _header(path: Path) -> list[str]:
+    """The column names of a dataset file."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pl.scan_csv(path, infer_schema=False, encoding="utf8").collect_schema().names()
+        if suffix == ".parquet":
+            return pl.scan_parquet(path).collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError):
+        pass  # the contract's own reader reports it
+    return read_table(path, path.name).frame.columns

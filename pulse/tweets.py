@@ -38,9 +38,9 @@ COUNTS = ("retweets", "likes")
 TEXT = (pl.String, pl.Categorical, pl.Enum)
 
 
-def read_rows(path: Path) -> pl.DataFrame | None:
+def read_rows(path: Path, extra: tuple[str, ...] = ()) -> pl.DataFrame | None:
     """A raw-tweets file as one compact row per tweet: created_at (UTC), party and hashtag (categoricals, as
-    written) and author_id when the file has it.
+    written), author_id when the file has it, and the `extra` text columns it has (as written).
 
     None when the general path must read the file instead: it is not raw tweets, not a CSV or Parquet file,
     has unusual column types, cannot be read, or a row breaks a row rule of the contract (an empty or
@@ -60,6 +60,7 @@ def read_rows(path: Path) -> pl.DataFrame | None:
         columns, broken = _row_columns(schema)
         if columns is None:
             return None
+        columns += [pl.col(c).cast(pl.String) for c in extra if c in schema]
         if suffix == ".csv":  # one pass: the checks ride along with the read
             rows = source.select(*columns, broken.alias("__broken")).collect()
             return None if rows["__broken"].any() else rows.drop("__broken")
