@@ -3,6 +3,7 @@
 A builder takes data first and plain choices after, calls plotly express, adjusts the figure and returns it.
 """
 
+import html
 import json
 from functools import cache
 from pathlib import Path
@@ -418,6 +419,50 @@ def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str]) -> go.Figu
     fig.update_yaxes(range=[0, 100], ticksuffix="%", tickformat=".0f")
     fig.update_layout(hovermode="x unified")
     return _finish(fig, title, "Local date", "Share of all tweets")
+
+
+# ---- Who drives a hashtag -------------------------------------------------------------------------------------------
+
+CONCENTRATION_TINTS = {1: 0.0, 10: 0.4, 50: 0.7}  # the top 1 % in the party's colour, wider groups lighter
+
+
+def author_concentration(shares: pl.DataFrame, key: str, colors: dict[str, str]) -> go.Figure:
+    """Per hashtag (or campaign) and party: the share of its tweets by its top 1 %, 10 % and 50 % of authors."""
+    title = "How concentrated: share of tweets by the most active authors"
+    if shares.is_empty():
+        return _no_data(title)
+    rows = shares.with_columns(pl.format("{} · {}", pl.col(key), "party").alias("__row"))
+    order = rows["__row"].unique(maintain_order=True).to_list()
+    fig = go.Figure()
+    for top, tint in CONCENTRATION_TINTS.items():
+        level = rows.filter(pl.col("top") == top)
+        fig.add_bar(
+            x=level["share_pct"],
+            y=[html.escape(r) for r in level["__row"]],  # hashtags are data: no markup in plotly's labels
+            orientation="h",
+            name=f"top {top} % of authors",
+            marker=dict(color=[_tint(colors.get(p, OTHER_COLOR), tint) for p in level["party"]]),
+            hovertemplate=f"<b>%{{y}}</b><br>top {top} % of authors: %{{x:.1f}}% of tweets<extra></extra>",
+            showlegend=False,
+        )
+        # The bars take each party's colour: the legend says which shade is which group, in grey.
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=f"top {top} % of authors",
+            hoverinfo="skip",
+            marker=dict(symbol="square", size=12, color=_tint("#5A5F68", tint)),
+        )
+    fig.update_layout(barmode="group", height=140 + 46 * len(order), margin_t=60)
+    fig.update_yaxes(
+        categoryorder="array",
+        categoryarray=[html.escape(r) for r in order][::-1],
+        tickformat="",
+        rangemode="normal",
+    )
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", tickformat=".0f")
+    return _finish(fig, title, "Share of the tweets", "")
 
 
 # ---- Rallies ------------------------------------------------------------------------------------------------------

@@ -277,6 +277,24 @@ def with_account_ids(bursts: pl.DataFrame, key: bytes | None) -> pl.DataFrame:
     return bursts.with_columns(shown.list.join("|").alias("account_ids"))
 
 
+def driver_source(dataset: str, rows: int, volume_form: str, pseudonymised: bool) -> str:
+    """Where the authors come from, said plainly when the volume comes from somewhere else."""
+    ids = "Author ids are pseudonymised (keyed hashes)." if pseudonymised else "Author ids are shown as they are."
+    if dataset == "raw_tweets":
+        return (
+            f"Volume above comes from the hashtags' {'hourly counts' if volume_form == 'counts' else volume_form}; "
+            "authors and texts here from a raw sample "
+            f"(raw_tweets, {rows:,} rows), so these shares describe the sample. {ids}"
+        )
+    return f"From the raw tweets of the hashtags ({rows:,} rows). {ids}"
+
+
+def top_concentration(tables: DriverTables, count: int = 12) -> pl.DataFrame:
+    """The concentration rows of the `count` series with most tweets, in that order (most first)."""
+    top = tables.drivers.head(count).select(tables.key, "party").with_row_index("__order")
+    return tables.concentration.join(top, on=[tables.key, "party"], how="inner").sort("__order", "top").drop("__order")
+
+
 def exports(tables: DriverTables, key: bytes | None) -> dict[str, pl.DataFrame]:
     """The driver CSVs by file name: hashtag_drivers, and copy_bursts when there are texts (ids keyed-hashed)."""
     frames = {"hashtag_drivers": tables.drivers}
