@@ -103,5 +103,5 @@ else:
         ui.empty_state(f"No copy-paste burst in the selected range (5 or more accounts within {BURST_GAP_S} s gaps).")
     else:
         st.markdown(f"**Biggest copy-paste bursts**: one text posted by many accounts, at most {BURST_GAP_S} s apart")
-        ui.table(with_account_ids(drivers.bursts, key), "copy_bursts", data.tz, height=320)
+        ui.table(with_account_ids(drivers.bursts, key), "copy_bursts", data.tz)
 ui.how_computed()

@@ -5,6 +5,7 @@ A builder takes data first and plain choices after, calls plotly express, adjust
 
 import html
 import json
+import math
 from functools import cache
 from pathlib import Path
 
@@ -322,11 +323,24 @@ def space_overperformance(spaces: pl.DataFrame, colors: dict[str, str], tz: str)
                 f"%{{y:.1f}}× the usual %{{customdata[2]:,.0f}}<extra></extra>"
             ),
         )
+    best = rated.sort("overperforming", "started_at", descending=[True, False]).row(0, named=True)
+    fig.add_annotation(
+        x=best["started_at"],
+        y=math.log10(best["overperforming"]),
+        text=html.escape(f"{best['overperforming']:.1f}× {best['party']}'s usual · {best['host']}"),
+        showarrow=True,
+        arrowhead=0,
+        ax=40,
+        ay=0,
+        xanchor="left",
+        bgcolor="rgba(255,255,255,0.9)",
+    )
     fig.add_hline(y=1, line=dict(color=RECORD_COLOR, width=1, dash="dash"))
     fig.add_annotation(
         x=0, xref="paper", y=0, yref="y", text="the party's usual", showarrow=False, xanchor="left", yanchor="bottom"
     )
-    fig.update_yaxes(type="log", rangemode="normal", tickformat="", ticksuffix="×")
+    ticks = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100]
+    fig.update_yaxes(type="log", rangemode="normal", tickvals=ticks, ticktext=[f"{t:g}×" for t in ticks])
     fig.update_layout(height=420)
     return _finish(fig, title, "Start of the Space (local time)", "Total listeners ÷ party's usual")
 
@@ -428,13 +442,13 @@ CONCENTRATION_TINTS = {1: 0.0, 10: 0.4, 50: 0.7}  # the top 1 % in the party's c
 
 def author_concentration(shares: pl.DataFrame, key: str, colors: dict[str, str]) -> go.Figure:
     """Per hashtag (or campaign) and party: the share of its tweets by its top 1 %, 10 % and 50 % of authors."""
-    title = "How concentrated: share of tweets by the most active authors"
+    title = "Share of tweets by the most active authors"
     if shares.is_empty():
         return _no_data(title)
     rows = shares.with_columns(pl.format("{} · {}", pl.col(key), "party").alias("__row"))
     order = rows["__row"].unique(maintain_order=True).to_list()
     fig = go.Figure()
-    for top, tint in CONCENTRATION_TINTS.items():
+    for top, tint in reversed(CONCENTRATION_TINTS.items()):  # plotly stacks a group's bars upwards: 1 % on top
         level = rows.filter(pl.col("top") == top)
         fig.add_bar(
             x=level["share_pct"],
@@ -445,6 +459,7 @@ def author_concentration(shares: pl.DataFrame, key: str, colors: dict[str, str])
             hovertemplate=f"<b>%{{y}}</b><br>top {top} % of authors: %{{x:.1f}}% of tweets<extra></extra>",
             showlegend=False,
         )
+    for top, tint in CONCENTRATION_TINTS.items():
         # The bars take each party's colour: the legend says which shade is which group, in grey.
         fig.add_scatter(
             x=[None],
@@ -454,7 +469,7 @@ def author_concentration(shares: pl.DataFrame, key: str, colors: dict[str, str])
             hoverinfo="skip",
             marker=dict(symbol="square", size=12, color=_tint("#5A5F68", tint)),
         )
-    fig.update_layout(barmode="group", height=140 + 46 * len(order), margin_t=60)
+    fig.update_layout(barmode="group", height=160 + 46 * len(order))
     fig.update_yaxes(
         categoryorder="array",
         categoryarray=[html.escape(r) for r in order][::-1],
