@@ -10,13 +10,15 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from pulse.errors import PulseError
 from pulse.export import TEXT_CHARS
-from pulse.metrics import Filters, in_dates, in_parties, share_pct, with_campaign
-from pulse.schema import DRIVER_COLUMNS, HASHTAG_TWEETS, local_date
+from pulse.metrics import Filters, in_parties, share_pct, with_campaign
+from pulse.schema import DRIVER_COLUMNS, HASHTAG_TWEETS
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
 BURST_MIN_ACCOUNTS = 5  # distinct authors an episode needs to be a burst
@@ -87,161 +89,167 @@ def cut_text(text: pl.Expr) -> pl.Expr:
     return text.str.slice(0, TEXT_CHARS)
 
 
-def _identified(rows: pl.DataFrame) -> pl.DataFrame:
-    """Rows with a tweet identity: __tid (tweet_id) and, for rows without one, __row (the row itself)."""
-    return rows.with_row_index("__index").select(
-        pl.exclude("__index"),
-        pl.col("tweet_id").alias("__tid"),
-        pl.when(pl.col("tweet_id").is_null()).then(pl.col("__index")).alias("__row"),
-    )
+def tweet_count() -> pl.Expr:
+    """Distinct tweets among rows: their distinct tweet_ids, and each row without one."""
+    return (pl.col("tweet_id").drop_nulls().n_unique() + pl.col("tweet_id").null_count()).cast(pl.Int64)
 
 
 def copy_bursts(rows: pl.DataFrame, min_accounts: int = BURST_MIN_ACCOUNTS) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The copy-paste bursts of raw tweets with text, and which tweets (__tid, __row) fall in one.
+    """The copy-paste bursts of raw tweets with text, and the rows (tweet and hashtag) that fall in one.
 
     A text's tweets, in time order, form one episode while consecutive tweets are at most BURST_GAP_S apart;
     an episode with at least `min_accounts` distinct authors is a burst. Texts empty once normalised never are.
+    The rows of one tweet (one per hashtag) share its time, so they always fall in the same episode.
     """
-    tweets = (
-        _identified(rows)
-        .filter(pl.col("text").is_not_null())
-        .group_by("__tid", "__row")
-        .agg(
-            pl.col("created_at").min(),
-            pl.col("author_id").min(),
-            pl.col("text").min(),
-            pl.col("party").unique(),
-            pl.col("hashtag").unique(),
-        )
+    texted = rows.filter(pl.col("text").is_not_null()).with_row_index("__index")
+    # Each distinct text is normalised once, and its normalised form numbered: the episodes are then found by
+    # sorting integers and times, however long the texts.
+    texts = (
+        texted.select(pl.col("text").unique())
         .with_columns(normalise_text(pl.col("text")).alias("__norm"))
         .filter(pl.col("__norm") != "")
-        .sort("__norm", "created_at", "__tid", "__row", nulls_last=True)
+        .select("text", pl.col("__norm").rank("dense").alias("__text_id"))
     )
-    gap = pl.col("created_at").diff().dt.total_microseconds().over("__norm")
-    starts = gap.is_null() | (gap > BURST_GAP_S * 1_000_000)
-    episodes = tweets.with_columns(starts.cum_sum().alias("__episode"))
-    bursts = (
+    ordered = (
+        texted.select("__index", "text", "created_at", "author_id")
+        .join(texts, on="text", how="inner")
+        .sort("__text_id", "created_at", "__index")
+    )
+    gap = pl.col("created_at").diff().dt.total_microseconds()
+    starts = (pl.col("__text_id") != pl.col("__text_id").shift(1)).fill_null(True) | (gap > BURST_GAP_S * 1_000_000)
+    episodes = ordered.select("__index", "created_at", "author_id", starts.cum_sum().alias("__episode"))
+    big = (
         episodes.group_by("__episode")
-        .agg(
-            pl.col("text").first(),  # sorted by time: the first original text
-            pl.col("hashtag")
-            .list.explode(keep_nulls=False, empty_as_null=False)
-            .unique()
-            .sort()
-            .str.join("|")
-            .alias("hashtags"),
-            pl.col("author_id").drop_nulls().n_unique().cast(pl.Int64).alias("accounts"),
-            pl.len().cast(pl.Int64).alias("tweets"),
-            pl.col("created_at").min().alias("first_at"),
-            pl.col("created_at").max().alias("last_at"),
-            pl.col("author_id").drop_nulls().unique(maintain_order=True).head(ACCOUNT_IDS_SHOWN).alias("account_ids"),
-        )
-        .filter(pl.col("accounts") >= min_accounts)
+        .agg(pl.col("author_id").drop_nulls().n_unique().alias("__accounts"))
+        .filter(pl.col("__accounts") >= min_accounts)
+    )
+    members = (
+        episodes.join(big.select("__episode"), on="__episode", how="semi")
+        .join(texted, on=["__index", "created_at", "author_id"], how="inner", nulls_equal=True)
+        .sort("__episode", "created_at", "__index")
+    )
+    bursts = members.group_by("__episode", maintain_order=True).agg(
+        pl.col("text").first(),  # sorted by time: the first original text
+        pl.col("hashtag").unique().sort().str.join("|").alias("hashtags"),
+        pl.col("author_id").drop_nulls().n_unique().cast(pl.Int64).alias("accounts"),
+        tweet_count().alias("tweets"),
+        pl.col("created_at").min().alias("first_at"),
+        pl.col("created_at").max().alias("last_at"),
+        pl.col("author_id").drop_nulls().unique(maintain_order=True).head(ACCOUNT_IDS_SHOWN).alias("account_ids"),
     )
     # The most frequent party among the burst's tweets (a tweet counts once per party); a tie goes to the first
     # party in alphabetical order.
     party = (
-        episodes.join(bursts.select("__episode"), on="__episode", how="semi")
-        .select("__episode", pl.col("party").alias("__party"))
-        .explode("__party")
-        .group_by("__episode", "__party")
+        members.with_columns(pl.when(pl.col("tweet_id").is_null()).then("__index").alias("__row"))
+        .unique(["__episode", "tweet_id", "__row", "party"])
+        .group_by("__episode", "party")
         .agg(pl.len().alias("__n"))
-        .sort("__episode", "__n", "__party", descending=[False, True, False])
+        .sort("__episode", "__n", "party", descending=[False, True, False])
         .group_by("__episode", maintain_order=True)
-        .agg(pl.col("__party").first().alias("party"))
+        .agg(pl.col("party").first())
     )
     bursts = (
         bursts.join(party, on="__episode")
         .sort("first_at", "text")
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("burst_id"), cut_text(pl.col("text")))
-        .select(*BURSTS, "__episode")
+        .select(*BURSTS)
+        .sort("accounts", "tweets", "first_at", descending=[True, True, False])
     )
-    members = episodes.join(bursts.select("__episode"), on="__episode", how="semi").select("__tid", "__row")
-    ranked = bursts.drop("__episode").sort("accounts", "tweets", "first_at", descending=[True, True, False])
-    return ranked, members
+    return bursts, members.drop("__index", "__episode")
 
 
-def _tweets(rows: pl.DataFrame, key: str, members: pl.DataFrame) -> pl.DataFrame:
-    """One row per distinct tweet of each (key, party): its author, whether it has a text and is in a burst."""
+def _authors(rows: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Per (key, party, author): the author's tweets (__n) and their rank by it (1 = most active)."""
     return (
-        _identified(rows)
-        .join(members.with_columns(pl.lit(True).alias("__burst")), on=["__tid", "__row"], how="left", nulls_equal=True)
-        .group_by(key, "party", "__tid", "__row")
-        .agg(
-            pl.col("author_id").min(),
-            pl.col("text").is_not_null().any().alias("__text"),
-            pl.col("__burst").fill_null(False).any(),
-        )
-    )
-
-
-def _authors(tweets: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Per (key, party, author): the author's tweets and their rank by it (1 = most active)."""
-    return (
-        tweets.filter(pl.col("author_id").is_not_null())
+        rows.filter(pl.col("author_id").is_not_null())
         .group_by(key, "party", "author_id")
-        .agg(pl.len().alias("__n"))
+        .agg(tweet_count().alias("__n"))
         .with_columns(pl.col("__n").rank("ordinal", descending=True).over(key, "party").alias("__rank"))
     )
 
 
-def hashtag_drivers(tweets: pl.DataFrame, key: str) -> pl.DataFrame:
-    """The drivers table of docs/metrics.md from _tweets' rows, most tweets first."""
-    totals = tweets.group_by(key, "party").agg(
-        pl.len().cast(pl.Int64).alias("tweets"),
-        pl.col("__burst").sum().alias("__in_bursts"),
-        pl.col("__text").any().alias("__has_text"),
+def _top(percent: int | None) -> pl.Expr:
+    """Tweets of the ceil(percent % of authors) most active authors of a group (the 10 most active for None)."""
+    top = 10 if percent is None else (pl.len() * percent + 99) // 100  # integer ceil: no float surprises
+    return pl.col("__n").filter(pl.col("__rank") <= top).sum()
+
+
+def hashtag_drivers(rows: pl.DataFrame, authors: pl.DataFrame, members: pl.DataFrame | None, key: str) -> pl.DataFrame:
+    """The drivers table of docs/metrics.md, most tweets first; `members` are burst rows (None without texts).
+
+    A tweet has one author, so a group's tweets are its authors' tweets and the tweets without an author.
+    """
+    keys = [key, "party"]
+    per_group = authors.group_by(keys).agg(
+        pl.len().cast(pl.Int64).alias("authors"),
+        pl.col("__n").sum().alias("__authored"),
+        _top(1).alias("__top1pct"),
+        _top(None).alias("__top10"),
+        (pl.col("__n") == 1).sum().alias("__single"),
     )
-    counts = pl.col("__n")
-    per_author = (
-        _authors(tweets, key)
-        .group_by(key, "party")
-        .agg(
-            pl.len().cast(pl.Int64).alias("authors"),
-            counts.filter(pl.col("__rank") <= (pl.len() + 99) // 100).sum().alias("__top1pct"),
-            counts.filter(pl.col("__rank") <= 10).sum().alias("__top10"),
-            (counts == 1).sum().alias("__single"),
+    anonymous = rows.filter(pl.col("author_id").is_null()).group_by(keys).agg(tweet_count().alias("__anonymous"))
+    groups = rows.select(keys).unique()
+    table = groups.join(per_group, on=keys, how="left").join(anonymous, on=keys, how="left")
+    if members is None:
+        table = table.with_columns(pl.lit(None, pl.Float64).alias("copy_burst_share_pct"))
+    else:
+        in_bursts = members.group_by(keys).agg(tweet_count().alias("__in_bursts"))
+        with_text = (
+            rows.filter(pl.col("text").is_not_null()).select(keys).unique().with_columns(pl.lit(True).alias("__text"))
         )
-    )
-    tweets_n = pl.col("tweets")
+        table = table.join(in_bursts, on=keys, how="left").join(with_text, on=keys, how="left")
+    tweets = pl.col("tweets")
     return (
-        totals.join(per_author, on=[key, "party"], how="left")
-        .with_columns(pl.col("authors").fill_null(0))
+        table.with_columns(
+            (pl.col("__authored").fill_null(0) + pl.col("__anonymous").fill_null(0)).cast(pl.Int64).alias("tweets"),
+            pl.col("authors").fill_null(0),
+        )
         .with_columns(
-            pl.when(pl.col("authors") > 0).then(tweets_n / pl.col("authors")).alias("tweets_per_author"),
-            share_pct(pl.col("__top1pct"), tweets_n).alias("top1pct_share_pct"),
-            share_pct(pl.col("__top10"), tweets_n).alias("top10_share_pct"),
+            pl.when(pl.col("authors") > 0).then(tweets / pl.col("authors")).alias("tweets_per_author"),
+            share_pct(pl.col("__top1pct"), tweets).alias("top1pct_share_pct"),
+            share_pct(pl.col("__top10"), tweets).alias("top10_share_pct"),
             share_pct(pl.col("__single"), pl.col("authors")).alias("single_tweet_authors_pct"),
-            pl.when(pl.col("__has_text"))
-            .then(share_pct(pl.col("__in_bursts"), tweets_n))
-            .alias("copy_burst_share_pct"),
+            *(
+                []
+                if members is None
+                else [
+                    pl.when(pl.col("__text"))
+                    .then(share_pct(pl.col("__in_bursts").fill_null(0), tweets))
+                    .alias("copy_burst_share_pct")
+                ]
+            ),
         )
         .select(key, *DRIVERS)
         .sort("tweets", key, "party", descending=[True, False, False])
     )
 
 
-def concentration(tweets: pl.DataFrame, key: str) -> pl.DataFrame:
+def concentration(drivers: pl.DataFrame, authors: pl.DataFrame, key: str) -> pl.DataFrame:
     """Per (key, party): the share of its tweets by the top 1 %, 10 % and 50 % of its authors (ceil of each)."""
-    totals = tweets.group_by(key, "party").agg(pl.len().alias("__tweets"))
+    keys = [key, "party"]
     shares = (
-        _authors(tweets, key)
-        .group_by(key, "party")
-        .agg(
-            *[
-                pl.col("__n").filter(pl.col("__rank") <= (pl.len() * top + 99) // 100).sum().alias(str(top))
-                for top in SHARE_TOPS
-            ]
-        )
-        .join(totals, on=[key, "party"])
-        .unpivot(index=[key, "party", "__tweets"], variable_name="top", value_name="__top_tweets")
+        authors.group_by(keys)
+        .agg(*[_top(top).alias(str(top)) for top in SHARE_TOPS])
+        .join(drivers.select(*keys, "tweets"), on=keys)
+        .unpivot(index=[*keys, "tweets"], variable_name="top", value_name="__top_tweets")
     )
     return shares.select(
-        key,
-        "party",
+        *keys,
         pl.col("top").cast(pl.Int64),
-        share_pct(pl.col("__top_tweets"), pl.col("__tweets")).alias("share_pct"),
-    ).sort(key, "party", "top")
+        share_pct(pl.col("__top_tweets"), pl.col("tweets")).alias("share_pct"),
+    ).sort(*keys, "top")
+
+
+def in_local_dates(utc: pl.Expr, filters: Filters, tz: str) -> pl.Expr:
+    """Whether a UTC time falls on a local date in the filter's range, compared as UTC instants (no per-row zone
+    conversion, which costs seconds on millions of rows)."""
+    keep = pl.lit(True)
+    for day, edge in ((filters.start, "start"), (filters.end, "end")):
+        if day is None:
+            continue
+        midnight = datetime.combine(day + timedelta(days=edge == "end"), time(), ZoneInfo(tz)).astimezone(UTC)
+        keep &= utc >= midnight if edge == "start" else utc < midnight
+    return keep
 
 
 def driver_tables(
@@ -253,27 +261,28 @@ def driver_tables(
     min_accounts: int = BURST_MIN_ACCOUNTS,
 ) -> DriverTables:
     """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags."""
-    keep = in_dates(local_date(pl.col("created_at"), tz), filters) & in_parties(filters)
+    keep = in_local_dates(pl.col("created_at"), filters, tz) & in_parties(filters)
     if filters.hashtags is not None:
         keep &= pl.col("hashtag").is_in(list(filters.hashtags))
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if key == "campaign":
         chosen = with_campaign(chosen, groups)
     has_text = chosen["text"].null_count() < chosen.height
-    bursts, members = copy_bursts(chosen.select(*RAW_COLUMNS.keys()), min_accounts)
-    tweets = _tweets(chosen, key, members)
-    return DriverTables(key, hashtag_drivers(tweets, key), concentration(tweets, key), bursts, has_text)
+    bursts, members = copy_bursts(chosen, min_accounts)
+    authors = _authors(chosen, key)
+    drivers = hashtag_drivers(chosen, authors, members if has_text else None, key)
+    return DriverTables(key, drivers, concentration(drivers, authors, key), bursts, has_text)
 
 
 def with_account_ids(bursts: pl.DataFrame, key: bytes | None) -> pl.DataFrame:
     """Bursts with their account ids '|'-joined: as keyed hashes (HMAC-SHA256 with `key`), or as they are (None)."""
     ids = bursts.select(pl.col("account_ids").explode().drop_nulls().unique())["account_ids"]
     if key is not None:
-        hashed = ["a-" + hmac.new(key, i.encode(), hashlib.sha256).hexdigest()[:12] for i in ids.to_list()]
+        hashed = ["a-" + hmac.new(key, str(i).encode(), hashlib.sha256).hexdigest()[:12] for i in ids.to_list()]
         mapping = pl.Series(hashed, dtype=pl.String)
         shown = pl.col("account_ids").list.eval(pl.element().replace_strict(ids, mapping, return_dtype=pl.String))
     else:
-        shown = pl.col("account_ids")
+        shown = pl.col("account_ids").list.eval(pl.element().cast(pl.String))
     return bursts.with_columns(shown.list.join("|").alias("account_ids"))
 
 

@@ -246,7 +246,7 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
         first_day = int(days.min())
         keyed = rows.lazy().select(
             ((day - first_day).cast(pl.Int64) * n_pairs + pair).alias("__key"),
-            pl.lit(_author_ids(rows["author_id"])).alias("__author"),
+            pl.lit(compact_ids(rows["author_id"])).alias("__author"),
         )
         if rows["author_id"].null_count():
             keyed = keyed.filter(pl.col("__author").is_not_null())
@@ -327,8 +327,8 @@ def _names(pair: str | pl.Expr, n_tags: int, tags: pl.DataFrame, parties: pl.Dat
     ]
 
 
-def _author_ids(authors: pl.Series) -> pl.Series:
-    """Author ids as the contract compares them (stripped text), as integers when that is exact."""
+def compact_ids(authors: pl.Series) -> pl.Series:
+    """Ids (of authors, of tweets) as the contract compares them (stripped text), as integers when that is exact."""
     if authors.dtype.is_integer():
         return authors
     # X's user ids are decimal numbers: counting them as integers is exact when every id is written the one

@@ -141,7 +141,14 @@ def test_a_burst_needs_min_accounts_within_60_seconds_gaps():
         schema_overrides={"first_at": pl.Datetime("us", "UTC"), "last_at": pl.Datetime("us", "UTC")},
     )
     assert_frame_equal(bursts, expected)
-    assert sorted(members["__tid"].to_list()) == ["b1", "b2", "b3", "b4", "b5"]
+    assert sorted(members.select("tweet_id", "hashtag").rows()) == [
+        ("b1", "h"),
+        ("b1", "h2"),
+        ("b2", "h"),
+        ("b3", "h"),
+        ("b4", "h"),
+        ("b5", "h"),
+    ]
 
 
 def test_a_gap_of_61_seconds_splits_the_episode():
