@@ -205,3 +205,16 @@ def test_dates_and_parties_filter_the_tweets():
     assert tables.bursts.is_empty()  # two accounts of PPP
     later = driver_tables(rows, NO_GROUPS, Filters(start=T0.date() + timedelta(days=1)), TZ, "hashtag", 5)
     assert later.drivers.is_empty() and not later.has_text
+
+
+def test_tweets_without_an_author_count_as_tweets_but_not_as_authors():
+    rows = raw(
+        [
+            ("t1", "PTI", "h", "a1", seconds(0), None),
+            ("t2", "PTI", "h", "a1", seconds(1), None),
+            ("t3", "PTI", "h", None, seconds(2), None),  # a deleted account
+            ("t4", "PPP", "h", None, seconds(3), None),  # a party with no known author at all
+        ]
+    )
+    result = drivers(rows).drivers.select("party", "tweets", "authors", "top1pct_share_pct", "tweets_per_author")
+    assert result.rows() == [("PTI", 3, 1, 2 / 3 * 100, 3.0), ("PPP", 1, 0, None, None)]
