@@ -2,7 +2,7 @@
 
 import hashlib
 import hmac
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -13,11 +13,13 @@ from pulse.drivers import (
     burst_min_accounts,
     copy_bursts,
     driver_tables,
+    in_local_dates,
     normalise_text,
     with_account_ids,
 )
 from pulse.errors import PulseError
-from pulse.metrics import Filters
+from pulse.metrics import Filters, in_dates
+from pulse.schema import local_date
 from tests.conftest import utc
 
 TZ = "Asia/Karachi"
@@ -218,3 +220,16 @@ def test_tweets_without_an_author_count_as_tweets_but_not_as_authors():
     )
     result = drivers(rows).drivers.select("party", "tweets", "authors", "top1pct_share_pct", "tweets_per_author")
     assert result.rows() == [("PTI", 3, 1, 2 / 3 * 100, 3.0), ("PPP", 1, 0, None, None)]
+
+
+@pytest.mark.parametrize("tz", ["Asia/Karachi", "Asia/Kolkata", "Europe/London"])
+def test_the_date_filter_as_utc_instants_keeps_exactly_the_local_days(tz):
+    # Every 15 minutes over two weeks that include London's change to summer time (27 March 2022).
+    times = pl.DataFrame(
+        {"at": pl.datetime_range(utc(2022, 3, 20), utc(2022, 4, 3), "15m", time_zone="UTC", eager=True)}
+    )
+    chosen = Filters(date(2022, 3, 26), date(2022, 3, 28))
+    fast = times.filter(in_local_dates(pl.col("at"), chosen, tz))
+    slow = times.filter(in_dates(local_date(pl.col("at"), tz), chosen))
+    assert_frame_equal(fast, slow)
+    assert fast.height == (3 * 24 - (tz == "Europe/London")) * 4  # the spring-forward day is 23 hours long
