@@ -6,7 +6,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pulse import cli_x
+from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
 from pulse.drivers import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, burst_min_accounts, driver_tables, exports
 from pulse.errors import PulseError
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.set_defaults(run=run_generate)
 
     cli_x.add_commands(commands)  # fetch-x, track-space
+    cli_watch.add_commands(commands)  # watch
     return parser
 
 

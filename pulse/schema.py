@@ -17,7 +17,7 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 # ISO 8601 in UTC to the second (2022-04-20T17:00:00Z): how exports and synthetic data write times, and the
 # shape the raw-tweets reader parses with this one format before trying the general parser.
 ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME}
+DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME, "bool": pl.Boolean}
 
 # ISO 8601: a date, optionally a time (seconds and fractions optional) and an offset or Z.
 _TIMESTAMP = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
@@ -27,7 +27,7 @@ _HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: Literal["str", "int", "float", "datetime"]
+    kind: Literal["str", "int", "float", "datetime", "bool"]
     required: bool = True  # the column must be in the file
     nullable: bool = False  # a cell may be empty
     nonnegative: bool = False
@@ -228,10 +228,33 @@ SPACE_SAMPLES = Contract(
     key=("space_id", "at"),
 )
 
-CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES)}
+# Written by `pulse watch` only (never edited on the Data page). alert_id is a stable key of kind, subject and
+# time, so a check that runs again, or a restarted watcher, never raises one alert twice. delivered_to holds the
+# webhooks (by fingerprint, never the URL: it is a secret) that took it, so none is sent one twice.
+ALERTS = Contract(
+    "alerts",
+    (
+        Column("alert_id", "str"),
+        Column("raised_at", "datetime"),
+        Column("kind", "str"),
+        Column("party", "str", nullable=True),
+        Column("subject", "str"),
+        Column("value", "float", nullable=True),
+        Column("baseline", "float", nullable=True),
+        Column("message", "str"),
+        Column("delivered", "bool"),
+        Column("error", "str", nullable=True),
+        Column("delivered_to", "str", nullable=True),
+        Column("attempts", "int", nonnegative=True),
+        Column("retry_at", "datetime", nullable=True),
+    ),
+    key=("alert_id",),
+)
+
+CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS)}
 # raw_tweets: an optional raw sample beside counts-form hashtags, in the raw form (HASHTAG_TWEETS), for authors
 # and texts only (pulse.drivers); the volume always comes from hashtags.
-DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples", "raw_tweets")
+DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples", "alerts", "raw_tweets")
 
 
 def hashtag_contract(columns: list[str], file: str) -> Contract:
@@ -317,7 +340,16 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
         return _as_timestamp(raw, dtype)
     if column.kind in ("int", "float"):
         return _as_number(raw, dtype, column.kind)
+    if column.kind == "bool":
+        return _as_bool(raw, dtype)
     return raw.cast(pl.String).str.strip_chars()
+
+
+def _as_bool(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Boolean:
+        return raw
+    text = raw.cast(pl.String).str.strip_chars().str.to_lowercase()
+    return pl.when(text.is_in(["true", "1"])).then(True).when(text.is_in(["false", "0"])).then(False)
 
 
 # Spreadsheets export dates as 20/04/2022 or 4/20/2022; say so, since the fix is to change the cell format.
@@ -336,6 +368,7 @@ def _why_unparsable(raw: pl.Expr, kind: str) -> str | pl.Expr:
 _WHAT = {
     "datetime": "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
     "int": "not a whole number",
+    "bool": "not true or false",
     "float": "not a number",
 }
 
