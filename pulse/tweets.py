@@ -15,13 +15,16 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pulse import budget, config
 from pulse.schema import (
     HASHTAG_COUNTS,
     HASHTAG_TWEETS,
+    MAX_COUNT,
     ZULU_FORMAT,
     local_date,
     local_hour,
     normalise_hashtag,
+    outside_window,
     parse_timestamp,
     temporal_as_utc,
     validate,
@@ -60,6 +63,9 @@ def read_rows(path: Path) -> pl.DataFrame | None:
         columns, broken = _row_columns(schema)
         if columns is None:
             return None
+        # Counted before anything is read: from the footer for Parquet, by a scan of the line breaks for CSV.
+        rows = source.select(pl.len()).collect().item()
+        budget.check_rows(path.name, rows, config.max_raw_tweets(), "PULSE_MAX_RAW_TWEETS")
         if suffix == ".csv":  # one pass: the checks ride along with the read
             rows = source.select(*columns, broken.alias("__broken")).collect()
             return None if rows["__broken"].any() else rows.drop("__broken")
@@ -117,8 +123,10 @@ def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | Non
     created = _utc(pl.col("created_at"), schema["created_at"])
     if created is None or not all(isinstance(schema[c], TEXT) for c in ("party", "hashtag")):
         return None, None
-    # A typed time is only broken when missing: test the column itself, which statistics can answer.
+    # A typed time is broken when missing (test the column itself, which statistics can answer) or out of the
+    # plausible window; a text time also when it does not parse.
     broken = pl.col("created_at").is_null() if schema["created_at"] != pl.String else created.is_null()
+    broken |= outside_window(created).fill_null(False)
     for name in (c for c in COUNTS if c in schema):
         flag = _count_broken(pl.col(name), schema[name])
         if flag is None:
@@ -150,9 +158,9 @@ def _count_broken(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
     # Null where the cell is empty: a filter drops those rows and any() skips them, and a plain comparison
     # lets polars prove from Parquet statistics that no row is negative without reading the column.
     if dtype.is_integer():
-        return raw < 0
+        return (raw < 0) | (raw > MAX_COUNT)
     if dtype.is_float():
-        return ~raw.is_finite() | (raw != raw.round(0)) | (raw < 0)
+        return ~raw.is_finite() | (raw != raw.round(0)) | (raw < 0) | (raw > MAX_COUNT)
     if dtype != pl.String:
         return None
     whole = raw.str.to_integer(strict=False)
@@ -161,8 +169,10 @@ def _count_broken(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
     text = pl.when(whole.is_null()).then(raw).str.strip_chars()
     text = pl.when(text != "").then(text)
     rest = text.cast(pl.Float64, strict=False)
-    rest_broken = text.is_not_null() & (rest.is_null() | ~rest.is_finite() | (rest != rest.round(0)) | (rest < 0))
-    return (whole < 0).fill_null(False) | rest_broken.fill_null(False)
+    rest_broken = text.is_not_null() & (
+        rest.is_null() | ~rest.is_finite() | (rest != rest.round(0)) | (rest < 0) | (rest > MAX_COUNT)
+    )
+    return ((whole < 0) | (whole > MAX_COUNT)).fill_null(False) | rest_broken.fill_null(False)
 
 
 def _hour_table(first: int, last: int, tz: str) -> tuple[int, pl.DataFrame] | None:
