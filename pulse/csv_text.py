@@ -24,8 +24,6 @@ def read_csv(data: bytes, file: str) -> tuple[pl.DataFrame, pl.Series | None]:
     data = _utf8(data, file)
     if not data.strip():
         raise budget.refusal(file, "the file is empty")
-    if b"\x00" in data[:8192]:
-        raise budget.refusal(file, "this is a binary file, not a CSV text file")
     if data.lstrip()[:1] == b"<":
         raise budget.refusal(file, "this is a web page (HTML or XML), not a CSV table")
     budget.check_csv(file, data)
@@ -50,13 +48,16 @@ def _utf8(data: bytes, file: str) -> bytes:
         except UnicodeDecodeError as error:
             line = data[: error.start].decode("utf-16", "replace").count("\n") + 1
             raise _bad_text(file, line, data[error.start : error.end], "not valid UTF-16") from None
+    head = data[:8192]
+    if b"\x00" in head:
+        # Text in UTF-16 has a NUL in every other byte (ASCII) and is still valid UTF-8: say what it is.
+        half = len(head) // 4
+        if head[1::2].count(0) > half or head[0::2].count(0) > half:
+            raise budget.refusal(file, "this looks like UTF-16 text without a byte-order mark: save it as CSV UTF-8")
+        raise budget.refusal(file, "this is a binary file, not a CSV text file")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
-        if b"\x00" in data[:8192] and data[1:8192:2].count(0) > len(data[:8192]) // 4:
-            raise budget.refusal(
-                file, "this looks like UTF-16 text without a byte-order mark: save it as CSV UTF-8"
-            ) from None
         line = data.count(b"\n", 0, error.start) + 1
         bad = data[error.start : error.end]
         raise _bad_text(file, line, bad, "not valid UTF-8: save the file as CSV UTF-8") from None

@@ -411,7 +411,11 @@ def validate(
         raise ValidationError(
             [
                 Problem(
-                    file, None, c.name, str(frame.schema[c.name]), f"a column of this type cannot hold {_KINDS[c.kind]}"
+                    file,
+                    None,
+                    c.name,
+                    frame.schema[c.name].base_type().__name__.lower(),
+                    f"a column of this type cannot hold {_KINDS[c.kind]}",
                 )
                 for c in unreadable
             ]
