@@ -171,7 +171,8 @@ def trackers() -> Trackers:
 
 def hashtag_series(data: Dataset, filters: Filters, by: str) -> HashtagTables:
     """The Hashtags page's series for these filters, by hashtag or campaign, computed once per choice."""
-    return _for(data, _hashtag_tables, hashtag_tables, filters, by)
+    with user_errors():
+        return _for(data, _hashtag_tables, hashtag_tables, filters, by)
 
 
 def aligned_windows(data: Dataset, chosen: list[str], hourly: bool) -> pl.DataFrame:

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from pulse import cli
-from pulse.errors import ValidationError
+from pulse.errors import PulseError, ValidationError
 from pulse.ingest import inspect
 from pulse.load import load_data_dir, load_hashtags, with_uploads
-from pulse.metrics import Filters, compute_tables
+from pulse.metrics import Filters, compute_tables, hashtag_daily
 from tests.conftest import BUNDLED
 
 COUNTS = "hashtag,party,period_start,tweets\n"
@@ -173,3 +173,17 @@ def test_an_unreadable_file_is_reported_not_raised(tmp_path, monkeypatch, capsys
         "error: 1 problem(s) found; nothing was loaded or saved.\n- spaces.csv: could not be read: Permission denied\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_many_series_spread_over_the_whole_window_are_refused_before_they_are_filled(monkeypatch):
+    # Within the window, and 2,000 rows: but filled day by day, 1,000 hashtags × 7,925 days is 7.9M rows.
+    monkeypatch.setenv("PULSE_LATEST_DATE", "2027-11-30")
+    text = COUNTS + "".join(f"h{i},PTI,2006-03-21T12:00:00Z,1\nh{i},PTI,2027-11-30T12:00:00Z,1\n" for i in range(1000))
+    counts = inspect(text.encode(), "hashtags.csv", "hashtags").frame
+    with pytest.raises(PulseError) as caught:
+        hashtag_daily(counts, "UTC")
+    assert str(caught.value) == (
+        "too much to chart: 1,000 series × 7,925 days would be 7,925,000 rows, more than the 5,000,000 the server "
+        "builds at once; narrow the dates, parties or hashtags"
+    )
+    assert hashtag_daily(counts.filter(pl.col("hashtag") == "h7"), "UTC").height == 7925
