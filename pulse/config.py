@@ -32,8 +32,9 @@ def time_zone() -> str:
 
 
 # -- budgets: what one file may make the server hold in memory ---------------------------------------------
-# Defaults for a 2-core, 4 GB server. A file is read whole and validated cell by cell (about 0.6 KB a row at
-# its peak); raw tweets in the data directory are aggregated as they stream (about 125 bytes a row).
+# Defaults for a 2-core, 4 GB server (docs/security.md). A file read whole and validated cell by cell peaks at
+# about 1 KB a row (0.95 GB for 1M raw tweets); raw tweets in the data directory are aggregated as they stream
+# (2.5 GiB for 20M rows, the largest benchmark size).
 DEFAULT_MAX_ROWS = 1_000_000
 DEFAULT_MAX_COLUMNS = 50
 DEFAULT_MAX_RAW_TWEETS = 20_000_000
