@@ -27,6 +27,7 @@ from pulse.schema import (
     outside_window,
     parse_timestamp,
     temporal_as_utc,
+    utc_window,
     validate,
 )
 
@@ -123,10 +124,12 @@ def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | Non
     created = _utc(pl.col("created_at"), schema["created_at"])
     if created is None or not all(isinstance(schema[c], TEXT) for c in ("party", "hashtag")):
         return None, None
-    # A typed time is broken when missing (test the column itself, which statistics can answer) or out of the
-    # plausible window; a text time also when it does not parse.
-    broken = pl.col("created_at").is_null() if schema["created_at"] != pl.String else created.is_null()
-    broken |= outside_window(created).fill_null(False)
+    # A time is broken when missing (or, as text, unparsable) or outside the plausible window. A typed time is
+    # tested as stored, against bounds of its own type, so that Parquet statistics answer without a read.
+    if schema["created_at"] == pl.String:
+        broken = created.is_null() | outside_window(created).fill_null(False)
+    else:
+        broken = pl.col("created_at").is_null() | _outside_window_as_stored(schema["created_at"])
     for name in (c for c in COUNTS if c in schema):
         flag = _count_broken(pl.col(name), schema[name])
         if flag is None:
@@ -139,6 +142,19 @@ def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | Non
             return None, None
         columns.append(pl.col("author_id") if dtype.is_integer() else pl.col("author_id").cast(pl.String))
     return columns, broken
+
+
+def _outside_window_as_stored(dtype: pl.DataType) -> pl.Expr:
+    """Where a Date or Datetime column lies outside the plausible window, compared in its own type and zone."""
+    first, end = utc_window()
+    column = pl.col("created_at")
+    if isinstance(dtype, pl.Date):
+        return (column < first.date()) | (column >= end.date())
+    # A time without a zone is UTC by the contract; one with a zone is compared in it.
+    bounds = [pl.lit(b.replace(tzinfo=None)).dt.cast_time_unit(dtype.time_unit) for b in (first, end)]
+    if dtype.time_zone is not None:
+        bounds = [b.dt.replace_time_zone("UTC").dt.convert_time_zone(dtype.time_zone) for b in bounds]
+    return (column < bounds[0]) | (column >= bounds[1])
 
 
 def _utc(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
