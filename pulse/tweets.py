@@ -112,11 +112,22 @@ def report_broken_rows(path: Path) -> None:
             return
         for column in ("party", "hashtag"):  # required: empty once stripped is broken too
             broken |= pl.col(column).cast(pl.String).str.strip_chars().fill_null("") == ""
+        if suffix == ".csv":
+            source = source.with_columns(_physical_line(schema))
         flagged = source.filter(broken).collect()
     except (pl.exceptions.PolarsError, OSError):
         return
     if not flagged.is_empty():
         validate(flagged, HASHTAG_TWEETS, path.name, first_line, unit, positions="__position")
+
+
+def _physical_line(schema: pl.Schema) -> pl.Expr:
+    """A CSV row's position counted in lines: a quoted line break, in the header or a row before, adds one."""
+    cells = [c for c in schema.names() if c != "__position"]
+    inside = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in cells)
+    before = inside.cast(pl.Int64).cum_sum() - inside.cast(pl.Int64)
+    header = sum(name.count("\n") for name in cells)
+    return (pl.col("__position").cast(pl.Int64) + before + header).alias("__position")
 
 
 def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | None]:

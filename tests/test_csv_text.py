@@ -4,6 +4,7 @@ import pytest
 
 from pulse.errors import ValidationError
 from pulse.ingest import inspect
+from pulse.load import load_hashtags
 
 HEADER = "space_id,party,host,title,started_at,total_listeners\n"
 
@@ -73,4 +74,20 @@ def test_a_repeated_column_name_is_an_error():
     text = "space_id,party,host,started_at,total_listeners,party\ns1,PTI,h,2022-04-20T17:00:00Z,1,PPP\n"
     assert problems(text.encode()) == [
         "spaces.csv, line 1, column 'party': value 'party': duplicate column name: rename or remove one"
+    ]
+
+
+def test_raw_tweets_read_as_they_stream_count_physical_lines_too(tmp_path):
+    path = tmp_path / "hashtags.csv"
+    path.write_text(
+        "created_at,party,hashtag,text\n"
+        '2022-04-20T17:00:00Z,PTI,a,"line one\nline two\nline three"\n'  # lines 2-4
+        "2022-04-20T17:05:00Z,PTI,a,plain\n"  # line 5
+        "20/04/2022,PTI,a,plain\n",  # line 6
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as caught:
+        load_hashtags(path, "UTC")
+    assert [str(p).split(": not an")[0] for p in caught.value.problems] == [
+        "hashtags.csv, line 6, column 'created_at': value '20/04/2022'"
     ]
