@@ -58,6 +58,10 @@ def review_incoming(dataset: str, file: str, content: bytes) -> None:
     try:
         inspected = ingest.inspect(content, file, dataset)
     except ValidationError as error:
+        if ingest.whole_file_problem(error):  # too large, unreadable: one sentence, shown whole at any width
+            st.error(f"**{file}** was not loaded.")
+            st.text(error.problems[0].reason)
+            return
         st.error(f"**{file}** was not loaded: {error.total} problem(s). Fix these rows and upload again.")
         st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems")
         return
