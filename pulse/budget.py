@@ -73,7 +73,8 @@ def check_xlsx(file: str, data: bytes) -> None:
             sheet = xlsx.first_sheet(archive)
             check_rows(file, sheet.rows - 1)
             formulas = xlsx.formulas_without_result(archive, sheet) if sheet.has_formulas else []
-    except (zipfile.BadZipFile, KeyError, StopIteration, SyntaxError, OSError, EOFError) as error:
+    # A zip that is not a workbook, lacks a part, is encrypted or uses an unknown compression; XML that is not.
+    except (zipfile.BadZipFile, KeyError, StopIteration, SyntaxError, OSError, EOFError, NotImplementedError) as error:
         raise refusal(file, f"could not be read as xlsx: {error or type(error).__name__}") from None
     if formulas:
         raise ValidationError(

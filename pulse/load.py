@@ -4,6 +4,7 @@ import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 
 from pulse import budget
@@ -88,7 +89,7 @@ def read_table(source: Path | bytes, file: str) -> Table:
             return Table(frame, file, 2)
         frame, lines = read_csv(data, file)
         return Table(frame, file, 2, lines=lines)
-    except pl.exceptions.PolarsError as error:
+    except (pl.exceptions.PolarsError, fastexcel.FastExcelError) as error:
         reason = str(error).splitlines()[0]
         raise budget.refusal(file, f"could not be read as {suffix.lstrip('.')}: {reason}") from None
 

@@ -1,6 +1,7 @@
 """Excel formulas: a formula with no stored result is reported by sheet, cell and formula, never loaded as 0."""
 
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -63,3 +64,19 @@ def test_a_workbook_of_values_loads():
     assert inspect(written_by_xlsxwriter(formulas=False), "spaces.xlsx", "spaces").frame[
         "total_listeners"
     ].to_list() == [44000]
+
+
+def test_a_workbook_calamine_cannot_read_is_reported():
+    # A cell pointing past the shared strings: our checks pass, calamine then fails.
+    source = zipfile.ZipFile(io.BytesIO(written_by_xlsxwriter(formulas=False)))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="3"><c r="A3" t="s"><v>99</v></c></row></sheetData>')
+            archive.writestr(info, data)
+    assert problems(broken.getvalue()) == [
+        "spaces.xlsx: could not be read as xlsx: calamine error: Xlsx error: "
+        "Cell string index not found in shared strings table"
+    ]
