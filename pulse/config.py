@@ -1,6 +1,7 @@
 """Project-wide settings: where the data lives and which time zone cuts the days."""
 
 import os
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,8 @@ from pulse.errors import PulseError
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_DATA_DIR = ROOT / "data"
 DEFAULT_TZ = "Asia/Karachi"
+_INTERVAL = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)?$")
+_SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600}
 
 
 def data_dir() -> Path:
@@ -98,3 +101,11 @@ def date_window() -> tuple[date, date]:
     if latest < earliest:
         raise PulseError(f"PULSE_LATEST_DATE ({latest}) is before PULSE_EARLIEST_DATE ({earliest})")
     return earliest, latest
+
+
+def interval_seconds(text: str) -> float:
+    """Seconds from `30s`, `2m`, `1h` or a plain number of seconds (`45`); a PulseError for anything else."""
+    match = _INTERVAL.match(str(text).strip().lower())
+    if not match or float(match.group(1)) <= 0:
+        raise PulseError(f"not an interval such as 30s, 2m or 45: {text!r}")
+    return float(match.group(1)) * _SECONDS[match.group(2)]

@@ -18,10 +18,10 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 # ISO 8601 in UTC to the second (2022-04-20T17:00:00Z): how exports and synthetic data write times, and the
 # shape the raw-tweets reader parses with this one format before trying the general parser.
 ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME}
 # No Space, hour of tweets or rally reaches a billion; with at most 10^9 rows (config.ROWS_CEILING) no sum of
 # counts can then pass the 64-bit limit and wrap around to a negative total.
 MAX_COUNT = 1_000_000_000
+DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME, "bool": pl.Boolean}
 
 # ISO 8601: a date, optionally a time (seconds and fractions optional) and an offset or Z.
 _TIMESTAMP = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
@@ -31,7 +31,7 @@ _HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: Literal["str", "int", "float", "datetime"]
+    kind: Literal["str", "int", "float", "datetime", "bool"]
     required: bool = True  # the column must be in the file
     nullable: bool = False  # a cell may be empty
     nonnegative: bool = False
@@ -228,8 +228,31 @@ SPACE_SAMPLES = Contract(
     key=("space_id", "at"),
 )
 
-CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES)}
-DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples")
+# Written by `pulse watch` only (never edited on the Data page). alert_id is a stable key of kind, subject and
+# time, so a check that runs again, or a restarted watcher, never raises one alert twice. delivered_to holds the
+# webhooks (by fingerprint, never the URL: it is a secret) that took it, so none is sent one twice.
+ALERTS = Contract(
+    "alerts",
+    (
+        Column("alert_id", "str"),
+        Column("raised_at", "datetime"),
+        Column("kind", "str"),
+        Column("party", "str", nullable=True),
+        Column("subject", "str"),
+        Column("value", "float", nullable=True),
+        Column("baseline", "float", nullable=True),
+        Column("message", "str"),
+        Column("delivered", "bool"),
+        Column("error", "str", nullable=True),
+        Column("delivered_to", "str", nullable=True),
+        Column("attempts", "int", nonnegative=True),
+        Column("retry_at", "datetime", nullable=True),
+    ),
+    key=("alert_id",),
+)
+
+CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS)}
+DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples", "alerts")
 
 
 def hashtag_contract(columns: list[str], file: str) -> Contract:
@@ -319,7 +342,16 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
         return _as_timestamp(raw, dtype)
     if column.kind in ("int", "float"):
         return _as_number(raw, dtype, column.kind)
+    if column.kind == "bool":
+        return _as_bool(raw, dtype)
     return raw.cast(pl.String).str.strip_chars()
+
+
+def _as_bool(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Boolean:
+        return raw
+    text = raw.cast(pl.String).str.strip_chars().str.to_lowercase()
+    return pl.when(text.is_in(["true", "1"])).then(True).when(text.is_in(["false", "0"])).then(False)
 
 
 # Spreadsheets export dates as 20/04/2022 or 4/20/2022; say so, since the fix is to change the cell format.
@@ -342,9 +374,10 @@ def _why_unparsable(raw: pl.Expr, kind: str) -> str | pl.Expr:
 _WHAT = {
     "datetime": "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
     "int": "not a whole number",
+    "bool": "not true or false",
     "float": "not a number",
 }
-_KINDS = {"str": "text", "int": "whole numbers", "float": "numbers", "datetime": "times"}
+_KINDS = {"str": "text", "int": "whole numbers", "float": "numbers", "datetime": "times", "bool": "true or false"}
 _TOO_BIG = f"out of range: a count above {MAX_COUNT:,} is not accepted"
 
 
@@ -376,6 +409,8 @@ def _readable(dtype: pl.DataType, kind: str) -> bool:
         return True
     if kind == "datetime":
         return isinstance(dtype, pl.Datetime | pl.Date)
+    if kind == "bool":
+        return dtype == pl.Boolean or dtype.is_integer()
     return dtype.is_numeric()  # numbers, or for text columns ids written as numbers
 
 
