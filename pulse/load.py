@@ -85,13 +85,22 @@ def read_table(source: Path | bytes, file: str) -> Table:
             return Table(pl.read_parquet(io.BytesIO(data)), file, 1, "row")
         if suffix == ".xlsx":
             budget.check_xlsx(file, data)
-            frame = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0)
-            return Table(frame, file, 2)
+            return Table(_first_sheet(data, file), file, 2)
         frame, lines = read_csv(data, file)
         return Table(frame, file, 2, lines=lines)
     except (pl.exceptions.PolarsError, fastexcel.FastExcelError) as error:
         reason = str(error).splitlines()[0]
         raise budget.refusal(file, f"could not be read as {suffix.lstrip('.')}: {reason}") from None
+
+
+def _first_sheet(data: bytes, file: str) -> pl.DataFrame:
+    """The first sheet as text, its first row the header: read as a row, since calamine renames a repeated name."""
+    cells = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0, read_options={"header_row": None})
+    if cells.is_empty():
+        return cells
+    header = [name if name is not None else f"__UNNAMED__{i}" for i, name in enumerate(cells.row(0))]
+    budget.check_unique_names(file, header)
+    return cells.slice(1).rename(dict(zip(cells.columns, header, strict=True)))
 
 
 def _read_bytes(path: Path, file: str) -> bytes:

@@ -80,3 +80,14 @@ def test_a_workbook_calamine_cannot_read_is_reported():
         "spaces.xlsx: could not be read as xlsx: calamine error: Xlsx error: "
         "Cell string index not found in shared strings table"
     ]
+
+
+def test_a_repeated_column_name_is_an_error():
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer) as workbook:
+        sheet = workbook.add_worksheet()
+        sheet.write_row(0, 0, [*HEADER, "party"])
+        sheet.write_row(1, 0, ["s1", "PTI", "h", "2022-04-20T17:00:00Z", 5, "PPP"])
+    assert problems(buffer.getvalue()) == [
+        "spaces.xlsx, line 1, column 'party': value 'party': duplicate column name: rename or remove one"
+    ]
