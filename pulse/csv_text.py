@@ -16,7 +16,7 @@ from pulse import budget
 from pulse.errors import MAX_REPORTED_PROBLEMS, Problem, ValidationError
 
 POSITION = "__position"  # a row's 0-based physical line after the header, passed to schema.validate
-_HEAD_BYTES = 1 << 16
+_HEAD_CHARS = 1 << 16
 
 
 def read_csv(data: bytes, file: str) -> tuple[pl.DataFrame, pl.Series | None]:
@@ -28,7 +28,7 @@ def read_csv(data: bytes, file: str) -> tuple[pl.DataFrame, pl.Series | None]:
         raise budget.refusal(file, "this is a web page (HTML or XML), not a CSV table")
     budget.check_csv(file, data)
     text = data.decode("utf-8-sig")
-    header = next(csv.reader(io.StringIO(text[:_HEAD_BYTES], newline="")))
+    header = next(csv.reader(io.StringIO(text[:_HEAD_CHARS], newline="")))
     budget.check_columns(file, len(header))
     budget.check_unique_names(file, header)
     records = _records(text) if '"' in text else None
