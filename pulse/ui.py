@@ -181,7 +181,8 @@ def trackers() -> Trackers:
 
 def hashtag_series(data: Dataset, filters: Filters, by: str) -> HashtagTables:
     """The Hashtags page's series for these filters, by hashtag or campaign, computed once per choice."""
-    return _for(data, _hashtag_tables, hashtag_tables, filters, by)
+    with user_errors():
+        return _for(data, _hashtag_tables, hashtag_tables, filters, by)
 
 
 @st.cache_resource(max_entries=1, show_spinner="Reading the raw tweets…")
