@@ -68,17 +68,15 @@ def run_export(args: argparse.Namespace) -> int:
     data = load_data_dir(args.data, args.tz)
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
     raw = load_raw_tweets(Store(args.data))  # who drives each hashtag, where tweets have authors
-    more = {}
+    salt = os.environ.get(AUTHOR_SALT_ENV, "").strip()
+    key, more = author_key(salt, os.environ.get(SHOW_AUTHOR_IDS_ENV)), {}
     if raw is not None:
         tables = driver_tables(raw.rows, data.hashtag_groups, filters, args.tz, "hashtag", burst_min_accounts())
-        salt = os.environ.get(AUTHOR_SALT_ENV, "").strip()
-        more = exports(tables, author_key(salt, os.environ.get(SHOW_AUTHOR_IDS_ENV)))
-        if "copy_bursts" in more and not salt:
-            print(
-                f"note: author ids are hashed with a one-off key; set {AUTHOR_SALT_ENV} to keep them", file=sys.stderr
-            )
+        more = exports(tables, key)
     for path in write_tables(compute_tables(data, filters), args.out, more):
         print(path)
+    if "copy_bursts" in more and key is not None and not salt:
+        print(f"note: author ids are hashed with a one-off key; set {AUTHOR_SALT_ENV} to keep them", file=sys.stderr)
     return 0
 
 
