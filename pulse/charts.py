@@ -311,15 +311,19 @@ def space_overperformance(spaces: pl.DataFrame, colors: dict[str, str], tz: str)
         return _no_data(title)
     fig = go.Figure()
     for (party,), group in rated.sort("party", "started_at").group_by("party", maintain_order=True):
+        shown = html.escape(party)  # party codes and hosts are data: no markup in plotly's legend or hover
         fig.add_scatter(
             x=group["started_at"],
             y=group["overperforming"],
             mode="markers",
-            name=party,
+            name=shown,
             marker=dict(size=10, color=colors.get(party, OTHER_COLOR), line=dict(color="white", width=1)),
-            customdata=group.select("host", "total_listeners", "benchmark_listeners").rows(),
+            customdata=[
+                (html.escape(host), total, usual)
+                for host, total, usual in group.select("host", "total_listeners", "benchmark_listeners").rows()
+            ],
             hovertemplate=(
-                f"{party} · %{{customdata[0]}}<br>%{{x|%d %b %Y %H:%M}}<br>%{{customdata[1]:,}} listeners, "
+                f"{shown} · %{{customdata[0]}}<br>%{{x|%d %b %Y %H:%M}}<br>%{{customdata[1]:,}} listeners, "
                 f"%{{y:.1f}}× the usual %{{customdata[2]:,.0f}}<extra></extra>"
             ),
         )

@@ -1,12 +1,16 @@
 """The Spaces page's party benchmark and the Hashtags page's "Who drives it" on the bundled data (AppTest)."""
 
+import json
 import shutil
 
 import polars as pl
 
+from pulse.charts import space_overperformance
+from pulse.metrics import space_metrics
 from tests import test_pages
 from tests.conftest import BUNDLED
 from tests.test_pages import bundled, csv_of, figure, metric, run
+from tests.test_space_benchmark import spaces
 
 downloads = test_pages.downloads  # the fixture that keeps every downloaded file
 
@@ -117,3 +121,14 @@ def test_hostile_texts_and_hashtags_are_shown_as_text(tmp_path, monkeypatch, dow
     assert not any(evil in m.value for m in at.markdown)
     labels = {y for t in figure(at, "hashtag_concentration")["data"] for y in t.get("y") or [] if y}
     assert labels == {"&lt;b&gt;tag&lt;/b&gt; · PTI"}
+
+
+def test_a_hostile_host_and_party_stay_text_in_the_overperformance_chart():
+    frame = space_metrics(spaces([(f"s{d}", "<b>P</b>", d, 10) for d in range(1, 6)])).with_columns(
+        pl.lit("<img src=x onerror=alert(1)>").alias("host")
+    )
+    chart = json.loads(space_overperformance(frame, {}, "Asia/Karachi").to_json())
+    points = [t for t in chart["data"] if t.get("mode") == "markers"]
+    assert points[0]["name"] == "&lt;b&gt;P&lt;/b&gt;"
+    assert points[0]["customdata"][0][0] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert "<img" not in json.dumps(chart["layout"]["annotations"])
