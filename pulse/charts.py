@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from pulse.escape import plotly_columns, plotly_text
 from pulse.metrics import EVENT_KINDS, OTHER_PARTIES
 from pulse.schema import local_date
 
@@ -54,6 +55,12 @@ def party_volume(
     log_scale: bool = False,
 ) -> go.Figure:
     """Daily tweets per party with each Space and rally marked on its party's line; record Spaces labelled."""
+    party_daily, spaces, rallies, colors = (
+        plotly_columns(party_daily),
+        plotly_columns(spaces),
+        plotly_columns(rallies),
+        _as_text(colors),
+    )
     fig = px.line(
         party_daily,
         x="date",
@@ -179,6 +186,11 @@ def _neutral_legend(fig: go.Figure, entries: tuple[tuple[str, str], ...], geo: b
             fig.add_scatter(x=[None], y=[None], mode="markers", name=label, hoverinfo="skip", marker=marker)
 
 
+def _as_text(colors: dict[str, str]) -> dict[str, str]:
+    """A colour map keyed by names as plotly_columns writes them: data is text in a figure, never markup."""
+    return {plotly_text(name): color for name, color in colors.items()}
+
+
 def _no_data(title: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text="No data for these filters", showarrow=False, font=dict(size=15, color="#8A8F98"))
@@ -195,6 +207,7 @@ def space_records(
 ) -> go.Figure:
     """Every Space's audience as faint dots, the all-time record as a step line, each new record labelled
     with how many times the previous record it was."""
+    progression, spaces, colors = plotly_columns(progression), plotly_columns(spaces), _as_text(colors)
     title = "Record progression: each new largest Space, and how far it beat the previous record"
     if progression.is_empty():
         return _no_data(title)
@@ -266,6 +279,7 @@ def space_records(
 
 def reach_by_party(reach: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
     """Total listeners of each party's Spaces as horizontal bars, the largest on top."""
+    reach, colors = plotly_columns(reach), _as_text(colors)
     title = "Spaces reach by party (sum of total listeners)"
     if reach.is_empty():
         return _no_data(title)
@@ -321,6 +335,7 @@ def hashtag_volume(
     log_scale: bool = False,
 ) -> go.Figure:
     """Volume per hashtag or campaign over time (daily or hourly); daily tweets mark spike days with a ring."""
+    series, palette = plotly_columns(series), _as_text(palette)
     unit = "hour" if hourly else "day"
     what = "hashtag" if key == "hashtag" else "campaign"
     label = MEASURES[measure].replace(" per day", f" per {unit}")
@@ -372,6 +387,7 @@ def hashtag_volume(
 
 def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
     """Each party's share of all tweets per day, stacked to 100%."""
+    shares, colors = plotly_columns(shares), _as_text(colors)
     title = "Share of voice: each party's share of all tweets per day"
     if shares.is_empty():
         return _no_data(title)
@@ -416,6 +432,7 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
 
     The country outlines are drawn from a bundled file (Natural Earth), so the map needs no internet.
     """
+    rallies, colors = plotly_columns(rallies), _as_text(colors)
     title = "Where the rallies were (marker size = reported attendance)"
     located = local_time(rallies.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()), tz, "starts_at")
     fig = go.Figure()
@@ -503,6 +520,7 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
 def rally_timeline(history: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
     """One row per rally: from its first announcement (○) to the day it was held (◆); dates it was announced
     for and then moved away from are ✕, and a rescheduled rally says how it moved."""
+    history, colors = plotly_columns(history), _as_text(colors)
     title = "Announcements and rally dates: lead time and reschedules"
     if history.is_empty():
         return _no_data(title)
@@ -581,6 +599,7 @@ def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure
 
     `lift` has the rows of pulse.metrics.rally_lift (rallies and their announcements, with the city).
     """
+    lift, colors = plotly_columns(lift), _as_text(colors)
     title = "Lift: the party's tweets in the 24 h after each event against its usual day (7 days before)"
     if lift.is_empty():
         return _no_data(title)
@@ -649,6 +668,7 @@ def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure
 
 def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool = True) -> go.Figure:
     """The party volume around each chosen event on one time axis, t = 0 at the event."""
+    windows, palette = plotly_columns(windows), _as_text(palette)
     unit = "hour" if hourly else "day"
     title = f"Party tweets per {unit} around each event (t = 0 at the event)"
     if windows.is_empty():
@@ -673,6 +693,7 @@ def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool
 
 def party_trend(party_daily: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
     """The 7-day average of the chosen parties' daily tweets, one line each."""
+    party_daily, colors = plotly_columns(party_daily), _as_text(colors)
     measure = "rolling_7d"
     label = MEASURES[measure]
     title = f"{label}, by party"

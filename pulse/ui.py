@@ -1,6 +1,5 @@
 """The one module that imports Streamlit: cached loaders, the shared sidebar filters, downloads, errors."""
 
-import html
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from pulse.charts import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
 from pulse.errors import PulseError
+from pulse.escape import markdown_text
 from pulse.export import csv_bytes
 from pulse.ingest import editor_key_matches
 from pulse.load import Dataset, load_data_dir, with_uploads
@@ -185,7 +185,7 @@ def user_errors():
     try:
         yield
     except PulseError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(markdown_text(error), icon=":material/error:")
         st.stop()
 
 
@@ -193,7 +193,12 @@ def _notice_invalid(key: str, valid: Callable[[str], bool], what: str) -> None:
     """Streamlit drops URL values a widget cannot take; tell the user instead of silently ignoring them."""
     bad = [v for v in st.query_params.get_all(key) if v and not valid(v)]
     if bad:
-        _notice(f"The link had unknown {what}: {', '.join(bad)}. They were ignored.")
+        _notice(f"The link had unknown {what}: {_listed(bad)}. They were ignored.")
+
+
+def _listed(values: list[str]) -> str:
+    """Values from a link, listed as text: a link is written by anyone, so nothing in it may be markup."""
+    return ", ".join(markdown_text(v) for v in values)
 
 
 def _notice(message: str) -> None:
@@ -231,7 +236,7 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
             "Parties",
             codes,
             default=codes,
-            help="; ".join(f"{c}: {n}" for c, n in names.items() if c in codes),
+            help="; ".join(f"{markdown_text(c)}: {markdown_text(n)}" for c, n in names.items() if c in codes),
             key="party",
             bind="query-params",
             persist_state="session",
@@ -384,7 +389,7 @@ def choose_id(
     options = list(labels)
     linked = [v for v in st.query_params.get_all(key) if v]
     if any(v not in labels for v in linked):
-        _notice(f"The link had unknown {what}: {', '.join(v for v in linked if v not in labels)}. They were ignored.")
+        _notice(f"The link had unknown {what}: {_listed([v for v in linked if v not in labels])}. They were ignored.")
     linked = [v for v in linked if v in labels]
     fallback = default if multi else [default]
     if key not in st.session_state:
@@ -518,7 +523,7 @@ def party_heading(data: Dataset, party: str) -> None:
     color = data.colors.get(party, OTHER_COLOR)  # validated #RRGGBB, so safe inside the style
     st.markdown(
         f'<span style="color:{color};font-size:1.5rem">●</span> '
-        f"<b style='font-size:1.25rem'>{html.escape(party)}</b> "
-        f"<span style='color:#6B7079'>{html.escape(data.names.get(party, ''))}</span>",
+        f"<b style='font-size:1.25rem'>{markdown_text(party)}</b> "
+        f"<span style='color:#6B7079'>{markdown_text(data.names.get(party, ''))}</span>",
         unsafe_allow_html=True,
     )
