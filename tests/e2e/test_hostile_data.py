@@ -65,3 +65,17 @@ def test_hostile_data_and_links_stay_text(visitor, app, restore_data):
     assert PHISHING in warning.inner_text().replace("\u2060", "")
     assert_nothing_of_the_attackers(person.page, requested)
     assert not person.console_errors, person.console_errors
+
+
+def test_tables_offer_no_download_of_their_own(visitor):
+    """Streamlit's table toolbar would write =HYPERLINK(...) cells as they are: only our CSV (which neutralises
+    them) may leave the app."""
+    person = visitor()
+    person.open()
+    table = person.page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
+    table.hover()
+    toolbar = person.page.locator('[data-testid="stElementToolbar"]').first
+    toolbar.get_by_role("button", name="Search").wait_for()
+    person.shot("table-toolbar")
+    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0, toolbar.inner_html()
+    assert person.page.get_by_role("button", name="Download CSV").count() >= 1  # ours is there
