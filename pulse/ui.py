@@ -1,5 +1,6 @@
 """The one module that imports Streamlit: cached loaders, the shared sidebar filters, downloads, errors."""
 
+import math
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from pulse.connectors.x_api import TOKEN_ENV
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
 from pulse.export import csv_bytes
-from pulse.ingest import editor_key_matches
+from pulse.keyguard import KeyGuard
 from pulse.load import Dataset, load_data_dir, with_uploads
 from pulse.metrics import (
     Filters,
@@ -126,12 +127,32 @@ def tables(data: Dataset, filters: Filters) -> Tables:
     return _for(data, _tables, compute_tables, filters)
 
 
+@st.cache_resource(show_spinner=False)
+def key_guard() -> KeyGuard:
+    """The editor-key attempts of this server process, shared by every session (it locks itself)."""
+    return KeyGuard.from_env()
+
+
 def key_accepted(given: str | None, configured: str, nothing_was: str) -> bool:
-    """Whether the typed editor key is the configured one; if not, say that nothing was `nothing_was`."""
-    if editor_key_matches(given, configured):
+    """Whether the typed editor key is the configured one, unless too many wrong ones came first; if not, say
+    that nothing was `nothing_was`."""
+    ctx = get_script_run_ctx()
+    with user_errors():
+        verdict = key_guard().attempt(ctx.session_id if ctx else "", given, configured)
+    if verdict.accepted:
         return True
-    st.error(f"That editor key is not right; nothing was {nothing_was}.", icon=":material/lock:")
+    if verdict.locked:
+        reason = f"Too many wrong editor keys: saving is locked for {_duration(verdict.wait_s)}"
+    elif verdict.wait_s and given:
+        reason = f"That editor key is not right. Wait {_duration(verdict.wait_s)} before the next try"
+    else:
+        reason = "That editor key is not right"
+    st.error(f"{reason}; nothing was {nothing_was}.", icon=":material/lock:")
     return False
+
+
+def _duration(seconds: float) -> str:
+    return f"{math.ceil(seconds / 60)} min" if seconds > 90 else f"{math.ceil(seconds)} s"
 
 
 def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
