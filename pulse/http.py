@@ -1,4 +1,5 @@
-"""The one HTTP client of the project: retries with back-off, a size cap, and analyst-facing errors."""
+"""The one HTTP client of the project: retries with back-off, a size cap, analyst-facing errors, and the guarded
+fetch of URLs a user typed (public addresses only, pinned, within one deadline: see pulse.netguard)."""
 
 import http
 import os

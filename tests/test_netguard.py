@@ -254,7 +254,7 @@ def test_a_server_trickling_its_body_is_cut_at_the_deadline(internal, monkeypatc
     started = time.monotonic()
     with pytest.raises(FetchError, match=r"took longer than 2 s, the limit for one fetch \(PULSE_FETCH_DEADLINE_S\)"):
         fetch_bytes(internal.url_for("/slow.csv"), timeout=(5, 30), deadline_s=2, **fast())
-    assert 1.9 < time.monotonic() - started < 3.5
+    assert 1.9 < time.monotonic() - started < 6  # the whole trickle would take 12 s
 
 
 def test_a_server_trickling_its_headers_is_cut_at_the_deadline(monkeypatch):
@@ -280,7 +280,7 @@ def test_a_server_trickling_its_headers_is_cut_at_the_deadline(monkeypatch):
     try:
         with pytest.raises(FetchError, match="took longer than 1.5 s"):
             fetch_bytes(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=(5, 30), deadline_s=1.5, **fast())
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 6  # the whole trickle would take 45 s
     finally:
         stop.set()
         thread.join(5)

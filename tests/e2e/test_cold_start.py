@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
@@ -83,7 +84,9 @@ def test_ten_first_sessions_at_once_all_get_the_page(cold_server):
     # The page itself, as a browser first loads it (this runs no script).
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
         assert page.status == 200
-    results = asyncio.run(all_at_once(f"ws://127.0.0.1:{port}/_stcore/stream"))
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        results = thread.submit(asyncio.run, all_at_once(f"ws://127.0.0.1:{port}/_stcore/stream")).result()
     failed = [problems for problems in results if problems]
     assert not failed, f"{len(failed)} of {SESSIONS} sessions failed: {failed}\n{_tail(log)}"
     assert "Traceback" not in log.read_text(errors="replace"), _tail(log)
