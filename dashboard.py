@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pulse import charts, ui
+from pulse.escape import markdown_text
 from pulse.metrics import current_rallies, week_totals
 
 ui.setup_page("Overview")
@@ -27,10 +28,11 @@ for row_start in range(0, weeks.height, 5):
     for card, party in zip(cards, weeks.slice(row_start, 5).iter_rows(named=True), strict=False):
         growth = party["growth_7d_pct"]
         card.metric(
-            party["party"],
+            markdown_text(party["party"]),
             f"{party['this_week']:,}",
             delta=None if growth is None else f"{growth:+.1f}%",
-            help=f"{names.get(party['party'], party['party'])}: {party['last_week']:,} tweets in the 7 days before",
+            help=f"{markdown_text(names.get(party['party'], party['party']))}: {party['last_week']:,} tweets in the "
+            "7 days before",
             border=True,
         )
 

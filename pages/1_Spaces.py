@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from pulse import charts, ui
+from pulse.escape import markdown_text
 from pulse.metrics import (
     record_progression,
     space_audience,
@@ -12,6 +13,7 @@ from pulse.metrics import (
     space_metrics,
     space_ranking,
     space_reach_by_party,
+    usual_multiple,
     vs_typical_pct,
 )
 
@@ -31,7 +33,10 @@ cards = st.columns(4)
 cards[0].metric("Spaces", ui.number(spaces.height), border=True)
 cards[1].metric("Total reach", ui.number(spaces["total_listeners"].sum()), border=True, help="Sum of total listeners")
 cards[2].metric(
-    "Largest Space", ui.number(best["total_listeners"]), border=True, help=f"{best['party']} · {best['host']}"
+    "Largest Space",
+    ui.number(best["total_listeners"]),
+    border=True,
+    help=f"{markdown_text(best['party'])} · {markdown_text(best['host'])}",
 )
 cards[3].metric("Listener-minutes", ui.number(spaces["listener_minutes"].sum()), border=True, help="Average × minutes")
 
@@ -39,6 +44,12 @@ every_space = space_metrics(data.spaces)
 progression = record_progression(every_space, filters, data.tz)
 ui.chart(charts.space_records(progression, spaces, data.colors, data.tz), "space_records", progression)
 st.caption("A record is measured against every earlier Space of any party, so the party filter does not change it.")
+
+ui.chart(charts.space_overperformance(spaces, data.colors, data.tz), "space_overperformance", spaces)
+st.caption(
+    "A Space's **usual** is its party's benchmark before it: the mean total of the party's (up to) 20 most recent "
+    "earlier Spaces, without the lowest and highest quarter. Spaces with fewer than 4 earlier ones have none."
+)
 
 reach = space_reach_by_party(spaces)
 ui.chart(charts.reach_by_party(reach, data.colors), "space_reach_by_party", reach)
@@ -67,16 +78,23 @@ for card, (column, label) in zip(
         label,
         ui.number(value, digits, suffix),
         delta=None if (change := vs_typical_pct(value, typical)) is None else f"{change:+.0f}% vs median",
-        help=f"{median['compared']}: {ui.number(typical, digits, suffix)} · all-time record: "
+        help=f"{markdown_text(median['compared'])}: {ui.number(typical, digits, suffix)} · all-time record: "
         f"{ui.number(record[column], digits, suffix)}",
         border=True,
     )
+usual = ranking.row(by_predicate=pl.col("space_id") == space_id, named=True)
+cards = st.columns(2)
+cards[0].metric(
+    "Against its party's usual",
+    usual_multiple(usual["overperforming"], usual["party"]),
+    help="Total listeners ÷ the party's benchmark: the trimmed mean of its 20 most recent earlier Spaces",
+    border=True,
+)
+cards[1].metric("The party's usual before it", ui.number(usual["benchmark_listeners"]), border=True)
 ui.table(benchmarks, "space_benchmarks", data.tz)
 
 audience = space_audience(data.space_samples, space_id)
 if not audience.is_empty():  # sampled while live (space_samples); most Spaces have none
-    party = ranking.row(by_predicate=pl.col("space_id") == space_id, named=True)["party"]
-    ui.chart(
-        charts.space_audience(audience, data.tz, data.colors.get(party, charts.OTHER_COLOR)), "space_audience", audience
-    )
+    color = data.colors.get(usual["party"], charts.OTHER_COLOR)
+    ui.chart(charts.space_audience(audience, data.tz, color), "space_audience", audience)
 ui.how_computed()

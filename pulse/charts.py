@@ -4,6 +4,7 @@ A builder takes data first and plain choices after, calls plotly express, adjust
 """
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from pulse.escape import plotly_columns, plotly_text
 from pulse.metrics import EVENT_KINDS, OTHER_PARTIES
 from pulse.schema import local_date
 
@@ -54,6 +56,12 @@ def party_volume(
     log_scale: bool = False,
 ) -> go.Figure:
     """Daily tweets per party with each Space and rally marked on its party's line; record Spaces labelled."""
+    party_daily, spaces, rallies, colors = (
+        plotly_columns(party_daily),
+        plotly_columns(spaces),
+        plotly_columns(rallies),
+        _as_text(colors),
+    )
     fig = px.line(
         party_daily,
         x="date",
@@ -179,6 +187,11 @@ def _neutral_legend(fig: go.Figure, entries: tuple[tuple[str, str], ...], geo: b
             fig.add_scatter(x=[None], y=[None], mode="markers", name=label, hoverinfo="skip", marker=marker)
 
 
+def _as_text(colors: dict[str, str]) -> dict[str, str]:
+    """A colour map keyed by names as plotly_columns writes them: data is text in a figure, never markup."""
+    return {plotly_text(name): color for name, color in colors.items()}
+
+
 def _no_data(title: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text="No data for these filters", showarrow=False, font=dict(size=15, color="#8A8F98"))
@@ -195,6 +208,7 @@ def space_records(
 ) -> go.Figure:
     """Every Space's audience as faint dots, the all-time record as a step line, each new record labelled
     with how many times the previous record it was."""
+    progression, spaces, colors = plotly_columns(progression), plotly_columns(spaces), _as_text(colors)
     title = "Record progression: each new largest Space, and how far it beat the previous record"
     if progression.is_empty():
         return _no_data(title)
@@ -266,6 +280,7 @@ def space_records(
 
 def reach_by_party(reach: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
     """Total listeners of each party's Spaces as horizontal bars, the largest on top."""
+    reach, colors = plotly_columns(reach), _as_text(colors)
     title = "Spaces reach by party (sum of total listeners)"
     if reach.is_empty():
         return _no_data(title)
@@ -301,6 +316,52 @@ def space_audience(audience: pl.DataFrame, tz: str, color: str) -> go.Figure:
     return _finish(fig, "Audience during the Space", "Local time", "Listeners at that moment")
 
 
+def space_overperformance(spaces: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
+    """Each Space's total listeners as a multiple of its party's usual (log scale), 1× marked."""
+    title = "Spaces against their party's usual (× its benchmark)"
+    rated = local_time(spaces.filter(pl.col("overperforming").is_not_null()), tz, "started_at")
+    if rated.is_empty():
+        return _no_data(title)
+    fig = go.Figure()
+    for (party,), group in rated.sort("party", "started_at").group_by("party", maintain_order=True):
+        shown = plotly_text(party)  # party codes and hosts are data: no markup in plotly's legend or hover
+        fig.add_scatter(
+            x=group["started_at"],
+            y=group["overperforming"],
+            mode="markers",
+            name=shown,
+            marker=dict(size=10, color=colors.get(party, OTHER_COLOR), line=dict(color="white", width=1)),
+            customdata=[
+                (plotly_text(host), total, usual)
+                for host, total, usual in group.select("host", "total_listeners", "benchmark_listeners").rows()
+            ],
+            hovertemplate=(
+                f"{shown} · %{{customdata[0]}}<br>%{{x|%d %b %Y %H:%M}}<br>%{{customdata[1]:,}} listeners, "
+                f"%{{y:.1f}}× the usual %{{customdata[2]:,.0f}}<extra></extra>"
+            ),
+        )
+    best = rated.sort("overperforming", "started_at", descending=[True, False]).row(0, named=True)
+    fig.add_annotation(
+        x=best["started_at"],
+        y=math.log10(best["overperforming"]),
+        text=plotly_text(f"{best['overperforming']:.1f}× {best['party']}'s usual · {best['host']}"),
+        showarrow=True,
+        arrowhead=0,
+        ax=40,
+        ay=0,
+        xanchor="left",
+        bgcolor="rgba(255,255,255,0.9)",
+    )
+    fig.add_hline(y=1, line=dict(color=RECORD_COLOR, width=1, dash="dash"))
+    fig.add_annotation(
+        x=0, xref="paper", y=0, yref="y", text="the party's usual", showarrow=False, xanchor="left", yanchor="bottom"
+    )
+    ticks = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100]
+    fig.update_yaxes(type="log", rangemode="normal", tickvals=ticks, ticktext=[f"{t:g}×" for t in ticks])
+    fig.update_layout(height=420)
+    return _finish(fig, title, "Start of the Space (local time)", "Total listeners ÷ party's usual")
+
+
 # ---- Hashtags -----------------------------------------------------------------------------------------------------
 
 MEASURES = {
@@ -321,6 +382,7 @@ def hashtag_volume(
     log_scale: bool = False,
 ) -> go.Figure:
     """Volume per hashtag or campaign over time (daily or hourly); daily tweets mark spike days with a ring."""
+    series, palette = plotly_columns(series), _as_text(palette)
     unit = "hour" if hourly else "day"
     what = "hashtag" if key == "hashtag" else "campaign"
     label = MEASURES[measure].replace(" per day", f" per {unit}")
@@ -372,6 +434,7 @@ def hashtag_volume(
 
 def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
     """Each party's share of all tweets per day, stacked to 100%."""
+    shares, colors = plotly_columns(shares), _as_text(colors)
     title = "Share of voice: each party's share of all tweets per day"
     if shares.is_empty():
         return _no_data(title)
@@ -389,6 +452,51 @@ def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str]) -> go.Figu
     fig.update_yaxes(range=[0, 100], ticksuffix="%", tickformat=".0f")
     fig.update_layout(hovermode="x unified")
     return _finish(fig, title, "Local date", "Share of all tweets")
+
+
+# ---- Who drives a hashtag -------------------------------------------------------------------------------------------
+
+CONCENTRATION_TINTS = {1: 0.0, 10: 0.4, 50: 0.7}  # the top 1 % in the party's colour, wider groups lighter
+
+
+def author_concentration(shares: pl.DataFrame, key: str, colors: dict[str, str]) -> go.Figure:
+    """Per hashtag (or campaign) and party: the share of its tweets by its top 1 %, 10 % and 50 % of authors."""
+    title = "Share of tweets by the most active authors"
+    if shares.is_empty():
+        return _no_data(title)
+    rows = shares.with_columns(pl.format("{} · {}", pl.col(key), "party").alias("__row"))
+    order = rows["__row"].unique(maintain_order=True).to_list()
+    fig = go.Figure()
+    for top, tint in reversed(CONCENTRATION_TINTS.items()):  # plotly stacks a group's bars upwards: 1 % on top
+        level = rows.filter(pl.col("top") == top)
+        fig.add_bar(
+            x=level["share_pct"],
+            y=[plotly_text(r) for r in level["__row"]],  # hashtags are data: no markup in plotly's labels
+            orientation="h",
+            name=f"top {top} % of authors",
+            marker=dict(color=[_tint(colors.get(p, OTHER_COLOR), tint) for p in level["party"]]),
+            hovertemplate=f"<b>%{{y}}</b><br>top {top} % of authors: %{{x:.1f}}% of tweets<extra></extra>",
+            showlegend=False,
+        )
+    for top, tint in CONCENTRATION_TINTS.items():
+        # The bars take each party's colour: the legend says which shade is which group, in grey.
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=f"top {top} % of authors",
+            hoverinfo="skip",
+            marker=dict(symbol="square", size=12, color=_tint("#5A5F68", tint)),
+        )
+    fig.update_layout(barmode="group", height=160 + 46 * len(order))
+    fig.update_yaxes(
+        categoryorder="array",
+        categoryarray=[plotly_text(r) for r in order][::-1],
+        tickformat="",
+        rangemode="normal",
+    )
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", tickformat=".0f")
+    return _finish(fig, title, "Share of the tweets", "")
 
 
 # ---- Rallies ------------------------------------------------------------------------------------------------------
@@ -416,6 +524,7 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
 
     The country outlines are drawn from a bundled file (Natural Earth), so the map needs no internet.
     """
+    rallies, colors = plotly_columns(rallies), _as_text(colors)
     title = "Where the rallies were (marker size = reported attendance)"
     located = local_time(rallies.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()), tz, "starts_at")
     fig = go.Figure()
@@ -503,6 +612,7 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
 def rally_timeline(history: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
     """One row per rally: from its first announcement (○) to the day it was held (◆); dates it was announced
     for and then moved away from are ✕, and a rescheduled rally says how it moved."""
+    history, colors = plotly_columns(history), _as_text(colors)
     title = "Announcements and rally dates: lead time and reschedules"
     if history.is_empty():
         return _no_data(title)
@@ -581,6 +691,7 @@ def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure
 
     `lift` has the rows of pulse.metrics.rally_lift (rallies and their announcements, with the city).
     """
+    lift, colors = plotly_columns(lift), _as_text(colors)
     title = "Lift: the party's tweets in the 24 h after each event against its usual day (7 days before)"
     if lift.is_empty():
         return _no_data(title)
@@ -649,6 +760,7 @@ def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure
 
 def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool = True) -> go.Figure:
     """The party volume around each chosen event on one time axis, t = 0 at the event."""
+    windows, palette = plotly_columns(windows), _as_text(palette)
     unit = "hour" if hourly else "day"
     title = f"Party tweets per {unit} around each event (t = 0 at the event)"
     if windows.is_empty():
@@ -673,6 +785,7 @@ def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool
 
 def party_trend(party_daily: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
     """The 7-day average of the chosen parties' daily tweets, one line each."""
+    party_daily, colors = plotly_columns(party_daily), _as_text(colors)
     measure = "rolling_7d"
     label = MEASURES[measure]
     title = f"{label}, by party"

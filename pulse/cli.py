@@ -1,6 +1,7 @@
 """`python -m pulse ...`: the same functions the pages call, for analysts and scheduled jobs."""
 
 import argparse
+import os
 import signal
 import sys
 from datetime import date
@@ -8,10 +9,12 @@ from pathlib import Path
 
 from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
+from pulse.drivers import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, burst_min_accounts, driver_tables, exports
 from pulse.errors import PulseError
 from pulse.export import write_tables
-from pulse.load import load_data_dir
+from pulse.load import load_data_dir, load_raw_tweets
 from pulse.metrics import Filters, compute_tables
+from pulse.store import Store
 from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write, write_partitioned
 
 
@@ -86,8 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
 def run_export(args: argparse.Namespace) -> int:
     data = load_data_dir(args.data, args.tz)
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
-    for path in write_tables(compute_tables(data, filters), args.out):
+    raw = load_raw_tweets(Store(args.data))  # who drives each hashtag, where tweets have authors
+    salt = os.environ.get(AUTHOR_SALT_ENV, "").strip()
+    key, more = author_key(salt, os.environ.get(SHOW_AUTHOR_IDS_ENV)), {}
+    if raw is not None:
+        tables = driver_tables(raw.rows, data.hashtag_groups, filters, args.tz, "hashtag", burst_min_accounts())
+        more = exports(tables, key)
+    for path in write_tables(compute_tables(data, filters), args.out, more):
         print(path)
+    if "copy_bursts" in more and key is not None and not salt:
+        print(f"note: author ids are hashed with a one-off key; set {AUTHOR_SALT_ENV} to keep them", file=sys.stderr)
     return 0
 
 

@@ -21,7 +21,7 @@ from pulse.load import Table, aggregate_tweets, load_dataset, read_table, valida
 from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract
 from pulse.store import MergeSummary, Store
 
-EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups")
+EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
 # What the X API cannot know about a Space it returns: the reported total (participant_count is
 # who is in it now), the analyst's peak and average, and a title or party it left out. A fetch
 # keeps the stored value of these wherever it has none.
@@ -197,6 +197,12 @@ def zip_bytes(frames: dict[str, pl.DataFrame]) -> bytes:
         for name, frame in frames.items():
             archive.writestr(f"{name}.csv", csv_bytes(frame))
     return buffer.getvalue()
+
+
+def whole_file_problem(error: ValidationError) -> bool:
+    """Whether the report is one problem with the file as a whole (over a budget, unreadable), not with a cell."""
+    (first, *rest) = error.problems
+    return not rest and first.line is None and first.column is None and first.value is None
 
 
 def problems_table(error: ValidationError) -> pl.DataFrame:

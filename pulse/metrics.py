@@ -9,9 +9,13 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from pulse.errors import PulseError
 from pulse.load import Dataset
 from pulse.schema import local_date
 
+# Gap-filled series (every key × every day or hour of the data) are built only up to this size: hostile data
+# with many keys spread over the whole window of plausible dates (pulse.config.date_window) must not make one.
+MAX_FILLED_ROWS = 5_000_000
 HASHTAG_DAILY = ("hashtag", "party", "date", "tweets", "growth_pct", "rolling_7d", "cumulative")
 PARTY_DAILY = ("party", "date", "tweets", "share_of_voice_pct", "growth_pct", "rolling_7d")
 PARTY_SUMMARY = (
@@ -115,8 +119,63 @@ def space_metrics(spaces: pl.DataFrame) -> pl.DataFrame:
             .alias("is_record"),
         )
         .drop("earlier_best")
+        .join(party_benchmark(spaces), on="space_id", how="left")
+        .with_columns(
+            pl.when(pl.col("benchmark_listeners") > 0)
+            .then(pl.col("total_listeners") / pl.col("benchmark_listeners"))
+            .alias("overperforming")
+        )
         .sort("started_at", "space_id")
     )
+
+
+BENCHMARK_SPACES = 20  # the party's most recent earlier Spaces a benchmark looks at
+BENCHMARK_MIN_SPACES = 4  # fewer known earlier Spaces than this: no benchmark
+
+
+def party_benchmark(spaces: pl.DataFrame) -> pl.DataFrame:
+    """Per Space, its party's usual audience before it (space_id, benchmark_listeners).
+
+    The trimmed mean of the totals of the party's at most BENCHMARK_SPACES most recent Spaces that started
+    strictly earlier and have a known total, dropping the lowest and highest floor(n/4); empty below
+    BENCHMARK_MIN_SPACES. Each Space looks at no more than BENCHMARK_SPACES rows, so the cost is linear.
+    """
+    known = (
+        spaces.filter(pl.col("total_listeners").is_not_null())
+        .sort("party", "started_at", "space_id")
+        .select("party", pl.int_range(pl.len()).over("party").alias("__pos"), "total_listeners")
+    )
+    # How many known Spaces of the party started strictly before each moment (ties share the moment).
+    known_before = (
+        spaces.filter(pl.col("total_listeners").is_not_null())
+        .group_by("party", "started_at")
+        .agg(pl.len().alias("__at"))
+        .sort("started_at")
+        .with_columns(pl.col("__at").cum_sum().over("party").alias("__upto"))
+        .select("party", "started_at", "__upto")
+    )
+    earlier = (
+        spaces.select("space_id", "party", "started_at")
+        .sort("started_at")
+        .join_asof(known_before, on="started_at", by="party", allow_exact_matches=False, check_sortedness=False)
+        .select("space_id", "party", pl.col("__upto").fill_null(0).cast(pl.Int64).alias("__n"))
+    )
+    window = (
+        earlier.filter(pl.col("__n") >= BENCHMARK_MIN_SPACES)
+        .with_columns(
+            pl.int_ranges(pl.max_horizontal(pl.col("__n") - BENCHMARK_SPACES, 0), pl.col("__n")).alias("__pos")
+        )
+        .explode("__pos")
+        .join(known, on=["party", "__pos"], how="inner")
+    )
+    rank = pl.col("total_listeners").rank("ordinal").over("space_id")
+    trim = (pl.len().over("space_id") // 4).cast(pl.UInt32)
+    benchmark = (
+        window.filter((rank > trim) & (rank <= pl.len().over("space_id") - trim))
+        .group_by("space_id")
+        .agg(pl.col("total_listeners").mean().alias("benchmark_listeners"))
+    )
+    return spaces.select("space_id").join(benchmark, on="space_id", how="left")
 
 
 def daily_counts(counts: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -129,11 +188,21 @@ def daily_counts(counts: pl.DataFrame, tz: str) -> pl.DataFrame:
     )
 
 
+def check_grid(series: int, steps: int, unit: str) -> None:
+    """Refuse a gap-filled table of more than MAX_FILLED_ROWS rows before it is built (see docs/security.md)."""
+    if series * steps > MAX_FILLED_ROWS:
+        raise PulseError(
+            f"too much to chart: {series:,} series × {steps:,} {unit}s would be {series * steps:,} rows, more than "
+            f"the {MAX_FILLED_ROWS:,} the server builds at once; narrow the dates, parties or hashtags"
+        )
+
+
 def fill_days(daily: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """One row per key and per date from the earliest to the latest date, missing days as 0 tweets."""
     if daily.is_empty():
         return daily.select(*keys, "date", "tweets")
     first, last = daily["date"].min(), daily["date"].max()
+    check_grid(daily.select(keys).n_unique(), (last - first).days + 1, "day")
     grid = (
         daily.select(keys)
         .unique()
@@ -433,6 +502,13 @@ def vs_typical_pct(value: float | None, typical: float | None) -> float | None:
     return None if value is None or not typical else (value - typical) / typical * 100
 
 
+def usual_multiple(overperforming: float | None, party: str) -> str:
+    """'2.3× PTI's usual'; '–' without a multiple (fewer than 4 earlier Spaces, or no total)."""
+    if overperforming is None:
+        return "–"
+    return f"{overperforming:.1f}× {party}'s usual"
+
+
 def space_labels(spaces: pl.DataFrame, tz: str) -> dict[str, str]:
     """A label per Space for pickers, in the order given: party · host · local date · total listeners."""
     local = spaces.select("space_id", "party", "host", pl.col("started_at").dt.convert_time_zone(tz), "total_listeners")
@@ -524,7 +600,9 @@ def fill_hours(hourly: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """One row per key and hour from the earliest to the latest hour of `hourly`, missing hours as 0 tweets."""
     if hourly.is_empty():
         return hourly.select(*keys, "period_start", "tweets")
-    hours = pl.datetime_range(hourly["period_start"].min(), hourly["period_start"].max(), "1h", eager=True)
+    first, last = hourly["period_start"].min(), hourly["period_start"].max()
+    check_grid(hourly.select(keys).n_unique(), (last - first) // timedelta(hours=1) + 1, "hour")
+    hours = pl.datetime_range(first, last, "1h", eager=True)
     grid = hourly.select(keys).unique().join(pl.DataFrame({"period_start": hours}), how="cross")
     return (
         grid.join(hourly, on=[*keys, "period_start"], how="left")

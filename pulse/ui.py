@@ -1,6 +1,16 @@
 """The one module that imports Streamlit: cached loaders, the shared sidebar filters, downloads, errors."""
 
-import html
+# Imported whole before any page draws. Streamlit runs each session's script in a thread of its own, and plotly's
+# JSON encoder looks pandas up in sys.modules without importing it: a chart drawn while another session was still
+# importing pandas (for its first table) met a half-made module ("partially initialized module 'pandas' has no
+# attribute 'NaT'"), and 5 of 10 first visitors after a restart got an error. Every page imports this module
+# before it draws anything, so the first session imports these here, whole, and the others wait at this module's
+# import lock until it has.
+import numpy  # noqa: F401, I001
+import pandas  # noqa: F401
+import pyarrow  # noqa: F401
+
+import math
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -19,10 +29,19 @@ from pulse import alerts, charts, watch
 from pulse.charts import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
+from pulse.drivers import (
+    AUTHOR_SALT_ENV,
+    SHOW_AUTHOR_IDS_ENV,
+    DriverTables,
+    author_key,
+    burst_min_accounts,
+    driver_tables,
+)
 from pulse.errors import PulseError
+from pulse.escape import markdown_text
 from pulse.export import csv_bytes
-from pulse.ingest import editor_key_matches
-from pulse.load import Dataset, load_data_dir, load_dataset, party_table, with_uploads
+from pulse.keyguard import KeyGuard
+from pulse.load import Dataset, RawTweets, load_data_dir, load_dataset, load_raw_tweets, party_table, with_uploads
 from pulse.metrics import (
     Filters,
     HashtagTables,
@@ -128,12 +147,32 @@ def tables(data: Dataset, filters: Filters) -> Tables:
     return _for(data, _tables, compute_tables, filters)
 
 
+@st.cache_resource(show_spinner=False)
+def key_guard() -> KeyGuard:
+    """The editor-key attempts of this server process, shared by every session (it locks itself)."""
+    return KeyGuard.from_env()
+
+
 def key_accepted(given: str | None, configured: str, nothing_was: str) -> bool:
-    """Whether the typed editor key is the configured one; if not, say that nothing was `nothing_was`."""
-    if editor_key_matches(given, configured):
+    """Whether the typed editor key is the configured one, unless too many wrong ones came first; if not, say
+    that nothing was `nothing_was`."""
+    ctx = get_script_run_ctx()
+    with user_errors():
+        verdict = key_guard().attempt(ctx.session_id if ctx else "", given, configured)
+    if verdict.accepted:
         return True
-    st.error(f"That editor key is not right; nothing was {nothing_was}.", icon=":material/lock:")
+    if verdict.locked:
+        reason = f"Too many wrong editor keys: saving is locked for {_duration(verdict.wait_s)}"
+    elif verdict.wait_s and given:
+        reason = f"That editor key is not right. Wait {_duration(verdict.wait_s)} before the next try"
+    else:
+        reason = "That editor key is not right"
+    st.error(f"{reason}; nothing was {nothing_was}.", icon=":material/lock:")
     return False
+
+
+def _duration(seconds: float) -> str:
+    return f"{math.ceil(seconds / 60)} min" if seconds > 90 else f"{math.ceil(seconds)} s"
 
 
 def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
@@ -173,7 +212,41 @@ def trackers() -> Trackers:
 
 def hashtag_series(data: Dataset, filters: Filters, by: str) -> HashtagTables:
     """The Hashtags page's series for these filters, by hashtag or campaign, computed once per choice."""
-    return _for(data, _hashtag_tables, hashtag_tables, filters, by)
+    with user_errors():
+        return _for(data, _hashtag_tables, hashtag_tables, filters, by)
+
+
+@st.cache_resource(max_entries=1, show_spinner="Reading the raw tweets…")
+def _raw_tweets(directory: str, fingerprint: tuple) -> RawTweets | None:
+    # Shared, never copied (cache_data would copy millions of rows on every rerun): read-only by every caller.
+    return load_raw_tweets(Store(Path(directory)))
+
+
+@st.cache_data(max_entries=32, show_spinner="Finding who drives each hashtag…")
+def _driver_tables(
+    directory: str, tz: str, fingerprint: tuple, filters: Filters, by: str, min_accounts: int
+) -> DriverTables | None:
+    raw = _raw_tweets(directory, fingerprint)
+    if raw is None:
+        return None
+    groups = _load(directory, tz, fingerprint).hashtag_groups
+    return driver_tables(raw.rows, groups, filters, tz, by, min_accounts)
+
+
+def who_drives(data: Dataset, filters: Filters, by: str) -> tuple[RawTweets, DriverTables] | None:
+    """Who drives each hashtag or campaign of the stored raw tweets with authors; None when there are none."""
+    directory = data_dir()
+    fingerprint = Store(directory).fingerprint()
+    with user_errors():
+        raw = _raw_tweets(str(directory), fingerprint)
+        if raw is None:
+            return None
+        return raw, _driver_tables(str(directory), data.tz, fingerprint, filters, by, burst_min_accounts())
+
+
+def author_ids_key() -> bytes | None:
+    """The key author ids are hashed with on screen and in downloads; None when the setting shows raw ids."""
+    return author_key(_configured("author_salt", AUTHOR_SALT_ENV), _configured("show_author_ids", SHOW_AUTHOR_IDS_ENV))
 
 
 def aligned_windows(data: Dataset, chosen: list[str], hourly: bool) -> pl.DataFrame:
@@ -187,7 +260,7 @@ def user_errors():
     try:
         yield
     except PulseError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(markdown_text(error), icon=":material/error:")
         st.stop()
 
 
@@ -195,7 +268,12 @@ def _notice_invalid(key: str, valid: Callable[[str], bool], what: str) -> None:
     """Streamlit drops URL values a widget cannot take; tell the user instead of silently ignoring them."""
     bad = [v for v in st.query_params.get_all(key) if v and not valid(v)]
     if bad:
-        _notice(f"The link had unknown {what}: {', '.join(bad)}. They were ignored.")
+        _notice(f"The link had unknown {what}: {_listed(bad)}. They were ignored.")
+
+
+def _listed(values: list[str]) -> str:
+    """Values from a link, listed as text: a link is written by anyone, so nothing in it may be markup."""
+    return ", ".join(markdown_text(v) for v in values)
 
 
 def _notice(message: str) -> None:
@@ -233,7 +311,7 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
             "Parties",
             codes,
             default=codes,
-            help="; ".join(f"{c}: {n}" for c, n in names.items() if c in codes),
+            help="; ".join(f"{markdown_text(c)}: {markdown_text(n)}" for c, n in names.items() if c in codes),
             key="party",
             bind="query-params",
             persist_state="session",
@@ -395,7 +473,7 @@ def choose_id(
     options = list(labels)
     linked = [v for v in st.query_params.get_all(key) if v]
     if any(v not in labels for v in linked):
-        _notice(f"The link had unknown {what}: {', '.join(v for v in linked if v not in labels)}. They were ignored.")
+        _notice(f"The link had unknown {what}: {_listed([v for v in linked if v not in labels])}. They were ignored.")
     linked = [v for v in linked if v in labels]
     fallback = default if multi else [default]
     if key not in st.session_state:
@@ -468,6 +546,12 @@ COLUMNS = {
         "× record", help="Total listeners / the largest earlier Space (any party)", format="%.2f×"
     ),
     "is_record": st.column_config.CheckboxColumn("New record"),
+    "benchmark_listeners": st.column_config.NumberColumn(
+        "Party's usual", help="Trimmed mean total of the party's 20 most recent earlier Spaces", format="%,.0f"
+    ),
+    "overperforming": st.column_config.NumberColumn(
+        "× usual", help="Total listeners / the party's usual (empty with fewer than 4 earlier Spaces)", format="%.1f×"
+    ),
     "duration_min": st.column_config.NumberColumn("Minutes", format="%.0f"),
     "source_url": st.column_config.LinkColumn("Source", display_text="source"),
     "previous_record": st.column_config.NumberColumn("Previous record", format=_COUNT),
@@ -521,6 +605,27 @@ COLUMNS = {
     "measure": st.column_config.TextColumn("Measure"),
     "leader": st.column_config.TextColumn("Leads"),
     "participants": st.column_config.NumberColumn("Listeners", format=_COUNT),
+    "authors": st.column_config.NumberColumn("Authors", format=_COUNT),
+    "tweets_per_author": st.column_config.NumberColumn("Tweets / author", format="%.1f"),
+    "top1pct_share_pct": st.column_config.NumberColumn(
+        "Top 1 % share", help="Share of tweets by the most active 1 % of authors", format="%.0f%%"
+    ),
+    "top10_share_pct": st.column_config.NumberColumn(
+        "Top 10 share", help="Share of tweets by the 10 most active authors", format="%.0f%%"
+    ),
+    "single_tweet_authors_pct": st.column_config.NumberColumn(
+        "One-tweet authors", help="Authors with exactly one tweet", format="%.0f%%"
+    ),
+    "copy_burst_share_pct": st.column_config.NumberColumn(
+        "In copy bursts", help="Share of tweets in a copy-paste burst", format="%.1f%%"
+    ),
+    "burst_id": st.column_config.NumberColumn("Burst", width="small"),
+    "text": st.column_config.TextColumn("Text (first copy)", width="large"),
+    "hashtags": st.column_config.TextColumn("Hashtags"),
+    "accounts": st.column_config.NumberColumn("Accounts", format=_COUNT),
+    "first_at": st.column_config.DatetimeColumn("First", format=_LOCAL),
+    "last_at": st.column_config.DatetimeColumn("Last", format="HH:mm:ss"),
+    "account_ids": st.column_config.TextColumn("Accounts (first 20)"),
 }
 
 
@@ -529,8 +634,8 @@ def party_heading(data: Dataset, party: str) -> None:
     color = data.colors.get(party, OTHER_COLOR)  # validated #RRGGBB, so safe inside the style
     st.markdown(
         f'<span style="color:{color};font-size:1.5rem">●</span> '
-        f"<b style='font-size:1.25rem'>{html.escape(party)}</b> "
-        f"<span style='color:#6B7079'>{html.escape(data.names.get(party, ''))}</span>",
+        f"<b style='font-size:1.25rem'>{markdown_text(party)}</b> "
+        f"<span style='color:#6B7079'>{markdown_text(data.names.get(party, ''))}</span>",
         unsafe_allow_html=True,
     )
 

@@ -427,3 +427,14 @@ def test_the_hashtags_page_shows_unique_authors_from_the_rollup(hand_archive, tm
     assert not at.exception
     lines = {trace["name"]: plotted(trace["y"]) for trace in figure(at, "unique_authors")["data"]}
     assert lines == {"importedhakumatnamanzoor": [2, 2], "bilawalbhutto": [1]}
+
+
+def test_a_hand_edited_authors_table_is_checked_against_the_contract(hand_archive, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(BUNDLED, data, ignore=shutil.ignore_patterns("*.py", "*.md", "raw_tweets.csv"))
+    (data / "hashtag_authors.csv").write_text("date,party,hashtag,authors\n2022-04-20,PTI,a,3\n20/04/2022,PTI,b,-1\n")
+    with pytest.raises(ValidationError) as caught:
+        load_data_dir(data, TZ)
+    report = str(caught.value)
+    assert "hashtag_authors.csv, line 3, column 'date': value '20/04/2022': not a date (YYYY-MM-DD)" in report
+    assert "hashtag_authors.csv, line 3, column 'authors': value '-1': a count cannot be negative" in report

@@ -1,9 +1,11 @@
 """X API v2 connector: Spaces and hashtag counts, mapped onto the data contract.
 
 Responses follow the public X API v2 shape `{"data": ..., "includes": ..., "meta": ..., "errors": ...}`.
-The bearer token is sent in a header only; it never appears in a message, an exception or a repr.
+The bearer token is sent in a header only; it never appears in a message, an exception or a repr: every error
+a client's method raises has it hidden in any form a server may echo it (pulse.redact).
 """
 
+import functools
 import os
 import re
 import time
@@ -15,7 +17,8 @@ import requests
 
 from pulse.errors import FetchError, PulseError
 from pulse.http import DEFAULT_TIMEOUT, make_session, request_error, status_message
-from pulse.schema import HASHTAG_COUNTS, SPACES, as_utc
+from pulse.redact import hide_secret
+from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, as_utc
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
 TOKEN_ENV = "X_BEARER_TOKEN"
@@ -43,6 +46,17 @@ _RAW_SPACE = {
 }
 _RAW_USER = {"id": pl.String, "username": pl.String}
 _RAW_COUNT = {"start": pl.String, "tweet_count": pl.Int64}
+TWEET_FIELDS = "created_at,author_id,text,public_metrics,entities"
+MAX_QUERY_CHARS = 512  # the recent-search endpoint's longest query on the basic plans
+TWEETS_SCHEMA = HASHTAG_TWEETS.schema
+_RAW_TWEET = {
+    "id": pl.String,
+    "text": pl.String,
+    "author_id": pl.String,
+    "created_at": pl.String,
+    "public_metrics": pl.Struct({"retweet_count": pl.Int64, "like_count": pl.Int64}),
+    "entities": pl.Struct({"hashtags": pl.List(pl.Struct({"tag": pl.String}))}),
+}
 _X_TIME = "%Y-%m-%dT%H:%M:%S%.fZ"  # the API writes 2021-07-14T04:35:55.000Z
 _SPACE_ID = re.compile(r"^[A-Za-z0-9]+$")
 _USER_ID = re.compile(r"^[0-9]+$")
@@ -93,6 +107,20 @@ def space_id_from(text: str) -> str:
     return space_id
 
 
+def _hides_token(method):
+    """Errors raised by an XClient method carry no form of the token, should a server ever echo it back."""
+
+    @functools.wraps(method)
+    def hiding(self: "XClient", *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except PulseError as error:
+            self._scrub(error)
+            raise
+
+    return hiding
+
+
 class XClient:
     """A client of the X API v2 for one bearer token."""
 
@@ -124,6 +152,7 @@ class XClient:
 
     # -- transport ----------------------------------------------------------------------------
 
+    @_hides_token
     def _get(self, path: str, params: dict[str, str], not_found_ok: bool = False) -> dict:
         """GET an endpoint and return its JSON object; limits, rejections and bad bodies raise."""
         url = f"{self.base_url}{path}"
@@ -138,16 +167,14 @@ class XClient:
                     timeout=self._timeout,
                 )
             except requests.RequestException as error:
-                raise self._scrubbed(request_error(error, url, self._timeout, prefix=where)) from None
+                raise request_error(error, url, self._timeout, prefix=where) from None
             if response.status_code != 429:
                 break
             body = _json_object(response)
             if _usage_capped(body):
                 # Waiting does not help: the cap resets with the billing period, not in minutes.
                 detail = _text(body.get("detail")) or "Usage cap exceeded"
-                raise self._scrubbed(
-                    UsageCapExceeded(f"{where}: {detail}; no request will succeed until the plan's cap resets")
-                )
+                raise UsageCapExceeded(f"{where}: {detail}; no request will succeed until the plan's cap resets")
             reset_at = _reset_time(response)
             if reset_at is None:
                 raise RateLimited(f"{where}: rate limited, and X did not say until when; try again in 15 minutes")
@@ -165,9 +192,7 @@ class XClient:
         body = _json_object(response)
         if response.status_code >= 400:
             detail = _problem(body)
-            raise self._scrubbed(
-                FetchError(f"{where}: {status_message(response)}" + (f" ({detail})" if detail else ""))
-            )
+            raise FetchError(f"{where}: {status_message(response)}" + (f" ({detail})" if detail else ""))
         if body is None:
             kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
             raise FetchError(f"{where}: the answer is not JSON (got {kind}); check the X API base URL")
@@ -177,27 +202,26 @@ class XClient:
             if not_found_ok and _all_not_found(body):
                 return body
             if body.get("errors"):
-                raise self._scrubbed(FetchError(f"{where}: {_problem(body)}"))
+                raise FetchError(f"{where}: {_problem(body)}")
             raise FetchError(f"{where}: the answer has neither data nor meta; check the X API base URL")
         return body
 
-    def _scrubbed(self, error: PulseError) -> PulseError:
-        """The same error with the token blanked out, should a server ever echo it back."""
-        message = str(error)
-        if self.__token in message:
-            error.args = (message.replace(self.__token, "<hidden>"),)
-        return error
+    def _scrub(self, error: PulseError) -> None:
+        """Blank out every form of the token in the error's message."""
+        error.args = tuple(hide_secret(a, self.__token) if isinstance(a, str) else a for a in error.args)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
     # -- Spaces -------------------------------------------------------------------------------
 
+    @_hides_token
     def spaces_by_ids(self, ids: Iterable[str], host_party: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         """Spaces by id, mapped onto the spaces contract; also the hosts with no party in host_party."""
         ids = _checked(ids, _SPACE_ID, "Space id")
         return self._spaces("/spaces", "ids", ids, host_party)
 
+    @_hides_token
     def spaces_by_creator_ids(
         self, creator_ids: Iterable[str], host_party: pl.DataFrame
     ) -> tuple[pl.DataFrame, list[str]]:
@@ -229,6 +253,7 @@ class XClient:
             users += _as_list((body.get("includes") or {}).get("users"))
         return spaces_frame(data, users, host_party, f"X API {path}")
 
+    @_hides_token
     def space_status(self, space_id: str) -> tuple[str, int | None, datetime]:
         """The state of a Space ('live', 'scheduled', 'ended'), how many are in it now, and when asked."""
         (space_id,) = _checked([space_id], _SPACE_ID, "Space id")
@@ -256,6 +281,7 @@ class XClient:
 
     # -- hashtag counts -----------------------------------------------------------------------
 
+    @_hides_token
     def tweet_counts_recent(
         self,
         hashtags: list[str],
@@ -287,6 +313,46 @@ class XClient:
                     break
                 params = {**params, "next_token": next_token}
         return _counts(pages)
+
+    # -- raw tweets ---------------------------------------------------------------------------
+
+    def search_recent(
+        self,
+        query: str,
+        party: str,
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+    ) -> tuple[pl.DataFrame, int]:
+        """Tweets of the last 7 days matching `query`, in the raw form (one row per tweet and hashtag), every page
+        followed; also how many tweets carried no hashtag (left out: the raw form needs one)."""
+        query, party = (query or "").strip(), (party or "").strip()
+        if not query or len(query) > MAX_QUERY_CHARS:
+            raise PulseError(f"a search query needs 1 to {MAX_QUERY_CHARS} characters (got {len(query)})")
+        if not party:
+            raise PulseError("no party given for the tweets: use --party, e.g. --party PTI")
+        path = "/tweets/search/recent"
+        params = {"query": query, "max_results": "100", "tweet.fields": TWEET_FIELDS}
+        if start_time is not None:
+            params["start_time"] = _x_time(start_time)
+        if end_time is not None:
+            params["end_time"] = _x_time(end_time)
+        pages: list[pl.DataFrame] = []
+        without = 0
+        while True:
+            try:
+                body = self._get(path, params)
+            except (RateLimited, UsageCapExceeded) as error:
+                partial = _tweets(pages)
+                raise PartialFetch(
+                    f"{error} (kept the {partial['tweet_id'].n_unique()} tweet(s) fetched before the limit)", partial
+                ) from None
+            page, bare = _tweets_page(body, party, path)
+            pages.append(page)
+            without += bare
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                return _tweets(pages), without
+            params = {**params, "next_token": next_token}
 
 
 def spaces_frame(
@@ -513,3 +579,40 @@ def _counts(pages: list[pl.DataFrame]) -> pl.DataFrame:
     if not pages:
         return pl.DataFrame(schema=COUNTS_SCHEMA)
     return pl.concat(pages).cast(COUNTS_SCHEMA).sort("hashtag", "period_start", maintain_order=True)
+
+
+def _tweets_page(body: dict, party: str, where: str) -> tuple[pl.DataFrame, int]:
+    """A recent-search page as raw-form rows (one per tweet and distinct hashtag), and its tweets without one."""
+    try:
+        raw = pl.from_dicts(_as_list(body.get("data")), schema=_RAW_TWEET)
+        tagged = raw.with_columns(
+            pl.col("entities").struct.field("hashtags").list.eval(pl.element().struct.field("tag")).alias("hashtag")
+        ).with_columns(
+            # #Vote and #vote in one tweet are one hashtag, as everywhere in the app
+            pl.col("hashtag").list.eval(pl.element().filter(pl.element().str.to_lowercase().is_first_distinct()))
+        )
+        bare = tagged.filter(pl.col("hashtag").list.len().fill_null(0) == 0).height
+        rows = tagged.explode("hashtag").filter(pl.col("hashtag").is_not_null())
+        return rows.select(
+            pl.col("created_at").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC"),
+            pl.lit(party).alias("party"),
+            "hashtag",
+            pl.col("id").alias("tweet_id"),
+            "author_id",
+            pl.col("public_metrics").struct.field("retweet_count").alias("retweets"),
+            pl.col("public_metrics").struct.field("like_count").alias("likes"),
+            "text",
+        ), bare
+    except (pl.exceptions.PolarsError, TypeError, ValueError) as error:
+        raise FetchError(f"X API {where}: a tweet is not in the expected shape ({_first_line(error)})") from None
+
+
+def _tweets(pages: list[pl.DataFrame]) -> pl.DataFrame:
+    if not pages:
+        return pl.DataFrame(schema=TWEETS_SCHEMA)
+    return (
+        pl.concat(pages)
+        .select(*TWEETS_SCHEMA.keys())
+        .cast(TWEETS_SCHEMA)
+        .unique(["tweet_id", "hashtag"], keep="first", maintain_order=True)
+    )
