@@ -346,6 +346,9 @@ def atomic_write(target: Path, content: bytes) -> None:
     """Write `content` to a temp file next to `target`, fsync it and rename it over `target`."""
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file 0600 whatever the umask, and the rename keeps that: give it the mode
+        # any other new file gets, so a colleague or the dashboard's service account can read it.
+        os.chmod(temp, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as file:
             file.write(content)
             file.flush()
@@ -355,6 +358,21 @@ def atomic_write(target: Path, content: bytes) -> None:
     finally:
         # After a successful rename the temp name is gone; after a failure it must not linger.
         Path(temp).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system can say (Linux)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        status = ""
+    found = re.search(r"^Umask:\s*([0-7]+)$", status, re.MULTILINE)
+    if found:
+        return int(found.group(1), 8)
+    # Elsewhere the only way is to set it and put it back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -18,7 +18,7 @@ from pulse.charts import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
 from pulse.errors import PulseError
-from pulse.export import csv_bytes
+from pulse.export import csv_bytes, export_name, xlsx_bytes
 from pulse.ingest import editor_key_matches
 from pulse.load import Dataset, load_data_dir, with_uploads
 from pulse.metrics import (
@@ -139,9 +139,22 @@ def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
     with user_errors():
         data = load_data()
         filters = sidebar_filters(data, hashtags=hashtags)
+        st.session_state[_VIEW] = filters  # download file names carry the view's filters
         # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
         # keeps one cached set of tables per parties and dates, whichever hashtags are picked.
-        return data, filters, tables(data, replace(filters, hashtags=None))
+        shown = tables(data, replace(filters, hashtags=None))
+    with st.sidebar:
+        st.download_button(
+            "Excel workbook of this view",
+            lambda: xlsx_bytes(shown.as_dict(), data.tz),
+            file_name=export_name("pulse-export", filters, ".xlsx"),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="download-workbook",
+            icon=":material/table_view:",
+            on_click="ignore",
+            help="Every table of `python -m pulse export` for these filters, a sheet each",
+        )
+    return data, filters, shown
 
 
 def _configured(secret: str, variable: str) -> str | None:
@@ -314,12 +327,16 @@ def data_range(data: Dataset) -> tuple[date, date]:
     return days["t"].min(), days["t"].max()
 
 
+_VIEW = "_pulse_view"
+
+
 def download_csv(frame: pl.DataFrame, name: str, label: str = "Download CSV") -> None:
-    """A download button whose file is exactly what `python -m pulse export` writes for this table."""
+    """A download button whose file is exactly what `python -m pulse export` writes for this table,
+    named after the table and the view's filters so two downloads never overwrite each other."""
     st.download_button(
         label,
-        csv_bytes(frame),
-        file_name=f"{name}.csv",
+        csv_bytes(frame, time_zone()),
+        file_name=export_name(name, st.session_state.get(_VIEW, Filters()), ".csv"),
         mime="text/csv",
         key=f"download-{name}",
         icon=":material/download:",
@@ -337,10 +354,12 @@ def stop_with(message: str) -> NoReturn:
     st.stop()
 
 
-def chart(figure: go.Figure, name: str, data: pl.DataFrame) -> None:
-    """A plotly chart (keyed by `name`) with the CSV of exactly the data it draws under it."""
+def chart(figure: go.Figure, name: str, data: pl.DataFrame | None) -> None:
+    """A plotly chart (keyed by `name`) with the CSV of exactly the data it draws under it; None when a table
+    on the page downloads that very data already (one download per distinct table)."""
     st.plotly_chart(figure, key=f"chart-{name}", config={"displaylogo": False})
-    download_csv(data, name, "Chart data (CSV)")
+    if data is not None:
+        download_csv(data, name, "Chart data (CSV)")
 
 
 def table(frame: pl.DataFrame, name: str, tz: str, height: int | str = "auto", compact: list[str] = ()) -> None:

@@ -99,6 +99,27 @@ def test_page_runs_on_bundled_data_with_keyed_charts_and_downloads(page):
         assert spec["layout"]["title"]["text"]
 
 
+@pytest.mark.parametrize("page", ["dashboard", *PAGES])
+def test_every_download_is_a_distinct_table_named_after_the_filters(page, monkeypatch):
+    names: dict[bytes, list[str]] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        names.setdefault(path_or_data, []).append(filename)
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    path = ROOT / "dashboard.py" if page == "dashboard" else PAGES[page]
+    at = AppTest.from_file(str(path), default_timeout=60)
+    at.query_params.update(party=["PTI", "PML-N"], dates=["2022-04-01", "2022-04-30"])
+    at.run()
+    assert not at.exception
+    assert names and all(len(files) == 1 for files in names.values()), names  # no two buttons give the same bytes
+    files = [name for (name,) in names.values()]
+    assert all(name.endswith("_PTI-PML-N_2022-04-01_2022-04-30.csv") for name in files), files
+    assert "pulse-export_PTI-PML-N_2022-04-01_2022-04-30.xlsx" not in files  # the workbook is made only when clicked
+
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_no_party_shows_the_empty_state(page):
     assert_no_chart_and_empty_state(run(page, party=""))
@@ -261,10 +282,12 @@ def test_rallies_link_round_trips(downloads):
     announcements = bundled("rallies").filter(
         (pl.col("party") == "PTI") & local_day("announced_at").is_between(date(2022, 4, 1), date(2022, 4, 30))
     )
-    lift = csv_of(at, downloads, "lift_rally_announcement_table")
+    lift = csv_of(at, downloads, "lift_rally_announcement")
     assert lift.height == announcements.height
-    assert lift.columns == ["event_type", "event_id", "party", "city", "at", "baseline", "after_24h", "lift"]
-    assert csv_of(at, downloads, "lift_rally_announcement").equals(lift)
+    assert lift.columns == [
+        *("event_type", "event_id", "party", "city", "at", "at_local"),
+        *("baseline", "after_24h", "lift"),
+    ]
 
 
 # ---- Compare --------------------------------------------------------------------------------------------------------

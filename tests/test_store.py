@@ -46,6 +46,20 @@ def test_save_creates_the_file_and_history(tmp_path):
     assert stray_files(tmp_path) == []
 
 
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_saved_files_get_the_mode_the_umask_gives(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        store = Store(tmp_path)
+        store.save("parties", pl.DataFrame({"party": ["A"], "name": ["Alpha"], "color": ["#112233"]}))
+        saved = store.save("parties", pl.DataFrame({"party": ["B"], "name": ["Beta"], "color": ["#445566"]}), "parquet")
+        samples = store.append_samples("sp-1", datetime(2022, 4, 20, tzinfo=UTC), 5)
+    finally:
+        os.umask(previous)
+    (history,) = store.history("parties")
+    assert [f.stat().st_mode & 0o777 for f in (saved, samples, history.path)] == [mode, mode, mode]
+
+
 def test_csv_times_are_iso_utc(tmp_path):
     frame = pl.DataFrame(
         {

@@ -32,7 +32,7 @@ def test_download_csv_matches_the_summary_table(visitor, tmp_path):
     with page.expect_download() as info:
         button.click()
     download = info.value
-    assert download.suggested_filename == "party_summary.csv"
+    assert download.suggested_filename == "party_summary_2022-03-01_2022-06-01.csv"  # the view's dates
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
 
