@@ -18,7 +18,7 @@ import polars as pl
 from pulse.errors import PulseError, ValidationError
 from pulse.export import csv_bytes
 from pulse.load import Table, aggregate_tweets, load_dataset, read_table, validate_table
-from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract
+from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract, normalise_hashtag
 from pulse.store import MergeSummary, Store
 
 EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups")
@@ -153,10 +153,24 @@ def merge(
 
     def complete(rows: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
         # Also under the lock: the stored values kept are those of the file being merged into.
-        return fill_known(rows, current, keys, keep_stored, stored_first)
+        return fill_known(with_stored_spellings(rows, current), current, keys, keep_stored, stored_first)
 
-    filling = bool(keep_stored or stored_first)
-    return store.merge(new.dataset, new.frame, keys, read_current, complete=complete if filling else None)
+    return store.merge(new.dataset, new.frame, keys, read_current, complete=complete)
+
+
+def with_stored_spellings(new: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
+    """`new` with each hashtag the store holds written as the store spells it: a merge then updates the stored row
+    (hashtags compare without case and '#') and never respells what the analyst stored."""
+    if "hashtag" not in new.columns or "hashtag" not in stored.columns:
+        return new
+    key = normalise_hashtag(pl.col("hashtag")).alias("__key")
+    spelled = stored.select(key, pl.col("hashtag").alias("__stored")).unique("__key", keep="first", maintain_order=True)
+    return (
+        new.with_columns(key)
+        .join(spelled, on="__key", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("__stored", "hashtag").alias("hashtag"))
+        .select(new.columns)
+    )
 
 
 def merge_fetched_spaces(store: Store, spaces: pl.DataFrame, tz: str, source: str = "X API Spaces") -> MergeSummary:

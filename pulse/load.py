@@ -15,7 +15,7 @@ from pulse.schema import (
     SPACE_SAMPLES,
     Contract,
     contract_for,
-    normalise_hashtag,
+    one_spelling,
     validate,
 )
 from pulse.store import Store
@@ -100,7 +100,7 @@ def validate_table(table: Table, dataset: str) -> tuple[pl.DataFrame, Contract]:
     contract = contract_for(dataset, table.frame.columns, table.file)
     frame = validate(table.frame, contract, table.file, table.first_line, table.unit)
     if "hashtag" in frame.columns:
-        frame = frame.with_columns(normalise_hashtag(pl.col("hashtag")))
+        frame = one_spelling(frame)
     return frame, contract
 
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from pulse.load import Dataset
-from pulse.schema import local_date
+from pulse.schema import local_date, normalise_hashtag
 
 HASHTAG_DAILY = ("hashtag", "party", "date", "tweets", "growth_pct", "rolling_7d", "cumulative")
 PARTY_DAILY = ("party", "date", "tweets", "share_of_voice_pct", "growth_pct", "rolling_7d")
@@ -489,8 +489,15 @@ def with_campaign(frame: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     """Each row's campaign: its hashtag's entry in `hashtag_groups`, else the hashtag itself."""
     # A groups file with two spellings of one hashtag is rejected on load; a frame built otherwise keeps
     # the first, so a hashtag never counts twice.
-    mapping = groups.select("hashtag", "campaign").unique("hashtag", keep="first", maintain_order=True)
-    return frame.join(mapping, on="hashtag", how="left").with_columns(pl.col("campaign").fill_null(pl.col("hashtag")))
+    # Matched as hashtags compare (case and '#' aside), so the groups file may spell a hashtag its own way.
+    key = normalise_hashtag(pl.col("hashtag")).alias("__key")
+    mapping = groups.select(key, "campaign").unique("__key", keep="first", maintain_order=True)
+    return (
+        frame.with_columns(key)
+        .join(mapping, on="__key", how="left", maintain_order="left")
+        .drop("__key")
+        .with_columns(pl.col("campaign").fill_null(pl.col("hashtag")))
+    )
 
 
 def campaign_daily(daily: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
