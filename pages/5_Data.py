@@ -16,7 +16,8 @@ if "data-saved" in st.session_state:
     st.success(st.session_state.pop("data-saved"), icon=":material/check_circle:")
 
 st.subheader("Stored datasets")
-st.caption(f"Store: `{store.root}` · days are cut in {time_zone()}. Every save keeps the previous version.")
+# No server path here: a viewer has no use for it, and it tells an attacker how the server is laid out.
+st.caption(f"Days are cut in {time_zone()}. Every save keeps the previous version.")
 with ui.user_errors():
     st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=ui.STORE_COLUMNS)
     st.download_button(
@@ -56,7 +57,7 @@ def review_incoming(dataset: str, file: str, content: bytes) -> None:
         inspected = ingest.inspect(content, file, dataset)
     except ValidationError as error:
         st.error(f"**{file}** was not loaded: {error.total} problem(s). Fix these rows and upload again.")
-        st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems")
+        st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems", placeholder="")
         return
     except PulseError as error:
         st.error(str(error))

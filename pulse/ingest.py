@@ -9,7 +9,6 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -223,17 +222,17 @@ def problems_table(error: ValidationError) -> pl.DataFrame:
 
 
 def stored_overview(store: Store) -> pl.DataFrame:
-    """One row per dataset: its file, size, when it was last saved and how many versions undo can restore."""
+    """One row per dataset: its file (a name, never the server's path), size, when the store last saved it (empty
+    when it never has, e.g. the bundled files) and how many versions undo can restore."""
     rows = []
     for name in EDITABLE:
         path = store.path(name)
-        stat = path.stat() if path else None
         rows.append(
             (
                 name,
                 path.name if path else None,
-                round(stat.st_size / 1024, 1) if stat else None,
-                datetime.fromtimestamp(stat.st_mtime, UTC) if stat else None,
+                round(path.stat().st_size / 1024, 1) if path else None,
+                store.last_saved(name) if path else None,
                 len(store.history(name)),
             )
         )

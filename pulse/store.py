@@ -10,6 +10,7 @@ The store moves files; it does not know what is in them (loading and validation 
 """
 
 import io
+import json
 import os
 import re
 import shutil
@@ -37,6 +38,9 @@ DATE_FORMAT = "%Y-%m-%d"
 SAMPLES_HEADER = ",".join(SPACE_SAMPLES.names)
 
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
+# When each dataset was last saved, as the store recorded it: a file's modification time is reset by a copy,
+# a clone or an unzip, and says nothing about when its content was saved.
+SAVES = ".saves.json"
 _HISTORY_FILE = re.compile(r"^(\d{8}T\d{6}\.\d{6}Z)-(.+)$")
 
 
@@ -75,7 +79,8 @@ class Store:
         _check_name(name)
         found = [self.root / f"{name}{s}" for s in SUFFIXES if (self.root / f"{name}{s}").is_file()]
         if len(found) > 1:
-            raise PulseError(f"{self.root}: both {found[0].name} and {found[1].name} exist; keep only one")
+            # File names only: this reaches the Data page, where the server's paths are nobody's business.
+            raise PulseError(f"both {found[0].name} and {found[1].name} exist in the data directory; keep only one")
         return found[0] if found else None
 
     def version(self, name: str) -> int:
@@ -94,6 +99,27 @@ class Store:
                     continue
                 found.append((f"{name}{suffix}", stat.st_mtime_ns, stat.st_size))
         return tuple(found)
+
+    def last_saved(self, name: str) -> datetime | None:
+        """When the store last saved (or undid) dataset `name`; None when it never has (or its record is gone)."""
+        _check_name(name)
+        stamp = self._saves().get(name)
+        try:
+            return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC) if isinstance(stamp, str) else None
+        except ValueError:
+            return None
+
+    def _saves(self) -> dict:
+        try:
+            saves = json.loads((self.root / SAVES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return saves if isinstance(saves, dict) else {}
+
+    def _record_save(self, name: str) -> None:
+        """Note the time of a save of `name` (under the lock, after the file is in place)."""
+        saves = self._saves() | {name: datetime.now(UTC).strftime(_STAMP)}
+        atomic_write(self.root / SAVES, json.dumps(saves, indent=1, sort_keys=True).encode())
 
     def history(self, name: str) -> list[HistoryEntry]:
         """Past versions of dataset `name`, newest first."""
@@ -165,6 +191,7 @@ class Store:
                 raise PulseError(f"could not undo {name}: {error.strerror or error}") from error
             if current is not None and current != target:
                 _remove(current)  # the restored version had another format
+            self._record_save(name)
             return target
 
     def append_samples(self, space_id: str, at: datetime, participants: int) -> Path:
@@ -212,8 +239,7 @@ class Store:
                 yield
         except filelock.Timeout:
             raise PulseError(
-                f"the data directory {self.root} is busy: another save has held it for "
-                f"{LOCK_TIMEOUT_S} s; try again in a moment"
+                f"the data directory is busy: another save has held it for {LOCK_TIMEOUT_S} s; try again in a moment"
             ) from None
 
     def _history_dir(self, name: str) -> Path:
@@ -252,6 +278,8 @@ class Store:
         if current is not None and current != target:
             # Only now that the new file is in place; the old one is in history already.
             _remove(current)
+        if keep_history:  # a save; samples appended every few seconds are not (their file's time says enough)
+            self._record_save(name)
         return target
 
     def _copy_to_history(self, name: str, current: Path) -> Path:
