@@ -359,13 +359,17 @@ SPACE_BENCHMARK = (
 )
 
 
+RANKING_FIRST = ("rank", "space_id", "party", "host", "total_listeners", "peak_listeners", "avg_listeners")
+
+
 def space_ranking(spaces: pl.DataFrame) -> pl.DataFrame:
     """Spaces from the largest total audience down (ties share a rank; unknown totals last, unranked)."""
     rank = pl.col("total_listeners").rank("min", descending=True).cast(pl.Int64)
     return (
         spaces.with_columns(rank.alias("rank"))
         .sort("rank", "started_at", "space_id", nulls_last=True)
-        .select("rank", pl.exclude("rank"))
+        # The audience right after who held the Space: the figure the ranking is about, in view on any screen.
+        .select(*RANKING_FIRST, pl.exclude(RANKING_FIRST))
     )
 
 
@@ -801,7 +805,6 @@ def window_summary(windows: pl.DataFrame, lift: pl.DataFrame) -> pl.DataFrame:
     return (
         lift.join(sums, on="event", how="inner")
         .select(
-            "event",
             "label",
             "event_type",
             "party",
@@ -813,6 +816,7 @@ def window_summary(windows: pl.DataFrame, lift: pl.DataFrame) -> pl.DataFrame:
             "window_after",
             "peak_offset",
             "peak_tweets",
+            "event",  # the machine key (as in links) last: the label says the same for a reader
         )
         .sort("at", "event")
     )

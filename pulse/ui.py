@@ -2,6 +2,7 @@
 
 import html
 import os
+import re
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
@@ -35,11 +36,13 @@ from pulse.schema import Contract
 from pulse.store import Store
 from pulse.tracking import Trackers
 
-PAGE_ICON = ":material/campaign:"
+# A file served by the app itself: a Material or emoji icon is fetched from an outside host (a font or emoji
+# CDN), which fails offline and tells that host who opened the dashboard.
+PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
 
 def setup_page(title: str) -> None:
-    st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=PAGE_ICON, layout="wide")
+    st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=str(PAGE_ICON), layout="wide")
 
 
 # Validated uploads a user is looking at in their own session only (dataset name -> (frame, contract)),
@@ -423,6 +426,22 @@ def number(value: float | None, digits: int = 0, suffix: str = "") -> str:
     return "–" if value is None else f"{value:,.{digits}f}{suffix}"
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def plain(text: str) -> str:
+    """Text from the data as Markdown that shows it as written: a hashtag's '_' is not italics, '#' no heading."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def card(column, label: str, value: str, about: str, help: str | None = None) -> None:
+    """A KPI card that names what its number is about (a hashtag, an hour) under the number, on every screen:
+    a tooltip is out of reach on a phone. `about` is data: shown as written."""
+    with column.container(border=True):
+        st.metric(label, value, help=help)
+        st.caption(plain(about))
+
+
 _COUNT = "localized"
 SUMMARY_COLUMNS = {
     "party": st.column_config.TextColumn("Party"),
@@ -513,13 +532,13 @@ COLUMNS = {
     "first_announced_at": st.column_config.DatetimeColumn("First announced", format=_LOCAL),
     "lat": st.column_config.NumberColumn("Lat", format="%.2f"),
     "lon": st.column_config.NumberColumn("Lon", format="%.2f"),
-    "event_type": st.column_config.TextColumn("Event"),
+    "event_type": st.column_config.TextColumn("Kind"),
     "event_id": st.column_config.TextColumn("Id"),
     "at": st.column_config.DatetimeColumn("When", format=_LOCAL),
     "baseline": st.column_config.NumberColumn("Usual day", help="Party tweets per day, 7 days before", format="%,.0f"),
     "after_24h": st.column_config.NumberColumn("First 24 h", format=_COUNT),
     "lift": st.column_config.NumberColumn("Lift", help="First 24 h / usual day", format="%.1f×"),
-    "event": None,  # the machine key: in the CSV, not on screen
+    "event": st.column_config.TextColumn("Key", help="The event's key, as in a link to this view"),
     "label": st.column_config.TextColumn("Event"),
     "window_before": st.column_config.NumberColumn("7 days before", format=_COUNT),
     "window_after": st.column_config.NumberColumn("3 days after", format=_COUNT),
