@@ -334,3 +334,14 @@ def test_compare_events_link_round_trips(downloads):
 def test_compare_events_default_to_the_largest_space_and_rally():
     at = run("4_Compare", compare="Events")
     assert at.multiselect(key="events").value == ["space:sp-0020:20220420T1700", "rally:rl-009:20220421T1500"]
+
+
+def test_compare_events_table_has_unique_visible_column_names():
+    at = run("4_Compare", compare="Events")
+    assert not at.exception
+    table = at.dataframe[0]
+    config = json.loads(table.proto.columns)
+    labels = [config[c]["label"] for c in table.value.columns]
+    assert len(labels) == len(set(labels)), labels  # two columns were both called "Event"
+    assert all(not config[c].get("hidden") for c in table.value.columns)
+    assert labels[:2] == ["Event", "Kind"]
