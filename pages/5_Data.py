@@ -19,7 +19,8 @@ st.subheader("Stored datasets")
 # No server path here: a viewer has no use for it, and it tells an attacker how the server is laid out.
 st.caption(f"Days are cut in {time_zone()}. Every save keeps the previous version.")
 with ui.user_errors():
-    st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=ui.STORE_COLUMNS)
+    # "–": never saved through the store (the bundled files, a file put there by hand).
+    st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=ui.STORE_COLUMNS, placeholder="–")
     st.download_button(
         "Export all datasets (zip)",
         lambda: ingest.zip_bytes(ingest.stored_tables(store)),

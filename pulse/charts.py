@@ -31,11 +31,22 @@ pio.templates[TEMPLATE] = go.layout.Template(
         hoverlabel=dict(font=dict(family=FONT, size=13)),
         margin=dict(l=10, r=10, t=10, b=10),
         # Below the plot and horizontal: at 390 px a legend beside or over the plot leaves it a sliver.
-        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0, title_text=""),
+        legend=dict(
+            orientation="h",
+            yref="container",
+            y=0,
+            yanchor="bottom",
+            xanchor="left",
+            x=0,
+            title_text="",
+            tracegroupgap=4,
+        ),
         xaxis=dict(gridcolor="#EEF0F4", zeroline=False, automargin=True),
         yaxis=dict(gridcolor="#EEF0F4", zeroline=False, automargin=True, tickformat=",", rangemode="tozero"),
         plot_bgcolor="white",
         paper_bgcolor="white",
+        # Down the right edge: across the top, the tools covered a phone's title.
+        modebar=dict(orientation="v"),
     ),
     data=dict(scatter=[go.Scatter(line=dict(width=2))]),
 )
@@ -418,7 +429,7 @@ def hashtag_volume(
     _group_by_party(fig, lines, key, names or {})
     # On a phone the legend below is one entry per line: room for it, so the plot keeps its height.
     legend_lines = lines.height + lines["party"].n_unique() + 1
-    fig.update_layout(height=360 + LEGEND_LINE_PX * legend_lines, legend_groupclick="toggleitem")
+    fig.update_layout(height=460 + LEGEND_LINE_PX * legend_lines, legend_groupclick="toggleitem")
     return _finish(fig, title, "Local time" if hourly else "Local date", label)
 
 

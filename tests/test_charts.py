@@ -107,4 +107,4 @@ def test_hashtag_legend_is_grouped_under_each_partys_name(bundled):
         ("PMLNJalsa", "PML-N", "Pakistan Muslim League (N)"),
     ]
     # Room below for a one-entry-per-line legend on a phone: 3 lines, 2 party titles and the spike ring.
-    assert fig.layout.height == 360 + charts.LEGEND_LINE_PX * 6
+    assert fig.layout.height == 460 + charts.LEGEND_LINE_PX * 6
