@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pulse import ingest, tracking, ui
-from pulse.config import data_dir, time_zone
+from pulse.config import data_dir, history_versions, time_zone
 from pulse.errors import PulseError, ValidationError
 from pulse.http import fetch_bytes
 from pulse.store import Store
@@ -17,7 +17,10 @@ if "data-saved" in st.session_state:
 
 st.subheader("Stored datasets")
 # No server path here: a viewer has no use for it, and it tells an attacker how the server is laid out.
-st.caption(f"Days are cut in {time_zone()}. Every save keeps the previous version.")
+st.caption(
+    f"Days are cut in {time_zone()}. Every save keeps the previous version; "
+    f"the last {history_versions()} versions of each dataset are kept."
+)
 with ui.user_errors():
     # "–": never saved through the store (the bundled files, a file put there by hand).
     st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=ui.STORE_COLUMNS, placeholder="–")
@@ -57,6 +60,10 @@ def review_incoming(dataset: str, file: str, content: bytes) -> None:
     try:
         inspected = ingest.inspect(content, file, dataset)
     except ValidationError as error:
+        if ingest.whole_file_problem(error):  # too large, unreadable: one sentence, shown whole at any width
+            st.error(f"**{file}** was not loaded.")
+            st.text(error.problems[0].reason)
+            return
         st.error(f"**{file}** was not loaded: {error.total} problem(s). Fix these rows and upload again.")
         st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems", placeholder="")
         return

@@ -2,13 +2,17 @@
 whole numbers without a decimal point, a local-time twin beside every UTC time, no spreadsheet formulas."""
 
 import io
+import os
 import re
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
+from pulse.errors import PulseError
 from pulse.metrics import Filters, Tables
 from pulse.schema import ZULU_FORMAT
 from pulse.store import atomic_write
@@ -121,17 +125,52 @@ def export_name(name: str, filters: Filters, suffix: str) -> str:
 
 
 def write_tables(tables: Tables, out: Path, tz: str, xlsx: bool = False) -> list[Path]:
-    """Write every table as `<name>.csv` in `out` (or all of them as one `pulse-export.xlsx`); each file appears
-    whole or not at all."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write every table as `<name>.csv` in `out` (or all of them as one `pulse-export.xlsx`), as one set: all of
+    them, or none and the previous set untouched.
+
+    The files are written whole into a staging directory inside `out`, and only then renamed into place, one
+    rename each (which needs no space and cannot leave half a file). What could stop a rename, a directory in
+    the way, is checked before anything is written.
+    """
     frames = tables.as_dict()
     if xlsx:
         contents = {WORKBOOK: xlsx_bytes(frames, tz)}
     else:
         contents = {f"{name}.csv": csv_bytes(frame, tz) for name, frame in frames.items()}
-    written = []
-    for file, content in contents.items():
-        target = out / file
-        atomic_write(target, content)
-        written.append(target)
-    return written
+    if out.exists() and not out.is_dir():
+        raise PulseError(f"{out} is a file, not a directory: choose another output directory")
+    in_the_way = [name for name in contents if (out / name).exists() and not (out / name).is_file()]
+    if in_the_way:
+        raise PulseError(f"{out}: {', '.join(in_the_way)} exist(s) but not as a file; move it away and export again")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=out, prefix=".export-", suffix=".tmp"))
+    except OSError as error:
+        raise PulseError(f"cannot write to {out}: {error.strerror or error}") from error
+    try:
+        _stage(contents, staging, out)
+        _move_into_place(list(contents), staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in contents]
+
+
+def _stage(contents: dict[str, bytes], staging: Path, out: Path) -> None:
+    try:
+        for name, content in contents.items():
+            atomic_write(staging / name, content)
+    except OSError as error:
+        raise PulseError(
+            f"could not write the export to {out}: {error.strerror or error}; no file was changed"
+        ) from error
+
+
+def _move_into_place(names: list[str], staging: Path, out: Path) -> None:
+    for done, name in enumerate(names):
+        try:
+            os.replace(staging / name, out / name)
+        except OSError as error:
+            replaced = ", ".join(names[:done]) or "no file"
+            raise PulseError(
+                f"could not move {name} into {out}: {error.strerror or error}; replaced: {replaced}"
+            ) from error

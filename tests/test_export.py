@@ -1,15 +1,20 @@
 """Exports as analysts receive them: BOM, rounding, whole numbers, UTC and local times, neutralised formulas,
 names that carry the filters, and the Excel workbook."""
 
+import errno
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import polars as pl
+import pytest
 
-from pulse.export import csv_bytes, export_name, xlsx_bytes
-from pulse.metrics import Filters
-from tests.conftest import utc
+from pulse.errors import PulseError
+from pulse.export import csv_bytes, export_name, write_tables, xlsx_bytes
+from pulse.load import load_data_dir
+from pulse.metrics import Filters, compute_tables
+from tests.conftest import BUNDLED, utc
 
 
 def test_csv_has_bom_rounds_floats_and_writes_utc():
@@ -118,3 +123,57 @@ def test_workbook_has_a_sheet_per_table_with_typed_cells_and_guarded_text():
     day = book["hashtag_daily"]["A2"]
     assert day.is_date and day.value == datetime(2022, 4, 20)
     assert book["hashtag_daily"]["B2"].value == 7_000_000
+
+
+# -- a whole set or nothing ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return compute_tables(load_data_dir(BUNDLED, "Asia/Karachi"), Filters())
+
+
+NAMES = ["spaces.csv", "hashtag_daily.csv", "party_daily.csv", "party_summary.csv", "events.csv"]
+
+
+def previous_set(out: Path) -> dict[str, bytes]:
+    out.mkdir()
+    for name in NAMES[:4]:
+        (out / name).write_bytes(f"previous {name}\n".encode())
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_a_directory_in_the_way_leaves_the_previous_set_untouched(tables, tmp_path):
+    out = tmp_path / "exports"
+    before = previous_set(out)
+    (out / "events.csv").mkdir()
+    with pytest.raises(PulseError, match=r"events\.csv exist\(s\) but not as a file"):
+        write_tables(tables, out, "Asia/Karachi")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted([*before, "events.csv"])  # no staging left over
+
+
+def test_a_full_disk_part_way_leaves_the_previous_set_untouched(tables, tmp_path, monkeypatch):
+    out = tmp_path / "exports"
+    before = previous_set(out)
+    written = []
+
+    def fills_up(target: Path, content: bytes) -> None:
+        if len(written) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(target.name)
+        target.write_bytes(content)
+
+    monkeypatch.setattr("pulse.export.atomic_write", fills_up)
+    with pytest.raises(PulseError) as caught:
+        write_tables(tables, out, "Asia/Karachi")
+    assert str(caught.value) == f"could not write the export to {out}: No space left on device; no file was changed"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_whole_set_replaces_the_previous_one(tables, tmp_path):
+    out = tmp_path / "exports"
+    previous_set(out)
+    assert [p.name for p in write_tables(tables, out, "Asia/Karachi")] == NAMES
+    assert sorted(p.name for p in out.iterdir()) == sorted(NAMES)
+    assert (out / "spaces.csv").read_bytes() == csv_bytes(tables.spaces, "Asia/Karachi")
