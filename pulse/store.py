@@ -43,9 +43,9 @@ _STAMP = "%Y%m%dT%H%M%S.%fZ"
 # a clone or an unzip, and says nothing about when its content was saved.
 SAVES = ".saves.json"
 _HISTORY_FILE = re.compile(r"^(\d{8}T\d{6}\.\d{6}Z)-(.+)$")
-# atomic_write's temp files for a dataset file or its history copy: .<file name>.<random>.tmp
+# atomic_write's temp files for a dataset file, its history copy or the record of saves: .<file name>.<random>.tmp
 _DATASET_FILE = "(?:{})(?:{})".format("|".join(DATASETS), "|".join(re.escape(s) for s in SUFFIXES))
-_TEMP_FILE = re.compile(rf"^\.(?:\d{{8}}T\d{{6}}\.\d{{6}}Z-)?{_DATASET_FILE}\.[^.]+\.tmp$")
+_TEMP_FILE = re.compile(rf"^\.(?:(?:\d{{8}}T\d{{6}}\.\d{{6}}Z-)?{_DATASET_FILE}|{re.escape(SAVES)})\.[^.]+\.tmp$")
 
 
 @dataclass(frozen=True)
