@@ -19,6 +19,11 @@ if mode == "Parties":
     picked = ui.choose("Parties", ranked, "versus", ranked[:2], "parties", multi=True, max_selections=5)
     if len(picked) < 2:
         ui.stop_with("Pick at least two parties to compare (and keep them in the sidebar's party filter).")
+    # Every number at once first, then the trend; one scorecard per party after them (on a phone, each is a screen).
+    st.subheader("Head to head")
+    ui.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
+    trend = tables.party_daily.filter(pl.col("party").is_in(picked))
+    ui.chart(charts.party_trend(trend, data.colors), "party_trend", trend)
     for party in picked:
         row = summary.row(by_predicate=pl.col("party") == party, named=True)
         with st.container(border=True):
@@ -32,10 +37,6 @@ if mode == "Parties":
                 "7-day growth", "–" if growth is None else f"{growth:+.1f}%", help="Last 7 days against the 7 before"
             )
             cards[4].metric("Rallies", ui.number(row["rallies"]))
-    st.subheader("Head to head")
-    ui.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
-    trend = tables.party_daily.filter(pl.col("party").is_in(picked))
-    ui.chart(charts.party_trend(trend, data.colors), "party_trend", trend)
 else:
     described = describe_events(tables.events, data.spaces, data.rallies, data.tz)
     if described.is_empty():

@@ -60,7 +60,7 @@ def test_hashtags_page_draws_unique_authors_for_raw_tweets(raw_tweets_dir, downl
     at = AppTest.from_file(str(ROOT / "pages" / "2_Hashtags.py"), default_timeout=60).run()
     assert not at.exception
     lines = {trace["name"]: plotted(trace["y"]) for trace in figure(at, "unique_authors")["data"]}
-    assert lines == {"importedhakumatnamanzoor": [2, 1], "bilawalbhutto": [1]}
+    assert lines == {"ImportedHakumatNaManzoor": [2, 1], "BilawalBhutto": [1]}
     table = csv_of(at, downloads, "unique_authors")
     assert table.columns == ["hashtag", "party", "date", "unique_authors"]
     assert table.height == 3
