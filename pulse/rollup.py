@@ -31,6 +31,9 @@ from pulse.schema import (
     HASHTAG_COUNTS,
     HASHTAG_TWEETS,
     local_date,
+    normalise_hashtag,
+    shown_spellings,
+    tidy_hashtag,
     validate,
 )
 from pulse.store import Store, atomic_write
@@ -43,7 +46,7 @@ RAW_SUFFIXES = (".parquet", ".csv")
 # Rows per batch of whole days: the distinct (day, party, hashtag, author) keys of one batch are in memory at
 # once, about 0.1 GiB per million rows on the generated data; 12M rows keep the polars engine near 1.5 GiB.
 BATCH_ROWS = 12_000_000
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 # A batch reads a little around its days' UTC range, in case a clock change falls at midnight.
 SLACK = timedelta(hours=3)
 COUNTS_ORDER = ("period_start", "party", "hashtag")
@@ -71,6 +74,10 @@ class Seen:
     first_day: str | None  # the local days it holds, ISO dates; None when it has no rows
     last_day: str | None
     authors: bool  # it has an author_id column
+    # How many rows write each hashtag each way (tidied: no spaces, no '#'). A hashtag is shown as the spelling
+    # most rows of the whole archive use, as the loader shows it; counted per file, so that a rerun can
+    # subtract a changed or removed file's rows and add a new one's without reading the others.
+    spellings: dict[str, int]
 
     def days(self) -> set[date]:
         if self.first_day is None:
@@ -182,8 +189,15 @@ def profile(file: RawFile, tz: str) -> Seen:
             report_broken_rows(file.path, file.label)
         at = pl.col("created_at")
         count, first, last = rows.select(pl.len(), at.min().alias("first"), at.max().alias("last")).collect().row(0)
+        written = rows.group_by("hashtag").agg(pl.len().alias("uses")).collect()
     except (pl.exceptions.PolarsError, OSError) as error:
         raise _unreadable(file, error) from None
+    spellings = (
+        written.select(tidy_hashtag(pl.col("hashtag").cast(pl.String)).alias("spelling"), "uses")
+        .group_by("spelling")
+        .agg(pl.col("uses").sum())
+        .sort("spelling")
+    )
     ends = pl.DataFrame({"at": [first, last]}, schema={"at": pl.Datetime("us", "UTC")})
     first_day, last_day = ends.select(local_date(pl.col("at"), tz)).to_series().to_list()
     return Seen(
@@ -194,6 +208,7 @@ def profile(file: RawFile, tz: str) -> Seen:
         None if first_day is None else first_day.isoformat(),
         None if last_day is None else last_day.isoformat(),
         authors,
+        dict(spellings.drop_nulls().iter_rows()),
     )
 
 
@@ -216,7 +231,8 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str) -> Rolled | N
     aggregated = aggregate(rows, tz)
     if aggregated is None:
         return None
-    counts, authors = aggregated
+    # Hashtags as their keys: the spelling shown is chosen over the whole archive once every batch is in.
+    counts, authors = (None if f is None else f.with_columns(normalise_hashtag(pl.col("hashtag"))) for f in aggregated)
     wanted = pl.Series(days, dtype=pl.Date).implode()
     counts = counts.filter(local_date(pl.col("period_start"), tz).is_in(wanted))
     if authors is not None:
@@ -341,16 +357,16 @@ def rollup(
         done += rolled.rows
         say(f"days {batch[0]} to {batch[-1]}: {len(inputs)} files read, {done:,} of about {total:,} rows done")
     recomputed = pl.Series(sorted(changed), dtype=pl.Date).implode()
+    shown = spelled(seen)
     kept = None
     if before:
         kept = _previous(out, COUNTS_FILE, HASHTAG_COUNTS.schema)
         kept = kept.filter(~local_date(pl.col("period_start"), tz).is_in(recomputed))
-    outputs = {COUNTS_FILE: _parquet(counts_table(_merged(kept, counts, HASHTAG_COUNTS.schema)))}
+    outputs = {COUNTS_FILE: _parquet(counts_table(shown(_merged(kept, counts, HASHTAG_COUNTS.schema))))}
     if any(s.authors for s in seen):
         kept = _previous(out, AUTHORS_FILE, HASHTAG_AUTHORS.schema).filter(~pl.col("date").is_in(recomputed))
-        outputs[AUTHORS_FILE] = _parquet(
-            authors_table(_merged(kept if before else None, authors, HASHTAG_AUTHORS.schema))
-        )
+        merged = _merged(kept if before else None, authors, HASHTAG_AUTHORS.schema)
+        outputs[AUTHORS_FILE] = _parquet(authors_table(shown(merged)))
     manifest = {
         "version": MANIFEST_VERSION,
         "tz": tz,
@@ -360,6 +376,22 @@ def rollup(
     }
     written = write_outputs(store, outputs, json.dumps(manifest, indent=1).encode(), manifest_bytes)
     return Result(len(files), len(read), len(changed), done, written)
+
+
+def spelled(seen: list[Seen]) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """Writes each hashtag of a table as the spelling most rows of all `seen` files use (schema.shown_spellings)."""
+    uses = pl.DataFrame(
+        [(spelling, n) for s in seen for spelling, n in s.spellings.items()],
+        schema={"spelling": pl.String, "uses": pl.Int64},
+        orient="row",
+    )
+    chosen = shown_spellings(uses.with_columns(normalise_hashtag(pl.col("spelling")).alias("key")))
+
+    def shown(table: pl.DataFrame) -> pl.DataFrame:
+        key = normalise_hashtag(pl.col("hashtag"))  # a key, or a spelling a previous run wrote
+        return table.with_columns(key.replace_strict(chosen["key"], chosen["spelling"], default=key).alias("hashtag"))
+
+    return shown
 
 
 def _merged(kept: pl.DataFrame | None, new: list[pl.DataFrame], schema: dict) -> pl.DataFrame:
