@@ -65,8 +65,8 @@ def test_spark_and_polars_give_the_same_tables(spark, raw, tmp_path, tz):
         assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "polars" / name).read_bytes()
     authors = pl.read_parquet(tmp_path / "spark" / AUTHORS_FILE)
     # '1001' twice is one author; '0042' is another; the missing one none.
-    assert authors.filter(pl.col("hashtag") == "imrankhan", pl.col("party") == "PTI")["authors"].sum() >= 1
-    assert "ünïcode" in authors["hashtag"].to_list()
+    assert authors.filter(pl.col("hashtag") == "ImranKhan", pl.col("party") == "PTI")["authors"].sum() >= 1
+    assert "Ünïcode" in authors["hashtag"].to_list()  # '#' gone, the capital kept
 
 
 def test_a_spark_rerun_after_a_change_equals_a_full_polars_run(spark, raw, tmp_path):
