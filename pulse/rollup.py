@@ -7,7 +7,9 @@ dataset or a glob) and writes into DIR the tables the loader computes from raw r
 of whole days reads every row of those days from every file that holds some, which bounds memory by the rows
 of a batch (not of the archive) and keeps the counts exact. A manifest in DIR records each input file's size,
 modification time and the local days it holds; a rerun reads only the new and changed files' days (and a
-removed file's), and replaces exactly those days in the tables. The outputs and the manifest are replaced
+removed file's), and replaces exactly those days in the tables. It also counts each file's hashtag spellings: a
+hashtag is written the way most rows of the whole archive write it, as the loader shows it, so a new file can
+respell old days without their rows being read. The outputs and the manifest are replaced
 under the store's lock, each atomically, and the manifest names the bytes of the outputs it describes: a run
 interrupted at any point leaves a state the next run recognises (or rebuilds from scratch).
 """
