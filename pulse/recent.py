@@ -138,7 +138,7 @@ def strongest_hour(counts: pl.DataFrame, as_of_: datetime | None, keys: list[str
         .with_columns(pl.when(pl.col("mean_before") > 0).then(pl.col("tweets") / pl.col("mean_before")).alias("ratio"))
         .sort("tweets", "period_start", *keys, descending=[True, False, *[False] * len(keys)])
     )
-    return best.row(0, named=True)
+    return None if best.is_empty() else best.row(0, named=True)
 
 
 @dataclass(frozen=True)
