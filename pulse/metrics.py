@@ -10,7 +10,18 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from pulse.load import Dataset
-from pulse.recent import as_of, change_pct, data_span, window_columns, window_totals, with_coverage
+from pulse.recent import (
+    Rally,
+    as_of,
+    change_pct,
+    data_span,
+    latest_space,
+    next_or_latest_rally,
+    strongest_hour,
+    window_columns,
+    window_totals,
+    with_coverage,
+)
 from pulse.schema import local_date
 
 HASHTAG_DAILY = ("hashtag", "party", "date", "tweets", "growth_pct", "rolling_7d", "cumulative")
@@ -350,6 +361,37 @@ def data_window(counts: pl.DataFrame, filters: Filters, tz: str) -> tuple[dateti
     return end, None if span is None else (span[0], end)
 
 
+# ---- Pages: Overview ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Today:
+    """The overview's "since yesterday": the strongest hour, the latest Space and the next (or last) rally."""
+
+    strongest: dict | None  # hashtag, party, period_start, tweets, mean_before, ratio (pulse.recent.strongest_hour)
+    space: dict | None  # the latest Space with `listeners` (total, or peak so far while live), `live`, `median`
+    rally: Rally | None
+
+
+def today(data: Dataset, filters: Filters, as_of_: datetime | None) -> Today:
+    """What happened in the 24 hours to `as_of_`, for the parties chosen."""
+    keep = in_parties(filters)
+    space = latest_space(data.spaces.filter(keep), as_of_)
+    if space is not None:
+        live = space["ended_at"] is None and space["total_listeners"] is None
+        party_spaces = data.spaces.filter((pl.col("party") == space["party"]) & (pl.col("started_at") < as_of_))
+        space |= {
+            "listeners": space["peak_listeners"] if live else space["total_listeners"],
+            "live": live,
+            "median": party_spaces["total_listeners"].median(),
+        }
+    return Today(
+        strongest=strongest_hour(data.hashtags.counts.filter(keep), as_of_, ["hashtag", "party"]),
+        space=space,
+        rally=next_or_latest_rally(current_rallies(data.rallies).filter(keep), as_of_),
+    )
+
+
 # ---- Pages: Spaces ------------------------------------------------------------------------------------------------
 
 SPACE_BENCHMARK = (
@@ -606,15 +648,17 @@ OTHER_PARTIES = "Other parties"
 
 
 def share_of_voice(party_daily: pl.DataFrame) -> pl.DataFrame:
-    """Each shown party's daily share of all tweets, plus the parties filtered out as 'Other parties' (to 100%)."""
+    """Each shown party's daily share of all tweets, plus the parties filtered out as 'Other parties' (to 100%).
+    The day's coverage (hours_covered, partial_day) comes along when `party_daily` has it."""
+    coverage = [c for c in ("hours_covered", "partial_day") if c in party_daily.columns]
     shares = party_daily.filter(pl.col("share_of_voice_pct").is_not_null()).select(
-        "party", "date", "share_of_voice_pct"
+        "party", "date", "share_of_voice_pct", *coverage
     )
     rest = (
         shares.group_by("date")
-        .agg((100 - pl.col("share_of_voice_pct").sum()).alias("share_of_voice_pct"))
+        .agg((100 - pl.col("share_of_voice_pct").sum()).alias("share_of_voice_pct"), pl.col(coverage).first())
         .filter(pl.col("share_of_voice_pct") > 1e-6)  # float noise when every party is shown
-        .select(pl.lit(OTHER_PARTIES).alias("party"), "date", "share_of_voice_pct")
+        .select(pl.lit(OTHER_PARTIES).alias("party"), "date", "share_of_voice_pct", *coverage)
     )
     return pl.concat([shares, rest]).sort("date", "party")
 

@@ -1,4 +1,4 @@
-""""Recent" figures, all relative to the data's `as_of` (the end of the last hour it covers), counted in hours.
+""" "Recent" figures, all relative to the data's `as_of` (the end of the last hour it covers), counted in hours.
 
 The last local day of live data is almost always partial, so "the last 7 days" means the 168 hours before
 `as_of`, never 7 calendar days, and each daily row says how many of its hours the data covers.
@@ -121,9 +121,7 @@ def strongest_hour(counts: pl.DataFrame, as_of_: datetime | None, keys: list[str
     if as_of_ is None:
         return None
     lookback = WINDOWS["24h"] + STRONGEST_BASELINE_HOURS
-    recent = (
-        counts.filter(window(as_of_, 0, lookback)).group_by(*keys, "period_start").agg(pl.col("tweets").sum())
-    )
+    recent = counts.filter(window(as_of_, 0, lookback)).group_by(*keys, "period_start").agg(pl.col("tweets").sum())
     if recent.is_empty():
         return None
     hours = pl.datetime_range(as_of_ - timedelta(hours=lookback), as_of_ - HOUR, "1h", eager=True, time_zone="UTC")

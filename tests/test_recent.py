@@ -221,4 +221,3 @@ def test_latest_space_and_next_or_latest_rally_are_relative_to_as_of():
     latest = next_or_latest_rally(rallies, utc(2022, 7, 1))
     assert (latest.row["rally_id"], latest.upcoming) == ("later", False)
     assert next_or_latest_rally(rallies.clear(), utc(2022, 7, 1)) is None
-
