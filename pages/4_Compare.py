@@ -34,7 +34,6 @@ if mode == "Parties":
                 "Tweets, the week",
                 ui.number(row["tweets_7d"]),
                 delta=None if growth is None else f"{growth:+.1f}%",
-                delta_description="vs the 7 days before",
                 help=f"{ui.number(row['tweets_prev_7d'])} tweets in the 7 days before",
             )
             cards[1].metric("Tweets, selected range", ui.number(row["tweets"]))

@@ -61,10 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if args.start and args.end and args.start > args.end:
+        raise PulseError(f"--start {args.start} is after --end {args.end}: nothing can match; nothing was written")
     data = load_data_dir(args.data, args.tz)
+    known = data.party_codes
+    unknown = [p for p in args.party or [] if p not in known]
+    if unknown:
+        raise PulseError(
+            f"--party {' '.join(unknown)}: not in the data; known party codes: {', '.join(known)}. Nothing was written"
+        )
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
-    for path in write_tables(compute_tables(data, filters), args.out):
+    tables = compute_tables(data, filters)
+    for path in write_tables(tables, args.out):
         print(path)
+    empty = [name for name, frame in tables.as_dict().items() if frame.is_empty()]
+    if len(empty) == len(tables.as_dict()):
+        print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)
     return 0
 
 

@@ -252,15 +252,8 @@ def _is_date_within(text: str, first: date, last: date) -> bool:
 
 def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
     """The shared sidebar: parties, date range and (where relevant) hashtags, kept in the URL."""
-    parties = data.parties.filter(
-        pl.col("party").is_in(
-            data.hashtags.counts["party"].unique().to_list()
-            + data.spaces["party"].unique().to_list()
-            + data.rallies["party"].unique().to_list()
-        )
-    )
-    codes = parties["party"].to_list()
-    names = dict(parties.select("party", "name").iter_rows())
+    codes = data.party_codes
+    names = data.names
     first, last = data_range(data)
 
     _notice_invalid("party", lambda v: v in codes, "parties")
@@ -365,7 +358,6 @@ def window_cards(summary: pl.DataFrame, window: str, names: dict[str, str]) -> N
                 party["party"],
                 f"{party[f'tweets_{window}']:,}",
                 delta=None if growth is None else f"{growth:+.1f}%",
-                delta_description=f"vs the {key} before",
                 help=f"{names.get(party['party'], party['party'])}: {before:,} tweets in the {key} before",
                 border=True,
             )
