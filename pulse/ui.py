@@ -259,7 +259,6 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
     _notice_invalid("party", lambda v: v in codes, "parties")
     _notice_invalid("dates", lambda v: _is_date_within(v, first, last), "dates")
     _notice_invalid("period", lambda v: v in PERIODS, "periods")
-    _order_linked_dates()
     _note_page_switch()
     before = {key: st.session_state.get(key) for key in ("party", "period", "hashtag")}
     with st.sidebar:
@@ -308,6 +307,7 @@ def _note_page_switch() -> None:
 # Sidebar periods: hours before the data's as_of (None: all the data), or "Custom" dates.
 PERIODS = {"Last 24 hours": 24, "Last 7 days": 168, "Last 30 days": 720, "All": None, "Custom": None}
 _APPLIED = "_pulse_dates"  # the last complete custom range, what the pages show
+_REORDERED = "_pulse_reordered_dates"  # a link's reversed range, put in order on the next run
 
 
 def _period(data: Dataset, first: date, last: date, before: str | None) -> tuple[date, date]:
@@ -324,6 +324,10 @@ def _period(data: Dataset, first: date, last: date, before: str | None) -> tuple
     )
     period = _persisted("period", before, period) or default
     if period == "Custom":
+        if reordered := st.session_state.get(_REORDERED):
+            _notice(
+                f"The link's dates were in reverse order; showing {reordered[0]:%-d %b %Y} to {reordered[1]:%-d %b %Y}."
+            )
         _custom_dates(first, last)
         return st.session_state.get(_APPLIED) or (first, last)
     end = as_of(data.hashtags.counts, None, data.tz)
@@ -349,7 +353,8 @@ def window_cards(summary: pl.DataFrame, window: str, names: dict[str, str]) -> N
     """A card per party, the most tweets first: its tweets in `window` ("24h", "7d", pulse.recent.WINDOWS) to
     as_of, with the change against the same length before."""
     key = WINDOW_NAMES[window]
-    ranked = summary.sort(f"tweets_{window}", "party", descending=[True, False])
+    tweeting = summary.filter(pl.sum_horizontal("tweets", f"tweets_{window}", f"tweets_prev_{window}") > 0)
+    ranked = tweeting.sort(f"tweets_{window}", "party", descending=[True, False])
     for row_start in range(0, ranked.height, 5):
         cards = st.columns(5)
         for card, party in zip(cards, ranked.slice(row_start, 5).iter_rows(named=True), strict=False):
@@ -391,6 +396,8 @@ def _custom_dates(first: date, last: date) -> None:
     """The custom date range. Its own fragment: picking the first end of a range reruns only this, so the page
     stays drawn; the second end (or a complete typed range) reruns the page with the new range."""
     in_fragment_run = bool(getattr(get_script_run_ctx(), "fragment_ids_this_run", None))
+    if reordered := st.session_state.pop(_REORDERED, None):
+        st.session_state["dates"] = reordered  # a link's value wins on the first run only: set it on the second
     before = st.session_state.get("dates")
     picked = st.date_input(
         "Dates (local)",
@@ -408,22 +415,13 @@ def _custom_dates(first: date, last: date) -> None:
     if not (isinstance(picked, tuple | list) and len(picked) == 2):
         st.caption("Pick the other end of the range; the page shows the last complete range until then.")
         return
+    if picked[0] > picked[1]:  # only a link can do this: the date picker keeps its range in order
+        st.session_state[_REORDERED] = (picked[1], picked[0])
+        st.rerun(scope="app")
     if st.session_state.get(_APPLIED) != tuple(picked):
         st.session_state[_APPLIED] = tuple(picked)
         if in_fragment_run:
             st.rerun(scope="app")
-
-
-def _order_linked_dates() -> None:
-    """A link's dates in reverse order are put in order in the URL, before the date input reads it."""
-    linked = st.query_params.get_all("dates")
-    try:
-        start, end = (date.fromisoformat(v) for v in linked)
-    except ValueError:  # not two dates: the widget and _notice_invalid deal with it
-        return
-    if start > end:
-        st.query_params["dates"] = [end.isoformat(), start.isoformat()]
-        _notice(f"The link's dates were in reverse order; showing {end:%-d %b %Y} to {start:%-d %b %Y}.")
 
 
 def _persisted(key: str, before, returned):
