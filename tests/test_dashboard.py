@@ -98,7 +98,7 @@ def test_overview_chart_marks_the_partial_last_day_and_the_summary_has_as_of():
     assert table["as_of"].dt.tz_convert("UTC").unique().tolist() == [AS_OF]
 
 
-def test_the_last_24_hours_preset_is_in_the_url_and_draws_hours():
+def test_the_last_24_hours_preset_draws_hours_with_a_readable_axis():
     # Picked in the sidebar (the browser test checks that the URL keeps it), and from a link.
     at = run_overview()
     at.radio(key="period").set_value("Last 24 hours").run()
