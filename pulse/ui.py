@@ -410,16 +410,19 @@ def _custom_dates(first: date, last: date) -> None:
         format="YYYY-MM-DD",
         help="Pick the first and the last day; type dates as YYYY-MM-DD and press Enter.",
     )
+    picked = tuple(picked) if isinstance(picked, tuple | list) else ()
     if not in_fragment_run:
-        picked = _persisted("dates", before, picked)
-    if not (isinstance(picked, tuple | list) and len(picked) == 2):
+        picked = tuple(_persisted("dates", before, picked))
+        if len(picked) == 1:  # a link's one-day range (or a whole run before the second end): that day
+            picked = (picked[0], picked[0])
+    if len(picked) != 2:
         st.caption("Pick the other end of the range; the page shows the last complete range until then.")
         return
     if picked[0] > picked[1]:  # only a link can do this: the date picker keeps its range in order
         st.session_state[_REORDERED] = (picked[1], picked[0])
         st.rerun(scope="app")
-    if st.session_state.get(_APPLIED) != tuple(picked):
-        st.session_state[_APPLIED] = tuple(picked)
+    if st.session_state.get(_APPLIED) != picked:
+        st.session_state[_APPLIED] = picked
         if in_fragment_run:
             st.rerun(scope="app")
 

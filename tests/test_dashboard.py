@@ -145,3 +145,11 @@ def test_an_unknown_period_in_a_link_is_named_and_ignored():
     assert not at.exception
     assert at.radio(key="period").value == "All"
     assert "unknown periods: Last <b>year</b>" in at.sidebar.warning[0].value
+
+
+def test_a_one_day_link_is_drawn_by_the_hour():
+    at = run_overview(period="Custom", dates="2022-04-21")  # the URL a one-day range gets
+    assert at.date_input(key="dates").value == (date(2022, 4, 21),)
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["layout"]["title"]["text"] == "Tweets per hour, by party"
+    assert at.subheader[0].value == "Last 24 hours · to 22 Apr 00:00 PKT"
