@@ -30,12 +30,11 @@ if end is not None:
             ratio = best["ratio"]
             st.metric(
                 "Strongest hour, last 24 h",
-                f"#{best['hashtag']}",
+                f"{best['tweets']:,} tweets",
                 delta=None if ratio is None else f"{ratio:.1f}× its 12-hour mean",
                 delta_arrow="off",
-                border=False,
             )
-            st.text(f"{best['party']} · {ui.hour_label(best['period_start'], tz)} · {best['tweets']:,} tweets")
+            st.text(f"#{best['hashtag']} · {best['party']} · {ui.hour_label(best['period_start'], tz)}")
             st.page_link(
                 "pages/2_Hashtags.py",
                 label="Hourly on Hashtags",

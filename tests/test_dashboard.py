@@ -5,6 +5,7 @@ Expected numbers come from the bundled CSV files with plain polars, not through 
 
 import json
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from streamlit.testing.v1 import AppTest
@@ -61,9 +62,10 @@ def test_the_strongest_hour_latest_space_and_latest_rally_with_their_links():
     last_day = hashtags().filter((pl.col("period_start") >= utc(2022, 5, 31)) & (pl.col("period_start") < AS_OF))
     top = last_day.sort("tweets", "period_start", descending=[True, False]).row(0, named=True)
     strongest = next(m for m in at.metric if m.label == "Strongest hour, last 24 h")
-    assert strongest.value.lower() == f"#{top['hashtag']}".lower()
-    local_hour = top["period_start"].astimezone(__import__("zoneinfo").ZoneInfo(TZ))
-    assert any(t.value.startswith(f"{top['party']} · {local_hour:%-d %b %H:00}") for t in at.text)
+    assert strongest.value == f"{top['tweets']:,} tweets"
+    local_hour = top["period_start"].astimezone(ZoneInfo(TZ))
+    named = f"#{top['hashtag']} · {top['party']} · {local_hour:%-d %b %H:00}".lower()
+    assert any(t.value.lower().startswith(named) for t in at.text)
 
     spaces = pl.read_csv(BUNDLED / "spaces.csv", try_parse_dates=True)
     latest = spaces.filter(pl.col("started_at") < AS_OF).sort("started_at").row(-1, named=True)
