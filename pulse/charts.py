@@ -480,7 +480,8 @@ def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str], tz: str) -
     )
     fig.update_yaxes(range=[0, 100], ticksuffix="%", tickformat=".0f")
     fig.update_layout(hovermode="x unified")
-    if "partial_day" in shares.columns:
+    if "partial_day" in shares.columns:  # a partial day is veiled, and says how much of it the data covers
+        last = shares["date"].max()
         for day, hours, length in (
             shares.filter(pl.col("partial_day"))
             .select("date", "hours_covered", day_hours(pl.col("date"), tz).alias("length"))
@@ -491,11 +492,12 @@ def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str], tz: str) -
             fig.add_vrect(
                 x0=day - timedelta(hours=12),
                 x1=day + timedelta(hours=12),
-                fillcolor="#8A8F98",
-                opacity=0.12,
+                fillcolor="white",
+                opacity=0.55,
+                layer="above",
                 line_width=0,
                 annotation_text=f"partial day: {hours:g} of {length:g} h",
-                annotation_position="top left",
+                annotation_position="top right" if day == last else "top left",
                 annotation_font=dict(size=11, color="#4A4F57"),
             )
     _day_axis(fig, shares)
