@@ -391,6 +391,20 @@ def as_of_label(end: datetime, tz: str) -> str:
     return f"{end.astimezone(ZoneInfo(tz)):%-d %b %H:%M %Z}"
 
 
+# Streamlit's date field commits a typed date when focus moves to another element (not on Enter, nor on a bare
+# blur): Enter moves it to the page's main area. A constant script (nothing from data or the URL), added once.
+_ENTER_COMMITS_DATES = """<script>
+if (!window.__pulseEnterCommitsDates) {
+  window.__pulseEnterCommitsDates = true;
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.closest?.('[data-testid="stDateInputField"]')) {
+      document.querySelector('[data-testid="stMain"]')?.focus({preventScroll: true});
+    }
+  }, true);
+}
+</script>"""
+
+
 @st.fragment
 def _custom_dates(first: date, last: date) -> None:
     """The custom date range. Its own fragment: picking the first end of a range reruns only this, so the page
@@ -411,6 +425,7 @@ def _custom_dates(first: date, last: date) -> None:
         help="Pick the first and the last day; type dates as YYYY-MM-DD and press Enter.",
     )
     picked = tuple(picked) if isinstance(picked, tuple | list) else ()
+    st.html(_ENTER_COMMITS_DATES, unsafe_allow_javascript=True, width="content")
     if not in_fragment_run:
         picked = tuple(_persisted("dates", before, picked))
         if len(picked) == 1:  # a link's one-day range (or a whole run before the second end): that day

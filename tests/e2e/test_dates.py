@@ -68,3 +68,22 @@ def test_a_period_is_kept_in_the_url_and_a_link_opens_it(visitor):
     colleague.open(page.url)
     assert colleague.page.locator('[data-testid="stSidebar"] input[type="radio"]:checked').count() == 1
     assert metrics(colleague.page) == cards
+
+
+def test_typed_dates_apply_on_enter(visitor, app):
+    person = visitor()
+    page = person.page
+    person.open(app.at("?period=Custom"))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    before = runs(page)
+    sidebar.locator('[aria-label="month, Dates (local) start date"]').click()
+    page.keyboard.type("04")
+    page.keyboard.type("10")  # the day segment comes next: 2022-04-10
+    page.wait_for_timeout(1500)
+    assert runs(page) == before  # typing alone does not rerun
+    rerun_after(page, lambda: page.keyboard.press("Enter"))
+    person.shot("typed-start-applied")
+    assert query(page.url)["dates"] == ["2022-04-10", "2022-06-01"]
+    rows = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
+    assert rows.is_visible()
+    assert person.console_errors == []
