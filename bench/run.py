@@ -165,7 +165,12 @@ def rows_of(text: str) -> int:
 
 
 def ensure_data(out: Path, rows: int, seed: int, csv: bool = False) -> Path:
-    """The seeded data directory for `rows`, generated once and reused while rows and seed are unchanged."""
+    """The seeded data directory for `rows`, generated once and reused while rows and seed are unchanged.
+
+    The raw-tweets budget (PULSE_MAX_RAW_TWEETS, 20M by default) is lifted to `rows` for this process and the
+    engines it starts: a benchmark loads sizes chosen on purpose (docs/security.md).
+    """
+    os.environ["PULSE_MAX_RAW_TWEETS"] = str(max(rows, int(os.environ.get("PULSE_MAX_RAW_TWEETS") or 0)))
     data = out / f"{'csv' if csv else 'data'}-{rows}"
     stamp = data / "generated.json"
     wanted = {"rows": rows, "seed": seed}

@@ -8,6 +8,7 @@ from pulse.metrics import current_rallies, party_hourly, today, vs_typical_pct
 ui.setup_page("Overview")
 st.title("Campaign Pulse")
 st.caption("Reach of each party's Spaces, hashtags and rallies — at a glance, and every number as a CSV.")
+ui.live_panel()  # shows only while `pulse watch` runs on this data, and refreshes itself
 
 data, filters, tables = ui.page_data()
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pulse import ingest, tracking, ui
-from pulse.config import data_dir, time_zone
+from pulse.config import data_dir, history_versions, time_zone
 from pulse.errors import PulseError, ValidationError
 from pulse.http import fetch_bytes
 from pulse.store import Store
@@ -16,7 +16,10 @@ if "data-saved" in st.session_state:
     st.success(st.session_state.pop("data-saved"), icon=":material/check_circle:")
 
 st.subheader("Stored datasets")
-st.caption(f"Store: `{store.root}` · days are cut in {time_zone()}. Every save keeps the previous version.")
+st.caption(
+    f"Store: `{store.root}` · days are cut in {time_zone()}. Every save keeps the previous version; "
+    f"the last {history_versions()} versions of each dataset are kept."
+)
 with ui.user_errors():
     st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=ui.STORE_COLUMNS)
     st.download_button(
@@ -55,6 +58,10 @@ def review_incoming(dataset: str, file: str, content: bytes) -> None:
     try:
         inspected = ingest.inspect(content, file, dataset)
     except ValidationError as error:
+        if ingest.whole_file_problem(error):  # too large, unreadable: one sentence, shown whole at any width
+            st.error(f"**{file}** was not loaded.")
+            st.text(error.problems[0].reason)
+            return
         st.error(f"**{file}** was not loaded: {error.total} problem(s). Fix these rows and upload again.")
         st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems")
         return

@@ -5,7 +5,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pulse import cli_x
+from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
 from pulse.errors import PulseError
 from pulse.export import write_tables
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.set_defaults(run=run_generate)
 
     cli_x.add_commands(commands)  # fetch-x, track-space
+    cli_watch.add_commands(commands)  # watch
     return parser
 
 

@@ -5,7 +5,6 @@ X_API_BASE_URL, else the public API. Every fetch goes through the same merge the
 """
 
 import argparse
-import re
 import sys
 import time
 from datetime import datetime
@@ -14,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from pulse import ingest
-from pulse.config import data_dir, time_zone
+from pulse.config import data_dir, interval_seconds, time_zone
 from pulse.connectors.x_api import (
     PartialFetch,
     XClient,
@@ -30,16 +29,14 @@ from pulse.schema import as_utc
 from pulse.store import MergeSummary, Store
 
 EXIT_PARTIAL = 3  # a limit stopped the fetch part-way: what was fetched is saved, the rest is not
-_INTERVAL = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)?$")
-_SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600}
 
 
 def interval(text: str) -> float:
     """Seconds from `30s`, `2m`, `1h` or a plain number of seconds (`45`)."""
-    match = _INTERVAL.match(text.strip().lower())
-    if not match or float(match.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(f"not an interval such as 30s, 2m or 45: {text!r}")
-    return float(match.group(1)) * _SECONDS[match.group(2)]
+    try:
+        return interval_seconds(text)
+    except PulseError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _utc_time(text: str) -> datetime:

@@ -225,3 +225,29 @@ def fetch_bytes(
     if not body:
         raise FetchError(f"could not download {shown}: the URL returned an empty body")
     return bytes(body)
+
+
+def post_json(
+    url: str,
+    payload: dict,
+    *,
+    label: str,
+    session: requests.Session | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+) -> None:
+    """POST `payload` as JSON to `url`; any failure is a FetchError that names `label`, never the URL.
+
+    A webhook URL is a secret (its path is the credential), so messages show `label` and the host only.
+    Not retried here: a POST may have arrived even when its answer did not, so the caller decides when to retry.
+    """
+    own_session = session is None
+    session = session or make_session()
+    try:
+        response = session.post(url, json=payload, timeout=timeout, allow_redirects=False)
+    except requests.RequestException as error:
+        raise request_error(error, url, timeout, prefix=f"could not post to {label}") from None
+    finally:
+        if own_session:
+            session.close()
+    if response.status_code >= 300:
+        raise FetchError(f"could not post to {label}: {status_message(response)}")

@@ -199,6 +199,12 @@ def zip_bytes(frames: dict[str, pl.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+def whole_file_problem(error: ValidationError) -> bool:
+    """Whether the report is one problem with the file as a whole (over a budget, unreadable), not with a cell."""
+    (first, *rest) = error.problems
+    return not rest and first.line is None and first.column is None and first.value is None
+
+
 def problems_table(error: ValidationError) -> pl.DataFrame:
     """A validation report as a table an analyst can sort: where, which value, and why."""
     return pl.DataFrame(

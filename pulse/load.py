@@ -4,10 +4,13 @@ import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 
+from pulse import budget
 from pulse.connectors.x_api import summarise_samples
-from pulse.errors import Problem, PulseError, ValidationError
+from pulse.csv_text import POSITION, read_csv
+from pulse.errors import PulseError
 from pulse.schema import (
     HASHTAG_GROUPS,
     HASHTAG_TWEETS,
@@ -35,6 +38,7 @@ class Table:
     file: str
     first_line: int  # the number of the first data row, in `unit`s
     unit: str = "line"
+    lines: pl.Series | None = None  # each row's physical line, where rows and lines differ (CSV only)
 
 
 @dataclass(frozen=True)
@@ -75,36 +79,52 @@ class Dataset:
 
 
 def read_table(source: Path | bytes, file: str) -> Table:
-    """Read a CSV, Parquet or Excel file as it is; a file that cannot be read is a ValidationError."""
+    """Read a CSV, Parquet or Excel file as it is, within the memory budgets (pulse.budget) and checked before
+    anything is materialised; a file that cannot be read, or is over a budget, is a ValidationError."""
     suffix = Path(file).suffix.lower()
-    data = source.read_bytes() if isinstance(source, Path) else source
+    if suffix not in (".csv", ".parquet", ".xlsx"):
+        raise budget.refusal(file, f"unsupported file type {suffix or '(none)'}: use .csv, .parquet or .xlsx")
+    data = _read_bytes(source, file) if isinstance(source, Path) else source
     try:
         if suffix == ".parquet":
+            budget.check_parquet(file, data)
             return Table(pl.read_parquet(io.BytesIO(data)), file, 1, "row")
         if suffix == ".xlsx":
-            return Table(pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0), file, 2)
-        if suffix != ".csv":
-            raise _unreadable(file, f"unsupported file type {suffix or '(none)'}: use .csv, .parquet or .xlsx")
-        if not data.strip():
-            raise _unreadable(file, "the file is empty")
-        if b"\x00" in data[:8192]:
-            raise _unreadable(file, "this is a binary file, not a CSV text file")
-        if data.lstrip()[:1] == b"<":
-            raise _unreadable(file, "this is a web page (HTML or XML), not a CSV table")
-        return Table(pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8"), file, 2)
-    except pl.exceptions.PolarsError as error:
+            budget.check_xlsx(file, data)
+            return Table(_first_sheet(data, file), file, 2)
+        frame, lines = read_csv(data, file)
+        return Table(frame, file, 2, lines=lines)
+    except (pl.exceptions.PolarsError, fastexcel.FastExcelError) as error:
         reason = str(error).splitlines()[0]
-        raise _unreadable(file, f"could not be read as {suffix.lstrip('.')}: {reason}") from None
+        raise budget.refusal(file, f"could not be read as {suffix.lstrip('.')}: {reason}") from None
 
 
-def _unreadable(file: str, reason: str) -> ValidationError:
-    return ValidationError([Problem(file, None, None, None, reason)])
+def _first_sheet(data: bytes, file: str) -> pl.DataFrame:
+    """The first sheet as text, its first row the header: read as a row, since calamine renames a repeated name."""
+    cells = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0, read_options={"header_row": None})
+    if cells.is_empty():
+        return cells
+    header = [name if name is not None else f"__UNNAMED__{i}" for i, name in enumerate(cells.row(0))]
+    budget.check_unique_names(file, header)
+    return cells.slice(1).rename(dict(zip(cells.columns, header, strict=True)))
+
+
+def _read_bytes(path: Path, file: str) -> bytes:
+    try:
+        budget.check_bytes(file, path.stat().st_size)
+        return path.read_bytes()
+    except OSError as error:
+        raise budget.refusal(file, f"could not be read: {error.strerror or error}") from None
 
 
 def validate_table(table: Table, dataset: str) -> tuple[pl.DataFrame, Contract]:
     """Validate a read table as `dataset`; return the typed frame and the contract (form) it met."""
     contract = contract_for(dataset, table.frame.columns, table.file)
-    frame = validate(table.frame, contract, table.file, table.first_line, table.unit)
+    if table.lines is None:
+        frame = validate(table.frame, contract, table.file, table.first_line, table.unit)
+    else:  # rows are counted from their physical line (a quoted line break makes a row two lines)
+        frame = table.frame.with_columns((table.lines - table.first_line).alias(POSITION))
+        frame = validate(frame, contract, table.file, table.first_line, table.unit, positions=POSITION)
     if "hashtag" in frame.columns:
         frame = frame.with_columns(normalise_hashtag(pl.col("hashtag")))
     return frame, contract

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from pulse.errors import PulseError
 from pulse.load import Dataset
 from pulse.recent import (
     Rally,
@@ -24,6 +25,9 @@ from pulse.recent import (
 )
 from pulse.schema import local_date
 
+# Gap-filled series (every key × every day or hour of the data) are built only up to this size: hostile data
+# with many keys spread over the whole window of plausible dates (pulse.config.date_window) must not make one.
+MAX_FILLED_ROWS = 5_000_000
 HASHTAG_DAILY = ("hashtag", "party", "date", "tweets", "growth_pct", "rolling_7d", "cumulative")
 PARTY_DAILY = ("party", "date", "tweets", "share_of_voice_pct", "growth_pct", "rolling_7d")
 PARTY_SUMMARY = (
@@ -142,11 +146,21 @@ def daily_counts(counts: pl.DataFrame, tz: str) -> pl.DataFrame:
     )
 
 
+def check_grid(series: int, steps: int, unit: str) -> None:
+    """Refuse a gap-filled table of more than MAX_FILLED_ROWS rows before it is built (see docs/security.md)."""
+    if series * steps > MAX_FILLED_ROWS:
+        raise PulseError(
+            f"too much to chart: {series:,} series × {steps:,} {unit}s would be {series * steps:,} rows, more than "
+            f"the {MAX_FILLED_ROWS:,} the server builds at once; narrow the dates, parties or hashtags"
+        )
+
+
 def fill_days(daily: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """One row per key and per date from the earliest to the latest date, missing days as 0 tweets."""
     if daily.is_empty():
         return daily.select(*keys, "date", "tweets")
     first, last = daily["date"].min(), daily["date"].max()
+    check_grid(daily.select(keys).n_unique(), (last - first).days + 1, "day")
     grid = (
         daily.select(keys)
         .unique()
@@ -578,7 +592,9 @@ def fill_hours(hourly: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """One row per key and hour from the earliest to the latest hour of `hourly`, missing hours as 0 tweets."""
     if hourly.is_empty():
         return hourly.select(*keys, "period_start", "tweets")
-    hours = pl.datetime_range(hourly["period_start"].min(), hourly["period_start"].max(), "1h", eager=True)
+    first, last = hourly["period_start"].min(), hourly["period_start"].max()
+    check_grid(hourly.select(keys).n_unique(), (last - first) // timedelta(hours=1) + 1, "hour")
+    hours = pl.datetime_range(first, last, "1h", eager=True)
     grid = hourly.select(keys).unique().join(pl.DataFrame({"period_start": hours}), how="cross")
     return (
         grid.join(hourly, on=[*keys, "period_start"], how="left")

@@ -6,18 +6,22 @@ column and value, and the file is rejected if there is any. Nothing is loaded pa
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 import polars as pl
 
+from pulse.config import date_window
 from pulse.errors import MAX_REPORTED_PROBLEMS, Problem, ValidationError
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 # ISO 8601 in UTC to the second (2022-04-20T17:00:00Z): how exports and synthetic data write times, and the
 # shape the raw-tweets reader parses with this one format before trying the general parser.
 ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME}
+# No Space, hour of tweets or rally reaches a billion; with at most 10^9 rows (config.ROWS_CEILING) no sum of
+# counts can then pass the 64-bit limit and wrap around to a negative total.
+MAX_COUNT = 1_000_000_000
+DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME, "bool": pl.Boolean}
 
 # ISO 8601: a date, optionally a time (seconds and fractions optional) and an offset or Z.
 _TIMESTAMP = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
@@ -27,7 +31,7 @@ _HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: Literal["str", "int", "float", "datetime"]
+    kind: Literal["str", "int", "float", "datetime", "bool"]
     required: bool = True  # the column must be in the file
     nullable: bool = False  # a cell may be empty
     nonnegative: bool = False
@@ -224,8 +228,31 @@ SPACE_SAMPLES = Contract(
     key=("space_id", "at"),
 )
 
-CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES)}
-DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples")
+# Written by `pulse watch` only (never edited on the Data page). alert_id is a stable key of kind, subject and
+# time, so a check that runs again, or a restarted watcher, never raises one alert twice. delivered_to holds the
+# webhooks (by fingerprint, never the URL: it is a secret) that took it, so none is sent one twice.
+ALERTS = Contract(
+    "alerts",
+    (
+        Column("alert_id", "str"),
+        Column("raised_at", "datetime"),
+        Column("kind", "str"),
+        Column("party", "str", nullable=True),
+        Column("subject", "str"),
+        Column("value", "float", nullable=True),
+        Column("baseline", "float", nullable=True),
+        Column("message", "str"),
+        Column("delivered", "bool"),
+        Column("error", "str", nullable=True),
+        Column("delivered_to", "str", nullable=True),
+        Column("attempts", "int", nonnegative=True),
+        Column("retry_at", "datetime", nullable=True),
+    ),
+    key=("alert_id",),
+)
+
+CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS)}
+DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples", "alerts")
 
 
 def hashtag_contract(columns: list[str], file: str) -> Contract:
@@ -294,13 +321,19 @@ def _as_timestamp(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return typed if typed is not None else parse_timestamp(raw.cast(pl.String).str.strip_chars())
 
 
-def _as_number(raw: pl.Expr, dtype: pl.DataType, kind: str) -> pl.Expr:
+def _as_float(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     value = raw if dtype.is_numeric() else raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-    value = value.cast(pl.Float64)
+    return value.cast(pl.Float64)
+
+
+def _as_number(raw: pl.Expr, dtype: pl.DataType, kind: str) -> pl.Expr:
+    value = _as_float(raw, dtype)
     if kind == "float":
         return pl.when(value.is_finite()).then(value)
-    # Spreadsheets write whole numbers as 446000.0; accept those, reject 12.5.
-    return pl.when(value.is_finite() & (value == value.round(0))).then(value).cast(pl.Int64)
+    # Spreadsheets write whole numbers as 446000.0; accept those, reject 12.5. Beyond MAX_COUNT is out of
+    # range (and 1e19 would not even fit the 64-bit integer it is cast to).
+    whole = value.is_finite() & (value == value.round(0)) & (value.abs() <= MAX_COUNT)
+    return pl.when(whole).then(value).cast(pl.Int64)
 
 
 def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
@@ -309,7 +342,16 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
         return _as_timestamp(raw, dtype)
     if column.kind in ("int", "float"):
         return _as_number(raw, dtype, column.kind)
+    if column.kind == "bool":
+        return _as_bool(raw, dtype)
     return raw.cast(pl.String).str.strip_chars()
+
+
+def _as_bool(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Boolean:
+        return raw
+    text = raw.cast(pl.String).str.strip_chars().str.to_lowercase()
+    return pl.when(text.is_in(["true", "1"])).then(True).when(text.is_in(["false", "0"])).then(False)
 
 
 # Spreadsheets export dates as 20/04/2022 or 4/20/2022; say so, since the fix is to change the cell format.
@@ -317,6 +359,10 @@ _SLASHED_DATE = r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}"
 
 
 def _why_unparsable(raw: pl.Expr, kind: str) -> str | pl.Expr:
+    if kind == "int":
+        value = _as_float(raw, pl.String)
+        too_big = value.is_finite() & (value.abs() > MAX_COUNT)
+        return pl.when(too_big).then(pl.lit(_TOO_BIG)).otherwise(pl.lit(_WHAT[kind]))
     if kind != "datetime":
         return _WHAT[kind]
     spreadsheet = "; it looks like a spreadsheet date: format the column as YYYY-MM-DD hh:mm and export again"
@@ -328,8 +374,44 @@ def _why_unparsable(raw: pl.Expr, kind: str) -> str | pl.Expr:
 _WHAT = {
     "datetime": "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
     "int": "not a whole number",
+    "bool": "not true or false",
     "float": "not a number",
 }
+_KINDS = {"str": "text", "int": "whole numbers", "float": "numbers", "datetime": "times", "bool": "true or false"}
+_TOO_BIG = f"out of range: a count above {MAX_COUNT:,} is not accepted"
+
+
+def utc_window() -> tuple[datetime, datetime]:
+    """The plausible times (see config.date_window), as [first, end) in UTC: the last date is included whole."""
+    earliest, latest = date_window()
+    return datetime.combine(earliest, time(), UTC), datetime.combine(latest + timedelta(days=1), time(), UTC)
+
+
+def outside_window(utc: pl.Expr) -> pl.Expr:
+    """Where a UTC time lies outside the plausible window (null stays null)."""
+    first, end = utc_window()
+    return (utc < first) | (utc >= end)
+
+
+def _why_out_of_window() -> str:
+    first, end = utc_window()
+    last: date = (end - timedelta(days=1)).date()
+    return (
+        f"out of range: times must lie between {first.date()} and {last} "
+        "(set PULSE_EARLIEST_DATE / PULSE_LATEST_DATE to change the window)"
+    )
+
+
+# Types a file's column may have to be read as each kind; anything else (lists, structs, durations, binary)
+# is reported by column rather than cast (which fails, or turns a list into text that looks like data).
+def _readable(dtype: pl.DataType, kind: str) -> bool:
+    if dtype in (pl.String, pl.Categorical, pl.Null) or isinstance(dtype, pl.Enum | pl.Categorical):
+        return True
+    if kind == "datetime":
+        return isinstance(dtype, pl.Datetime | pl.Date)
+    if kind == "bool":
+        return dtype == pl.Boolean or dtype.is_integer()
+    return dtype.is_numeric()  # numbers, or for text columns ids written as numbers
 
 
 def _text(column: str) -> pl.Expr:
@@ -354,11 +436,25 @@ def validate(
     """
     missing = [c for c in contract.required if c not in frame.columns]
     if missing:
-        found = ", ".join(frame.columns) or "no columns"
+        found = ", ".join(c for c in frame.columns if c != positions) or "no columns"
         raise ValidationError(
             [Problem(file, None, c, None, f"missing required column (found: {found})") for c in missing]
         )
     columns = [c for c in contract.columns if c.name in frame.columns]
+    unreadable = [c for c in columns if not _readable(frame.schema[c.name], c.kind)]
+    if unreadable:
+        raise ValidationError(
+            [
+                Problem(
+                    file,
+                    None,
+                    c.name,
+                    frame.schema[c.name].base_type().__name__.lower(),
+                    f"a column of this type cannot hold {_KINDS[c.kind]}",
+                )
+                for c in unreadable
+            ]
+        )
     present = {c.name for c in columns}
     checks: list[tuple[str, str, pl.Expr]] = []  # (column, reason, broken-flag expression)
     typed = frame.select(
@@ -374,6 +470,8 @@ def validate(
             checks.append((c.name, _why_unparsable(raw, c.kind), raw.is_not_null() & parsed.is_null()))
         if c.nonnegative:
             checks.append((c.name, "a count cannot be negative", parsed < 0))
+        if c.kind == "datetime":
+            checks.append((c.name, _why_out_of_window(), outside_window(parsed)))
     if contract.key:
         forms = {k.column: k.form for k in contract.key_forms}
         keys = [forms.get(c, lambda e: e)(pl.col(c)).alias(c) for c in contract.key]

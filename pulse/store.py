@@ -24,6 +24,7 @@ from typing import Literal
 import filelock
 import polars as pl
 
+from pulse import config
 from pulse.errors import PulseError
 from pulse.schema import DATASETS, SPACE_SAMPLES, as_utc
 
@@ -38,6 +39,9 @@ SAMPLES_HEADER = ",".join(SPACE_SAMPLES.names)
 
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
 _HISTORY_FILE = re.compile(r"^(\d{8}T\d{6}\.\d{6}Z)-(.+)$")
+# atomic_write's temp files for a dataset file or its history copy: .<file name>.<random>.tmp
+_DATASET_FILE = "(?:{})(?:{})".format("|".join(DATASETS), "|".join(re.escape(s) for s in SUFFIXES))
+_TEMP_FILE = re.compile(rf"^\.(?:\d{{8}}T\d{{6}}\.\d{{6}}Z-)?{_DATASET_FILE}\.[^.]+\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,7 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         try:
             with self._lock:
+                self._remove_leftovers()
                 yield
         except filelock.Timeout:
             raise PulseError(
@@ -252,7 +257,18 @@ class Store:
         if current is not None and current != target:
             # Only now that the new file is in place; the old one is in history already.
             _remove(current)
+        if saved is not None:
+            for old in self.history(name)[config.history_versions() :]:
+                _remove(old.path)
         return target
+
+    def _remove_leftovers(self) -> None:
+        """Delete the temp files of a save that crashed; under the lock, when no save can be writing one."""
+        folders = [self.root, *(self._history_dir(name) for name in DATASETS)]
+        for folder in folders:
+            for path in folder.glob(".*.tmp"):
+                if _TEMP_FILE.match(path.name) and path.is_file():
+                    _remove(path)
 
     def _copy_to_history(self, name: str, current: Path) -> Path:
         folder = self._history_dir(name)

@@ -15,15 +15,19 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pulse import budget, config
 from pulse.schema import (
     HASHTAG_COUNTS,
     HASHTAG_TWEETS,
+    MAX_COUNT,
     ZULU_FORMAT,
     local_date,
     local_hour,
     normalise_hashtag,
+    outside_window,
     parse_timestamp,
     temporal_as_utc,
+    utc_window,
     validate,
 )
 
@@ -60,6 +64,9 @@ def read_rows(path: Path) -> pl.DataFrame | None:
         columns, broken = _row_columns(schema)
         if columns is None:
             return None
+        # Counted before anything is read: from the footer for Parquet, by a scan of the line breaks for CSV.
+        rows = source.select(pl.len()).collect().item()
+        budget.check_rows(path.name, rows, config.max_raw_tweets(), "PULSE_MAX_RAW_TWEETS")
         if suffix == ".csv":  # one pass: the checks ride along with the read
             rows = source.select(*columns, broken.alias("__broken")).collect()
             return None if rows["__broken"].any() else rows.drop("__broken")
@@ -105,6 +112,8 @@ def report_broken_rows(path: Path) -> None:
             return
         for column in ("party", "hashtag"):  # required: empty once stripped is broken too
             broken |= pl.col(column).cast(pl.String).str.strip_chars().fill_null("") == ""
+        if suffix == ".csv":
+            source = source.with_columns(_physical_line(schema))
         flagged = source.filter(broken).collect()
     except (pl.exceptions.PolarsError, OSError):
         return
@@ -112,13 +121,26 @@ def report_broken_rows(path: Path) -> None:
         validate(flagged, HASHTAG_TWEETS, path.name, first_line, unit, positions="__position")
 
 
+def _physical_line(schema: pl.Schema) -> pl.Expr:
+    """A CSV row's position counted in lines: a quoted line break, in the header or a row before, adds one."""
+    cells = [c for c in schema.names() if c != "__position"]
+    inside = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in cells)
+    before = inside.cast(pl.Int64).cum_sum() - inside.cast(pl.Int64)
+    header = sum(name.count("\n") for name in cells)
+    return (pl.col("__position").cast(pl.Int64) + before + header).alias("__position")
+
+
 def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | None]:
     """The compact columns to read, and the expression flagging rows that break a row rule."""
     created = _utc(pl.col("created_at"), schema["created_at"])
     if created is None or not all(isinstance(schema[c], TEXT) for c in ("party", "hashtag")):
         return None, None
-    # A typed time is only broken when missing: test the column itself, which statistics can answer.
-    broken = pl.col("created_at").is_null() if schema["created_at"] != pl.String else created.is_null()
+    # A time is broken when missing (or, as text, unparsable) or outside the plausible window. A typed time is
+    # tested as stored, against bounds of its own type, so that Parquet statistics answer without a read.
+    if schema["created_at"] == pl.String:
+        broken = created.is_null() | outside_window(created).fill_null(False)
+    else:
+        broken = pl.col("created_at").is_null() | _outside_window_as_stored(schema["created_at"])
     for name in (c for c in COUNTS if c in schema):
         flag = _count_broken(pl.col(name), schema[name])
         if flag is None:
@@ -131,6 +153,19 @@ def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | Non
             return None, None
         columns.append(pl.col("author_id") if dtype.is_integer() else pl.col("author_id").cast(pl.String))
     return columns, broken
+
+
+def _outside_window_as_stored(dtype: pl.DataType) -> pl.Expr:
+    """Where a Date or Datetime column lies outside the plausible window, compared in its own type and zone."""
+    first, end = utc_window()
+    column = pl.col("created_at")
+    if isinstance(dtype, pl.Date):
+        return (column < first.date()) | (column >= end.date())
+    # A time without a zone is UTC by the contract; one with a zone is compared in it.
+    bounds = [pl.lit(b.replace(tzinfo=None)).dt.cast_time_unit(dtype.time_unit) for b in (first, end)]
+    if dtype.time_zone is not None:
+        bounds = [b.dt.replace_time_zone("UTC").dt.convert_time_zone(dtype.time_zone) for b in bounds]
+    return (column < bounds[0]) | (column >= bounds[1])
 
 
 def _utc(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
@@ -150,9 +185,9 @@ def _count_broken(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
     # Null where the cell is empty: a filter drops those rows and any() skips them, and a plain comparison
     # lets polars prove from Parquet statistics that no row is negative without reading the column.
     if dtype.is_integer():
-        return raw < 0
+        return (raw < 0) | (raw > MAX_COUNT)
     if dtype.is_float():
-        return ~raw.is_finite() | (raw != raw.round(0)) | (raw < 0)
+        return ~raw.is_finite() | (raw != raw.round(0)) | (raw < 0) | (raw > MAX_COUNT)
     if dtype != pl.String:
         return None
     whole = raw.str.to_integer(strict=False)
@@ -161,8 +196,10 @@ def _count_broken(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
     text = pl.when(whole.is_null()).then(raw).str.strip_chars()
     text = pl.when(text != "").then(text)
     rest = text.cast(pl.Float64, strict=False)
-    rest_broken = text.is_not_null() & (rest.is_null() | ~rest.is_finite() | (rest != rest.round(0)) | (rest < 0))
-    return (whole < 0).fill_null(False) | rest_broken.fill_null(False)
+    rest_broken = text.is_not_null() & (
+        rest.is_null() | ~rest.is_finite() | (rest != rest.round(0)) | (rest < 0) | (rest > MAX_COUNT)
+    )
+    return ((whole < 0) | (whole > MAX_COUNT)).fill_null(False) | rest_broken.fill_null(False)
 
 
 def _hour_table(first: int, last: int, tz: str) -> tuple[int, pl.DataFrame] | None:

@@ -5,7 +5,7 @@ import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -15,13 +15,14 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from pulse import alerts, charts, watch
 from pulse.charts import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
 from pulse.errors import PulseError
 from pulse.export import csv_bytes
 from pulse.ingest import editor_key_matches
-from pulse.load import Dataset, load_data_dir, with_uploads
+from pulse.load import Dataset, load_data_dir, load_dataset, party_table, with_uploads
 from pulse.metrics import (
     Filters,
     HashtagTables,
@@ -141,6 +142,7 @@ PAGES = (
     ("pages/3_Rallies.py", "Rallies", ":material/campaign:"),
     ("pages/4_Compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/5_Data.py", "Data", ":material/database:"),
+    ("pages/6_Alerts.py", "Alerts", ":material/notifications:"),
 )
 
 
@@ -213,7 +215,8 @@ def trackers() -> Trackers:
 
 def hashtag_series(data: Dataset, filters: Filters, by: str) -> HashtagTables:
     """The Hashtags page's series for these filters, by hashtag or campaign, computed once per choice."""
-    return _for(data, _hashtag_tables, hashtag_tables, filters, by)
+    with user_errors():
+        return _for(data, _hashtag_tables, hashtag_tables, filters, by)
 
 
 def aligned_windows(data: Dataset, chosen: list[str], hourly: bool) -> pl.DataFrame:
@@ -499,14 +502,23 @@ def chart(figure: go.Figure, name: str, data: pl.DataFrame) -> None:
     download_csv(data, name, "Chart data (CSV)")
 
 
-def table(frame: pl.DataFrame, name: str, tz: str, height: int | str = "auto", compact: list[str] = ()) -> None:
+def table(
+    frame: pl.DataFrame,
+    name: str,
+    tz: str,
+    height: int | str = "auto",
+    compact: list[str] = (),
+    columns: dict | None = None,
+) -> None:
     """A table with readable headers and local times, and its CSV (times in UTC, as every export).
 
     `compact` columns mix units row by row (a head-to-head table), so they are shown short: 1.1M, 86.9.
+    `columns` configures columns whose name means something else in this table than in COLUMNS.
     """
     shown = frame.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz))
     config = {c: COLUMNS[c] for c in frame.columns if c in COLUMNS}
     config |= {c: st.column_config.NumberColumn(c, format="compact") for c in compact}
+    config |= columns or {}
     st.dataframe(shown, hide_index=True, height=height, column_config=config, placeholder="–")
     download_csv(frame, name)
 
@@ -685,3 +697,65 @@ def party_heading(data: Dataset, party: str) -> None:
         f"<span style='color:#6B7079'>{html.escape(data.names.get(party, ''))}</span>",
         unsafe_allow_html=True,
     )
+
+
+# ---- The war room: what `pulse watch` writes ----------------------------------------------------------------------
+
+LIVE_REFRESH_S = 30
+RECENT_ALERTS = 3
+ALERT_COLUMNS = {
+    "alert_id": None,  # the machine key: in the CSV, not on screen
+    "raised_at": st.column_config.DatetimeColumn("Raised", format=_LOCAL),
+    "kind": st.column_config.TextColumn("Kind"),
+    "party": st.column_config.TextColumn("Party"),
+    "subject": st.column_config.TextColumn("About"),
+    "value": st.column_config.NumberColumn("Value", format=_COUNT),
+    "baseline": st.column_config.NumberColumn(
+        "Compared with", help="The usual level (spike) or the record passed (Space)", format=_COUNT
+    ),
+    "message": st.column_config.TextColumn("Message", width="large"),
+    "delivered": st.column_config.CheckboxColumn("Delivered", help="Taken by every webhook"),
+    "error": st.column_config.TextColumn("Last delivery error"),
+}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _live(directory: str, space_ids: tuple[str, ...], versions: tuple[int, ...]) -> tuple:
+    # versions (of spaces, space_samples, parties and alerts) only key the cache: a new sample reloads these
+    # small files alone, not the whole Dataset.
+    store = Store(Path(directory))
+    spaces, samples = watch.live_spaces(store, space_ids)
+    parties = load_dataset(store, "parties")
+    colors = party_table(parties[0] if parties else None, [spaces["party"]])
+    return spaces, samples, dict(colors.select("party", "color").iter_rows()), alerts.load_alerts(store)
+
+
+@st.fragment(run_every=LIVE_REFRESH_S)
+def live_panel() -> None:
+    """While `pulse watch` runs on this data: how fresh it is, the newest alerts and each live Space's audience so
+    far. It reruns alone every LIVE_REFRESH_S s, not the page around it; with no watcher running it shows nothing."""
+    directory = data_dir()
+    status = watch.read_status(directory, datetime.now(UTC))
+    if status is None or not status.running:
+        return
+    store = Store(directory)
+    versions = tuple(store.version(name) for name in ("spaces", "space_samples", "parties", "alerts"))
+    with user_errors():
+        spaces, samples, colors, raised = _live(str(directory), status.live, versions)
+    tz = time_zone()
+    with st.container(border=True, key="live-panel"):
+        st.markdown(
+            f":green-badge[:material/sensors: Live] Data updated {watch.updated_ago(status, datetime.now(UTC))} ago "
+            f"by `pulse watch` · {len(status.live)} live Space(s)"
+        )
+        for alert in raised.head(RECENT_ALERTS).iter_rows(named=True):
+            at = alert["raised_at"].astimezone(ZoneInfo(tz))
+            st.text(f"{at:%-d %b %H:%M} · {alert['message']}")  # text from the data: never Markdown
+        for space in spaces.iter_rows(named=True):
+            audience = samples.filter(pl.col("space_id") == space["space_id"])
+            now = audience["participants"][-1] if audience.height else None
+            title = space["title"] or "untitled"
+            st.text(f"{space['party']} · {space['host']} · {title} · {number(now)} listening now")
+            if audience.height:
+                figure = charts.space_audience(audience, tz, colors.get(space["party"], OTHER_COLOR))
+                st.plotly_chart(figure, key=f"chart-live-{space['space_id']}", config={"displaylogo": False})

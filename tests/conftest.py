@@ -34,3 +34,33 @@ def counts_frame(rows: list[tuple[str, str, datetime, int]]) -> pl.DataFrame:
         },
         orient="row",
     )
+
+
+def identical_rows_parquet(row: dict[str, object], rows: int) -> bytes:
+    """A Parquet file of `rows` copies of `row`: a few hundred KB, however many millions of rows it holds.
+
+    Written 5M rows at a time, so making it never holds the rows it describes.
+    """
+    import io
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    chunk = min(rows, 5_000_000)
+    table = pa.Table.from_pylist([row]).take(pa.array(np.zeros(chunk, dtype=np.int32)))
+    buffer = io.BytesIO()
+    with pq.ParquetWriter(buffer, table.schema, compression="zstd", write_statistics=False) as writer:
+        for start in range(0, rows, chunk):
+            writer.write_table(table.slice(0, min(chunk, rows - start)))
+    return buffer.getvalue()
+
+
+BOMB_ROWS = 30_000_000
+
+
+@pytest.fixture(scope="session")
+def spaces_bomb() -> bytes:
+    """The security review's memory bomb: a spaces Parquet file of 30 million identical rows."""
+    space = {"space_id": "s1", "party": "PTI", "host": "h", "started_at": datetime(2022, 4, 20, tzinfo=UTC)}
+    return identical_rows_parquet({**space, "total_listeners": 1}, BOMB_ROWS)

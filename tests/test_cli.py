@@ -1,11 +1,14 @@
 """`python -m pulse export` on the bundled data and on a bad file, as a scheduled job would run it."""
 
+import errno
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import polars as pl
 
+from pulse import cli
 from tests.conftest import BUNDLED, ROOT
 
 TABLES = ["spaces", "hashtag_daily", "party_daily", "party_summary", "events"]
@@ -146,3 +149,35 @@ def test_export_writes_the_recent_windows_to_as_of(tmp_path):
         ("2022-05-31", "24.0", "false"),
         ("2022-06-01", "5.0", "true"),
     ]
+
+
+def export_to(out: Path) -> int:
+    return cli.main(["export", "--data", str(BUNDLED), "--out", str(out)])
+
+
+def test_out_that_is_a_file_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "exports").write_text("not a directory", encoding="utf-8")
+    assert export_to(tmp_path / "exports") == 2
+    assert (
+        capsys.readouterr().err
+        == f"error: {tmp_path / 'exports'} is a file, not a directory: choose another output directory\n"
+    )
+
+
+def test_out_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):
+    # /proc refuses new directories even to root, as a read-only or foreign directory would.
+    assert export_to(Path("/proc/pulse-exports")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write to /proc/pulse-exports: ") and "Traceback" not in err
+
+
+def test_out_on_a_full_disk_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    def full(target: Path, content: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("pulse.export.atomic_write", full)
+    assert export_to(tmp_path / "exports") == 2
+    assert capsys.readouterr().err == (
+        f"error: could not write the export to {tmp_path / 'exports'}: No space left on device; no file was changed\n"
+    )
+    assert list((tmp_path / "exports").iterdir()) == []

@@ -188,10 +188,12 @@ def test_binary_file_named_csv():
     assert str(caught.value.problems[0]) == "spaces.csv: this is a binary file, not a CSV text file"
 
 
-def test_invalid_utf8():
+def test_invalid_utf8_is_reported_by_line():
     with pytest.raises(ValidationError) as caught:
-        read_table(b"space_id,party\n\xff\xfe,PTI\n", "spaces.csv")
-    assert "could not be read as csv" in str(caught.value.problems[0])
+        read_table(b"space_id,party\ns1,PTI\nLahore \xff\xfe,PTI\n", "spaces.csv")
+    assert [str(p) for p in caught.value.problems] == [
+        "spaces.csv, line 3: value 'ff': bytes not valid UTF-8: save the file as CSV UTF-8"
+    ]
 
 
 def test_parquet_typed_columns_are_accepted(tmp_path):

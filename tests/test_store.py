@@ -178,7 +178,8 @@ def _merge_many(root: str, worker: int, count: int) -> None:
         store.merge("spaces", kv([f"w{worker}-{n}"], [n]), ["key"], read_kv)
 
 
-def test_concurrent_merges_from_two_processes_all_land(tmp_path):
+def test_concurrent_merges_from_two_processes_all_land(tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_HISTORY_VERSIONS", "100")  # every version kept, so history counts every save
     count = 15
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_merge_many, args=(str(tmp_path), w, count)) for w in range(2)]

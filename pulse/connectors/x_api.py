@@ -47,6 +47,7 @@ _RAW_COUNT = {"start": pl.String, "tweet_count": pl.Int64}
 _X_TIME = "%Y-%m-%dT%H:%M:%S%.fZ"  # the API writes 2021-07-14T04:35:55.000Z
 _SPACE_ID = re.compile(r"^[A-Za-z0-9]+$")
 _USER_ID = re.compile(r"^[0-9]+$")
+_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _HASHTAG = re.compile(r"^\w+$")
 
 
@@ -240,6 +241,20 @@ class XClient:
         count = data.get("participant_count")
         return data["state"], count if isinstance(count, int) else None, at
 
+    # -- users --------------------------------------------------------------------------------
+
+    def user_ids(self, usernames: Iterable[str]) -> dict[str, str]:
+        """Lower-case username (no '@') to user id, for the usernames X knows; unknown ones are left out."""
+        names = _checked((str(u).strip().lstrip("@") for u in usernames), _USERNAME, "username")
+        found: dict[str, str] = {}
+        for start in range(0, len(names), MAX_IDS_PER_REQUEST):
+            params = {"usernames": ",".join(names[start : start + MAX_IDS_PER_REQUEST])}
+            body = self._get("/users/by", params, not_found_ok=True)
+            for user in _as_list(body.get("data")):
+                if isinstance(user, dict) and _USER_ID.match(_text(user.get("id"))) and _text(user.get("username")):
+                    found[user["username"].lower()] = user["id"]
+        return found
+
     # -- hashtag counts -----------------------------------------------------------------------
 
     def tweet_counts_recent(
@@ -342,24 +357,32 @@ def track_space(
     now: Callable[[], float] = time.monotonic,
 ) -> int:
     """Poll a Space every `every_s` s until it ends, handing each live sample to on_sample; returns the count."""
-    # Only live polls with a participant count are samples: the poll that sees the Space ended
-    # carries no count for the listening time before it.
     if every_s <= 0:
         raise PulseError(f"the tracking interval must be positive (got {every_s} s)")
     samples = 0
     next_poll = now()
     while True:
-        state, participants, at = client.space_status(space_id)
-        if state in ENDED_STATES:
+        ended, sample = poll_space(client, space_id)
+        if ended:
             return samples
-        if state == "live" and participants is not None:
-            on_sample(space_id, at, participants)  # the caller persists it before the next poll
+        if sample is not None:
+            on_sample(space_id, *sample)  # the caller persists it before the next poll
             samples += 1
         # A fixed-rate schedule: a slow answer shortens the next pause instead of shifting all later
         # ones. Ticks missed altogether (a suspended laptop) are skipped, not made up in a burst.
         current = now()
         next_poll = max(next_poll + every_s, current)
         sleep(next_poll - current)
+
+
+def poll_space(client: XClient, space_id: str) -> tuple[bool, tuple[datetime, int] | None]:
+    """One poll of a Space: whether it has ended, and the sample (at, participants) if it is live with a count."""
+    # Only live polls with a participant count are samples: the poll that sees the Space ended
+    # carries no count for the listening time before it.
+    state, participants, at = client.space_status(space_id)
+    if state in ENDED_STATES:
+        return True, None
+    return False, (at, participants) if state == "live" and participants is not None else None
 
 
 def summarise_samples(samples: pl.DataFrame) -> pl.DataFrame:

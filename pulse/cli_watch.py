@@ -1,0 +1,51 @@
+"""`python -m pulse watch --config watch.toml [--data DIR] [--once]`: the war room's one long-running process."""
+
+import argparse
+import os
+from pathlib import Path
+
+from pulse.config import data_dir, time_zone
+from pulse.connectors.x_api import BASE_URL_ENV, XClient, base_url_from_env, token_from_env
+from pulse.store import Store
+from pulse.watch import Shutdown, Watcher, WatchLock, read_config, webhooks_from
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Register `watch` on the `python -m pulse` parser."""
+    watch = commands.add_parser(
+        "watch", help="keep hashtag counts fresh, sample live Spaces and raise alerts until SIGTERM or Ctrl-C"
+    )
+    watch.add_argument("--config", type=Path, required=True, metavar="watch.toml", help="what to watch (TOML)")
+    watch.add_argument(
+        "--data", type=Path, metavar="DIR", help="data directory to keep fresh (default: PULSE_DATA_DIR or data/)"
+    )
+    watch.add_argument("--once", action="store_true", help="run every due job once and exit (for cron)")
+    watch.set_defaults(run=run_watch)
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    config = read_config(args.config)
+    webhooks = webhooks_from(config)
+    token = token_from_env()
+    store = Store(args.data if args.data is not None else data_dir())
+    tz = time_zone()
+    lock = WatchLock(store.root)
+    lock.acquire()
+    try:
+        shutdown = Shutdown()
+        # No waiting inside the client for a rate limit: the job reports it and runs again when next due.
+        # X_API_BASE_URL, else the config's [x] base_url, else the public API.
+        base_url = base_url_from_env(os.environ.get(BASE_URL_ENV) or config.base_url)
+        client = XClient(token, base_url=base_url, sleep=shutdown.sleep, max_wait_s=0)
+        watcher = Watcher(config, store, client, webhooks, tz, shutdown=shutdown, log=_say)
+        _say(
+            f"Watching {store.root} for {config!r} (PID {lock.pid}); "
+            + ("one pass." if args.once else "SIGTERM or Ctrl-C stops.")
+        )
+        return watcher.run(once=args.once)
+    finally:
+        lock.release()
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
