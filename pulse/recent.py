@@ -122,16 +122,11 @@ def strongest_hour(counts: pl.DataFrame, as_of_: datetime | None, keys: list[str
         return None
     lookback = WINDOWS["24h"] + STRONGEST_BASELINE_HOURS
     recent = counts.filter(window(as_of_, 0, lookback)).group_by(*keys, "period_start").agg(pl.col("tweets").sum())
-    if recent.is_empty():
-        return None
-    hours = pl.datetime_range(as_of_ - timedelta(hours=lookback), as_of_ - HOUR, "1h", eager=True, time_zone="UTC")
-    grid = recent.select(keys).unique().join(pl.DataFrame({"period_start": hours}), how="cross")
-    mean_before = pl.col("tweets").cast(pl.Float64).shift(1).rolling_mean(STRONGEST_BASELINE_HOURS)
+    # The sum over [t − 12 h, t) read from the series' own hours: hours without tweets add 0, no grid needed.
+    summed_before = pl.col("tweets").rolling_sum_by("period_start", f"{STRONGEST_BASELINE_HOURS}h", closed="left")
     best = (
-        grid.join(recent, on=[*keys, "period_start"], how="left")
-        .with_columns(pl.col("tweets").fill_null(0))
-        .sort(*keys, "period_start")
-        .with_columns(mean_before.over(keys).alias("mean_before"))
+        recent.sort(*keys, "period_start")
+        .with_columns((summed_before.over(keys).fill_null(0) / STRONGEST_BASELINE_HOURS).alias("mean_before"))
         .filter(window(as_of_, 0, WINDOWS["24h"]) & (pl.col("tweets") > 0))
         .with_columns(pl.when(pl.col("mean_before") > 0).then(pl.col("tweets") / pl.col("mean_before")).alias("ratio"))
         .sort("tweets", "period_start", *keys, descending=[True, False, *[False] * len(keys)])
