@@ -523,6 +523,89 @@ def hashtag_counts(rng: np.random.Generator, space_rows: list[dict]) -> pl.DataF
     )
 
 
+# --- an illustrative raw sample with authors and texts -------------------------------------------
+
+SAMPLE_TWEETS = 6_000  # organic tweets, drawn hour by hour in proportion to the hourly counts
+SAMPLE_ACCOUNTS = {"PTI": 1_800, "PML-N": 700, "PPP": 500, "JUI-F": 250, "MQM-P": 250}
+SAMPLE_TEXTS = {  # illustrative wording; organic tweets add their own words, so they rarely repeat
+    "PTI": ("Kaptaan ke saath khare hain", "Qaum ka faisla: na manzoor", "Jalsa mein milte hain", "Haqeeqi azadi"),
+    "PML-N": ("Taraqqi ka safar jaari", "Mian sahib zindabad", "Kaam bolta hai", "Pakistan ki khidmat"),
+    "PPP": ("Jiye Bhutto", "Bilawal ka paigham", "Awam ki hukumat", "Roti kapra makaan"),
+    "JUI-F": ("Maulana ka paigham", "Azadi march jaari", "Nizam ki tabdeeli"),
+    "MQM-P": ("Karachi ka haq", "Haq parast qiyadat", "Sheher ki awaz"),
+}
+SAMPLE_WORDS = ("aaj", "sab", "dekho", "zaroor", "yaar", "bilkul", "abhi", "shabash", "Pakistan", "2022", "🇵🇰", "✌️")
+# Planted copy-paste bursts: (when, party, hashtags, accounts, seconds between tweets, text). The last one has
+# too few accounts to count as a burst.
+SAMPLE_BURSTS = (
+    (
+        utc(2022, 4, 10, 17, 30),
+        "PTI",
+        ("ImportedHakumatNaManzoor", "امپورٹڈ_حکومت_نامنظور"),
+        48,
+        8,
+        "Imported hakumat na manzoor! Qaum apne Kaptaan ke saath khari hai. Aaj raat sab sarkon par",
+    ),
+    (
+        utc(2022, 4, 20, 16, 40),
+        "PTI",
+        ("ImranKhanLIVE",),
+        22,
+        15,
+        "Aaj raat 10 baje Kaptaan ka Space. Sab join karein aur share karein",
+    ),
+    (
+        utc(2022, 4, 11, 12, 20),
+        "PML-N",
+        ("PMShehbazSharif",),
+        15,
+        20,
+        "Mubarak ho! Shehbaz Sharif Pakistan ke naye Wazir-e-Azam",
+    ),
+    (utc(2022, 4, 27, 9, 0), "PPP", ("BilawalBhutto",), 4, 30, "Bilawal Bhutto naye wazir-e-kharja, mubarak"),
+)
+
+
+def raw_tweet_sample(counts: pl.DataFrame) -> pl.DataFrame:
+    """Raw tweets with authors and texts: organic ones in proportion to `counts`, and the planted bursts."""
+    rng = np.random.default_rng(SEED + 15)  # its own stream: the other files keep their bytes
+    hours = counts.with_columns(pl.col("period_start").str.to_datetime(TS_FORMAT, time_zone="UTC"))
+    weights = hours["tweets"].to_numpy().astype(float)
+    picked = hours[rng.choice(hours.height, SAMPLE_TWEETS, p=weights / weights.sum())]
+    seconds = rng.integers(0, 3600, SAMPLE_TWEETS)
+    accounts = {  # distinct ten-digit user ids per party
+        party: [str(1_100_000_000 + 10**8 * i + 97 * v) for v in rng.choice(10**6, n, replace=False)]
+        for i, (party, n) in enumerate(SAMPLE_ACCOUNTS.items())
+    }
+    rows = []
+    for (tag, party, start), second in zip(
+        picked.select("hashtag", "party", "period_start").rows(), seconds, strict=True
+    ):
+        pool = accounts[party]
+        author = pool[min(int(rng.zipf(1.8)) - 1, len(pool) - 1)]  # a few accounts tweet a lot
+        words = " ".join(rng.choice(SAMPLE_WORDS, int(rng.integers(1, 4))))
+        text = f"{rng.choice(SAMPLE_TEXTS[party])} {words} #{tag}"
+        if rng.random() < 0.15:
+            text += f" https://t.co/{rng.integers(10**6, 10**7)}"
+        rows.append((start + timedelta(seconds=int(second)), party, tag, author, text))
+    for at, party, tags, n, gap, text in SAMPLE_BURSTS:
+        for i, author in enumerate(rng.choice(accounts[party][50:], n, replace=False)):
+            # Copies differ in case, a mention or a link: normalised, they are one text.
+            handle = "@" + party.lower().replace("-", "") + "_official"
+            copy = [text, text.upper(), f"{handle} {text}", f"{text} https://t.co/{i:07}"][i % 4]
+            copy += "".join(f" #{tag}" for tag in tags)  # a tweet with two hashtags is two rows, one tweet_id
+            rows.extend((at + timedelta(seconds=gap * i), party, tag, str(author), copy) for tag in tags)
+    frame = pl.DataFrame(rows, schema=["created_at", "party", "hashtag", "author_id", "text"], orient="row").sort(
+        "created_at", "author_id", "text", maintain_order=True
+    )
+    # One tweet id per tweet, shared by its hashtag rows (a tweet is its author, time and text).
+    tweet = pl.struct("created_at", "author_id", "text")
+    ids = (pl.lit(1_513_000_000_000_000_000) + tweet.rank("dense").cast(pl.Int64)).cast(pl.String)
+    return frame.select(
+        pl.col("created_at").dt.strftime(TS_FORMAT), "party", "hashtag", ids.alias("tweet_id"), "author_id", "text"
+    )
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -537,6 +620,7 @@ def main() -> None:
         "hashtags.csv": hashtag_counts(rng, space_rows),
         "hashtag_groups.csv": hashtag_groups_frame(),
     }
+    outputs["raw_tweets.csv"] = raw_tweet_sample(outputs["hashtags.csv"])
     for name, frame in outputs.items():
         frame.write_csv(OUT_DIR / name)
         print(f"{name}: {frame.height} rows")

@@ -12,6 +12,7 @@ from pulse.metrics import (
     space_metrics,
     space_ranking,
     space_reach_by_party,
+    usual_multiple,
     vs_typical_pct,
 )
 
@@ -39,6 +40,12 @@ every_space = space_metrics(data.spaces)
 progression = record_progression(every_space, filters, data.tz)
 ui.chart(charts.space_records(progression, spaces, data.colors, data.tz), "space_records", progression)
 st.caption("A record is measured against every earlier Space of any party, so the party filter does not change it.")
+
+ui.chart(charts.space_overperformance(spaces, data.colors, data.tz), "space_overperformance", spaces)
+st.caption(
+    "A Space's **usual** is its party's benchmark before it: the mean total of the party's (up to) 20 most recent "
+    "earlier Spaces, without the lowest and highest quarter. Spaces with fewer than 4 earlier ones have none."
+)
 
 reach = space_reach_by_party(spaces)
 ui.chart(charts.reach_by_party(reach, data.colors), "space_reach_by_party", reach)
@@ -71,12 +78,19 @@ for card, (column, label) in zip(
         f"{ui.number(record[column], digits, suffix)}",
         border=True,
     )
+usual = ranking.row(by_predicate=pl.col("space_id") == space_id, named=True)
+cards = st.columns(2)
+cards[0].metric(
+    "Against its party's usual",
+    usual_multiple(usual["overperforming"], usual["party"]),
+    help="Total listeners ÷ the party's benchmark: the trimmed mean of its 20 most recent earlier Spaces",
+    border=True,
+)
+cards[1].metric("The party's usual before it", ui.number(usual["benchmark_listeners"]), border=True)
 ui.table(benchmarks, "space_benchmarks", data.tz)
 
 audience = space_audience(data.space_samples, space_id)
 if not audience.is_empty():  # sampled while live (space_samples); most Spaces have none
-    party = ranking.row(by_predicate=pl.col("space_id") == space_id, named=True)["party"]
-    ui.chart(
-        charts.space_audience(audience, data.tz, data.colors.get(party, charts.OTHER_COLOR)), "space_audience", audience
-    )
+    color = data.colors.get(usual["party"], charts.OTHER_COLOR)
+    ui.chart(charts.space_audience(audience, data.tz, color), "space_audience", audience)
 ui.how_computed()

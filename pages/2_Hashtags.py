@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from pulse import charts, ui
+from pulse.drivers import BURST_GAP_S, driver_source, top_concentration, with_account_ids
 from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice, unique_authors_daily
 from pulse.recent import with_coverage
 
@@ -89,4 +90,22 @@ if spikes.is_empty():
     ui.empty_state("No spike day in the selected range.")
 else:
     ui.table(spikes, f"{by}_spike_days", data.tz, height=320)
+
+st.subheader("Who drives it", help="Authors, how concentrated their tweets are, and copy-paste bursts")
+found = ui.who_drives(data, filters, by)
+if found is None:
+    ui.empty_state("No raw tweets with authors: add a raw_tweets file (docs/data.md) to see who drives each hashtag.")
+else:
+    (raw, drivers), key = found, ui.author_ids_key()
+    st.caption(driver_source(raw.dataset, raw.rows.height, data.hashtags.form, key is not None))
+    ui.table(drivers.drivers, f"{by}_drivers", data.tz, height=320)
+    shares = top_concentration(drivers)
+    ui.chart(charts.author_concentration(shares, by, data.colors), f"{by}_concentration", shares)
+    if not drivers.has_text:
+        ui.empty_state("These tweets have no text: copy-paste bursts need the text column.")
+    elif drivers.bursts.is_empty():
+        ui.empty_state(f"No copy-paste burst in the selected range (5 or more accounts within {BURST_GAP_S} s gaps).")
+    else:
+        st.markdown(f"**Biggest copy-paste bursts**: one text posted by many accounts, at most {BURST_GAP_S} s apart")
+        ui.table(with_account_ids(drivers.bursts, key), "copy_bursts", data.tz)
 ui.how_computed()

@@ -3,7 +3,9 @@
 A builder takes data first and plain choices after, calls plotly express, adjusts the figure and returns it.
 """
 
+import html
 import json
+import math
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -387,6 +389,52 @@ def space_audience(audience: pl.DataFrame, tz: str, color: str) -> go.Figure:
     return _finish(fig, "Audience during the Space", "Local time", "Listeners at that moment")
 
 
+def space_overperformance(spaces: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
+    """Each Space's total listeners as a multiple of its party's usual (log scale), 1× marked."""
+    title = "Spaces against their party's usual (× its benchmark)"
+    rated = local_time(spaces.filter(pl.col("overperforming").is_not_null()), tz, "started_at")
+    if rated.is_empty():
+        return _no_data(title)
+    fig = go.Figure()
+    for (party,), group in rated.sort("party", "started_at").group_by("party", maintain_order=True):
+        shown = html.escape(party)  # party codes and hosts are data: no markup in plotly's legend or hover
+        fig.add_scatter(
+            x=group["started_at"],
+            y=group["overperforming"],
+            mode="markers",
+            name=shown,
+            marker=dict(size=10, color=colors.get(party, OTHER_COLOR), line=dict(color="white", width=1)),
+            customdata=[
+                (html.escape(host), total, usual)
+                for host, total, usual in group.select("host", "total_listeners", "benchmark_listeners").rows()
+            ],
+            hovertemplate=(
+                f"{shown} · %{{customdata[0]}}<br>%{{x|%d %b %Y %H:%M}}<br>%{{customdata[1]:,}} listeners, "
+                f"%{{y:.1f}}× the usual %{{customdata[2]:,.0f}}<extra></extra>"
+            ),
+        )
+    best = rated.sort("overperforming", "started_at", descending=[True, False]).row(0, named=True)
+    fig.add_annotation(
+        x=best["started_at"],
+        y=math.log10(best["overperforming"]),
+        text=html.escape(f"{best['overperforming']:.1f}× {best['party']}'s usual · {best['host']}"),
+        showarrow=True,
+        arrowhead=0,
+        ax=40,
+        ay=0,
+        xanchor="left",
+        bgcolor="rgba(255,255,255,0.9)",
+    )
+    fig.add_hline(y=1, line=dict(color=RECORD_COLOR, width=1, dash="dash"))
+    fig.add_annotation(
+        x=0, xref="paper", y=0, yref="y", text="the party's usual", showarrow=False, xanchor="left", yanchor="bottom"
+    )
+    ticks = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100]
+    fig.update_yaxes(type="log", rangemode="normal", tickvals=ticks, ticktext=[f"{t:g}×" for t in ticks])
+    fig.update_layout(height=420)
+    return _finish(fig, title, "Start of the Space (local time)", "Total listeners ÷ party's usual")
+
+
 # ---- Hashtags -----------------------------------------------------------------------------------------------------
 
 MEASURES = {
@@ -502,6 +550,51 @@ def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str], tz: str) -
             )
     _day_axis(fig, shares)
     return _finish(fig, title, "Local date", "Share of all tweets")
+
+
+# ---- Who drives a hashtag -------------------------------------------------------------------------------------------
+
+CONCENTRATION_TINTS = {1: 0.0, 10: 0.4, 50: 0.7}  # the top 1 % in the party's colour, wider groups lighter
+
+
+def author_concentration(shares: pl.DataFrame, key: str, colors: dict[str, str]) -> go.Figure:
+    """Per hashtag (or campaign) and party: the share of its tweets by its top 1 %, 10 % and 50 % of authors."""
+    title = "Share of tweets by the most active authors"
+    if shares.is_empty():
+        return _no_data(title)
+    rows = shares.with_columns(pl.format("{} · {}", pl.col(key), "party").alias("__row"))
+    order = rows["__row"].unique(maintain_order=True).to_list()
+    fig = go.Figure()
+    for top, tint in reversed(CONCENTRATION_TINTS.items()):  # plotly stacks a group's bars upwards: 1 % on top
+        level = rows.filter(pl.col("top") == top)
+        fig.add_bar(
+            x=level["share_pct"],
+            y=[html.escape(r) for r in level["__row"]],  # hashtags are data: no markup in plotly's labels
+            orientation="h",
+            name=f"top {top} % of authors",
+            marker=dict(color=[_tint(colors.get(p, OTHER_COLOR), tint) for p in level["party"]]),
+            hovertemplate=f"<b>%{{y}}</b><br>top {top} % of authors: %{{x:.1f}}% of tweets<extra></extra>",
+            showlegend=False,
+        )
+    for top, tint in CONCENTRATION_TINTS.items():
+        # The bars take each party's colour: the legend says which shade is which group, in grey.
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=f"top {top} % of authors",
+            hoverinfo="skip",
+            marker=dict(symbol="square", size=12, color=_tint("#5A5F68", tint)),
+        )
+    fig.update_layout(barmode="group", height=160 + 46 * len(order))
+    fig.update_yaxes(
+        categoryorder="array",
+        categoryarray=[html.escape(r) for r in order][::-1],
+        tickformat="",
+        rangemode="normal",
+    )
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", tickformat=".0f")
+    return _finish(fig, title, "Share of the tweets", "")
 
 
 # ---- Rallies ------------------------------------------------------------------------------------------------------

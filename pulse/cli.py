@@ -1,16 +1,19 @@
 """`python -m pulse ...`: the same functions the pages call, for analysts and scheduled jobs."""
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
+from pulse.drivers import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, burst_min_accounts, driver_tables, exports
 from pulse.errors import PulseError
 from pulse.export import write_tables
-from pulse.load import load_data_dir
+from pulse.load import load_data_dir, load_raw_tweets
 from pulse.metrics import Filters, compute_tables
+from pulse.store import Store
 from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write
 
 
@@ -72,12 +75,19 @@ def run_export(args: argparse.Namespace) -> int:
             f"--party {' '.join(unknown)}: not in the data; known party codes: {', '.join(known)}. Nothing was written"
         )
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
-    tables = compute_tables(data, filters)
-    for path in write_tables(tables, args.out):
+    raw = load_raw_tweets(Store(args.data))  # who drives each hashtag, where tweets have authors
+    salt = os.environ.get(AUTHOR_SALT_ENV, "").strip()
+    key, more = author_key(salt, os.environ.get(SHOW_AUTHOR_IDS_ENV)), {}
+    if raw is not None:
+        tables = driver_tables(raw.rows, data.hashtag_groups, filters, args.tz, "hashtag", burst_min_accounts())
+        more = exports(tables, key)
+    metric_tables = compute_tables(data, filters)
+    for path in write_tables(metric_tables, args.out, more):
         print(path)
-    empty = [name for name, frame in tables.as_dict().items() if frame.is_empty()]
-    if len(empty) == len(tables.as_dict()):
+    if all(frame.is_empty() for frame in metric_tables.as_dict().values()):
         print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)
+    if "copy_bursts" in more and key is not None and not salt:
+        print(f"note: author ids are hashed with a one-off key; set {AUTHOR_SALT_ENV} to keep them", file=sys.stderr)
     return 0
 
 

@@ -70,7 +70,7 @@ def _store_and_api(parser: argparse.ArgumentParser) -> None:
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register fetch-x and track-space on the `python -m pulse` parser."""
-    fetch = commands.add_parser("fetch-x", help="fetch Spaces or hashtag counts from the X API into the store")
+    fetch = commands.add_parser("fetch-x", help="fetch Spaces, hashtag counts or raw tweets from the X API")
     kinds = fetch.add_subparsers(dest="kind", required=True)
 
     spaces = kinds.add_parser("spaces", help="Spaces by id or by creator, merged into the spaces dataset")
@@ -95,6 +95,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     counts.add_argument("--end", type=_utc_time, metavar="ISO", help="end, ISO 8601 (default: now)")
     _store_and_api(counts)
     counts.set_defaults(run=run_fetch_counts)
+
+    tweets = kinds.add_parser(
+        "tweets", help="raw tweets (last 7 days) of a search, with authors and texts, into raw_tweets"
+    )
+    tweets.add_argument("--query", required=True, metavar="Q", help='an X search query, e.g. "#ImranKhan -is:retweet"')
+    tweets.add_argument("--party", required=True, metavar="P", help="the party code the tweets are filed under")
+    tweets.add_argument("--start", type=_utc_time, metavar="ISO", help="earliest time, ISO 8601 (default: 7 days ago)")
+    tweets.add_argument("--end", type=_utc_time, metavar="ISO", help="end, ISO 8601 (default: now)")
+    _store_and_api(tweets)
+    tweets.set_defaults(run=run_fetch_tweets)
 
     track = commands.add_parser("track-space", help="sample a live Space's listeners until it ends (Ctrl-C stops)")
     track.add_argument("space_id", type=_space_id, help="the Space's id (or a link to it)")
@@ -156,6 +166,22 @@ def run_fetch_counts(args: argparse.Namespace) -> int:
     if frame.height:
         inspected = ingest.inspect_frame(frame, "hashtags", "X API tweet counts")
         print(_summary_line("hashtags", ingest.merge(store, inspected, time_zone()), store))
+    return _partial_exit(partial)
+
+
+def run_fetch_tweets(args: argparse.Namespace) -> int:
+    client, store = _client(args), _store(args)
+    partial, without = None, 0
+    try:
+        frame, without = client.search_recent(args.query, args.party, args.start, args.end)
+    except PartialFetch as error:
+        partial, frame = error, error.partial
+    print(f"Fetched {frame['tweet_id'].n_unique():,} tweet(s), {frame.height:,} row(s): one per tweet and hashtag.")
+    if without:
+        print(f"Left out {without:,} tweet(s) without a hashtag (raw tweets are filed by hashtag).")
+    if frame.height:
+        inspected = ingest.inspect_frame(frame, "raw_tweets", "X API recent search")
+        print(_summary_line("raw_tweets", ingest.merge(store, inspected, time_zone()), store))
     return _partial_exit(partial)
 
 

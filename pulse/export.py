@@ -17,8 +17,14 @@ from pulse.store import atomic_write
 FORMULA_START = r"^([=+\-@\t\r])"
 
 
+TEXT_CHARS = 140  # tweet texts leave the app cut to this many characters
+
+
 def for_export(frame: pl.DataFrame) -> pl.DataFrame:
-    """Round floats to 2 decimals, write times in UTC and neutralise text that a spreadsheet would execute."""
+    """Round floats to 2 decimals, write times in UTC, cut tweet texts to 140 characters and neutralise text
+    that a spreadsheet would execute."""
+    if "text" in frame.columns:
+        frame = frame.with_columns(pl.col("text").cast(pl.String).str.slice(0, TEXT_CHARS))
     return frame.with_columns(
         pl.col(pl.Float32, pl.Float64).round(2),
         pl.col(pl.Datetime).dt.convert_time_zone("UTC"),
@@ -32,14 +38,15 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return "\ufeff".encode() + text.encode()
 
 
-def write_tables(tables: Tables, out: Path) -> list[Path]:
-    """Write every table as `<name>.csv` in `out`, as one set: all of them, or none and the previous set untouched.
+def write_tables(tables: Tables, out: Path, more: dict[str, pl.DataFrame] | None = None) -> list[Path]:
+    """Write every table (and `more` tables) as `<name>.csv` in `out`, as one set: all of them, or none and the
+    previous set untouched.
 
     The files are written whole into a staging directory inside `out`, and only then renamed into place, one
     rename each (which needs no space and cannot leave half a file). What could stop a rename, a directory in
     the way, is checked before anything is written.
     """
-    contents = {f"{name}.csv": csv_bytes(frame) for name, frame in tables.as_dict().items()}
+    contents = {f"{name}.csv": csv_bytes(frame) for name, frame in (tables.as_dict() | (more or {})).items()}
     if out.exists() and not out.is_dir():
         raise PulseError(f"{out} is a file, not a directory: choose another output directory")
     in_the_way = [name for name in contents if (out / name).exists() and not (out / name).is_file()]

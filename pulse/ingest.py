@@ -21,7 +21,7 @@ from pulse.load import Table, aggregate_tweets, load_dataset, read_table, valida
 from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract
 from pulse.store import MergeSummary, Store
 
-EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups")
+EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
 # What the X API cannot know about a Space it returns: the reported total (participant_count is
 # who is in it now), the analyst's peak and average, and a title or party it left out. A fetch
 # keeps the stored value of these wherever it has none.

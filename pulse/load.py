@@ -12,6 +12,7 @@ from pulse.connectors.x_api import summarise_samples
 from pulse.csv_text import POSITION, read_csv
 from pulse.errors import PulseError
 from pulse.schema import (
+    DRIVER_COLUMNS,
     HASHTAG_GROUPS,
     HASHTAG_TWEETS,
     PARTIES,
@@ -22,7 +23,7 @@ from pulse.schema import (
     validate,
 )
 from pulse.store import Store
-from pulse.tweets import aggregate, read_rows, report_broken_rows
+from pulse.tweets import aggregate, compact_ids, read_rows, report_broken_rows
 
 OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples")
 
@@ -277,3 +278,62 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
     named = uploads["parties"][0] if "parties" in uploads else data.parties
     used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"]]
     return replace(merged, parties=party_table(named, used))
+
+
+@dataclass(frozen=True)
+class RawTweets:
+    """Raw tweets with authors, for who drives a hashtag (pulse.drivers): DRIVER_COLUMNS, hashtags normalised."""
+
+    rows: pl.DataFrame
+    dataset: str  # "raw_tweets" (a sample beside the hashtags) or "hashtags" (the hashtags are raw tweets)
+    file: str
+
+
+def load_raw_tweets(store: Store) -> RawTweets | None:
+    """The raw_tweets sample, else hashtags in the raw form; None when neither exists or has an author_id.
+
+    Read compactly (pulse.tweets.read_rows), as the hashtags are; a file that breaks the contract, or one read
+    otherwise, goes through the contract's own validation, which reports every problem.
+    """
+    for dataset in ("raw_tweets", "hashtags"):
+        path = store.path(dataset)
+        if path is None or "created_at" not in _header(path):
+            continue
+        rows = read_rows(path, extra=("tweet_id", "text"))
+        typed = None if rows is None else _driver_rows(rows)
+        if typed is None or typed.select(pl.any_horizontal(pl.col("party", "hashtag").is_null()).any()).item():
+            typed = _driver_rows(validate_table(read_table(path, path.name), dataset)[0])
+        if typed["author_id"].null_count() == typed.height:
+            return None
+        return RawTweets(typed, dataset, path.name)
+    return None
+
+
+def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """DRIVER_COLUMNS of raw tweets as text (blank is empty), hashtags normalised; absent columns empty."""
+
+    def text(column: str) -> pl.Expr:
+        if column not in rows.columns:
+            return pl.lit(None, pl.String).alias(column)
+        stripped = pl.col(column).cast(pl.String).str.strip_chars()
+        return pl.when(stripped != "").then(stripped).alias(column)
+
+    typed = rows.select("created_at", *[text(c) for c in DRIVER_COLUMNS if c != "created_at"])
+    # X's ids are decimal numbers: as integers where that is exact, they group and count several times faster.
+    return typed.with_columns(
+        normalise_hashtag(pl.col("hashtag")),
+        *[pl.lit(compact_ids(typed[c])).alias(c) for c in ("tweet_id", "author_id")],
+    ).select(DRIVER_COLUMNS)
+
+
+def _header(path: Path) -> list[str]:
+    """The column names of a dataset file."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pl.scan_csv(path, infer_schema=False, encoding="utf8").collect_schema().names()
+        if suffix == ".parquet":
+            return pl.scan_parquet(path).collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError):
+        pass  # the contract's own reader reports it
+    return read_table(path, path.name).frame.columns

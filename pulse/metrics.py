@@ -132,8 +132,63 @@ def space_metrics(spaces: pl.DataFrame) -> pl.DataFrame:
             .alias("is_record"),
         )
         .drop("earlier_best")
+        .join(party_benchmark(spaces), on="space_id", how="left")
+        .with_columns(
+            pl.when(pl.col("benchmark_listeners") > 0)
+            .then(pl.col("total_listeners") / pl.col("benchmark_listeners"))
+            .alias("overperforming")
+        )
         .sort("started_at", "space_id")
     )
+
+
+BENCHMARK_SPACES = 20  # the party's most recent earlier Spaces a benchmark looks at
+BENCHMARK_MIN_SPACES = 4  # fewer known earlier Spaces than this: no benchmark
+
+
+def party_benchmark(spaces: pl.DataFrame) -> pl.DataFrame:
+    """Per Space, its party's usual audience before it (space_id, benchmark_listeners).
+
+    The trimmed mean of the totals of the party's at most BENCHMARK_SPACES most recent Spaces that started
+    strictly earlier and have a known total, dropping the lowest and highest floor(n/4); empty below
+    BENCHMARK_MIN_SPACES. Each Space looks at no more than BENCHMARK_SPACES rows, so the cost is linear.
+    """
+    known = (
+        spaces.filter(pl.col("total_listeners").is_not_null())
+        .sort("party", "started_at", "space_id")
+        .select("party", pl.int_range(pl.len()).over("party").alias("__pos"), "total_listeners")
+    )
+    # How many known Spaces of the party started strictly before each moment (ties share the moment).
+    known_before = (
+        spaces.filter(pl.col("total_listeners").is_not_null())
+        .group_by("party", "started_at")
+        .agg(pl.len().alias("__at"))
+        .sort("started_at")
+        .with_columns(pl.col("__at").cum_sum().over("party").alias("__upto"))
+        .select("party", "started_at", "__upto")
+    )
+    earlier = (
+        spaces.select("space_id", "party", "started_at")
+        .sort("started_at")
+        .join_asof(known_before, on="started_at", by="party", allow_exact_matches=False, check_sortedness=False)
+        .select("space_id", "party", pl.col("__upto").fill_null(0).cast(pl.Int64).alias("__n"))
+    )
+    window = (
+        earlier.filter(pl.col("__n") >= BENCHMARK_MIN_SPACES)
+        .with_columns(
+            pl.int_ranges(pl.max_horizontal(pl.col("__n") - BENCHMARK_SPACES, 0), pl.col("__n")).alias("__pos")
+        )
+        .explode("__pos")
+        .join(known, on=["party", "__pos"], how="inner")
+    )
+    rank = pl.col("total_listeners").rank("ordinal").over("space_id")
+    trim = (pl.len().over("space_id") // 4).cast(pl.UInt32)
+    benchmark = (
+        window.filter((rank > trim) & (rank <= pl.len().over("space_id") - trim))
+        .group_by("space_id")
+        .agg(pl.col("total_listeners").mean().alias("benchmark_listeners"))
+    )
+    return spaces.select("space_id").join(benchmark, on="space_id", how="left")
 
 
 def daily_counts(counts: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -492,6 +547,13 @@ def space_benchmarks(spaces: pl.DataFrame, space_id: str) -> pl.DataFrame:
 def vs_typical_pct(value: float | None, typical: float | None) -> float | None:
     """How far `value` is above (+) or below (-) a typical value, in per cent; None without both."""
     return None if value is None or not typical else (value - typical) / typical * 100
+
+
+def usual_multiple(overperforming: float | None, party: str) -> str:
+    """'2.3× PTI's usual'; '–' without a multiple (fewer than 4 earlier Spaces, or no total)."""
+    if overperforming is None:
+        return "–"
+    return f"{overperforming:.1f}× {party}'s usual"
 
 
 def space_labels(spaces: pl.DataFrame, tz: str) -> dict[str, str]:

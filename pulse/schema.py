@@ -166,8 +166,12 @@ HASHTAG_TWEETS = Contract(
         Column("author_id", "str", required=False, nullable=True),
         Column("retweets", "int", required=False, nullable=True, nonnegative=True),
         Column("likes", "int", required=False, nullable=True, nonnegative=True),
+        Column("text", "str", required=False, nullable=True),
     ),
 )
+
+# What pulse.drivers reads of raw tweets: who posted which tweet, when, with which hashtag, and its text.
+DRIVER_COLUMNS = ("created_at", "party", "hashtag", "tweet_id", "author_id", "text")
 
 RALLIES = Contract(
     "rallies",
@@ -252,7 +256,9 @@ ALERTS = Contract(
 )
 
 CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS)}
-DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples", "alerts")
+# raw_tweets: an optional raw sample beside counts-form hashtags, in the raw form (HASHTAG_TWEETS), for authors
+# and texts only (pulse.drivers); the volume always comes from hashtags.
+DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples", "alerts", "raw_tweets")
 
 
 def hashtag_contract(columns: list[str], file: str) -> Contract:
@@ -279,6 +285,8 @@ def contract_for(dataset: str, columns: list[str], file: str) -> Contract:
     """The contract a file of `dataset` must meet, given its header."""
     if dataset == "hashtags":
         return hashtag_contract(columns, file)
+    if dataset == "raw_tweets":
+        return HASHTAG_TWEETS
     return CONTRACTS[dataset]
 
 

@@ -42,9 +42,9 @@ COUNTS = ("retweets", "likes")
 TEXT = (pl.String, pl.Categorical, pl.Enum)
 
 
-def read_rows(path: Path) -> pl.DataFrame | None:
+def read_rows(path: Path, extra: tuple[str, ...] = ()) -> pl.DataFrame | None:
     """A raw-tweets file as one compact row per tweet: created_at (UTC), party and hashtag (categoricals, as
-    written) and author_id when the file has it.
+    written), author_id when the file has it, and the `extra` text columns it has (as written).
 
     None when the general path must read the file instead: it is not raw tweets, not a CSV or Parquet file,
     has unusual column types, cannot be read, or a row breaks a row rule of the contract (an empty or
@@ -64,6 +64,7 @@ def read_rows(path: Path) -> pl.DataFrame | None:
         columns, broken = _row_columns(schema)
         if columns is None:
             return None
+        columns += [pl.col(c).cast(pl.String) for c in extra if c in schema]
         # Counted before anything is read: from the footer for Parquet, by a scan of the line breaks for CSV.
         rows = source.select(pl.len()).collect().item()
         budget.check_rows(path.name, rows, config.max_raw_tweets(), "PULSE_MAX_RAW_TWEETS")
@@ -282,7 +283,7 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
         first_day = int(days.min())
         keyed = rows.lazy().select(
             ((day - first_day).cast(pl.Int64) * n_pairs + pair).alias("__key"),
-            pl.lit(_author_ids(rows["author_id"])).alias("__author"),
+            pl.lit(compact_ids(rows["author_id"])).alias("__author"),
         )
         if rows["author_id"].null_count():
             keyed = keyed.filter(pl.col("__author").is_not_null())
@@ -363,8 +364,8 @@ def _names(pair: str | pl.Expr, n_tags: int, tags: pl.DataFrame, parties: pl.Dat
     ]
 
 
-def _author_ids(authors: pl.Series) -> pl.Series:
-    """Author ids as the contract compares them (stripped text), as integers when that is exact."""
+def compact_ids(authors: pl.Series) -> pl.Series:
+    """Ids (of authors, of tweets) as the contract compares them (stripped text), as integers when that is exact."""
     if authors.dtype.is_integer():
         return authors
     # X's user ids are decimal numbers: counting them as integers is exact when every id is written the one

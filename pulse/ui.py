@@ -19,10 +19,18 @@ from pulse import alerts, charts, watch
 from pulse.charts import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
+from pulse.drivers import (
+    AUTHOR_SALT_ENV,
+    SHOW_AUTHOR_IDS_ENV,
+    DriverTables,
+    author_key,
+    burst_min_accounts,
+    driver_tables,
+)
 from pulse.errors import PulseError
 from pulse.export import csv_bytes
 from pulse.ingest import editor_key_matches
-from pulse.load import Dataset, load_data_dir, load_dataset, party_table, with_uploads
+from pulse.load import Dataset, RawTweets, load_data_dir, load_dataset, load_raw_tweets, party_table, with_uploads
 from pulse.metrics import (
     Filters,
     HashtagTables,
@@ -217,6 +225,39 @@ def hashtag_series(data: Dataset, filters: Filters, by: str) -> HashtagTables:
     """The Hashtags page's series for these filters, by hashtag or campaign, computed once per choice."""
     with user_errors():
         return _for(data, _hashtag_tables, hashtag_tables, filters, by)
+
+
+@st.cache_resource(max_entries=1, show_spinner="Reading the raw tweets…")
+def _raw_tweets(directory: str, fingerprint: tuple) -> RawTweets | None:
+    # Shared, never copied (cache_data would copy millions of rows on every rerun): read-only by every caller.
+    return load_raw_tweets(Store(Path(directory)))
+
+
+@st.cache_data(max_entries=32, show_spinner="Finding who drives each hashtag…")
+def _driver_tables(
+    directory: str, tz: str, fingerprint: tuple, filters: Filters, by: str, min_accounts: int
+) -> DriverTables | None:
+    raw = _raw_tweets(directory, fingerprint)
+    if raw is None:
+        return None
+    groups = _load(directory, tz, fingerprint).hashtag_groups
+    return driver_tables(raw.rows, groups, filters, tz, by, min_accounts)
+
+
+def who_drives(data: Dataset, filters: Filters, by: str) -> tuple[RawTweets, DriverTables] | None:
+    """Who drives each hashtag or campaign of the stored raw tweets with authors; None when there are none."""
+    directory = data_dir()
+    fingerprint = Store(directory).fingerprint()
+    with user_errors():
+        raw = _raw_tweets(str(directory), fingerprint)
+        if raw is None:
+            return None
+        return raw, _driver_tables(str(directory), data.tz, fingerprint, filters, by, burst_min_accounts())
+
+
+def author_ids_key() -> bytes | None:
+    """The key author ids are hashed with on screen and in downloads; None when the setting shows raw ids."""
+    return author_key(_configured("author_salt", AUTHOR_SALT_ENV), _configured("show_author_ids", SHOW_AUTHOR_IDS_ENV))
 
 
 def aligned_windows(data: Dataset, chosen: list[str], hourly: bool) -> pl.DataFrame:
@@ -631,6 +672,12 @@ COLUMNS = {
         "× record", help="Total listeners / the largest earlier Space (any party)", format="%.2f×"
     ),
     "is_record": st.column_config.CheckboxColumn("New record"),
+    "benchmark_listeners": st.column_config.NumberColumn(
+        "Party's usual", help="Trimmed mean total of the party's 20 most recent earlier Spaces", format="%,.0f"
+    ),
+    "overperforming": st.column_config.NumberColumn(
+        "× usual", help="Total listeners / the party's usual (empty with fewer than 4 earlier Spaces)", format="%.1f×"
+    ),
     "duration_min": st.column_config.NumberColumn("Minutes", format="%.0f"),
     "source_url": st.column_config.LinkColumn("Source", display_text="source"),
     "previous_record": st.column_config.NumberColumn("Previous record", format=_COUNT),
@@ -685,6 +732,27 @@ COLUMNS = {
     "measure": st.column_config.TextColumn("Measure"),
     "leader": st.column_config.TextColumn("Leads"),
     "participants": st.column_config.NumberColumn("Listeners", format=_COUNT),
+    "authors": st.column_config.NumberColumn("Authors", format=_COUNT),
+    "tweets_per_author": st.column_config.NumberColumn("Tweets / author", format="%.1f"),
+    "top1pct_share_pct": st.column_config.NumberColumn(
+        "Top 1 % share", help="Share of tweets by the most active 1 % of authors", format="%.0f%%"
+    ),
+    "top10_share_pct": st.column_config.NumberColumn(
+        "Top 10 share", help="Share of tweets by the 10 most active authors", format="%.0f%%"
+    ),
+    "single_tweet_authors_pct": st.column_config.NumberColumn(
+        "One-tweet authors", help="Authors with exactly one tweet", format="%.0f%%"
+    ),
+    "copy_burst_share_pct": st.column_config.NumberColumn(
+        "In copy bursts", help="Share of tweets in a copy-paste burst", format="%.1f%%"
+    ),
+    "burst_id": st.column_config.NumberColumn("Burst", width="small"),
+    "text": st.column_config.TextColumn("Text (first copy)", width="large"),
+    "hashtags": st.column_config.TextColumn("Hashtags"),
+    "accounts": st.column_config.NumberColumn("Accounts", format=_COUNT),
+    "first_at": st.column_config.DatetimeColumn("First", format=_LOCAL),
+    "last_at": st.column_config.DatetimeColumn("Last", format="HH:mm:ss"),
+    "account_ids": st.column_config.TextColumn("Accounts (first 20)"),
 }
 
 

@@ -27,7 +27,9 @@ def read(path):
 def test_export_writes_the_five_tables_from_bundled_data(tmp_path):
     result = export("--data", str(BUNDLED), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLES)
+    # and who drives each hashtag, from the bundled raw sample (tests/test_drivers_export.py)
+    drivers = ["hashtag_drivers", "copy_bursts"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLES + drivers)
     spaces = read(tmp_path / "spaces.csv")
     record = spaces.filter(pl.col("total_listeners") == "446000").row(0, named=True)
     assert record["party"] == "PTI"

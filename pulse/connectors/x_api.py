@@ -15,7 +15,7 @@ import requests
 
 from pulse.errors import FetchError, PulseError
 from pulse.http import DEFAULT_TIMEOUT, make_session, request_error, status_message
-from pulse.schema import HASHTAG_COUNTS, SPACES, as_utc
+from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, as_utc
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
 TOKEN_ENV = "X_BEARER_TOKEN"
@@ -44,6 +44,17 @@ _RAW_SPACE = {
 }
 _RAW_USER = {"id": pl.String, "username": pl.String}
 _RAW_COUNT = {"start": pl.String, "tweet_count": pl.Int64}
+TWEET_FIELDS = "created_at,author_id,text,public_metrics,entities"
+MAX_QUERY_CHARS = 512  # the recent-search endpoint's longest query on the basic plans
+TWEETS_SCHEMA = HASHTAG_TWEETS.schema
+_RAW_TWEET = {
+    "id": pl.String,
+    "text": pl.String,
+    "author_id": pl.String,
+    "created_at": pl.String,
+    "public_metrics": pl.Struct({"retweet_count": pl.Int64, "like_count": pl.Int64}),
+    "entities": pl.Struct({"hashtags": pl.List(pl.Struct({"tag": pl.String}))}),
+}
 _X_TIME = "%Y-%m-%dT%H:%M:%S%.fZ"  # the API writes 2021-07-14T04:35:55.000Z
 _SPACE_ID = re.compile(r"^[A-Za-z0-9]+$")
 _USER_ID = re.compile(r"^[0-9]+$")
@@ -288,6 +299,46 @@ class XClient:
                     break
                 params = {**params, "next_token": next_token}
         return _counts(pages)
+
+    # -- raw tweets ---------------------------------------------------------------------------
+
+    def search_recent(
+        self,
+        query: str,
+        party: str,
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+    ) -> tuple[pl.DataFrame, int]:
+        """Tweets of the last 7 days matching `query`, in the raw form (one row per tweet and hashtag), every page
+        followed; also how many tweets carried no hashtag (left out: the raw form needs one)."""
+        query, party = (query or "").strip(), (party or "").strip()
+        if not query or len(query) > MAX_QUERY_CHARS:
+            raise PulseError(f"a search query needs 1 to {MAX_QUERY_CHARS} characters (got {len(query)})")
+        if not party:
+            raise PulseError("no party given for the tweets: use --party, e.g. --party PTI")
+        path = "/tweets/search/recent"
+        params = {"query": query, "max_results": "100", "tweet.fields": TWEET_FIELDS}
+        if start_time is not None:
+            params["start_time"] = _x_time(start_time)
+        if end_time is not None:
+            params["end_time"] = _x_time(end_time)
+        pages: list[pl.DataFrame] = []
+        without = 0
+        while True:
+            try:
+                body = self._get(path, params)
+            except (RateLimited, UsageCapExceeded) as error:
+                partial = _tweets(pages)
+                raise PartialFetch(
+                    f"{error} (kept the {partial['tweet_id'].n_unique()} tweet(s) fetched before the limit)", partial
+                ) from None
+            page, bare = _tweets_page(body, party, path)
+            pages.append(page)
+            without += bare
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                return _tweets(pages), without
+            params = {**params, "next_token": next_token}
 
 
 def spaces_frame(
@@ -546,3 +597,40 @@ def _counts(pages: list[pl.DataFrame]) -> pl.DataFrame:
     if not pages:
         return pl.DataFrame(schema=COUNTS_SCHEMA)
     return pl.concat(pages).cast(COUNTS_SCHEMA).sort("hashtag", "period_start", maintain_order=True)
+
+
+def _tweets_page(body: dict, party: str, where: str) -> tuple[pl.DataFrame, int]:
+    """A recent-search page as raw-form rows (one per tweet and distinct hashtag), and its tweets without one."""
+    try:
+        raw = pl.from_dicts(_as_list(body.get("data")), schema=_RAW_TWEET)
+        tagged = raw.with_columns(
+            pl.col("entities").struct.field("hashtags").list.eval(pl.element().struct.field("tag")).alias("hashtag")
+        ).with_columns(
+            # #Vote and #vote in one tweet are one hashtag, as everywhere in the app
+            pl.col("hashtag").list.eval(pl.element().filter(pl.element().str.to_lowercase().is_first_distinct()))
+        )
+        bare = tagged.filter(pl.col("hashtag").list.len().fill_null(0) == 0).height
+        rows = tagged.explode("hashtag").filter(pl.col("hashtag").is_not_null())
+        return rows.select(
+            pl.col("created_at").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC"),
+            pl.lit(party).alias("party"),
+            "hashtag",
+            pl.col("id").alias("tweet_id"),
+            "author_id",
+            pl.col("public_metrics").struct.field("retweet_count").alias("retweets"),
+            pl.col("public_metrics").struct.field("like_count").alias("likes"),
+            "text",
+        ), bare
+    except (pl.exceptions.PolarsError, TypeError, ValueError) as error:
+        raise FetchError(f"X API {where}: a tweet is not in the expected shape ({_first_line(error)})") from None
+
+
+def _tweets(pages: list[pl.DataFrame]) -> pl.DataFrame:
+    if not pages:
+        return pl.DataFrame(schema=TWEETS_SCHEMA)
+    return (
+        pl.concat(pages)
+        .select(*TWEETS_SCHEMA.keys())
+        .cast(TWEETS_SCHEMA)
+        .unique(["tweet_id", "hashtag"], keep="first", maintain_order=True)
+    )

@@ -1,0 +1,312 @@
+"""Who drives a hashtag: authors, how concentrated their tweets are, and copy-paste bursts (docs/metrics.md).
+
+Pure functions over raw tweets as the contract types them (created_at in UTC, party, hashtag normalised,
+optional tweet_id, author_id and text). A tweet that carries several hashtags is one row per hashtag; it is
+one tweet wherever tweets are counted together (by tweet_id where present; rows without one are each a tweet).
+"""
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from pulse.errors import PulseError
+from pulse.export import TEXT_CHARS
+from pulse.metrics import Filters, in_parties, share_pct, with_campaign
+from pulse.schema import DRIVER_COLUMNS, HASHTAG_TWEETS
+
+BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
+BURST_MIN_ACCOUNTS = 5  # distinct authors an episode needs to be a burst
+BURST_GAP_S = 60  # consecutive tweets of one text further apart than this start a new episode
+SHARE_TOPS = (1, 10, 50)  # the concentration chart: share of tweets by the top 1 %, 10 %, 50 % of authors
+ACCOUNT_IDS_SHOWN = 20  # a burst lists at most this many of its accounts
+
+DRIVERS = (
+    "party",
+    "tweets",
+    "authors",
+    "tweets_per_author",
+    "top1pct_share_pct",
+    "top10_share_pct",
+    "single_tweet_authors_pct",
+    "copy_burst_share_pct",
+)
+BURSTS = ("burst_id", "text", "party", "hashtags", "accounts", "tweets", "first_at", "last_at", "account_ids")
+RAW_COLUMNS = {c: HASHTAG_TWEETS.schema[c] for c in DRIVER_COLUMNS}
+
+
+@dataclass(frozen=True)
+class DriverTables:
+    """The "Who drives it" tables for one set of filters, per hashtag or per campaign (`key`)."""
+
+    key: str
+    drivers: pl.DataFrame  # key + DRIVERS, most tweets first
+    concentration: pl.DataFrame  # key, party, top (1, 10, 50: per cent of authors), share_pct
+    bursts: pl.DataFrame  # BURSTS, most accounts first
+    has_text: bool  # any tweet in range has a text (bursts need it)
+
+
+def burst_min_accounts() -> int:
+    """PULSE_BURST_MIN_ACCOUNTS (a whole number of at least 2), else 5."""
+    raw = os.environ.get(BURST_MIN_ACCOUNTS_ENV, "").strip()
+    if not raw:
+        return BURST_MIN_ACCOUNTS
+    if not raw.isdigit() or int(raw) < 2:
+        raise PulseError(f"{BURST_MIN_ACCOUNTS_ENV} must be a whole number of at least 2, not {raw!r}")
+    return int(raw)
+
+
+AUTHOR_SALT_ENV = "PULSE_AUTHOR_SALT"  # or author_salt in secrets.toml: the key of the author-id hash
+SHOW_AUTHOR_IDS_ENV = "PULSE_SHOW_AUTHOR_IDS"  # or show_author_ids: "true" shows raw ids (entitled teams only)
+_ONE_OFF_KEY = secrets.token_bytes(32)  # without a salt: pseudonyms hold for this process only
+
+
+def author_key(salt: str | None, show_raw: str | None) -> bytes | None:
+    """The key author ids are hashed with (a one-off key without `salt`); None when raw ids are to be shown."""
+    if (show_raw or "").strip().lower() in ("1", "true", "yes"):
+        return None
+    return salt.encode() if salt else _ONE_OFF_KEY
+
+
+def normalise_text(text: pl.Expr) -> pl.Expr:
+    """Lower case, without URLs and @mentions, whitespace collapsed: how copies of one text are matched."""
+    return (
+        text.str.to_lowercase()
+        .str.replace_all(r"(?:https?://|www\.)\S*", " ")
+        .str.replace_all(r"@\w+", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+def cut_text(text: pl.Expr) -> pl.Expr:
+    """A text as it may leave the app: its first TEXT_CHARS characters."""
+    return text.str.slice(0, TEXT_CHARS)
+
+
+def tweet_count() -> pl.Expr:
+    """Distinct tweets among rows: their distinct tweet_ids, and each row without one."""
+    return (pl.col("tweet_id").drop_nulls().n_unique() + pl.col("tweet_id").null_count()).cast(pl.Int64)
+
+
+def copy_bursts(rows: pl.DataFrame, min_accounts: int = BURST_MIN_ACCOUNTS) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The copy-paste bursts of raw tweets with text, and the rows (tweet and hashtag) that fall in one.
+
+    A text's tweets, in time order, form one episode while consecutive tweets are at most BURST_GAP_S apart;
+    an episode with at least `min_accounts` distinct authors is a burst. Texts empty once normalised never are.
+    The rows of one tweet (one per hashtag) share its time, so they always fall in the same episode.
+    """
+    texted = rows.filter(pl.col("text").is_not_null()).with_row_index("__index")
+    # Each distinct text is normalised once, and its normalised form numbered: the episodes are then found by
+    # sorting integers and times, however long the texts.
+    texts = (
+        texted.select(pl.col("text").unique())
+        .with_columns(normalise_text(pl.col("text")).alias("__norm"))
+        .filter(pl.col("__norm") != "")
+        .select("text", pl.col("__norm").rank("dense").alias("__text_id"))
+    )
+    ordered = (
+        texted.select("__index", "text", "created_at", "author_id")
+        .join(texts, on="text", how="inner")
+        .sort("__text_id", "created_at", "__index")
+    )
+    gap = pl.col("created_at").diff().dt.total_microseconds()
+    starts = (pl.col("__text_id") != pl.col("__text_id").shift(1)).fill_null(True) | (gap > BURST_GAP_S * 1_000_000)
+    episodes = ordered.select("__index", "created_at", "author_id", starts.cum_sum().alias("__episode"))
+    big = (
+        episodes.group_by("__episode")
+        .agg(pl.col("author_id").drop_nulls().n_unique().alias("__accounts"))
+        .filter(pl.col("__accounts") >= min_accounts)
+    )
+    members = (
+        episodes.join(big.select("__episode"), on="__episode", how="semi")
+        .join(texted, on=["__index", "created_at", "author_id"], how="inner", nulls_equal=True)
+        .sort("__episode", "created_at", "__index")
+    )
+    bursts = members.group_by("__episode", maintain_order=True).agg(
+        pl.col("text").first(),  # sorted by time: the first original text
+        pl.col("hashtag").unique().sort().str.join("|").alias("hashtags"),
+        pl.col("author_id").drop_nulls().n_unique().cast(pl.Int64).alias("accounts"),
+        tweet_count().alias("tweets"),
+        pl.col("created_at").min().alias("first_at"),
+        pl.col("created_at").max().alias("last_at"),
+        pl.col("author_id").drop_nulls().unique(maintain_order=True).head(ACCOUNT_IDS_SHOWN).alias("account_ids"),
+    )
+    # The most frequent party among the burst's tweets (a tweet counts once per party); a tie goes to the first
+    # party in alphabetical order.
+    party = (
+        members.with_columns(pl.when(pl.col("tweet_id").is_null()).then("__index").alias("__row"))
+        .unique(["__episode", "tweet_id", "__row", "party"])
+        .group_by("__episode", "party")
+        .agg(pl.len().alias("__n"))
+        .sort("__episode", "__n", "party", descending=[False, True, False])
+        .group_by("__episode", maintain_order=True)
+        .agg(pl.col("party").first())
+    )
+    bursts = (
+        bursts.join(party, on="__episode")
+        .sort("first_at", "text")
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("burst_id"), cut_text(pl.col("text")))
+        .select(*BURSTS)
+        .sort("accounts", "tweets", "first_at", descending=[True, True, False])
+    )
+    return bursts, members.drop("__index", "__episode")
+
+
+def _authors(rows: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Per (key, party, author): the author's tweets (__n) and their rank by it (1 = most active)."""
+    return (
+        rows.filter(pl.col("author_id").is_not_null())
+        .group_by(key, "party", "author_id")
+        .agg(tweet_count().alias("__n"))
+        .with_columns(pl.col("__n").rank("ordinal", descending=True).over(key, "party").alias("__rank"))
+    )
+
+
+def _top(percent: int | None) -> pl.Expr:
+    """Tweets of the ceil(percent % of authors) most active authors of a group (the 10 most active for None)."""
+    top = 10 if percent is None else (pl.len() * percent + 99) // 100  # integer ceil: no float surprises
+    return pl.col("__n").filter(pl.col("__rank") <= top).sum()
+
+
+def hashtag_drivers(rows: pl.DataFrame, authors: pl.DataFrame, members: pl.DataFrame | None, key: str) -> pl.DataFrame:
+    """The drivers table of docs/metrics.md, most tweets first; `members` are burst rows (None without texts).
+
+    A tweet has one author, so a group's tweets are its authors' tweets and the tweets without an author.
+    """
+    keys = [key, "party"]
+    per_group = authors.group_by(keys).agg(
+        pl.len().cast(pl.Int64).alias("authors"),
+        pl.col("__n").sum().alias("__authored"),
+        _top(1).alias("__top1pct"),
+        _top(None).alias("__top10"),
+        (pl.col("__n") == 1).sum().alias("__single"),
+    )
+    anonymous = rows.filter(pl.col("author_id").is_null()).group_by(keys).agg(tweet_count().alias("__anonymous"))
+    groups = rows.select(keys).unique()
+    table = groups.join(per_group, on=keys, how="left").join(anonymous, on=keys, how="left")
+    if members is None:
+        table = table.with_columns(pl.lit(None, pl.Float64).alias("copy_burst_share_pct"))
+    else:
+        in_bursts = members.group_by(keys).agg(tweet_count().alias("__in_bursts"))
+        with_text = (
+            rows.filter(pl.col("text").is_not_null()).select(keys).unique().with_columns(pl.lit(True).alias("__text"))
+        )
+        table = table.join(in_bursts, on=keys, how="left").join(with_text, on=keys, how="left")
+    tweets = pl.col("tweets")
+    return (
+        table.with_columns(
+            (pl.col("__authored").fill_null(0) + pl.col("__anonymous").fill_null(0)).cast(pl.Int64).alias("tweets"),
+            pl.col("authors").fill_null(0),
+        )
+        .with_columns(
+            pl.when(pl.col("authors") > 0).then(tweets / pl.col("authors")).alias("tweets_per_author"),
+            share_pct(pl.col("__top1pct"), tweets).alias("top1pct_share_pct"),
+            share_pct(pl.col("__top10"), tweets).alias("top10_share_pct"),
+            share_pct(pl.col("__single"), pl.col("authors")).alias("single_tweet_authors_pct"),
+            *(
+                []
+                if members is None
+                else [
+                    pl.when(pl.col("__text"))
+                    .then(share_pct(pl.col("__in_bursts").fill_null(0), tweets))
+                    .alias("copy_burst_share_pct")
+                ]
+            ),
+        )
+        .select(key, *DRIVERS)
+        .sort("tweets", key, "party", descending=[True, False, False])
+    )
+
+
+def concentration(drivers: pl.DataFrame, authors: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Per (key, party): the share of its tweets by the top 1 %, 10 % and 50 % of its authors (ceil of each)."""
+    keys = [key, "party"]
+    shares = (
+        authors.group_by(keys)
+        .agg(*[_top(top).alias(str(top)) for top in SHARE_TOPS])
+        .join(drivers.select(*keys, "tweets"), on=keys)
+        .unpivot(index=[*keys, "tweets"], variable_name="top", value_name="__top_tweets")
+    )
+    return shares.select(
+        *keys,
+        pl.col("top").cast(pl.Int64),
+        share_pct(pl.col("__top_tweets"), pl.col("tweets")).alias("share_pct"),
+    ).sort(*keys, "top")
+
+
+def in_local_dates(utc: pl.Expr, filters: Filters, tz: str) -> pl.Expr:
+    """Whether a UTC time falls on a local date in the filter's range, compared as UTC instants (no per-row zone
+    conversion, which costs seconds on millions of rows)."""
+    keep = pl.lit(True)
+    for day, edge in ((filters.start, "start"), (filters.end, "end")):
+        if day is None:
+            continue
+        midnight = datetime.combine(day + timedelta(days=edge == "end"), time(), ZoneInfo(tz)).astimezone(UTC)
+        keep &= utc >= midnight if edge == "start" else utc < midnight
+    return keep
+
+
+def driver_tables(
+    rows: pl.DataFrame,
+    groups: pl.DataFrame,
+    filters: Filters,
+    tz: str,
+    key: str = "hashtag",
+    min_accounts: int = BURST_MIN_ACCOUNTS,
+) -> DriverTables:
+    """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags."""
+    keep = in_local_dates(pl.col("created_at"), filters, tz) & in_parties(filters)
+    if filters.hashtags is not None:
+        keep &= pl.col("hashtag").is_in(list(filters.hashtags))
+    chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
+    if key == "campaign":
+        chosen = with_campaign(chosen, groups)
+    has_text = chosen["text"].null_count() < chosen.height
+    bursts, members = copy_bursts(chosen, min_accounts)
+    authors = _authors(chosen, key)
+    drivers = hashtag_drivers(chosen, authors, members if has_text else None, key)
+    return DriverTables(key, drivers, concentration(drivers, authors, key), bursts, has_text)
+
+
+def with_account_ids(bursts: pl.DataFrame, key: bytes | None) -> pl.DataFrame:
+    """Bursts with their account ids '|'-joined: as keyed hashes (HMAC-SHA256 with `key`), or as they are (None)."""
+    ids = bursts.select(pl.col("account_ids").explode().drop_nulls().unique())["account_ids"]
+    if key is not None:
+        hashed = ["a-" + hmac.new(key, str(i).encode(), hashlib.sha256).hexdigest()[:12] for i in ids.to_list()]
+        mapping = pl.Series(hashed, dtype=pl.String)
+        shown = pl.col("account_ids").list.eval(pl.element().replace_strict(ids, mapping, return_dtype=pl.String))
+    else:
+        shown = pl.col("account_ids").list.eval(pl.element().cast(pl.String))
+    return bursts.with_columns(shown.list.join("|").alias("account_ids"))
+
+
+def driver_source(dataset: str, rows: int, volume_form: str, pseudonymised: bool) -> str:
+    """Where the authors come from, said plainly when the volume comes from somewhere else."""
+    ids = "Author ids are pseudonymised (keyed hashes)." if pseudonymised else "Author ids are shown as they are."
+    if dataset == "raw_tweets":
+        return (
+            f"Volume above comes from the hashtags' {'hourly counts' if volume_form == 'counts' else volume_form}; "
+            "authors and texts here from a raw sample "
+            f"(raw_tweets, {rows:,} rows), so these shares describe the sample. {ids}"
+        )
+    return f"From the raw tweets of the hashtags ({rows:,} rows). {ids}"
+
+
+def top_concentration(tables: DriverTables, count: int = 12) -> pl.DataFrame:
+    """The concentration rows of the `count` series with most tweets, in that order (most first)."""
+    top = tables.drivers.head(count).select(tables.key, "party").with_row_index("__order")
+    return tables.concentration.join(top, on=[tables.key, "party"], how="inner").sort("__order", "top").drop("__order")
+
+
+def exports(tables: DriverTables, key: bytes | None) -> dict[str, pl.DataFrame]:
+    """The driver CSVs by file name: hashtag_drivers, and copy_bursts when there are texts (ids keyed-hashed)."""
+    frames = {"hashtag_drivers": tables.drivers}
+    if tables.has_text:
+        frames["copy_bursts"] = with_account_ids(tables.bursts, key)
+    return frames
