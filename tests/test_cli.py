@@ -117,14 +117,14 @@ def test_export_warns_when_a_valid_filter_matches_no_row(tmp_path):
     result = export("--data", str(BUNDLED), "--out", str(tmp_path), "--start", "2023-01-01")
     assert result.returncode == 0, result.stderr
     assert "warning: no row matches these filters" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLES)
+    assert {p.name for p in tmp_path.iterdir()} >= {f"{t}.csv" for t in TABLES}
     assert read(tmp_path / "party_summary.csv").height == 0
 
 
 def test_export_writes_the_recent_windows_to_as_of(tmp_path):
     result = export("--data", str(BUNDLED), "--out", str(tmp_path), "--party", "PTI")
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
+    assert "warning" not in result.stderr
     pti = read(tmp_path / "party_summary.csv").row(0, named=True)
     # The bundled hashtags end with the hour from 23:00 UTC on 31 May: 05:00 on 1 June in Pakistan.
     assert pti["as_of"] == "2022-06-01T00:00:00Z"
