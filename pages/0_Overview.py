@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pulse import charts, ui
+from pulse.escape import markdown_text
 from pulse.metrics import current_rallies, party_hourly, today, vs_typical_pct
 
 ui.setup_page("Overview")
@@ -50,7 +51,7 @@ if end is not None:
             st.metric(
                 "Latest Space" + (" · live, peak so far" if latest["live"] else ""),
                 ui.number(latest["listeners"]),
-                delta=None if change is None else f"{change:+.0f}% vs {latest['party']}'s median Space",
+                delta=None if change is None else f"{change:+.0f}% vs {markdown_text(latest['party'])}'s median Space",
                 border=False,
             )
             title = latest.get("title") or latest["host"]

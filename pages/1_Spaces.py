@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from pulse import charts, ui
+from pulse.escape import markdown_text
 from pulse.metrics import (
     record_progression,
     space_audience,
@@ -32,7 +33,10 @@ cards = st.columns(4)
 cards[0].metric("Spaces", ui.number(spaces.height), border=True)
 cards[1].metric("Total reach", ui.number(spaces["total_listeners"].sum()), border=True, help="Sum of total listeners")
 cards[2].metric(
-    "Largest Space", ui.number(best["total_listeners"]), border=True, help=f"{best['party']} · {best['host']}"
+    "Largest Space",
+    ui.number(best["total_listeners"]),
+    border=True,
+    help=f"{markdown_text(best['party'])} · {markdown_text(best['host'])}",
 )
 cards[3].metric("Listener-minutes", ui.number(spaces["listener_minutes"].sum()), border=True, help="Average × minutes")
 
@@ -74,7 +78,7 @@ for card, (column, label) in zip(
         label,
         ui.number(value, digits, suffix),
         delta=None if (change := vs_typical_pct(value, typical)) is None else f"{change:+.0f}% vs median",
-        help=f"{median['compared']}: {ui.number(typical, digits, suffix)} · all-time record: "
+        help=f"{markdown_text(median['compared'])}: {ui.number(typical, digits, suffix)} · all-time record: "
         f"{ui.number(record[column], digits, suffix)}",
         border=True,
     )

@@ -6,6 +6,7 @@ import streamlit as st
 
 from pulse import charts, ui
 from pulse.drivers import BURST_GAP_S, driver_source, top_concentration, with_account_ids
+from pulse.escape import markdown_text
 from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice, unique_authors_daily
 from pulse.recent import with_coverage
 
@@ -46,13 +47,18 @@ top = summary.sort("tweets", descending=True).row(0, named=True)
 busiest = summary.sort("peak_hour_tweets", descending=True).row(0, named=True)
 cards = st.columns(4)
 cards[0].metric("Tweets", ui.number(summary["tweets"].sum()), border=True)
-cards[1].metric("Top " + by, ui.number(top["tweets"]), border=True, help=f"#{top[by]} ({top['party']})")
+cards[1].metric(
+    "Top " + by,
+    ui.number(top["tweets"]),
+    border=True,
+    help=f"#{markdown_text(top[by])} ({markdown_text(top['party'])})",
+)
 cards[2].metric("Spike days", ui.number(summary["spike_days"].sum()), border=True, help="Summed over the lines shown")
 cards[3].metric(
     "Busiest hour",
     ui.number(busiest["peak_hour_tweets"]),
     border=True,
-    help=f"#{busiest[by]}, {busiest['peak_hour'].astimezone(ZoneInfo(data.tz)):%-d %b %Y %H:%M} local",
+    help=f"#{markdown_text(busiest[by])}, {busiest['peak_hour'].astimezone(ZoneInfo(data.tz)):%-d %b %Y %H:%M} local",
 )
 
 palette = charts.series_colors(summary, by, data.colors)

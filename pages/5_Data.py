@@ -5,6 +5,7 @@ import streamlit as st
 from pulse import ingest, tracking, ui
 from pulse.config import data_dir, history_versions, time_zone
 from pulse.errors import PulseError, ValidationError
+from pulse.escape import markdown_text
 from pulse.http import fetch_bytes
 from pulse.store import Store
 
@@ -50,7 +51,7 @@ with url_tab:
             st.session_state["incoming"] = (dataset, ingest.file_name_from_url(url), from_url)
         except PulseError as error:
             st.session_state.pop("incoming", None)
-            st.error(str(error), icon=":material/cloud_off:")
+            st.error(markdown_text(error), icon=":material/cloud_off:")
 
 
 def review_incoming(dataset: str, file: str, content: bytes) -> None:
@@ -59,16 +60,18 @@ def review_incoming(dataset: str, file: str, content: bytes) -> None:
         inspected = ingest.inspect(content, file, dataset)
     except ValidationError as error:
         if ingest.whole_file_problem(error):  # too large, unreadable: one sentence, shown whole at any width
-            st.error(f"**{file}** was not loaded.")
+            st.error(f"**{markdown_text(file)}** was not loaded.")
             st.text(error.problems[0].reason)
             return
-        st.error(f"**{file}** was not loaded: {error.total} problem(s). Fix these rows and upload again.")
+        st.error(
+            f"**{markdown_text(file)}** was not loaded: {error.total} problem(s). Fix these rows and upload again."
+        )
         st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems")
         return
     except PulseError as error:
-        st.error(str(error))
+        st.error(markdown_text(error))
         return
-    st.success(f"**{file}**: {inspected.frame.height:,} rows of {inspected.form}, all valid.")
+    st.success(f"**{markdown_text(file)}**: {inspected.frame.height:,} rows of {inspected.form}, all valid.")
     st.dataframe(inspected.frame.head(100), hide_index=True, key="data-preview")
 
     if st.button("View in my session only", key="data-session", help="Not saved: only you see it, until you leave"):
@@ -144,9 +147,9 @@ else:
             if start:
                 ui.trackers().start(track_id, every, x_token, Store(store.root).append_samples)
             elif not ui.trackers().stop(track_id):
-                st.info(f"Space {track_id.strip()} is not being tracked.")
+                st.info(f"Space {markdown_text(track_id.strip())} is not being tracked.")
         except PulseError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(markdown_text(error), icon=":material/error:")
 
 
 @st.fragment(run_every=5 if any(s.running for s in ui.trackers().statuses()) else None)

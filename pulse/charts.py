@@ -3,7 +3,6 @@
 A builder takes data first and plain choices after, calls plotly express, adjusts the figure and returns it.
 """
 
-import html
 import json
 import math
 from datetime import timedelta
@@ -15,6 +14,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from pulse.escape import plotly_columns, plotly_text
 from pulse.metrics import EVENT_KINDS, OTHER_PARTIES
 from pulse.recent import day_hours
 from pulse.schema import local_date
@@ -58,6 +58,12 @@ def party_volume(
     log_scale: bool = False,
 ) -> go.Figure:
     """Daily tweets per party with each Space and rally marked on its party's line; record Spaces labelled."""
+    party_daily, spaces, rallies, colors = (
+        plotly_columns(party_daily),
+        plotly_columns(spaces),
+        plotly_columns(rallies),
+        _as_text(colors),
+    )
     fig = px.line(
         _solid(party_daily, "tweets"),
         x="date",
@@ -122,6 +128,7 @@ def party_volume(
 def party_hourly(hourly: pl.DataFrame, colors: dict[str, str], tz: str, log_scale: bool = False) -> go.Figure:
     """Tweets per party and local hour: the overview's chart for a range of a day or two."""
     title = "Tweets per hour, by party"
+    hourly, colors = plotly_columns(hourly), _as_text(colors)
     if hourly.is_empty():
         return _no_data(title)
     fig = px.line(
@@ -267,6 +274,11 @@ def _neutral_legend(fig: go.Figure, entries: tuple[tuple[str, str], ...], geo: b
             fig.add_scatter(x=[None], y=[None], mode="markers", name=label, hoverinfo="skip", marker=marker)
 
 
+def _as_text(colors: dict[str, str]) -> dict[str, str]:
+    """A colour map keyed by names as plotly_columns writes them: data is text in a figure, never markup."""
+    return {plotly_text(name): color for name, color in colors.items()}
+
+
 def _no_data(title: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text="No data for these filters", showarrow=False, font=dict(size=15, color="#8A8F98"))
@@ -283,6 +295,7 @@ def space_records(
 ) -> go.Figure:
     """Every Space's audience as faint dots, the all-time record as a step line, each new record labelled
     with how many times the previous record it was."""
+    progression, spaces, colors = plotly_columns(progression), plotly_columns(spaces), _as_text(colors)
     title = "Record progression: each new largest Space, and how far it beat the previous record"
     if progression.is_empty():
         return _no_data(title)
@@ -354,6 +367,7 @@ def space_records(
 
 def reach_by_party(reach: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
     """Total listeners of each party's Spaces as horizontal bars, the largest on top."""
+    reach, colors = plotly_columns(reach), _as_text(colors)
     title = "Spaces reach by party (sum of total listeners)"
     if reach.is_empty():
         return _no_data(title)
@@ -397,7 +411,7 @@ def space_overperformance(spaces: pl.DataFrame, colors: dict[str, str], tz: str)
         return _no_data(title)
     fig = go.Figure()
     for (party,), group in rated.sort("party", "started_at").group_by("party", maintain_order=True):
-        shown = html.escape(party)  # party codes and hosts are data: no markup in plotly's legend or hover
+        shown = plotly_text(party)  # party codes and hosts are data: no markup in plotly's legend or hover
         fig.add_scatter(
             x=group["started_at"],
             y=group["overperforming"],
@@ -405,7 +419,7 @@ def space_overperformance(spaces: pl.DataFrame, colors: dict[str, str], tz: str)
             name=shown,
             marker=dict(size=10, color=colors.get(party, OTHER_COLOR), line=dict(color="white", width=1)),
             customdata=[
-                (html.escape(host), total, usual)
+                (plotly_text(host), total, usual)
                 for host, total, usual in group.select("host", "total_listeners", "benchmark_listeners").rows()
             ],
             hovertemplate=(
@@ -417,7 +431,7 @@ def space_overperformance(spaces: pl.DataFrame, colors: dict[str, str], tz: str)
     fig.add_annotation(
         x=best["started_at"],
         y=math.log10(best["overperforming"]),
-        text=html.escape(f"{best['overperforming']:.1f}× {best['party']}'s usual · {best['host']}"),
+        text=plotly_text(f"{best['overperforming']:.1f}× {best['party']}'s usual · {best['host']}"),
         showarrow=True,
         arrowhead=0,
         ax=40,
@@ -455,6 +469,7 @@ def hashtag_volume(
     log_scale: bool = False,
 ) -> go.Figure:
     """Volume per hashtag or campaign over time (daily or hourly); daily tweets mark spike days with a ring."""
+    series, palette = plotly_columns(series), _as_text(palette)
     unit = "hour" if hourly else "day"
     what = "hashtag" if key == "hashtag" else "campaign"
     label = MEASURES[measure].replace(" per day", f" per {unit}")
@@ -512,6 +527,7 @@ def hashtag_volume(
 
 def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
     """Each party's share of all tweets per day, stacked to 100%; partial days shaded."""
+    shares, colors = plotly_columns(shares), _as_text(colors)
     title = "Share of voice: each party's share of all tweets per day"
     if shares.is_empty():
         return _no_data(title)
@@ -569,7 +585,7 @@ def author_concentration(shares: pl.DataFrame, key: str, colors: dict[str, str])
         level = rows.filter(pl.col("top") == top)
         fig.add_bar(
             x=level["share_pct"],
-            y=[html.escape(r) for r in level["__row"]],  # hashtags are data: no markup in plotly's labels
+            y=[plotly_text(r) for r in level["__row"]],  # hashtags are data: no markup in plotly's labels
             orientation="h",
             name=f"top {top} % of authors",
             marker=dict(color=[_tint(colors.get(p, OTHER_COLOR), tint) for p in level["party"]]),
@@ -589,7 +605,7 @@ def author_concentration(shares: pl.DataFrame, key: str, colors: dict[str, str])
     fig.update_layout(barmode="group", height=160 + 46 * len(order))
     fig.update_yaxes(
         categoryorder="array",
-        categoryarray=[html.escape(r) for r in order][::-1],
+        categoryarray=[plotly_text(r) for r in order][::-1],
         tickformat="",
         rangemode="normal",
     )
@@ -622,6 +638,7 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
 
     The country outlines are drawn from a bundled file (Natural Earth), so the map needs no internet.
     """
+    rallies, colors = plotly_columns(rallies), _as_text(colors)
     title = "Where the rallies were (marker size = reported attendance)"
     located = local_time(rallies.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()), tz, "starts_at")
     fig = go.Figure()
@@ -709,6 +726,7 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
 def rally_timeline(history: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
     """One row per rally: from its first announcement (○) to the day it was held (◆); dates it was announced
     for and then moved away from are ✕, and a rescheduled rally says how it moved."""
+    history, colors = plotly_columns(history), _as_text(colors)
     title = "Announcements and rally dates: lead time and reschedules"
     if history.is_empty():
         return _no_data(title)
@@ -787,6 +805,7 @@ def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure
 
     `lift` has the rows of pulse.metrics.rally_lift (rallies and their announcements, with the city).
     """
+    lift, colors = plotly_columns(lift), _as_text(colors)
     title = "Lift: the party's tweets in the 24 h after each event against its usual day (7 days before)"
     if lift.is_empty():
         return _no_data(title)
@@ -855,6 +874,7 @@ def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure
 
 def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool = True) -> go.Figure:
     """The party volume around each chosen event on one time axis, t = 0 at the event."""
+    windows, palette = plotly_columns(windows), _as_text(palette)
     unit = "hour" if hourly else "day"
     title = f"Party tweets per {unit} around each event (t = 0 at the event)"
     if windows.is_empty():
@@ -879,6 +899,7 @@ def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool
 
 def party_trend(party_daily: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
     """The 7-day average of the chosen parties' daily tweets, one line each; partial days dotted."""
+    party_daily, colors = plotly_columns(party_daily), _as_text(colors)
     measure = "rolling_7d"
     label = MEASURES[measure]
     title = f"{label}, by party"

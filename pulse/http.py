@@ -1,19 +1,35 @@
-"""The one HTTP client of the project: retries with back-off, a size cap, and analyst-facing errors."""
+"""The one HTTP client of the project: retries with back-off, a size cap, analyst-facing errors, and the guarded
+fetch of URLs a user typed (public addresses only, pinned, within one deadline: see pulse.netguard)."""
 
 import http
+import os
 import socket
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
-from pulse.errors import FetchError
+from pulse.errors import FetchError, PulseError
+from pulse.netguard import (
+    AllowList,
+    Deadline,
+    PinnedAdapter,
+    RefusedAddress,
+    Resolver,
+    allow_list,
+    checked_addresses,
+    pinned_session,
+    resolve,
+)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (5, 30)  # (connect, read) seconds
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_DEADLINE_S = 60.0  # one URL fetch, redirects and download included
+DEADLINE_ENV = "PULSE_FETCH_DEADLINE_S"
+MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
 
 Timeout = float | tuple[float, float] | None
@@ -35,7 +51,21 @@ def make_session(
     retry_statuses: tuple[int, ...] = RETRY_STATUSES,
 ) -> requests.Session:
     """A session that retries GETs on connection failures and on `retry_statuses`, with back-off."""
-    retry = Retry(
+    # Without status retries, a Retry-After must not make urllib3 retry (and sleep) either: it would
+    # retry 413/429/503 that carry one, for as long as the header says.
+    retry = retry_policy(retries, backoff, retry_statuses, respect_retry_after=bool(retry_statuses))
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def retry_policy(
+    retries: int, backoff: float, retry_statuses: tuple[int, ...] = RETRY_STATUSES, *, respect_retry_after: bool
+) -> Retry:
+    """Retry GETs on connection failures and on `retry_statuses`, with back-off."""
+    return Retry(
         total=retries,
         connect=retries,
         # A read time-out is not retried: a slow server rarely gets faster, and the analyst would
@@ -46,17 +76,10 @@ def make_session(
         backoff_factor=backoff,
         status_forcelist=retry_statuses,
         allowed_methods=["GET"],
-        # Without status retries, a Retry-After must not make urllib3 retry (and sleep) either: it would
-        # retry 413/429/503 that carry one, for as long as the header says.
-        respect_retry_after_header=bool(retry_statuses),
+        respect_retry_after_header=respect_retry_after,
         # Hand back the last response instead of raising, so the error names the final status.
         raise_on_status=False,
     )
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 def shown_url(url: str) -> str:
@@ -188,43 +211,121 @@ def request_error(
 def fetch_bytes(
     url: str,
     *,
-    session: requests.Session | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: Timeout = DEFAULT_TIMEOUT,
+    deadline_s: float | None = None,
+    retries: int = 3,
+    backoff: float = 0.5,
+    allowed: AllowList | None = None,
+    resolver: Resolver = resolve,
 ) -> bytes:
-    """GET `url` and return its body; any failure is a FetchError an analyst can act on."""
+    """GET a URL someone typed and return its body; any failure is a FetchError an analyst can act on.
+
+    Every hop (the URL and each redirect) must lead to a public address or one `allowed` (PULSE_ALLOW_HOSTS)
+    admits, and is connected to at the address checked. The whole fetch ends within `deadline_s`
+    (PULSE_FETCH_DEADLINE_S, default 60 s). A refused fetch says why and shows nothing of any answer.
+    """
+    allowed = allow_list() if allowed is None else allowed
+    seconds = fetch_deadline() if deadline_s is None else deadline_s
     shown = shown_url(url)
+    with Deadline(seconds) as deadline:
+        # No waiting on a Retry-After header: the server would choose how long the fetch sleeps.
+        adapter = PinnedAdapter(deadline, max_retries=retry_policy(retries, backoff, respect_retry_after=False))
+        with pinned_session(adapter) as session:
+            current = url
+            for hop in range(MAX_REDIRECTS + 1):
+                response = _hop(session, adapter, current, shown, allowed, resolver, deadline, timeout, hop > 0)
+                location = response.headers.get("Location") if response.is_redirect else None
+                if location is None:
+                    return _body(response, shown, max_bytes, deadline, timeout)
+                response.close()  # a redirect's own body is never read
+                current = urljoin(current, location)
+            raise FetchError(f"could not download {shown}: too many redirects (more than {MAX_REDIRECTS})")
+
+
+def fetch_deadline() -> float:
+    """PULSE_FETCH_DEADLINE_S: the most seconds one URL fetch may take, redirects and download included."""
+    text = os.environ.get(DEADLINE_ENV, "").strip()
+    try:
+        seconds = float(text) if text else DEFAULT_DEADLINE_S
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise PulseError(f"{DEADLINE_ENV} must be a positive number of seconds (got {text!r})")
+    return seconds
+
+
+def _hop(
+    session: requests.Session,
+    adapter: PinnedAdapter,
+    url: str,
+    shown: str,
+    allowed: AllowList,
+    resolver: Resolver,
+    deadline: Deadline,
+    timeout: Timeout,
+    redirected: bool,
+) -> requests.Response:
+    """One request of a fetch, to an address checked just before; a redirect is returned, not followed."""
     try:
         parts = urlsplit(url)
-        supported = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        host, port = parts.hostname, parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        supported = parts.scheme.lower() in ("http", "https") and bool(host)
     except ValueError:
         supported = False
     if not supported:
-        raise FetchError(f"could not download {shown}: only http and https URLs are supported")
-    too_big = f"could not download {shown}: the file is larger than the limit of {_size(max_bytes)}"
-    own_session = session is None
-    session = session or make_session()
-    body = bytearray()
+        what = "it redirected to an unsupported address" if redirected else "only http and https URLs are supported"
+        raise FetchError(f"could not download {shown}: {what}")
     try:
-        with session.get(url, stream=True, timeout=timeout) as response:
-            if response.status_code >= 400:
-                raise FetchError(f"could not download {shown}: {status_message(response)}")
-            length = response.headers.get("Content-Length", "")
-            if length.isdigit() and int(length) > max_bytes:
-                raise FetchError(too_big)
-            # Streamed so an unexpectedly huge body stops at the cap instead of filling memory.
+        addresses = checked_addresses(host, port, allowed, resolver)
+    except RefusedAddress as refused:
+        raise FetchError(f"could not download {shown}: {'it redirected to ' if redirected else ''}{refused}") from None
+    if not addresses:
+        raise FetchError(f"could not download {shown}: could not connect to {host}:{port}: the host name was not found")
+    adapter.pin(host, port, addresses)
+    left = deadline.remaining()
+    limits = (min(_connect_timeout(timeout) or left, left), min(_read_timeout(timeout) or left, left))
+    try:
+        response = session.get(url, stream=True, timeout=limits, allow_redirects=False)
+    except requests.RequestException as error:
+        if deadline.expired or deadline.remaining() <= 0:
+            raise _too_slow(shown, deadline) from None
+        raise request_error(error, url, timeout, prefix=f"could not download {shown}") from None
+    if response.status_code >= 400:
+        response.close()
+        raise FetchError(f"could not download {shown}: {status_message(response)}")
+    return response
+
+
+def _body(response: requests.Response, shown: str, max_bytes: int, deadline: Deadline, timeout: Timeout) -> bytes:
+    """The response's body, streamed so an unexpectedly huge one stops at the cap instead of filling memory."""
+    too_big = f"could not download {shown}: the file is larger than the limit of {_size(max_bytes)}"
+    body = bytearray()
+    with response:
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > max_bytes:
+            raise FetchError(too_big)
+        try:
             for chunk in response.iter_content(_CHUNK):
                 body += chunk
                 if len(body) > max_bytes:
                     raise FetchError(too_big)
-    except requests.RequestException as error:
-        raise request_error(error, url, timeout) from None
-    finally:
-        if own_session:
-            session.close()
+        except requests.RequestException as error:
+            if deadline.expired:
+                raise _too_slow(shown, deadline) from None
+            raise request_error(error, response.url, timeout, prefix=f"could not download {shown}") from None
+    if deadline.expired:  # the connection was cut mid-body: what arrived is not the whole file
+        raise _too_slow(shown, deadline)
     if not body:
         raise FetchError(f"could not download {shown}: the URL returned an empty body")
     return bytes(body)
+
+
+def _too_slow(shown: str, deadline: Deadline) -> FetchError:
+    return FetchError(
+        f"could not download {shown}: it took longer than {_seconds(deadline.seconds)}, the limit for one fetch "
+        f"({DEADLINE_ENV})"
+    )
 
 
 def post_json(

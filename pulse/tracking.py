@@ -14,6 +14,7 @@ import polars as pl
 
 from pulse.connectors.x_api import XClient, base_url_from_env, space_id_from, track_space
 from pulse.errors import PulseError
+from pulse.redact import hide_secret
 
 RUNNING = "running"
 ENDED = "ended"  # the Space ended: tracking finished by itself
@@ -107,7 +108,10 @@ class Trackers:
             self._runs[space_id] = run
             self._drop_oldest_finished()
             run.thread = threading.Thread(
-                target=self._track, args=(run, client, on_sample, pause), name=f"track-space-{space_id}", daemon=True
+                target=self._track,
+                args=(run, client, on_sample, pause, token),
+                name=f"track-space-{space_id}",
+                daemon=True,
             )
             run.thread.start()
             return run.status
@@ -144,7 +148,9 @@ class Trackers:
 
     # -- in the tracker thread ----------------------------------------------------------------
 
-    def _track(self, run: _Run, client: XClient, on_sample: OnSample, pause: Callable[[float], None]) -> None:
+    def _track(
+        self, run: _Run, client: XClient, on_sample: OnSample, pause: Callable[[float], None], token: str | None
+    ) -> None:
         def sample(space_id: str, at: datetime, participants: int) -> None:
             if run.stop.is_set():
                 raise _Stopped  # the answer to a request in flight when Stop was pressed
@@ -156,11 +162,13 @@ class Trackers:
         except _Stopped:
             return  # stop() has set the state already
         except PulseError as error:
-            self._finish(run, FAILED, str(error))
+            self._finish(run, FAILED, hide_secret(str(error), token))
         except Exception as error:
-            # A thread has no caller to raise to: record the failure where the page shows it.
-            log.exception("tracking Space %s failed", run.status.space_id)
-            self._finish(run, FAILED, f"unexpected error: {type(error).__name__}: {error}")
+            # A thread has no caller to raise to: record the failure where the page shows it. Every viewer sees
+            # the status table, and a message may quote anything (the token too): it is hidden in both places.
+            message = hide_secret(f"unexpected error: {type(error).__name__}: {error}", token)
+            log.error("tracking Space %s failed: %s", run.status.space_id, message)
+            self._finish(run, FAILED, message)
         else:
             self._finish(run, ENDED)
 

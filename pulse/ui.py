@@ -1,6 +1,16 @@
 """The one module that imports Streamlit: cached loaders, the shared sidebar filters, downloads, errors."""
 
-import html
+# Imported whole before any page draws. Streamlit runs each session's script in a thread of its own, and plotly's
+# JSON encoder looks pandas up in sys.modules without importing it: a chart drawn while another session was still
+# importing pandas (for its first table) met a half-made module ("partially initialized module 'pandas' has no
+# attribute 'NaT'"), and 5 of 10 first visitors after a restart got an error. Every page imports this module
+# before it draws anything, so the first session imports these here, whole, and the others wait at this module's
+# import lock until it has.
+import numpy  # noqa: F401, I001
+import pandas  # noqa: F401
+import pyarrow  # noqa: F401
+
+import math
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -28,8 +38,9 @@ from pulse.drivers import (
     driver_tables,
 )
 from pulse.errors import PulseError
+from pulse.escape import markdown_text
 from pulse.export import csv_bytes
-from pulse.ingest import editor_key_matches
+from pulse.keyguard import KeyGuard
 from pulse.load import Dataset, RawTweets, load_data_dir, load_dataset, load_raw_tweets, party_table, with_uploads
 from pulse.metrics import (
     Filters,
@@ -178,12 +189,32 @@ def tables(data: Dataset, filters: Filters) -> Tables:
     return _for(data, _tables, compute_tables, filters)
 
 
+@st.cache_resource(show_spinner=False)
+def key_guard() -> KeyGuard:
+    """The editor-key attempts of this server process, shared by every session (it locks itself)."""
+    return KeyGuard.from_env()
+
+
 def key_accepted(given: str | None, configured: str, nothing_was: str) -> bool:
-    """Whether the typed editor key is the configured one; if not, say that nothing was `nothing_was`."""
-    if editor_key_matches(given, configured):
+    """Whether the typed editor key is the configured one, unless too many wrong ones came first; if not, say
+    that nothing was `nothing_was`."""
+    ctx = get_script_run_ctx()
+    with user_errors():
+        verdict = key_guard().attempt(ctx.session_id if ctx else "", given, configured)
+    if verdict.accepted:
         return True
-    st.error(f"That editor key is not right; nothing was {nothing_was}.", icon=":material/lock:")
+    if verdict.locked:
+        reason = f"Too many wrong editor keys: saving is locked for {_duration(verdict.wait_s)}"
+    elif verdict.wait_s and given:
+        reason = f"That editor key is not right. Wait {_duration(verdict.wait_s)} before the next try"
+    else:
+        reason = "That editor key is not right"
+    st.error(f"{reason}; nothing was {nothing_was}.", icon=":material/lock:")
     return False
+
+
+def _duration(seconds: float) -> str:
+    return f"{math.ceil(seconds / 60)} min" if seconds > 90 else f"{math.ceil(seconds)} s"
 
 
 def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
@@ -271,7 +302,7 @@ def user_errors():
     try:
         yield
     except PulseError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(markdown_text(error), icon=":material/error:")
         st.stop()
 
 
@@ -279,7 +310,12 @@ def _notice_invalid(key: str, valid: Callable[[str], bool], what: str) -> None:
     """Streamlit drops URL values a widget cannot take; tell the user instead of silently ignoring them."""
     bad = [v for v in st.query_params.get_all(key) if v and not valid(v)]
     if bad:
-        _notice(f"The link had unknown {what}: {', '.join(bad)}. They were ignored.")
+        _notice(f"The link had unknown {what}: {_listed(bad)}. They were ignored.")
+
+
+def _listed(values: list[str]) -> str:
+    """Values from a link, listed as text: a link is written by anyone, so nothing in it may be markup."""
+    return ", ".join(markdown_text(v) for v in values)
 
 
 def _notice(message: str) -> None:
@@ -311,7 +347,7 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
             "Parties",
             codes,
             default=codes,
-            help="; ".join(f"{c}: {n}" for c, n in names.items() if c in codes),
+            help="; ".join(f"{markdown_text(c)}: {markdown_text(n)}" for c, n in names.items() if c in codes),
             key="party",
             bind="query-params",
             persist_state="session",
@@ -404,10 +440,10 @@ def window_cards(summary: pl.DataFrame, window: str, names: dict[str, str]) -> N
         for card, party in zip(cards, ranked.slice(row_start, 5).iter_rows(named=True), strict=False):
             growth, before = party[f"growth_{window}_pct"], party[f"tweets_prev_{window}"]
             card.metric(
-                party["party"],
+                markdown_text(party["party"]),
                 f"{party[f'tweets_{window}']:,}",
                 delta=None if growth is None else f"{growth:+.1f}%",
-                help=f"{names.get(party['party'], party['party'])}: {before:,} tweets in the {key} before",
+                help=f"{markdown_text(names.get(party['party'], party['party']))}: {before:,} tweets in the {key} before",
                 border=True,
             )
 
@@ -593,7 +629,7 @@ def choose_id(
     options = list(labels)
     linked = [v for v in st.query_params.get_all(key) if v]
     if any(v not in labels for v in linked):
-        _notice(f"The link had unknown {what}: {', '.join(v for v in linked if v not in labels)}. They were ignored.")
+        _notice(f"The link had unknown {what}: {_listed([v for v in linked if v not in labels])}. They were ignored.")
     linked = [v for v in linked if v in labels]
     fallback = default if multi else [default]
     if key not in st.session_state:
@@ -761,8 +797,8 @@ def party_heading(data: Dataset, party: str) -> None:
     color = data.colors.get(party, OTHER_COLOR)  # validated #RRGGBB, so safe inside the style
     st.markdown(
         f'<span style="color:{color};font-size:1.5rem">●</span> '
-        f"<b style='font-size:1.25rem'>{html.escape(party)}</b> "
-        f"<span style='color:#6B7079'>{html.escape(data.names.get(party, ''))}</span>",
+        f"<b style='font-size:1.25rem'>{markdown_text(party)}</b> "
+        f"<span style='color:#6B7079'>{markdown_text(data.names.get(party, ''))}</span>",
         unsafe_allow_html=True,
     )
 

@@ -215,3 +215,15 @@ def test_start_tracking_shows_samples_then_stop(store_dir, x_api):
     at.button(key="track-stop").click().run()
     assert tracker_states(at)[0][:2] == (SPACE_ID, "stopped")
     assert ui.trackers().wait(SPACE_ID, 10).state == "stopped"
+
+
+def test_a_url_inside_the_network_is_refused_and_nothing_of_it_shown(store_dir, httpserver, monkeypatch):
+    monkeypatch.delenv("PULSE_ALLOW_HOSTS", raising=False)
+    httpserver.expect_request("/spaces.csv").respond_with_data("internal_admin_token=hunter2\n")
+    at = data_page(editor_key=None)
+    at.text_input(key="data-url").input(f"http://2130706433:{httpserver.port}/spaces.csv")
+    at.button(key="data-fetch").click().run()
+    assert not at.exception
+    assert "is on a private or local network" in at.error[0].value
+    assert "hunter2" not in json.dumps([e.value for e in at.error]) and httpserver.log == []
+    assert "incoming" not in at.session_state

@@ -7,14 +7,20 @@ import pytest
 from werkzeug import Request, Response
 
 from pulse.errors import FetchError
-from pulse.http import fetch_bytes, make_session, shown_url
+from pulse.http import fetch_bytes, shown_url
 
 SECRET = "sig=s3cret-token"
 
 
-def fast_session(retries: int = 3):
+@pytest.fixture(autouse=True)
+def _local_servers_allowed(monkeypatch):
+    """The test servers listen on loopback, which the fetch refuses unless an administrator allows it."""
+    monkeypatch.setenv("PULSE_ALLOW_HOSTS", "127.0.0.1, localhost")
+
+
+def fast(retries: int = 3) -> dict:
     """Retries without back-off sleeps, so the tests stay fast."""
-    return make_session(retries=retries, backoff=0)
+    return {"retries": retries, "backoff": 0}
 
 
 def test_returns_the_body_exactly(httpserver):
@@ -27,7 +33,7 @@ def test_404_names_status_and_url_without_query(httpserver):
     httpserver.expect_request("/missing.csv").respond_with_data("nope", status=404)
     url = httpserver.url_for("/missing.csv") + "?" + SECRET
     with pytest.raises(FetchError) as caught:
-        fetch_bytes(url, session=fast_session())
+        fetch_bytes(url, **fast())
     message = str(caught.value)
     assert "HTTP 404 Not Found: check the address" in message
     assert httpserver.url_for("/missing.csv") in message
@@ -37,7 +43,7 @@ def test_404_names_status_and_url_without_query(httpserver):
 def test_500_then_200_is_retried(httpserver):
     httpserver.expect_ordered_request("/flaky").respond_with_data("busy", status=500)
     httpserver.expect_ordered_request("/flaky").respond_with_data("a,b\n1,2\n")
-    assert fetch_bytes(httpserver.url_for("/flaky"), session=fast_session()) == b"a,b\n1,2\n"
+    assert fetch_bytes(httpserver.url_for("/flaky"), **fast()) == b"a,b\n1,2\n"
     httpserver.check_assertions()
     assert len(httpserver.log) == 2
 
@@ -48,7 +54,7 @@ def test_still_failing_after_retries(httpserver):
         FetchError,
         match=r"still failing after 3 retries: HTTP 500 Internal Server Error",
     ):
-        fetch_bytes(httpserver.url_for("/down"), session=fast_session(retries=3))
+        fetch_bytes(httpserver.url_for("/down"), **fast(retries=3))
     assert len(httpserver.log) == 4  # the first try and 3 retries
 
 
@@ -62,7 +68,7 @@ def test_time_out_is_reported_in_seconds(httpserver):
     with pytest.raises(FetchError, match=r"no answer within 0.2 s") as caught:
         fetch_bytes(
             httpserver.url_for("/slow") + "?" + SECRET,
-            session=fast_session(),
+            **fast(),
             timeout=(2, 0.2),
         )
     assert time.monotonic() - started < 0.6  # not retried
@@ -78,7 +84,7 @@ def test_refused_connection_names_host_and_port():
         FetchError,
         match=rf"could not connect to 127\.0\.0\.1:{port}: the connection was refused",
     ):
-        fetch_bytes(f"http://127.0.0.1:{port}/data.csv", session=fast_session(retries=1))
+        fetch_bytes(f"http://127.0.0.1:{port}/data.csv", **fast(retries=1))
 
 
 def test_empty_body_is_an_error(httpserver):

@@ -1,9 +1,11 @@
 """X API v2 connector: Spaces and hashtag counts, mapped onto the data contract.
 
 Responses follow the public X API v2 shape `{"data": ..., "includes": ..., "meta": ..., "errors": ...}`.
-The bearer token is sent in a header only; it never appears in a message, an exception or a repr.
+The bearer token is sent in a header only; it never appears in a message, an exception or a repr: every error
+a client's method raises has it hidden in any form a server may echo it (pulse.redact).
 """
 
+import functools
 import os
 import re
 import time
@@ -15,6 +17,7 @@ import requests
 
 from pulse.errors import FetchError, PulseError
 from pulse.http import DEFAULT_TIMEOUT, make_session, request_error, status_message
+from pulse.redact import hide_secret
 from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, as_utc
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
@@ -105,6 +108,20 @@ def space_id_from(text: str) -> str:
     return space_id
 
 
+def _hides_token(method):
+    """Errors raised by an XClient method carry no form of the token, should a server ever echo it back."""
+
+    @functools.wraps(method)
+    def hiding(self: "XClient", *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except PulseError as error:
+            self._scrub(error)
+            raise
+
+    return hiding
+
+
 class XClient:
     """A client of the X API v2 for one bearer token."""
 
@@ -136,6 +153,7 @@ class XClient:
 
     # -- transport ----------------------------------------------------------------------------
 
+    @_hides_token
     def _get(self, path: str, params: dict[str, str], not_found_ok: bool = False) -> dict:
         """GET an endpoint and return its JSON object; limits, rejections and bad bodies raise."""
         url = f"{self.base_url}{path}"
@@ -150,16 +168,14 @@ class XClient:
                     timeout=self._timeout,
                 )
             except requests.RequestException as error:
-                raise self._scrubbed(request_error(error, url, self._timeout, prefix=where)) from None
+                raise request_error(error, url, self._timeout, prefix=where) from None
             if response.status_code != 429:
                 break
             body = _json_object(response)
             if _usage_capped(body):
                 # Waiting does not help: the cap resets with the billing period, not in minutes.
                 detail = _text(body.get("detail")) or "Usage cap exceeded"
-                raise self._scrubbed(
-                    UsageCapExceeded(f"{where}: {detail}; no request will succeed until the plan's cap resets")
-                )
+                raise UsageCapExceeded(f"{where}: {detail}; no request will succeed until the plan's cap resets")
             reset_at = _reset_time(response)
             if reset_at is None:
                 raise RateLimited(f"{where}: rate limited, and X did not say until when; try again in 15 minutes")
@@ -177,9 +193,7 @@ class XClient:
         body = _json_object(response)
         if response.status_code >= 400:
             detail = _problem(body)
-            raise self._scrubbed(
-                FetchError(f"{where}: {status_message(response)}" + (f" ({detail})" if detail else ""))
-            )
+            raise FetchError(f"{where}: {status_message(response)}" + (f" ({detail})" if detail else ""))
         if body is None:
             kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
             raise FetchError(f"{where}: the answer is not JSON (got {kind}); check the X API base URL")
@@ -189,27 +203,26 @@ class XClient:
             if not_found_ok and _all_not_found(body):
                 return body
             if body.get("errors"):
-                raise self._scrubbed(FetchError(f"{where}: {_problem(body)}"))
+                raise FetchError(f"{where}: {_problem(body)}")
             raise FetchError(f"{where}: the answer has neither data nor meta; check the X API base URL")
         return body
 
-    def _scrubbed(self, error: PulseError) -> PulseError:
-        """The same error with the token blanked out, should a server ever echo it back."""
-        message = str(error)
-        if self.__token in message:
-            error.args = (message.replace(self.__token, "<hidden>"),)
-        return error
+    def _scrub(self, error: PulseError) -> None:
+        """Blank out every form of the token in the error's message."""
+        error.args = tuple(hide_secret(a, self.__token) if isinstance(a, str) else a for a in error.args)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
     # -- Spaces -------------------------------------------------------------------------------
 
+    @_hides_token
     def spaces_by_ids(self, ids: Iterable[str], host_party: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         """Spaces by id, mapped onto the spaces contract; also the hosts with no party in host_party."""
         ids = _checked(ids, _SPACE_ID, "Space id")
         return self._spaces("/spaces", "ids", ids, host_party)
 
+    @_hides_token
     def spaces_by_creator_ids(
         self, creator_ids: Iterable[str], host_party: pl.DataFrame
     ) -> tuple[pl.DataFrame, list[str]]:
@@ -241,6 +254,7 @@ class XClient:
             users += _as_list((body.get("includes") or {}).get("users"))
         return spaces_frame(data, users, host_party, f"X API {path}")
 
+    @_hides_token
     def space_status(self, space_id: str) -> tuple[str, int | None, datetime]:
         """The state of a Space ('live', 'scheduled', 'ended'), how many are in it now, and when asked."""
         (space_id,) = _checked([space_id], _SPACE_ID, "Space id")
@@ -268,6 +282,7 @@ class XClient:
 
     # -- hashtag counts -----------------------------------------------------------------------
 
+    @_hides_token
     def tweet_counts_recent(
         self,
         hashtags: list[str],

@@ -1,0 +1,56 @@
+"""Text from data or from a URL, made safe to show: as Streamlit Markdown, and in plotly's small HTML subset.
+
+A party code, a host or a link's query parameter is data, never markup. Shown raw, `![p](http://host/x)` makes
+every visitor's browser fetch from that host, `[Sign in again](http://evil)` puts a phishing link inside the
+app, and `<a href>` in a plotly legend is a link too.
+"""
+
+import re
+
+import polars as pl
+
+# Every ASCII punctuation character can be backslash-escaped in CommonMark, and an escaped one is always a
+# literal: this stops links, images, emphasis, code, HTML, headings, lists, tables, LaTeX ($) and Streamlit's
+# directives (:red[...], :help[...]) at parse time. Inside a word (PML-N, Imran_Khan, 1.5, People's) these four
+# are never markup, so they are left as they are.
+_MARKDOWN_PUNCTUATION = re.compile(r"[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
+_SAFE_INSIDE_A_WORD = "-_.'"
+# Some of Streamlit's Markdown runs after parsing, on the text itself, where escapes are already undone:
+# GitHub's bare autolinks (http://…, www.…, name@host.org), emoji and :material/…: icon shortcodes and the
+# :streamlit: logo. An invisible WORD JOINER (U+2060) after ':' and '@' and between 'www' and '.' breaks each
+# of those patterns without changing what the reader sees.
+_JOINER = "\u2060"
+_AUTOLINK_PARTS = re.compile(r"(?<=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
+# What plotly reads as markup (<a href>, <b>, <br>, entities) in names, hovers, annotations and tick labels.
+_PLOTLY_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+
+
+def markdown_text(value: object) -> str:
+    """`value` as literal text wherever Streamlit renders Markdown (labels, help, headings, alerts, toasts).
+
+    Line breaks in `value` stay line breaks; nothing else in it is read as Markdown.
+    """
+    lines = str(value).splitlines() or [""]
+    return "  \n".join(_MARKDOWN_PUNCTUATION.sub(_escaped, _AUTOLINK_PARTS.sub(_JOINER, line)) for line in lines)
+
+
+def _escaped(match: re.Match) -> str:
+    character, text, at = match.group(), match.string, match.start()
+    inside_a_word = 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
+    return character if character in _SAFE_INSIDE_A_WORD and inside_a_word else "\\" + character
+
+
+def plotly_text(value: object) -> str:
+    """`value` as literal text in a plotly figure."""
+    text = str(value)
+    for character, entity in _PLOTLY_ENTITIES:
+        text = text.replace(character, entity)
+    return text
+
+
+def plotly_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column of `frame` as literal text in a plotly figure (plotly_text on each value)."""
+    expr = pl.col(pl.String, pl.Categorical, pl.Enum).cast(pl.String)
+    for character, entity in _PLOTLY_ENTITIES:
+        expr = expr.str.replace_all(character, entity, literal=True)
+    return frame.with_columns(expr)

@@ -1,0 +1,92 @@
+"""Scenario: right after a restart, ten people open the dashboard at the same moment; every one of them gets the
+page, none an error. (Once, 5 of 10 failed with "partially initialized module 'pandas' has no attribute
+'Series'": the first sessions raced each other importing what the charts need.)
+
+The sessions are opened at the protocol level, as ten browser tabs would, all at once: a browser opens its
+connection only after loading the page's scripts, which would spread the sessions out in time."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from .conftest import ARTIFACTS, SERVER_START_S, _free_port, _healthy, _tail
+from .streamlit_dom import ROOT
+
+SESSIONS = 10
+RUN_TIMEOUT_S = 240  # ten cold first runs on a busy 2-core machine
+
+
+async def first_run(url: str) -> list[str]:
+    """Open one session, run the overview once, and return every error it showed (exceptions and alerts)."""
+    problems: list[str] = []
+    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=60) as socket:
+        rerun = BackMsg()
+        rerun.rerun_script.query_string = ""
+        rerun.rerun_script.page_script_hash = ""
+        await socket.send(rerun.SerializeToString())
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await socket.recv())
+            if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
+                element = message.delta.new_element
+                kind = element.WhichOneof("type")
+                if kind == "exception":
+                    problems.append(f"{element.exception.type}: {element.exception.message}")
+                elif kind == "alert" and element.alert.format == element.alert.ERROR:
+                    problems.append(element.alert.body)
+            if message.WhichOneof("type") == "script_finished":
+                return problems
+
+
+async def all_at_once(url: str) -> list[list[str]]:
+    return await asyncio.wait_for(asyncio.gather(*(first_run(url) for _ in range(SESSIONS))), RUN_TIMEOUT_S)
+
+
+@pytest.fixture
+def cold_server(tmp_path):
+    """A fresh server process of its own: nothing imported yet by any session."""
+    port = _free_port()
+    log = ARTIFACTS / "cold-start.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    env = {**os.environ, "PULSE_DATA_DIR": str(ROOT / "data")}
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while not _healthy(f"http://127.0.0.1:{port}"):
+            assert server.poll() is None, f"streamlit exited:\n{_tail(log)}"
+            assert time.monotonic() < deadline, f"streamlit did not start:\n{_tail(log)}"
+            time.sleep(0.1)
+        yield port, log
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_ten_first_sessions_at_once_all_get_the_page(cold_server):
+    port, log = cold_server
+    # The page itself, as a browser first loads it (this runs no script).
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+        assert page.status == 200
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        results = thread.submit(asyncio.run, all_at_once(f"ws://127.0.0.1:{port}/_stcore/stream")).result()
+    failed = [problems for problems in results if problems]
+    assert not failed, f"{len(failed)} of {SESSIONS} sessions failed: {failed}\n{_tail(log)}"
+    assert "Traceback" not in log.read_text(errors="replace"), _tail(log)
