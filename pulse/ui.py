@@ -439,11 +439,12 @@ def window_cards(summary: pl.DataFrame, window: str, names: dict[str, str]) -> N
         cards = st.columns(5)
         for card, party in zip(cards, ranked.slice(row_start, 5).iter_rows(named=True), strict=False):
             growth, before = party[f"growth_{window}_pct"], party[f"tweets_prev_{window}"]
+            name = markdown_text(names.get(party["party"], party["party"]))
             card.metric(
                 markdown_text(party["party"]),
                 f"{party[f'tweets_{window}']:,}",
                 delta=None if growth is None else f"{growth:+.1f}%",
-                help=f"{markdown_text(names.get(party['party'], party['party']))}: {before:,} tweets in the {key} before",
+                help=f"{name}: {before:,} tweets in the {key} before",
                 border=True,
             )
 
