@@ -10,10 +10,19 @@ import duckdb
 import polars as pl
 
 SQL = """
-CREATE TEMP TABLE tweets AS
-SELECT lower(ltrim(trim(hashtag), '#')) AS hashtag, trim(party) AS party, created_at,
+CREATE TEMP TABLE written AS
+SELECT ltrim(trim(hashtag), '#') AS spelling, trim(party) AS party, created_at,
        created_at AT TIME ZONE $tz AS local_at, trim(author_id) AS author_id
 FROM read_parquet($tweets);
+
+-- Hashtags compare without case and '#', and each is shown as the spelling most rows use (ties: code point order).
+CREATE TEMP TABLE shown AS
+SELECT lower(spelling) AS key, first(spelling ORDER BY uses DESC, spelling) AS hashtag
+FROM (SELECT spelling, count(*) AS uses FROM written GROUP BY ALL) GROUP BY ALL;
+
+CREATE TEMP TABLE tweets AS
+SELECT s.hashtag, w.party, w.created_at, w.local_at, w.author_id
+FROM written w JOIN shown s ON s.key = lower(w.spelling);
 
 CREATE TEMP TABLE counts AS
 SELECT hashtag, party, date_trunc('hour', local_at) AT TIME ZONE $tz AS period_start, count(*) AS tweets

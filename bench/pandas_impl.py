@@ -20,12 +20,29 @@ def read_csv_times(path: Path, times: list[str]) -> pd.DataFrame:
     return frame
 
 
+def shown_spellings(hashtags: pd.Series) -> dict[str, str]:
+    """Each spelling as written to the spelling shown for its hashtag (case and '#' aside): the tidied spelling
+    most rows use, on a tie the first in code point order (as pulse.schema.shown_spellings)."""
+    written = hashtags.value_counts()
+    table = pd.DataFrame({"raw": written.index, "uses": written.to_numpy()})
+    table["spelling"] = table["raw"].str.strip().str.lstrip("#")
+    table["key"] = table["spelling"].str.lower()
+    chosen = (
+        table.groupby(["key", "spelling"], as_index=False)["uses"]
+        .sum()
+        .sort_values(["key", "uses", "spelling"], ascending=[True, False, True])
+        .drop_duplicates("key")
+        .set_index("key")["spelling"]
+    )
+    return dict(zip(table["raw"], table["key"].map(chosen), strict=True))
+
+
 def load_tweets(path: Path, tz: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hourly counts (hashtag, party, period_start, tweets) and unique authors per local day."""
     tweets = pd.read_parquet(path, columns=RAW_COLUMNS)
     if tweets[["created_at", "party", "hashtag"]].isna().any().any() or (tweets[["retweets", "likes"]] < 0).any().any():
         raise ValueError(f"{path}: breaks the data contract")
-    tweets["hashtag"] = tweets["hashtag"].str.strip().str.lstrip("#").str.lower()
+    tweets["hashtag"] = tweets["hashtag"].map(shown_spellings(tweets["hashtag"]))
     tweets["party"] = tweets["party"].str.strip()
     local = tweets["created_at"].dt.tz_convert(tz)
     tweets["period_start"] = local.dt.floor("h").dt.tz_convert("UTC")

@@ -6,7 +6,6 @@ import streamlit as st
 
 from pulse import charts, ui
 from pulse.drivers import BURST_GAP_S, driver_source, top_concentration, with_account_ids
-from pulse.escape import markdown_text
 from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice, unique_authors_daily
 from pulse.recent import with_coverage
 
@@ -45,26 +44,23 @@ if series.daily.is_empty():
 summary = series.summary
 top = summary.sort("tweets", descending=True).row(0, named=True)
 busiest = summary.sort("peak_hour_tweets", descending=True).row(0, named=True)
+peak_hour = busiest["peak_hour"].astimezone(ZoneInfo(data.tz))
 cards = st.columns(4)
-cards[0].metric("Tweets", ui.number(summary["tweets"].sum()), border=True)
-cards[1].metric(
-    "Top " + by,
-    ui.number(top["tweets"]),
-    border=True,
-    help=f"#{markdown_text(top[by])} ({markdown_text(top['party'])})",
-)
-cards[2].metric("Spike days", ui.number(summary["spike_days"].sum()), border=True, help="Summed over the lines shown")
-cards[3].metric(
+ui.card(cards[0], "Tweets", ui.number(summary["tweets"].sum()), f"{summary.height} {by}s shown")
+ui.card(cards[1], f"Top {by}", ui.number(top["tweets"]), f"#{top[by]} · {top['party']}")
+ui.card(cards[2], "Spike days", ui.number(summary["spike_days"].sum()), "summed over the lines shown")
+ui.card(
+    cards[3],
     "Busiest hour",
     ui.number(busiest["peak_hour_tweets"]),
-    border=True,
-    help=f"#{markdown_text(busiest[by])}, {busiest['peak_hour'].astimezone(ZoneInfo(data.tz)):%-d %b %Y %H:%M} local",
+    f"#{busiest[by]} · {peak_hour:%-d %b %Y, %H:%M} local",
+    help="Tweets in the busiest single hour of any line shown",
 )
 
 palette = charts.series_colors(summary, by, data.colors)
 volume = series.hourly if hourly else series.daily
 figure = charts.hashtag_volume(
-    volume, by, "tweets" if hourly else MEASURES[measure], palette, data.tz, hourly, log_scale
+    volume, by, "tweets" if hourly else MEASURES[measure], palette, data.tz, hourly, log_scale, data.names
 )
 ui.chart(figure, f"{by}_{resolution}", volume)
 st.caption(
@@ -76,7 +72,9 @@ if data.hashtags.authors_daily is not None:
     authors = with_coverage(unique_authors_daily(data.hashtags.authors_daily, filters), data.tz, series.span)
     author_colors = charts.series_colors(authors, "hashtag", data.colors)
     ui.chart(
-        charts.hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz), "unique_authors", authors
+        charts.hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz, names=data.names),
+        "unique_authors",
+        authors,
     )
     st.caption(
         "**Unique authors**: accounts that used the hashtag that day, each counted once — a reach figure a few "

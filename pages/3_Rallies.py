@@ -42,7 +42,7 @@ cards[3].metric(
 
 map_column, crowd_column = st.columns([3, 2])
 with map_column:
-    ui.chart(charts.rally_map(rallies, data.colors, data.tz), "rally_map", rallies)
+    ui.chart(charts.rally_map(rallies, data.colors, data.tz), "rally_map", None)  # rallies_current has its data
 with crowd_column:
     st.markdown("**Largest reported crowds**")
     crowds = largest_crowds(rallies)
@@ -59,8 +59,8 @@ shown = lift.filter(pl.col("event_type") == kinds[kind])
 if shown.is_empty():
     ui.empty_state(f"No {kind.lower()} fall in the selected dates, so there is no lift to show.")
 else:
-    ui.chart(charts.event_lift(shown, data.colors, data.tz), f"lift_{kinds[kind]}", shown)
-    ui.table(shown, f"lift_{kinds[kind]}_table", data.tz)
+    ui.chart(charts.event_lift(shown, data.colors, data.tz), f"lift_{kinds[kind]}", None)  # the table's data
+    ui.table(shown, f"lift_{kinds[kind]}", data.tz)
 
 st.subheader("Every rally as it now stands")
 ui.table(rallies, "rallies_current", data.tz)

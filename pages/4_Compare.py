@@ -24,6 +24,11 @@ if mode == "Parties":
         f"**The week**: the 7 days {week}, against the 7 days before. **Selected range**: "
         f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y} (the sidebar's dates). {ui.AS_OF_HELP}"
     )
+    # Every number at once first, then the trend; one scorecard per party after them (on a phone, each is a screen).
+    st.subheader("Head to head")
+    ui.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
+    trend = tables.party_daily.filter(pl.col("party").is_in(picked))
+    ui.chart(charts.party_trend(trend, data.colors, data.tz), "party_trend", trend)
     for party in picked:
         row = summary.row(by_predicate=pl.col("party") == party, named=True)
         with st.container(border=True):
@@ -40,10 +45,6 @@ if mode == "Parties":
             cards[2].metric("Share of voice, range", ui.number(row["share_of_voice_pct"], 1, "%"))
             cards[3].metric("Spaces reach, range", ui.number(row["spaces_reach"]), help="Sum of total listeners")
             cards[4].metric("Rallies, range", ui.number(row["rallies"]))
-    st.subheader("Head to head")
-    ui.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
-    trend = tables.party_daily.filter(pl.col("party").is_in(picked))
-    ui.chart(charts.party_trend(trend, data.colors, data.tz), "party_trend", trend)
 else:
     described = describe_events(tables.events, data.spaces, data.rallies, data.tz)
     if described.is_empty():

@@ -17,12 +17,14 @@ if "data-saved" in st.session_state:
     st.success(st.session_state.pop("data-saved"), icon=":material/check_circle:")
 
 st.subheader("Stored datasets")
+# No server path here: a viewer has no use for it, and it tells an attacker how the server is laid out.
 st.caption(
-    f"Store: `{store.root}` · days are cut in {time_zone()}. Every save keeps the previous version; "
+    f"Days are cut in {time_zone()}. Every save keeps the previous version; "
     f"the last {history_versions()} versions of each dataset are kept."
 )
 with ui.user_errors():
-    st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=ui.STORE_COLUMNS)
+    # "–": never saved through the store (the bundled files, a file put there by hand).
+    st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=ui.STORE_COLUMNS, placeholder="–")
     st.download_button(
         "Export all datasets (zip)",
         lambda: ingest.zip_bytes(ingest.stored_tables(store)),
@@ -66,7 +68,7 @@ def review_incoming(dataset: str, file: str, content: bytes) -> None:
         st.error(
             f"**{markdown_text(file)}** was not loaded: {error.total} problem(s). Fix these rows and upload again."
         )
-        st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems")
+        st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems", placeholder="")
         return
     except PulseError as error:
         st.error(markdown_text(error))

@@ -5,10 +5,12 @@ A builder takes data first and plain choices after, calls plotly express, adjust
 
 import json
 import math
+import textwrap
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -26,27 +28,83 @@ FONT = "Source Sans Pro, Noto Sans, Noto Nastaliq Urdu, Arial, sans-serif"
 pio.templates[TEMPLATE] = go.layout.Template(
     layout=go.Layout(
         font=dict(family=FONT, size=13, color="#262730"),
-        title=dict(font=dict(size=16), x=0, xanchor="left"),
+        # Above the plot, pushing the top margin as far as the (wrapped) title needs: clear of the plot at any width.
+        title=dict(font=dict(size=15), x=0, xanchor="left", automargin=True, yref="paper", pad=dict(b=10)),
         separators=".,",
         hovermode="closest",
         hoverlabel=dict(font=dict(family=FONT, size=13)),
-        margin=dict(l=10, r=10, t=90, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
+        margin=dict(l=10, r=10, t=10, b=10),
+        # Below the plot and horizontal: at 390 px a legend beside or over the plot leaves it a sliver.
+        legend=dict(
+            orientation="h",
+            yref="container",
+            y=0,
+            yanchor="bottom",
+            xanchor="left",
+            x=0,
+            title_text="",
+            tracegroupgap=4,
+        ),
         xaxis=dict(gridcolor="#EEF0F4", zeroline=False, automargin=True),
         yaxis=dict(gridcolor="#EEF0F4", zeroline=False, automargin=True, tickformat=",", rangemode="tozero"),
         plot_bgcolor="white",
         paper_bgcolor="white",
+        # Down the right edge: across the top, the tools covered a phone's title.
+        modebar=dict(orientation="v"),
     ),
     data=dict(scatter=[go.Scatter(line=dict(width=2))]),
 )
 pio.templates.default = "plotly_white+" + TEMPLATE
 
 
+# About as many characters as fit on one line of a chart on a phone (390 px wide, 15 px font).
+TITLE_CHARS = 44
+ROW_PX = 40  # a row of a timeline and the label above it
+LEGEND_LINE_PX = 20  # one line of a legend
+
+
 def _finish(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+    """The template's finish: the title wrapped to fit a phone, axis titles, and a time axis that spans the data."""
     fig.update_layout(
-        title_text=title, xaxis_title=x, yaxis_title=y, legend_title_text="", template="plotly_white+" + TEMPLATE
+        title_text="<br>".join(textwrap.wrap(title, TITLE_CHARS)),
+        xaxis_title=x,
+        yaxis_title=y,
+        legend_title_text="",
+        template="plotly_white+" + TEMPLATE,
     )
+    span = _time_span(fig)
+    if span is not None:
+        fig.update_xaxes(range=span)
     return fig
+
+
+def _time_span(fig: go.Figure) -> list[str] | None:
+    """The first and last time the traces draw, padded by 4 % (half a marker on a phone), on a time x axis.
+
+    Plotly's own autorange also makes room for annotations (a label to the right of the last rally) and pads
+    markers in pixels, so on a narrow screen the axis runs months past the data.
+    """
+    if fig.layout.xaxis.type not in (None, "date"):
+        return None
+    found = []
+    for trace in fig.data:
+        x = getattr(trace, "x", None)
+        if x is None or getattr(trace, "xaxis", "x") not in (None, "x"):
+            continue
+        values = np.asarray(x)
+        if values.dtype.kind not in "UOM":
+            return None  # numbers: not a time axis
+        try:
+            times = values.astype("datetime64[us]")
+        except (ValueError, TypeError):
+            return None  # categories
+        found.append(times[~np.isnat(times)])
+    times = np.concatenate(found) if found else np.array([], dtype="datetime64[us]")
+    if times.size == 0:
+        return None
+    first, last = times.min(), times.max()
+    pad = max((last - first) * 0.04, np.timedelta64(1, "h"))
+    return [str(first - pad), str(last + pad)]
 
 
 def party_volume(
@@ -259,11 +317,6 @@ def series_colors(series: pl.DataFrame, key: str, colors: dict[str, str]) -> dic
     return mapping
 
 
-def _legend_right(fig: go.Figure) -> None:
-    """Many or long legend entries: a column at the right, clear of the title."""
-    fig.update_layout(legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top"), margin_t=60)
-
-
 def _neutral_legend(fig: go.Figure, entries: tuple[tuple[str, str], ...], geo: bool = False) -> None:
     """Legend entries for marker symbols in neutral grey (the markers themselves are in party colours)."""
     for symbol, label in entries:
@@ -307,7 +360,8 @@ def space_records(
             x=group["started_at"],
             y=group["total_listeners"],
             mode="markers",
-            name=f"{party} Spaces",
+            name=party,
+            showlegend=False,  # one grey "Space" entry below: a party's colour is the same on every page
             marker=dict(size=7, color=colors.get(party, OTHER_COLOR), opacity=0.35),
             customdata=group.select("host").rows(),
             hovertemplate=f"{party} · %{{customdata[0]}}<br>%{{x|%d %b %Y %H:%M}}<br>%{{y:,}} listeners<extra></extra>",
@@ -340,27 +394,30 @@ def space_records(
             "%{y:,} listeners (previous record %{customdata[2]:,})<extra></extra>"
         ),
     )
+    first, span = steps_x[0], (steps_x[-1] - steps_x[0]) or 1
     for row in records.iter_rows(named=True):
         multiple = row["record_multiple"]
-        text = f"<b>{row['total_listeners']:,}</b> · {row['party']} · {row['host']}"
+        # The host is in the hover: a label must fit beside its star on a phone.
+        text = f"<b>{row['total_listeners']:,}</b> · {row['party']}"
         if multiple is not None:
-            text += f"<br><b>{multiple:.1f}×</b> the previous record ({row['previous_record']:,})"
+            text += f"<br><b>{multiple:.1f}×</b> the previous record"
+        right_half = (row["started_at"] - first) / span > 0.5  # the label opens towards the middle of the plot
         fig.add_annotation(
             x=row["started_at"],
             y=row["total_listeners"],
             text=text,
             showarrow=True,
             arrowhead=0,
-            ax=40,
+            ax=-30 if right_half else 30,
             ay=-30 if multiple is None else 20,
-            xanchor="left",
-            align="left",
+            xanchor="right" if right_half else "left",
+            align="right" if right_half else "left",
             bgcolor="rgba(255,255,255,0.92)",
             bordercolor=colors.get(row["party"], RECORD_COLOR),
-            font=dict(size=14 if multiple is not None else 12),
+            font=dict(size=13 if multiple is not None else 12),
         )
     fig.update_yaxes(rangemode="tozero")
-    _legend_right(fig)
+    _neutral_legend(fig, (("circle", "Space"),))
     fig.update_layout(height=460)
     return _finish(fig, title, "Start of the Space (local time)", "Total listeners")
 
@@ -392,7 +449,7 @@ def reach_by_party(reach: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
     )
     fig.update_layout(showlegend=False, xaxis_tickformat=",")
     fig.update_xaxes(range=[0, reach["spaces_reach"].max() * 1.18])
-    fig.update_layout(height=120 + 42 * reach.height, margin_t=60)
+    fig.update_layout(height=120 + 42 * reach.height)
     return _finish(fig, title, "Listeners (sum over the party's Spaces)", "")
 
 
@@ -467,8 +524,11 @@ def hashtag_volume(
     tz: str,
     hourly: bool = False,
     log_scale: bool = False,
+    names: dict[str, str] | None = None,
 ) -> go.Figure:
-    """Volume per hashtag or campaign over time (daily or hourly); daily tweets mark spike days with a ring."""
+    """Volume per hashtag or campaign over time (daily or hourly); daily tweets mark spike days with a ring.
+
+    The legend groups each party's series under the party's name (`names`: party code -> name)."""
     series, palette = plotly_columns(series), _as_text(palette)
     unit = "hour" if hourly else "day"
     what = "hashtag" if key == "hashtag" else "campaign"
@@ -520,9 +580,26 @@ def hashtag_volume(
         )
     if log_scale:
         fig.update_yaxes(type="log", rangemode="normal")
-    _legend_right(fig)
-    fig.update_layout(height=520)
+    lines = series.select(key, "party").unique(key, maintain_order=True)
+    _group_by_party(fig, lines, key, names or {})
+    # On a phone the legend below is one entry per line: room for it, so the plot keeps its height.
+    legend_lines = lines.height + lines["party"].n_unique() + 1
+    fig.update_layout(height=460 + LEGEND_LINE_PX * legend_lines, legend_groupclick="toggleitem")
     return _finish(fig, title, "Local time" if hourly else "Local date", label)
+
+
+def _group_by_party(fig: go.Figure, party_of: pl.DataFrame, key: str, names: dict[str, str]) -> None:
+    """Legend entries of a party's series together under the party's name, so its shades read as one family."""
+    parties = dict(party_of.select(key, "party").iter_rows())
+    titled: set[str] = set()
+    for trace in fig.data:
+        party = parties.get(trace.name)
+        if party is None:
+            continue
+        trace.legendgroup = party
+        if party not in titled:
+            trace.legendgrouptitle = dict(text=names.get(party, party), font=dict(size=12, color="#6B7079"))
+            titled.add(party)
 
 
 def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
@@ -656,11 +733,10 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
             hoverinfo="skip",
             showlegend=False,
         )
-    sized = located.sort("reported_attendance", descending=True, nulls_last=True)
-    biggest = sized["reported_attendance"].max() or 1
-
-    def radius(attendance: int | None) -> float:  # marker area grows with the crowd
-        return 6.0 if attendance is None else 6 + 19 * (attendance / biggest) ** 0.5
+    attendance = pl.col("reported_attendance")
+    # Marker area grows with the crowd (radius in px), small enough for a phone; a ring when not reported.
+    radius = pl.when(attendance.is_null()).then(6.0).otherwise(6 + 12 * (attendance / attendance.max()).sqrt())
+    sized = located.sort("reported_attendance", descending=True, nulls_last=True).with_columns(radius.alias("radius"))
 
     for (party,), group in sized.group_by("party", maintain_order=True):
         known = group["reported_attendance"].is_not_null()
@@ -670,7 +746,7 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
             mode="markers",
             name=party,
             marker=dict(
-                size=[2 * radius(a) for a in group["reported_attendance"]],
+                size=(2 * group["radius"]).to_list(),
                 color=[colors.get(party, OTHER_COLOR) if k else "rgba(255,255,255,0.6)" for k in known],
                 line=dict(color=colors.get(party, OTHER_COLOR), width=2),
                 opacity=0.8,
@@ -690,26 +766,22 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
                 "Reported attendance: %{customdata[3]}<extra></extra>"
             ),
         )
-    labels = (
-        located.group_by("city")
-        .agg(pl.col("lat").first(), pl.col("lon").first(), pl.col("reported_attendance").max())
+    cities = (
+        sized.group_by("city")
+        .agg(pl.col("lat").first(), pl.col("lon").first(), attendance.max(), pl.col("radius").max())
         .sort("reported_attendance", "city", descending=[True, False], nulls_last=True)
     )
-    placed: list[tuple[float, float]] = []
-    for city in labels.iter_rows(named=True):  # one label per city, none on top of another city's marker
-        if all(abs(city["lat"] - lat) > 0.45 or abs(city["lon"] - lon) > 2.2 for lat, lon in placed):
-            placed.append((city["lat"], city["lon"]))
-            pad = " " * round(radius(city["reported_attendance"]) / 3 + 1)
-            fig.add_scattergeo(
-                lon=[city["lon"]],
-                lat=[city["lat"]],
-                mode="text",
-                text=[f"{pad}<b>{city['city']}</b>"],
-                textposition="middle right",
-                textfont=dict(size=12, color="#3A3F47"),
-                hoverinfo="skip",
-                showlegend=False,
-            )
+    for city, lat, lon, position in map_labels(cities):
+        fig.add_scattergeo(
+            lon=[lon],
+            lat=[lat],
+            mode="text",
+            text=[f"<b>{city}</b>"],
+            textposition=position,
+            textfont=dict(size=12, color="#3A3F47"),
+            hoverinfo="skip",
+            showlegend=False,
+        )
     _neutral_legend(fig, (("circle-open", "Attendance not reported"),), geo=True)
     # Only the bundled outlines: every built-in layer off, so plotly fetches no shapes from a CDN.
     fig.update_geos(
@@ -719,8 +791,54 @@ def rally_map(rallies: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figu
         lataxis_range=PAKISTAN_VIEW["lat"],
         bgcolor="#FBFCFD",
     )
-    fig.update_layout(height=560, margin=dict(l=0, r=0, t=90, b=0))
+    fig.update_layout(height=560, margin=dict(l=0, r=0))
     return _finish(fig, title, "", "")
+
+
+# The map's scale on a phone, where labels are most crowded: 17.5° of longitude across about 360 px.
+MAP_PX_PER_DEGREE = 20.5
+LABEL_PX_PER_CHAR = 7.0  # bold 12 px text
+LABEL_PX_HIGH = 14.0
+
+
+def map_labels(cities: pl.DataFrame) -> list[tuple[str, float, float, str]]:
+    """Where to write each city's name on the rally map: (city, lat, lon, plotly textposition) for each city whose
+    name fits right, left, above or below its marker without covering another city's marker or label.
+
+    `cities` has city, lat, lon and the marker's radius (px), the most important first: they are placed first.
+    Sizes are reckoned at a phone's scale; on a wider screen everything is further apart.
+    """
+    px, half_high = 1 / MAP_PX_PER_DEGREE, LABEL_PX_HIGH / 2
+
+    def box(lat: float, lon: float, left: float, right: float, down: float, up: float) -> tuple:
+        # Pixels around a point to a lon/lat box; Mercator stretches latitude by 1/cos(lat).
+        stretch = np.cos(np.radians(lat))
+        return (lon + left * px, lon + right * px, lat + down * px * stretch, lat + up * px * stretch)
+
+    def overlaps(a: tuple, b: tuple) -> bool:
+        return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+    rows = list(cities.select("city", "lat", "lon", "radius").iter_rows())
+    taken = [box(lat, lon, -r, r, -r, r) for _, lat, lon, r in rows]  # every marker
+    (west, east), (south, north) = PAKISTAN_VIEW["lon"], PAKISTAN_VIEW["lat"]
+    placed = []
+    for city, lat, lon, r in rows:
+        wide, gap = LABEL_PX_PER_CHAR * len(city), r + 3
+        candidates = (  # (label box, anchor point as lat/lon offsets in px, textposition)
+            (box(lat, lon, gap, gap + wide, -half_high, half_high), (0, gap), "middle right"),
+            (box(lat, lon, -gap - wide, -gap, -half_high, half_high), (0, -gap), "middle left"),
+            (box(lat, lon, -wide / 2, wide / 2, gap, gap + LABEL_PX_HIGH), (gap, 0), "top center"),
+            (box(lat, lon, -wide / 2, wide / 2, -gap - LABEL_PX_HIGH, -gap), (-gap, 0), "bottom center"),
+        )
+        own = box(lat, lon, -r, r, -r, r)
+        for label, (up, right), position in candidates:
+            inside = west <= label[0] and label[1] <= east and south <= label[2] and label[3] <= north
+            if inside and not any(overlaps(label, other) for other in taken if other != own):
+                taken.append(label)
+                anchor = box(lat, lon, right, right, up, up)
+                placed.append((city, anchor[2], anchor[0], position))
+                break
+    return placed
 
 
 def rally_timeline(history: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
@@ -780,24 +898,36 @@ def rally_timeline(history: pl.DataFrame, colors: dict[str, str], tz: str) -> go
                 "<br>for %{customdata[2]}<extra></extra>"
             ),
         )
+    labels = {row: row for row in row_of.values()}
     moved = frame.filter(pl.col("rally_id").is_in(frame.filter(pl.col("given_up"))["rally_id"].implode()))
     for (rally_id,), group in moved.group_by("rally_id", maintain_order=True):
         path = " → ".join(f"{d:%-d}" for d in group["starts_at"]) + f" {group['starts_at'][-1]:%b}"
-        fig.add_annotation(
-            x=group["starts_at"].max(),
-            y=row_of[rally_id],
-            text=f"moved: {path}",
-            showarrow=False,
-            xanchor="left",
-            xshift=12,
-            font=dict(size=12, color="#4A4F57"),
-        )
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=list(row_of.values())[::-1], tickformat="", rangemode="normal"
-    )
+        labels[row_of[rally_id]] += f" · moved: {path}"
+    _label_rows_inside(fig, labels)
     _neutral_legend(fig, (("circle-open", "Announced"), ("x-thin-open", "Date later moved"), ("diamond", "Rally held")))
-    fig.update_layout(height=140 + 30 * len(row_of))
     return _finish(fig, title, "Local date", "")
+
+
+def _label_rows_inside(fig: go.Figure, labels: dict[str, str]) -> None:
+    """Category rows, top to bottom in the order of `labels` (row -> label), each named by its label just above it
+    inside the plot instead of by a tick label: beside the axis, labels leave the plot a sliver on a phone."""
+    rows = list(labels)
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=rows[::-1], showticklabels=False, tickformat="", rangemode="normal"
+    )
+    for row, label in labels.items():
+        fig.add_annotation(
+            xref="paper",
+            x=0,
+            y=row,
+            xanchor="left",
+            yanchor="bottom",
+            yshift=4,
+            text=label,
+            showarrow=False,
+            font=dict(size=12, color="#3A3F47"),
+        )
+    fig.update_layout(height=150 + ROW_PX * len(rows))
 
 
 def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
@@ -806,7 +936,7 @@ def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure
     `lift` has the rows of pulse.metrics.rally_lift (rallies and their announcements, with the city).
     """
     lift, colors = plotly_columns(lift), _as_text(colors)
-    title = "Lift: the party's tweets in the 24 h after each event against its usual day (7 days before)"
+    title = "Lift: party tweets in the 24 h after each event against its usual day"
     if lift.is_empty():
         return _no_data(title)
     frame = local_time(lift, tz, "at").with_columns(
@@ -850,22 +980,11 @@ def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure
                 "<br>lift %{customdata[2]:.1f}×<extra></extra>"
             ),
         )
-    fig.add_scatter(
-        x=frame.select(pl.max_horizontal("baseline", "after_24h"))["baseline"],
-        y=frame["row"],
-        mode="text",
-        text=[f"   {v:.1f}×" if v is not None else "   n/a" for v in frame["lift"]],
-        textposition="middle right",
-        textfont=dict(size=12, color="#4A4F57"),
-        hoverinfo="skip",
-        showlegend=False,
-    )
     fig.update_xaxes(type="log", tickformat="~s")
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=frame["row"].to_list()[::-1], tickformat="", rangemode="normal"
-    )
+    # The lift ends each row's label: as text beside the largest marker it ran off the plot's right edge.
+    lifts = frame.select("row", pl.col("lift").fill_nan(None)).iter_rows()
+    _label_rows_inside(fig, {row: f"{row} · <b>{'n/a' if v is None else f'{v:.1f}×'}</b>" for row, v in lifts})
     _neutral_legend(fig, (("circle-open", "Usual day (mean of the 7 days before)"), ("circle", "First 24 h")))
-    fig.update_layout(height=150 + 26 * frame.height)
     return _finish(fig, title, "Party tweets per day (log scale)", "")
 
 
@@ -892,7 +1011,6 @@ def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool
     fig.add_vline(x=0, line=dict(color=RECORD_COLOR, width=1, dash="dash"))
     fig.add_annotation(x=0, y=1, yref="paper", text="event", showarrow=False, xanchor="left", xshift=4)
     fig.update_xaxes(dtick=24 if hourly else 1, zeroline=False)
-    _legend_right(fig)
     fig.update_layout(height=480)
     return _finish(fig, title, f"{unit.capitalize()}s from the event", f"Party tweets per {unit}")
 

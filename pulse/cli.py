@@ -41,15 +41,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pulse", description="Campaign Pulse command line.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    export = commands.add_parser("export", help="write the metric tables as CSV files")
+    export = commands.add_parser("export", help="write the metric tables as CSV files or one Excel workbook")
     export.add_argument("--data", type=Path, required=True, help="directory with spaces, hashtags, rallies files")
-    export.add_argument("--out", type=Path, required=True, help="directory to write the CSV files into")
+    export.add_argument("--out", type=Path, required=True, help="directory to write the files into")
     export.add_argument(
         "--tz", type=_time_zone, default=DEFAULT_TZ, help=f"time zone that cuts the days (default {DEFAULT_TZ})"
     )
     export.add_argument("--start", type=_date, help="first local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--end", type=_date, help="last local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--party", nargs="+", help="only these party codes")
+    export.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help="csv: one file per table (default); xlsx: one pulse-export.xlsx with a sheet per table",
+    )
     export.set_defaults(run=run_export)
 
     synth = commands.add_parser("generate", help="write a seeded synthetic data directory (raw tweets at scale)")
@@ -82,7 +88,7 @@ def run_export(args: argparse.Namespace) -> int:
         tables = driver_tables(raw.rows, data.hashtag_groups, filters, args.tz, "hashtag", burst_min_accounts())
         more = exports(tables, key)
     metric_tables = compute_tables(data, filters)
-    for path in write_tables(metric_tables, args.out, more):
+    for path in write_tables(metric_tables, args.out, args.tz, more, xlsx=args.format == "xlsx"):
         print(path)
     if all(frame.is_empty() for frame in metric_tables.as_dict().values()):
         print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)

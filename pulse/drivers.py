@@ -1,6 +1,6 @@
 """Who drives a hashtag: authors, how concentrated their tweets are, and copy-paste bursts (docs/metrics.md).
 
-Pure functions over raw tweets as the contract types them (created_at in UTC, party, hashtag normalised,
+Pure functions over raw tweets as the contract types them (created_at in UTC, party, hashtag in one spelling,
 optional tweet_id, author_id and text). A tweet that carries several hashtags is one row per hashtag; it is
 one tweet wherever tweets are counted together (by tweet_id where present; rows without one are each a tweet).
 """
@@ -18,7 +18,7 @@ import polars as pl
 from pulse.errors import PulseError
 from pulse.export import TEXT_CHARS
 from pulse.metrics import Filters, in_parties, share_pct, with_campaign
-from pulse.schema import DRIVER_COLUMNS, HASHTAG_TWEETS
+from pulse.schema import DRIVER_COLUMNS, HASHTAG_TWEETS, normalise_hashtag
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
 BURST_MIN_ACCOUNTS = 5  # distinct authors an episode needs to be a burst
@@ -263,7 +263,9 @@ def driver_tables(
     """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags."""
     keep = in_local_dates(pl.col("created_at"), filters, tz) & in_parties(filters)
     if filters.hashtags is not None:
-        keep &= pl.col("hashtag").is_in(list(filters.hashtags))
+        # Picked as the pages spell them; matched as hashtags compare (case and '#' aside).
+        picked = pl.Series(filters.hashtags, dtype=pl.String)
+        keep &= normalise_hashtag(pl.col("hashtag")).is_in(picked.str.strip_chars_start("#").str.to_lowercase())
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if key == "campaign":
         chosen = with_campaign(chosen, groups)

@@ -1,52 +1,147 @@
-"""Tables as analysts get them: CSV with a byte-order mark, floats to 2 decimals, no spreadsheet formulas."""
+"""Tables as analysts get them: CSV with a byte-order mark or one Excel workbook, floats to 2 decimals,
+whole numbers without a decimal point, a local-time twin beside every UTC time, no spreadsheet formulas."""
 
+import io
 import os
+import re
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import polars as pl
+import xlsxwriter
 
 from pulse.errors import PulseError
-from pulse.metrics import Tables
+from pulse.metrics import Filters, Tables
 from pulse.schema import ZULU_FORMAT
 from pulse.store import atomic_write
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets;
 # a leading apostrophe makes the spreadsheet show it as text.
 FORMULA_START = r"^([=+\-@\t\r])"
-
-
+# How a local-time twin is written in a CSV: Excel reads it as a date and time.
+LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+LOCAL_SUFFIX = "_local"
+WORKBOOK = "pulse-export.xlsx"
+# Floats this large are written as they are: beyond 2^53 a float no longer holds every whole number.
+WHOLE_LIMIT = 2.0**53
+# Characters kept in a file name; anything else (a '/' in a party code, a space) becomes '_'.
+_UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
+MAX_PARTIES_IN_NAME = 4
 TEXT_CHARS = 140  # tweet texts leave the app cut to this many characters
 
 
-def for_export(frame: pl.DataFrame) -> pl.DataFrame:
-    """Round floats to 2 decimals, write times in UTC, cut tweet texts to 140 characters and neutralise text
-    that a spreadsheet would execute."""
+def with_local_times(frame: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """Each (zoned) time column followed by `<column>_local`: the same moment as a wall-clock time in `tz`."""
+    columns: list[pl.Expr] = []
+    for name, dtype in frame.schema.items():
+        columns.append(pl.col(name))
+        twin = f"{name}{LOCAL_SUFFIX}"
+        if isinstance(dtype, pl.Datetime) and twin not in frame.columns:
+            columns.append(pl.col(name).dt.convert_time_zone(tz).dt.replace_time_zone(None).alias(twin))
+    return frame.select(columns)
+
+
+def for_export(frame: pl.DataFrame, tz: str | None = None) -> pl.DataFrame:
+    """Round floats to 2 decimals, write times in UTC (with local twins when `tz` is given), cut tweet texts to
+    140 characters and neutralise text that a spreadsheet would execute."""
     if "text" in frame.columns:
         frame = frame.with_columns(pl.col("text").cast(pl.String).str.slice(0, TEXT_CHARS))
+    # A time without a zone is UTC by the data contract.
+    frame = frame.with_columns(
+        pl.col(c).dt.replace_time_zone("UTC") if t.time_zone is None else pl.col(c).dt.convert_time_zone("UTC")
+        for c, t in frame.schema.items()
+        if isinstance(t, pl.Datetime)
+    )
+    if tz is not None:
+        frame = with_local_times(frame, tz)
     return frame.with_columns(
         pl.col(pl.Float32, pl.Float64).round(2),
-        pl.col(pl.Datetime).dt.convert_time_zone("UTC"),
         pl.col(pl.String, pl.Categorical, pl.Enum).cast(pl.String).str.replace(FORMULA_START, "'$1"),
     )
 
 
-def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """The CSV file an analyst downloads: UTF-8 with a BOM so Excel shows Urdu hashtags correctly."""
-    text = for_export(frame).write_csv(datetime_format=ZULU_FORMAT, date_format="%Y-%m-%d")
+def _csv_number(column: pl.Expr) -> pl.Expr:
+    """A rounded float as CSV text: a whole number without '.0' (22, not 22.0), others as they are."""
+    whole = (column == column.round(0)) & (column.abs() < WHOLE_LIMIT)
+    return pl.when(whole).then(column.cast(pl.Int64).cast(pl.String)).otherwise(column.cast(pl.String))
+
+
+def csv_bytes(frame: pl.DataFrame, tz: str | None = None) -> bytes:
+    """The CSV file an analyst downloads: UTF-8 with a BOM so Excel shows Urdu hashtags correctly.
+
+    With `tz`, every UTC time has a `<column>_local` twin written as YYYY-MM-DD HH:MM in that zone.
+    """
+    exported = for_export(frame, tz)
+    twins = [c for c, t in exported.schema.items() if isinstance(t, pl.Datetime) and t.time_zone is None]
+    floats = [c for c, t in exported.schema.items() if t in (pl.Float32, pl.Float64)]
+    text = exported.with_columns(
+        pl.col(twins).dt.strftime(LOCAL_FORMAT), *(_csv_number(pl.col(c)).alias(c) for c in floats)
+    ).write_csv(datetime_format=ZULU_FORMAT, date_format="%Y-%m-%d")
     return "\ufeff".encode() + text.encode()
 
 
-def write_tables(tables: Tables, out: Path, more: dict[str, pl.DataFrame] | None = None) -> list[Path]:
-    """Write every table (and `more` tables) as `<name>.csv` in `out`, as one set: all of them, or none and the
-    previous set untouched.
+def xlsx_bytes(frames: dict[str, pl.DataFrame], tz: str) -> bytes:
+    """One Excel workbook, a sheet per table: numbers as numbers, times as dates (UTC, and local beside them),
+    the header row frozen, text guarded against formulas as in the CSV files."""
+    buffer = io.BytesIO()
+    # Text is written as text, never turned into a formula or a link, whatever it starts with.
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(buffer, options) as workbook:
+        for name, frame in frames.items():
+            sheet = for_export(frame, tz).with_columns(pl.col(pl.Datetime).dt.replace_time_zone(None))
+            sheet.write_excel(
+                workbook,
+                worksheet=_sheet_name(name),
+                table_style=None,
+                autofilter=False,
+                freeze_panes=(1, 0),
+                float_precision=2,
+                dtype_formats={
+                    pl.Datetime: "yyyy-mm-dd hh:mm",
+                    pl.Date: "yyyy-mm-dd",
+                    (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64): "#,##0",
+                    (pl.Float32, pl.Float64): "#,##0.00",
+                },
+                column_widths={c: 18 for c, t in sheet.schema.items() if t.is_temporal()} or None,
+            )
+    return buffer.getvalue()
+
+
+def _sheet_name(name: str) -> str:
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
+
+
+def export_name(name: str, filters: Filters, suffix: str) -> str:
+    """A download's file name carrying the view's filters: `party_summary_PTI-PML-N_2022-04-01_2022-04-30.csv`.
+
+    Parties appear only when some are filtered out (up to four by code, else how many); dates when set.
+    """
+    parts = [name]
+    if filters.parties is not None:
+        parties = filters.parties
+        parts.append("-".join(parties) if len(parties) <= MAX_PARTIES_IN_NAME else f"{len(parties)}-parties")
+    parts += [d.isoformat() for d in (filters.start, filters.end) if isinstance(d, date)]
+    return _UNSAFE_IN_NAME.sub("_", "_".join(parts)) + suffix
+
+
+def write_tables(
+    tables: Tables, out: Path, tz: str, more: dict[str, pl.DataFrame] | None = None, xlsx: bool = False
+) -> list[Path]:
+    """Write every table (and `more` tables) as `<name>.csv` in `out`, or all of them as one `pulse-export.xlsx`,
+    as one set: all of them, or none and the previous set untouched.
 
     The files are written whole into a staging directory inside `out`, and only then renamed into place, one
     rename each (which needs no space and cannot leave half a file). What could stop a rename, a directory in
     the way, is checked before anything is written.
     """
-    contents = {f"{name}.csv": csv_bytes(frame) for name, frame in (tables.as_dict() | (more or {})).items()}
+    frames = tables.as_dict() | (more or {})
+    if xlsx:
+        contents = {WORKBOOK: xlsx_bytes(frames, tz)}
+    else:
+        contents = {f"{name}.csv": csv_bytes(frame, tz) for name, frame in frames.items()}
     if out.exists() and not out.is_dir():
         raise PulseError(f"{out} is a file, not a directory: choose another output directory")
     in_the_way = [name for name in contents if (out / name).exists() and not (out / name).is_file()]

@@ -9,7 +9,6 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -18,7 +17,7 @@ import polars as pl
 from pulse.errors import PulseError, ValidationError
 from pulse.export import csv_bytes
 from pulse.load import Table, aggregate_tweets, load_dataset, read_table, validate_table
-from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract
+from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract, normalise_hashtag
 from pulse.store import MergeSummary, Store
 
 EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
@@ -153,10 +152,24 @@ def merge(
 
     def complete(rows: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
         # Also under the lock: the stored values kept are those of the file being merged into.
-        return fill_known(rows, current, keys, keep_stored, stored_first)
+        return fill_known(with_stored_spellings(rows, current), current, keys, keep_stored, stored_first)
 
-    filling = bool(keep_stored or stored_first)
-    return store.merge(new.dataset, new.frame, keys, read_current, complete=complete if filling else None)
+    return store.merge(new.dataset, new.frame, keys, read_current, complete=complete)
+
+
+def with_stored_spellings(new: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
+    """`new` with each hashtag the store holds written as the store spells it: a merge then updates the stored row
+    (hashtags compare without case and '#') and never respells what the analyst stored."""
+    if "hashtag" not in new.columns or "hashtag" not in stored.columns:
+        return new
+    key = normalise_hashtag(pl.col("hashtag")).alias("__key")
+    spelled = stored.select(key, pl.col("hashtag").alias("__stored")).unique("__key", keep="first", maintain_order=True)
+    return (
+        new.with_columns(key)
+        .join(spelled, on="__key", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("__stored", "hashtag").alias("hashtag"))
+        .select(new.columns)
+    )
 
 
 def merge_fetched_spaces(store: Store, spaces: pl.DataFrame, tz: str, source: str = "X API Spaces") -> MergeSummary:
@@ -215,17 +228,17 @@ def problems_table(error: ValidationError) -> pl.DataFrame:
 
 
 def stored_overview(store: Store) -> pl.DataFrame:
-    """One row per dataset: its file, size, when it was last saved and how many versions undo can restore."""
+    """One row per dataset: its file (a name, never the server's path), size, when the store last saved it (empty
+    when it never has, e.g. the bundled files) and how many versions undo can restore."""
     rows = []
     for name in EDITABLE:
         path = store.path(name)
-        stat = path.stat() if path else None
         rows.append(
             (
                 name,
                 path.name if path else None,
-                round(stat.st_size / 1024, 1) if stat else None,
-                datetime.fromtimestamp(stat.st_mtime, UTC) if stat else None,
+                round(path.stat().st_size / 1024, 1) if path else None,
+                store.last_saved(name) if path else None,
                 len(store.history(name)),
             )
         )

@@ -19,7 +19,7 @@ from pulse.schema import (
     SPACE_SAMPLES,
     Contract,
     contract_for,
-    normalise_hashtag,
+    one_spelling,
     validate,
 )
 from pulse.store import Store
@@ -127,7 +127,7 @@ def validate_table(table: Table, dataset: str) -> tuple[pl.DataFrame, Contract]:
         frame = table.frame.with_columns((table.lines - table.first_line).alias(POSITION))
         frame = validate(frame, contract, table.file, table.first_line, table.unit, positions=POSITION)
     if "hashtag" in frame.columns:
-        frame = frame.with_columns(normalise_hashtag(pl.col("hashtag")))
+        frame = one_spelling(frame)
     return frame, contract
 
 
@@ -282,7 +282,7 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
 
 @dataclass(frozen=True)
 class RawTweets:
-    """Raw tweets with authors, for who drives a hashtag (pulse.drivers): DRIVER_COLUMNS, hashtags normalised."""
+    """Raw tweets with authors, for who drives a hashtag (pulse.drivers): DRIVER_COLUMNS, hashtags in one spelling."""
 
     rows: pl.DataFrame
     dataset: str  # "raw_tweets" (a sample beside the hashtags) or "hashtags" (the hashtags are raw tweets)
@@ -310,7 +310,7 @@ def load_raw_tweets(store: Store) -> RawTweets | None:
 
 
 def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    """DRIVER_COLUMNS of raw tweets as text (blank is empty), hashtags normalised; absent columns empty."""
+    """DRIVER_COLUMNS of raw tweets as text (blank is empty), hashtags in one spelling; absent columns empty."""
 
     def text(column: str) -> pl.Expr:
         if column not in rows.columns:
@@ -320,10 +320,13 @@ def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame:
 
     typed = rows.select("created_at", *[text(c) for c in DRIVER_COLUMNS if c != "created_at"])
     # X's ids are decimal numbers: as integers where that is exact, they group and count several times faster.
-    return typed.with_columns(
-        normalise_hashtag(pl.col("hashtag")),
-        *[pl.lit(compact_ids(typed[c])).alias(c) for c in ("tweet_id", "author_id")],
-    ).select(DRIVER_COLUMNS)
+    return (
+        one_spelling(typed)
+        .with_columns(
+            *[pl.lit(compact_ids(typed[c])).alias(c) for c in ("tweet_id", "author_id")],
+        )
+        .select(DRIVER_COLUMNS)
+    )
 
 
 def _header(path: Path) -> list[str]:

@@ -23,7 +23,7 @@ from pulse.recent import (
     window_totals,
     with_coverage,
 )
-from pulse.schema import local_date
+from pulse.schema import local_date, normalise_hashtag
 
 # Gap-filled series (every key × every day or hour of the data) are built only up to this size: hostile data
 # with many keys spread over the whole window of plausible dates (pulse.config.date_window) must not make one.
@@ -475,13 +475,17 @@ SPACE_BENCHMARK = (
 )
 
 
+RANKING_FIRST = ("rank", "space_id", "party", "host", "total_listeners", "peak_listeners", "avg_listeners")
+
+
 def space_ranking(spaces: pl.DataFrame) -> pl.DataFrame:
     """Spaces from the largest total audience down (ties share a rank; unknown totals last, unranked)."""
     rank = pl.col("total_listeners").rank("min", descending=True).cast(pl.Int64)
     return (
         spaces.with_columns(rank.alias("rank"))
         .sort("rank", "started_at", "space_id", nulls_last=True)
-        .select("rank", pl.exclude("rank"))
+        # The audience right after who held the Space: the figure the ranking is about, in view on any screen.
+        .select(*RANKING_FIRST, pl.exclude(RANKING_FIRST))
     )
 
 
@@ -613,8 +617,15 @@ def with_campaign(frame: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     """Each row's campaign: its hashtag's entry in `hashtag_groups`, else the hashtag itself."""
     # A groups file with two spellings of one hashtag is rejected on load; a frame built otherwise keeps
     # the first, so a hashtag never counts twice.
-    mapping = groups.select("hashtag", "campaign").unique("hashtag", keep="first", maintain_order=True)
-    return frame.join(mapping, on="hashtag", how="left").with_columns(pl.col("campaign").fill_null(pl.col("hashtag")))
+    # Matched as hashtags compare (case and '#' aside), so the groups file may spell a hashtag its own way.
+    key = normalise_hashtag(pl.col("hashtag")).alias("__key")
+    mapping = groups.select(key, "campaign").unique("__key", keep="first", maintain_order=True)
+    return (
+        frame.with_columns(key)
+        .join(mapping, on="__key", how="left", maintain_order="left")
+        .drop("__key")
+        .with_columns(pl.col("campaign").fill_null(pl.col("hashtag")))
+    )
 
 
 def campaign_daily(daily: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
@@ -934,7 +945,6 @@ def window_summary(windows: pl.DataFrame, lift: pl.DataFrame) -> pl.DataFrame:
     return (
         lift.join(sums, on="event", how="inner")
         .select(
-            "event",
             "label",
             "event_type",
             "party",
@@ -946,6 +956,7 @@ def window_summary(windows: pl.DataFrame, lift: pl.DataFrame) -> pl.DataFrame:
             "window_after",
             "peak_offset",
             "peak_tweets",
+            "event",  # the machine key (as in links) last: the label says the same for a reader
         )
         .sort("at", "event")
     )

@@ -78,9 +78,38 @@ class Contract:
         return {c.name: DTYPES[c.kind] for c in self.columns}
 
 
+def tidy_hashtag(expr: pl.Expr) -> pl.Expr:
+    """A hashtag as the analyst spelled it, without surrounding spaces or the leading '#'."""
+    return expr.str.strip_chars().str.strip_chars_start("#")
+
+
 def normalise_hashtag(expr: pl.Expr) -> pl.Expr:
-    """Hashtags compare without the leading '#' and case-insensitively."""
-    return expr.str.strip_chars().str.strip_chars_start("#").str.to_lowercase()
+    """Hashtags compare without the leading '#' and case-insensitively: the key spellings of one hashtag share."""
+    return tidy_hashtag(expr).str.to_lowercase()
+
+
+def shown_spellings(spellings: pl.DataFrame) -> pl.DataFrame:
+    """For each key (`key`), the spelling (`spelling`) with the most `uses`; on a tie the first in code point
+    order, so a capitalised spelling wins over the lower-case one (`ImranKhan` over `imrankhan`)."""
+    return (
+        spellings.group_by("key", "spelling")
+        .agg(pl.col("uses").sum())
+        .sort("key", "uses", "spelling", descending=[False, True, False])
+        .unique("key", keep="first", maintain_order=True)
+        .select("key", "spelling")
+    )
+
+
+def one_spelling(frame: pl.DataFrame, column: str = "hashtag") -> pl.DataFrame:
+    """`frame` with the hashtags of `column` tidied and every spelling of one hashtag written one way: the
+    spelling most rows use (see shown_spellings). Case and '#' never split a hashtag in two, and the analyst's
+    capitals are kept."""
+    tidy = frame.with_columns(tidy_hashtag(pl.col(column)))
+    spellings = tidy.group_by(pl.col(column).alias("spelling")).agg(pl.len().alias("uses"))
+    chosen = shown_spellings(spellings.with_columns(normalise_hashtag(pl.col("spelling")).alias("key")))
+    return tidy.with_columns(
+        normalise_hashtag(pl.col(column)).replace_strict(chosen["key"], chosen["spelling"], default=None).alias(column)
+    )
 
 
 def as_utc(at: datetime) -> datetime:

@@ -10,6 +10,7 @@ The store moves files; it does not know what is in them (loading and validation 
 """
 
 import io
+import json
 import os
 import re
 import shutil
@@ -38,10 +39,13 @@ DATE_FORMAT = "%Y-%m-%d"
 SAMPLES_HEADER = ",".join(SPACE_SAMPLES.names)
 
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
+# When each dataset was last saved, as the store recorded it: a file's modification time is reset by a copy,
+# a clone or an unzip, and says nothing about when its content was saved.
+SAVES = ".saves.json"
 _HISTORY_FILE = re.compile(r"^(\d{8}T\d{6}\.\d{6}Z)-(.+)$")
-# atomic_write's temp files for a dataset file or its history copy: .<file name>.<random>.tmp
+# atomic_write's temp files for a dataset file, its history copy or the record of saves: .<file name>.<random>.tmp
 _DATASET_FILE = "(?:{})(?:{})".format("|".join(DATASETS), "|".join(re.escape(s) for s in SUFFIXES))
-_TEMP_FILE = re.compile(rf"^\.(?:\d{{8}}T\d{{6}}\.\d{{6}}Z-)?{_DATASET_FILE}\.[^.]+\.tmp$")
+_TEMP_FILE = re.compile(rf"^\.(?:(?:\d{{8}}T\d{{6}}\.\d{{6}}Z-)?{_DATASET_FILE}|{re.escape(SAVES)})\.[^.]+\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ class Store:
         _check_name(name)
         found = [self.root / f"{name}{s}" for s in SUFFIXES if (self.root / f"{name}{s}").is_file()]
         if len(found) > 1:
-            raise PulseError(f"{self.root}: both {found[0].name} and {found[1].name} exist; keep only one")
+            # File names only: this reaches the Data page, where the server's paths are nobody's business.
+            raise PulseError(f"both {found[0].name} and {found[1].name} exist in the data directory; keep only one")
         return found[0] if found else None
 
     def version(self, name: str) -> int:
@@ -98,6 +103,27 @@ class Store:
                     continue
                 found.append((f"{name}{suffix}", stat.st_mtime_ns, stat.st_size))
         return tuple(found)
+
+    def last_saved(self, name: str) -> datetime | None:
+        """When the store last saved (or undid) dataset `name`; None when it never has (or its record is gone)."""
+        _check_name(name)
+        stamp = self._saves().get(name)
+        try:
+            return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC) if isinstance(stamp, str) else None
+        except ValueError:
+            return None
+
+    def _saves(self) -> dict:
+        try:
+            saves = json.loads((self.root / SAVES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return saves if isinstance(saves, dict) else {}
+
+    def _record_save(self, name: str) -> None:
+        """Note the time of a save of `name` (under the lock, after the file is in place)."""
+        saves = self._saves() | {name: datetime.now(UTC).strftime(_STAMP)}
+        atomic_write(self.root / SAVES, json.dumps(saves, indent=1, sort_keys=True).encode())
 
     def history(self, name: str) -> list[HistoryEntry]:
         """Past versions of dataset `name`, newest first."""
@@ -169,6 +195,7 @@ class Store:
                 raise PulseError(f"could not undo {name}: {error.strerror or error}") from error
             if current is not None and current != target:
                 _remove(current)  # the restored version had another format
+            self._record_save(name)
             return target
 
     def append_samples(self, space_id: str, at: datetime, participants: int) -> Path:
@@ -217,8 +244,7 @@ class Store:
                 yield
         except filelock.Timeout:
             raise PulseError(
-                f"the data directory {self.root} is busy: another save has held it for "
-                f"{LOCK_TIMEOUT_S} s; try again in a moment"
+                f"the data directory is busy: another save has held it for {LOCK_TIMEOUT_S} s; try again in a moment"
             ) from None
 
     def _history_dir(self, name: str) -> Path:
@@ -260,6 +286,8 @@ class Store:
         if saved is not None:
             for old in self.history(name)[config.history_versions() :]:
                 _remove(old.path)
+        if keep_history:  # a save; samples appended every few seconds are not (their file's time says enough)
+            self._record_save(name)
         return target
 
     def _remove_leftovers(self) -> None:
@@ -362,6 +390,9 @@ def atomic_write(target: Path, content: bytes) -> None:
     """Write `content` to a temp file next to `target`, fsync it and rename it over `target`."""
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file 0600 whatever the umask, and the rename keeps that: give it the mode
+        # any other new file gets, so a colleague or the dashboard's service account can read it.
+        os.chmod(temp, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as file:
             file.write(content)
             file.flush()
@@ -371,6 +402,21 @@ def atomic_write(target: Path, content: bytes) -> None:
     finally:
         # After a successful rename the temp name is gone; after a failure it must not linger.
         Path(temp).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system can say (Linux)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        status = ""
+    found = re.search(r"^Umask:\s*([0-7]+)$", status, re.MULTILINE)
+    if found:
+        return int(found.group(1), 8)
+    # Elsewhere the only way is to set it and put it back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:

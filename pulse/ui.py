@@ -39,7 +39,7 @@ from pulse.drivers import (
 )
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
-from pulse.export import csv_bytes
+from pulse.export import csv_bytes, export_name, xlsx_bytes
 from pulse.keyguard import KeyGuard
 from pulse.load import Dataset, RawTweets, load_data_dir, load_dataset, load_raw_tweets, party_table, with_uploads
 from pulse.metrics import (
@@ -57,11 +57,13 @@ from pulse.schema import Contract
 from pulse.store import Store
 from pulse.tracking import Trackers
 
-PAGE_ICON = ":material/campaign:"
+# A file served by the app itself: a Material or emoji icon is fetched from an outside host (a font or emoji
+# CDN), which fails offline and tells that host who opened the dashboard.
+PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
 
 def setup_page(title: str) -> None:
-    st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=PAGE_ICON, layout="wide")
+    st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=str(PAGE_ICON), layout="wide")
 
 
 # Validated uploads a user is looking at in their own session only (dataset name -> (frame, contract)),
@@ -222,9 +224,22 @@ def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
     with user_errors():
         data = load_data()
         filters = sidebar_filters(data, hashtags=hashtags)
+        st.session_state[_VIEW] = filters  # download file names carry the view's filters
         # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
         # keeps one cached set of tables per parties and dates, whichever hashtags are picked.
-        return data, filters, tables(data, replace(filters, hashtags=None))
+        shown = tables(data, replace(filters, hashtags=None))
+    with st.sidebar:
+        st.download_button(
+            "Excel workbook of this view",
+            lambda: xlsx_bytes(shown.as_dict(), data.tz),
+            file_name=export_name("pulse-export", filters, ".xlsx"),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="download-workbook",
+            icon=":material/table_view:",
+            on_click="ignore",
+            help="Every table of `python -m pulse export` for these filters, a sheet each",
+        )
+    return data, filters, shown
 
 
 def _configured(secret: str, variable: str) -> str | None:
@@ -551,12 +566,16 @@ def data_range(data: Dataset) -> tuple[date, date]:
     return days["t"].min(), days["t"].max()
 
 
+_VIEW = "_pulse_view"
+
+
 def download_csv(frame: pl.DataFrame, name: str, label: str = "Download CSV") -> None:
-    """A download button whose file is exactly what `python -m pulse export` writes for this table."""
+    """A download button whose file is exactly what `python -m pulse export` writes for this table,
+    named after the table and the view's filters so two downloads never overwrite each other."""
     st.download_button(
         label,
-        csv_bytes(frame),
-        file_name=f"{name}.csv",
+        csv_bytes(frame, time_zone()),
+        file_name=export_name(name, st.session_state.get(_VIEW, Filters()), ".csv"),
         mime="text/csv",
         key=f"download-{name}",
         icon=":material/download:",
@@ -574,10 +593,12 @@ def stop_with(message: str) -> NoReturn:
     st.stop()
 
 
-def chart(figure: go.Figure, name: str, data: pl.DataFrame) -> None:
-    """A plotly chart (keyed by `name`) with the CSV of exactly the data it draws under it."""
+def chart(figure: go.Figure, name: str, data: pl.DataFrame | None) -> None:
+    """A plotly chart (keyed by `name`) with the CSV of exactly the data it draws under it; None when a table
+    on the page downloads that very data already (one download per distinct table)."""
     st.plotly_chart(figure, key=f"chart-{name}", config={"displaylogo": False})
-    download_csv(data, name, "Chart data (CSV)")
+    if data is not None:
+        download_csv(data, name, "Chart data (CSV)")
 
 
 def table(
@@ -648,6 +669,14 @@ def choose_id(
 def number(value: float | None, digits: int = 0, suffix: str = "") -> str:
     """A number for a card: thousands separators, '–' when unknown."""
     return "–" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def card(column, label: str, value: str, about: str, help: str | None = None) -> None:
+    """A KPI card that names what its number is about (a hashtag, an hour) under the number, on every screen:
+    a tooltip is out of reach on a phone. `about` is data: shown as written."""
+    with column.container(border=True):
+        st.metric(label, value, help=help)
+        st.caption(markdown_text(about))
 
 
 _COUNT = "localized"
@@ -753,13 +782,13 @@ COLUMNS = {
     "first_announced_at": st.column_config.DatetimeColumn("First announced", format=_LOCAL),
     "lat": st.column_config.NumberColumn("Lat", format="%.2f"),
     "lon": st.column_config.NumberColumn("Lon", format="%.2f"),
-    "event_type": st.column_config.TextColumn("Event"),
+    "event_type": st.column_config.TextColumn("Kind"),
     "event_id": st.column_config.TextColumn("Id"),
     "at": st.column_config.DatetimeColumn("When", format=_LOCAL),
     "baseline": st.column_config.NumberColumn("Usual day", help="Party tweets per day, 7 days before", format="%,.0f"),
     "after_24h": st.column_config.NumberColumn("First 24 h", format=_COUNT),
     "lift": st.column_config.NumberColumn("Lift", help="First 24 h / usual day", format="%.1f×"),
-    "event": None,  # the machine key: in the CSV, not on screen
+    "event": st.column_config.TextColumn("Key", help="The event's key, as in a link to this view"),
     "label": st.column_config.TextColumn("Event"),
     "window_before": st.column_config.NumberColumn("7 days before", format=_COUNT),
     "window_after": st.column_config.NumberColumn("3 days after", format=_COUNT),

@@ -4,14 +4,18 @@ import errno
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 
 from pulse import cli
 from tests.conftest import BUNDLED, ROOT
 
 TABLES = ["spaces", "hashtag_daily", "party_daily", "party_summary", "events"]
+# and who drives each hashtag, from the bundled raw sample (tests/test_drivers_export.py)
+DRIVERS = ["hashtag_drivers", "copy_bursts"]
 
 
 def export(*args: str) -> subprocess.CompletedProcess:
@@ -27,21 +31,57 @@ def read(path):
 def test_export_writes_the_five_tables_from_bundled_data(tmp_path):
     result = export("--data", str(BUNDLED), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    # and who drives each hashtag, from the bundled raw sample (tests/test_drivers_export.py)
-    drivers = ["hashtag_drivers", "copy_bursts"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLES + drivers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLES + DRIVERS)
     spaces = read(tmp_path / "spaces.csv")
     record = spaces.filter(pl.col("total_listeners") == "446000").row(0, named=True)
     assert record["party"] == "PTI"
     assert record["is_record"] == "true"
     assert record["record_multiple"] == "10.14"  # 446,000 / 44,000
-    assert record["retention_pct"] == "37.0"  # 165,000 / 446,000
+    assert record["retention_pct"] == "37"  # 165,000 / 446,000, a whole number written without ".0"
+    assert record["started_at"] == "2022-04-20T17:00:00Z"
+    assert record["started_at_local"] == "2022-04-20 22:00"  # the default zone, Asia/Karachi (UTC+5)
     events = read(tmp_path / "events.csv")
     assert set(events["event_type"]) == {"space", "rally_announcement", "rally"}
     lahore = events.filter((pl.col("event_type") == "rally_announcement") & (pl.col("event_id") == "rl-009"))
     assert lahore.height == 3  # moved from the 23rd to the 24th to the 21st
     daily = read(tmp_path / "hashtag_daily.csv")
     assert "امپورٹڈ_حکومت_نامنظور" in set(daily["hashtag"])
+
+
+def test_export_files_get_the_mode_the_umask_gives(tmp_path):
+    # mkstemp alone would leave them 0600: unreadable to a colleague or the dashboard's service account.
+    for umask, mode in ((0o022, 0o644), (0o027, 0o640)):
+        out = tmp_path / f"umask-{umask:o}"
+        done = subprocess.run(
+            ["sh", "-c", f'umask {umask:03o} && exec "$0" -m pulse export --data "$1" --out "$2"', sys.executable]
+            + [str(BUNDLED), str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()} == {f"{t}.csv": mode for t in TABLES + DRIVERS}
+
+
+def test_export_as_one_excel_workbook(tmp_path):
+    result = export("--data", str(BUNDLED), "--out", str(tmp_path), "--format", "xlsx", "--party", "PTI")
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["pulse-export.xlsx"]
+    assert result.stdout.strip() == str(tmp_path / "pulse-export.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "pulse-export.xlsx")
+    assert book.sheetnames == TABLES + DRIVERS
+    spaces = book["spaces"]
+    header = [c.value for c in spaces[1]]
+    assert header[header.index("started_at") + 1] == "started_at_local"
+    rows = spaces.iter_rows(min_row=2, values_only=True)
+    record = next(r for r in rows if r[header.index("total_listeners")] == 446000)
+    assert record[header.index("started_at")] == datetime(2022, 4, 20, 17, 0)
+    assert record[header.index("started_at_local")] == datetime(2022, 4, 20, 22, 0)
+    assert record[header.index("record_multiple")] == 10.14
+    daily = book["hashtag_daily"]
+    assert "امپورٹڈ_حکومت_نامنظور" in {r[0] for r in daily.iter_rows(min_row=2, values_only=True)}
+    assert all(book[name].freeze_panes == "A2" for name in TABLES)
 
 
 def test_export_filters_dates_and_parties(tmp_path):

@@ -127,10 +127,10 @@ def test_fetch_counts_follows_pages_into_the_hashtags_dataset(httpserver, x_env,
     assert "hashtags: 4 added, 0 updated, 0 unchanged" in out
     stored, _ = load_dataset(data, "hashtags")
     assert sorted(stored.select("hashtag", "party", "period_start", "tweets").rows()) == [
-        ("imrankhan", "PTI", utc(2024, 2, 1, 15), 120),
-        ("imrankhan", "PTI", utc(2024, 2, 1, 16), 340),
-        ("imrankhan", "PTI", utc(2024, 2, 1, 17), 95),
-        ("pmln", "PML-N", utc(2024, 2, 1, 16), 7),
+        ("ImranKhan", "PTI", utc(2024, 2, 1, 15), 120),
+        ("ImranKhan", "PTI", utc(2024, 2, 1, 16), 340),
+        ("ImranKhan", "PTI", utc(2024, 2, 1, 17), 95),
+        ("PMLN", "PML-N", utc(2024, 2, 1, 16), 7),
     ]
 
     # The hour still running grew since: a second fetch updates it, and nothing else.
@@ -139,6 +139,30 @@ def test_fetch_counts_follows_pages_into_the_hashtags_dataset(httpserver, x_env,
     code, out, _ = run(capsys, "fetch-x", "counts", "--hashtag", "ImranKhan=PTI", "--data", str(data))
     assert code == 0
     assert "hashtags: 0 added, 1 updated, 1 unchanged" in out
+
+
+def test_a_count_fetch_keeps_every_stored_spelling(httpserver, x_env, tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    stored = (
+        "hashtag,party,period_start,tweets\n"
+        "ImportedHakumatNaManzoor,PTI,2024-02-01T15:00:00Z,100\n"
+        "PMLNJalsa,PML-N,2024-02-01T15:00:00Z,8\n"
+        "امپورٹڈ_حکومت_نامنظور,PTI,2024-02-01T15:00:00Z,3\n"
+    )
+    (data / "hashtags.csv").write_text(stored, encoding="utf-8")
+    httpserver.expect_request("/2/tweets/counts/recent").respond_with_json(count_page([(15, 120), (16, 30)]))
+    # The analyst types it in lower case this time: X matches it all the same, and the store keeps its capitals.
+    argv = ["fetch-x", "counts", "--hashtag", "importedhakumatnamanzoor=PTI", "--data", str(data)]
+    code, out, _ = run(capsys, *argv, "--start", "2024-02-01T15:00:00Z", "--end", "2024-02-01T17:00:00Z")
+    assert code == 0, out
+    assert "hashtags: 1 added, 1 updated, 0 unchanged" in out
+    assert (data / "hashtags.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "ImportedHakumatNaManzoor,PTI,2024-02-01T15:00:00.000000Z,120",
+        "PMLNJalsa,PML-N,2024-02-01T15:00:00.000000Z,8",
+        "امپورٹڈ_حکومت_نامنظور,PTI,2024-02-01T15:00:00.000000Z,3",
+        "ImportedHakumatNaManzoor,PTI,2024-02-01T16:00:00.000000Z,30",
+    ]
 
 
 def test_a_partial_count_fetch_saves_what_arrived_and_exits_3(httpserver, x_env, tmp_path, capsys):

@@ -57,10 +57,10 @@ def test_fetch_tweets_follows_pages_into_raw_tweets(httpserver, x_env, tmp_path,
     assert "raw_tweets: 4 added, 0 updated, 0 unchanged" in out
     stored, _ = load_dataset(data, "raw_tweets")
     assert stored.select("created_at", "party", "hashtag", "tweet_id", "author_id", "retweets", "likes").rows() == [
-        (utc(2024, 2, 1, 12, 0), "PTI", "vote", "101", "7", 1, 3),  # #Vote and #vote: one hashtag
-        (utc(2024, 2, 1, 12, 0), "PTI", "pti", "101", "7", 1, 3),
-        (utc(2024, 2, 1, 12, 1), "PTI", "vote", "102", "8", 1, 3),
-        (utc(2024, 2, 1, 12, 3), "PTI", "vote", "104", "9", 1, 3),
+        (utc(2024, 2, 1, 12, 0), "PTI", "Vote", "101", "7", 1, 3),  # #Vote and #vote: one hashtag, as first spelled
+        (utc(2024, 2, 1, 12, 0), "PTI", "PTI", "101", "7", 1, 3),
+        (utc(2024, 2, 1, 12, 1), "PTI", "Vote", "102", "8", 1, 3),
+        (utc(2024, 2, 1, 12, 3), "PTI", "Vote", "104", "9", 1, 3),
     ]
     assert stored["text"][2] == "<script>alert(1)</script> #Vote"  # stored as data, shown as text
     raw = load_raw_tweets(Store(data))

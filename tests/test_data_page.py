@@ -227,3 +227,37 @@ def test_a_url_inside_the_network_is_refused_and_nothing_of_it_shown(store_dir, 
     assert "is on a private or local network" in at.error[0].value
     assert "hunter2" not in json.dumps([e.value for e in at.error]) and httpserver.log == []
     assert "incoming" not in at.session_state
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page writes as text: titles, captions, messages and the stored-datasets table."""
+    kinds = ("title", "subheader", "caption", "markdown", "info", "success", "error")
+    shown = [e.value for kind in kinds for e in getattr(at, kind)]
+    return "\n".join(map(str, shown)) + "\n" + at.dataframe[0].value.to_csv()
+
+
+def test_viewers_see_no_server_path_and_last_saved_is_the_stores_own_record(store_dir):
+    at = data_page(editor_key=None)
+    assert not at.exception
+    assert str(store_dir) not in page_text(at) and str(store_dir.parent) not in page_text(at)
+    overview = at.dataframe[0].value
+    # The bundled files were copied here, never saved by this store: no time to show, whatever their mtime says.
+    assert overview["last_saved"].isna().all()
+
+    saved = data_page()
+    saved.file_uploader(key="upload-spaces").upload("spaces.csv", spaces_with_new_row(store_dir))
+    saved.run()
+    saved.text_input(key="data-editor-key").input(KEY)
+    saved.button(key="data-replace").click().run()
+    last = saved.dataframe[0].value.set_index("dataset")["last_saved"]
+    assert abs(time.time() - last["spaces"].timestamp()) < 60
+    assert last.drop("spaces").isna().all()
+
+
+def test_problems_leave_empty_cells_blank(store_dir):
+    at = data_page()
+    at.file_uploader(key="upload-spaces").upload("spaces.csv", b"space_id,party\nsp-1,PTI\n")
+    at.run()
+    problems = at.dataframe[1]
+    assert problems.value["line"].isna().any()  # a problem with the whole file has no line or column
+    assert problems.proto.HasField("placeholder") and problems.proto.placeholder == ""  # blank, not "None"

@@ -63,7 +63,7 @@ def test_hashtags_page_shows_who_drives_each_hashtag_from_the_bundled_sample(dow
     drivers = csv_of(at, downloads, "hashtag_drivers")
     sample = bundled("raw_tweets")
     pti = sample.filter((pl.col("hashtag") == "ImportedHakumatNaManzoor") & (pl.col("party") == "PTI"))
-    row = drivers.filter(pl.col("hashtag") == "importedhakumatnamanzoor").row(0, named=True)
+    row = drivers.filter(pl.col("hashtag") == "ImportedHakumatNaManzoor").row(0, named=True)
     assert int(row["tweets"]) == pti["tweet_id"].n_unique() and int(row["authors"]) == pti["author_id"].n_unique()
     bursts = csv_of(at, downloads, "copy_bursts")
     assert bursts["accounts"].to_list() == ["48", "22", "15"]  # the PPP text has 4 accounts: no burst

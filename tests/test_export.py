@@ -1,14 +1,17 @@
-"""CSV as analysts receive it: BOM, rounding, UTC times, neutralised formulas, whole files only."""
+"""Exports as analysts receive them: BOM, rounding, whole numbers, UTC and local times, neutralised formulas,
+names that carry the filters, and the Excel workbook."""
 
 import errno
-from datetime import date
+import io
+from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 
 from pulse.errors import PulseError
-from pulse.export import csv_bytes, write_tables
+from pulse.export import csv_bytes, export_name, write_tables, xlsx_bytes
 from pulse.load import load_data_dir
 from pulse.metrics import Filters, compute_tables
 from tests.conftest import BUNDLED, utc
@@ -42,6 +45,86 @@ def test_formula_cells_are_neutralised_but_numbers_are_not():
     ]
 
 
+def test_whole_numbers_are_written_without_a_decimal_point():
+    # A head-to-head table holds counts and percentages in one float column.
+    frame = pl.DataFrame({"measure": ["Spaces", "Best Space", "Share"], "PTI": [22.0, 446_000.0, 86.908279]})
+    assert csv_bytes(frame).decode("utf-8-sig").splitlines() == [
+        "measure,PTI",
+        "Spaces,22",
+        "Best Space,446000",
+        "Share,86.91",
+    ]
+    empty_and_odd = pl.DataFrame({"x": [None, -0.0, 0.004, 2.5, 2.0**60]})
+    assert csv_bytes(empty_and_odd).decode("utf-8-sig").splitlines()[1:] == [
+        "",
+        "0",
+        "0",
+        "2.5",
+        "1.152921504606847e+18",  # beyond 2^53 a float is not a whole number to trust: written as the float it is
+    ]
+
+
+def test_every_utc_time_has_a_local_twin_beside_it():
+    frame = pl.DataFrame(
+        {
+            "space_id": ["sp-1"],
+            "started_at": [utc(2022, 4, 20, 17)],
+            "ended_at": [utc(2022, 4, 20, 19, 30)],
+            "date": [date(2022, 4, 20)],
+        }
+    )
+    assert csv_bytes(frame, "Asia/Karachi").decode("utf-8-sig").splitlines() == [
+        "space_id,started_at,started_at_local,ended_at,ended_at_local,date",
+        "sp-1,2022-04-20T17:00:00Z,2022-04-20 22:00,2022-04-20T19:30:00Z,2022-04-21 00:30,2022-04-20",
+    ]
+    # Half-hour zones too: 17:00 UTC is 22:30 in India.
+    assert "2022-04-20 22:30" in csv_bytes(frame, "Asia/Kolkata").decode("utf-8-sig")
+
+
+def test_download_names_carry_the_filters():
+    assert (
+        export_name("party_summary", Filters(date(2022, 4, 1), date(2022, 4, 30), ("PTI", "PML-N")), ".csv")
+        == "party_summary_PTI-PML-N_2022-04-01_2022-04-30.csv"
+    )
+    april = Filters(date(2022, 4, 1), date(2022, 4, 30))
+    assert export_name("spaces", april, ".csv") == "spaces_2022-04-01_2022-04-30.csv"
+    assert export_name("spaces", Filters(), ".csv") == "spaces.csv"
+    many = Filters(None, None, ("A", "B", "C", "D", "E"))
+    assert export_name("events", many, ".xlsx") == "events_5-parties.xlsx"
+    # A party code is data: it cannot reach another folder or break the name.
+    assert export_name("spaces", Filters(None, None, ("../x", "P P")), ".csv") == "spaces_.._x-P_P.csv"
+
+
+def test_workbook_has_a_sheet_per_table_with_typed_cells_and_guarded_text():
+    spaces = pl.DataFrame(
+        {
+            "title": ['=HYPERLINK("http://x")', "امپورٹڈ_حکومت_نامنظور"],
+            "started_at": [utc(2022, 4, 20, 17), utc(2022, 4, 21, 9, 30)],
+            "total_listeners": [446_000, None],
+            "record_multiple": [10.1363, None],
+        }
+    )
+    daily = pl.DataFrame({"date": [date(2022, 4, 20)], "tweets": [7_000_000]})
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"spaces": spaces, "hashtag_daily": daily}, "Asia/Karachi")))
+    assert book.sheetnames == ["spaces", "hashtag_daily"]
+    sheet = book["spaces"]
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    assert header == ["title", "started_at", "started_at_local", "total_listeners", "record_multiple"]
+    first, second = (list(r) for r in sheet.iter_rows(min_row=2))
+    assert (first[0].value, first[0].data_type) == ('\'=HYPERLINK("http://x")', "s")  # text, never a formula
+    assert first[1].value == datetime(2022, 4, 20, 17, 0) and first[1].is_date
+    assert first[2].value == datetime(2022, 4, 20, 22, 0) and first[2].is_date
+    assert type(first[3].value) is int and first[3].value == 446_000
+    assert type(first[4].value) is float and first[4].value == 10.14
+    assert second[0].value == "امپورٹڈ_حکومت_نامنظور"
+    assert second[2].value == datetime(2022, 4, 21, 14, 30)
+    assert second[3].value is None
+    day = book["hashtag_daily"]["A2"]
+    assert day.is_date and day.value == datetime(2022, 4, 20)
+    assert book["hashtag_daily"]["B2"].value == 7_000_000
+
+
 # -- a whole set or nothing ----------------------------------------------------------------------------------
 
 
@@ -65,7 +148,7 @@ def test_a_directory_in_the_way_leaves_the_previous_set_untouched(tables, tmp_pa
     before = previous_set(out)
     (out / "events.csv").mkdir()
     with pytest.raises(PulseError, match=r"events\.csv exist\(s\) but not as a file"):
-        write_tables(tables, out)
+        write_tables(tables, out, "Asia/Karachi")
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert sorted(p.name for p in out.iterdir()) == sorted([*before, "events.csv"])  # no staging left over
 
@@ -83,7 +166,7 @@ def test_a_full_disk_part_way_leaves_the_previous_set_untouched(tables, tmp_path
 
     monkeypatch.setattr("pulse.export.atomic_write", fills_up)
     with pytest.raises(PulseError) as caught:
-        write_tables(tables, out)
+        write_tables(tables, out, "Asia/Karachi")
     assert str(caught.value) == f"could not write the export to {out}: No space left on device; no file was changed"
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
@@ -91,6 +174,6 @@ def test_a_full_disk_part_way_leaves_the_previous_set_untouched(tables, tmp_path
 def test_a_whole_set_replaces_the_previous_one(tables, tmp_path):
     out = tmp_path / "exports"
     previous_set(out)
-    assert [p.name for p in write_tables(tables, out)] == NAMES
+    assert [p.name for p in write_tables(tables, out, "Asia/Karachi")] == NAMES
     assert sorted(p.name for p in out.iterdir()) == sorted(NAMES)
-    assert (out / "spaces.csv").read_bytes() == csv_bytes(tables.spaces)
+    assert (out / "spaces.csv").read_bytes() == csv_bytes(tables.spaces, "Asia/Karachi")

@@ -79,6 +79,36 @@ def test_raw_tweets_merge_into_stored_counts_as_counts(tmp_path):
     assert stored.filter(pl.col("hashtag") == "a")["tweets"].to_list() == [2]
 
 
+def test_a_merge_keeps_every_stored_spelling_and_the_new_ones(tmp_path):
+    store = Store(tmp_path)
+    stored = (
+        "hashtag,party,period_start,tweets\n"
+        "ImportedHakumatNaManzoor,PTI,2022-04-20T17:00:00Z,5\n"
+        "PPPZindabad,PPP,2022-04-20T17:00:00Z,3\n"
+    )
+    ingest.replace(store, ingest.inspect(stored.encode(), "counts.csv", "hashtags"))
+    update = (
+        "hashtag,party,period_start,tweets\n"
+        "#importedhakumatnamanzoor,PTI,2022-04-20T17:00:00Z,6\n"  # the stored hashtag, typed another way
+        "ImranKhanLIVE,PTI,2022-04-20T18:00:00Z,9\n"  # a new one, as the analyst spelled it
+    )
+    summary = ingest.merge(store, ingest.inspect(update.encode(), "update.csv", "hashtags"), "Asia/Karachi")
+    assert (summary.added, summary.updated, summary.unchanged) == (1, 1, 0)
+    assert store.path("hashtags").read_text(encoding="utf-8").splitlines()[1:] == [
+        "ImportedHakumatNaManzoor,PTI,2022-04-20T17:00:00.000000Z,6",
+        "PPPZindabad,PPP,2022-04-20T17:00:00.000000Z,3",
+        "ImranKhanLIVE,PTI,2022-04-20T18:00:00.000000Z,9",
+    ]
+    groups = "hashtag,campaign\nImportedHakumatNaManzoor,Imported\n"
+    ingest.replace(store, ingest.inspect(groups.encode(), "groups.csv", "hashtag_groups"))
+    renamed = "hashtag,campaign\nIMPORTEDHAKUMATNAMANZOOR,Imported Hakumat\n"
+    summary = ingest.merge(store, ingest.inspect(renamed.encode(), "groups.csv", "hashtag_groups"), "Asia/Karachi")
+    assert (summary.added, summary.updated) == (0, 1)
+    assert store.path("hashtag_groups").read_text(encoding="utf-8") == (
+        "hashtag,campaign\nImportedHakumatNaManzoor,Imported Hakumat\n"
+    )
+
+
 def test_merging_counts_into_raw_tweets_is_refused_and_changes_nothing(tmp_path):
     store = Store(tmp_path)
     raw = "created_at,party,hashtag,tweet_id\n2022-04-20T17:05:00Z,PTI,#A,1\n"

@@ -140,6 +140,13 @@ def test_campaigns_merge_spellings_and_keep_unlisted_hashtags():
     ]
 
 
+def test_campaigns_match_hashtags_whatever_the_groups_file_spelling():
+    daily = pl.concat([daily_series([1, 2], "ImportedHakumatNaManzoor"), daily_series([10, 20], "ImportedHakoomat")])
+    groups = pl.DataFrame({"hashtag": ["importedhakumatnamanzoor", "#IMPORTEDHAKOOMAT"], "campaign": ["Imported"] * 2})
+    assert with_campaign(daily, groups)["hashtag"].to_list() == daily["hashtag"].to_list()  # the data's spelling
+    assert campaign_daily(daily, groups).select("campaign", "tweets").rows() == [("Imported", 11), ("Imported", 22)]
+
+
 def test_fill_hours_and_series_summary():
     counts = counts_frame(
         [

@@ -99,6 +99,28 @@ def test_page_runs_on_bundled_data_with_keyed_charts_and_downloads(page):
         assert spec["layout"]["title"]["text"]
 
 
+@pytest.mark.parametrize("page", ["dashboard", *PAGES])
+def test_every_download_is_a_distinct_table_named_after_the_filters(page, monkeypatch):
+    names: dict[bytes, list[str]] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        if mimetype == "text/csv":  # not the page icon
+            names.setdefault(path_or_data, []).append(filename)
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    path = ROOT / "dashboard.py" if page == "dashboard" else PAGES[page]
+    at = AppTest.from_file(str(path), default_timeout=60)
+    at.query_params.update(party=["PTI", "PML-N"], dates=["2022-04-01", "2022-04-30"])
+    at.run()
+    assert not at.exception
+    assert names and all(len(files) == 1 for files in names.values()), names  # no two buttons give the same bytes
+    files = [name for (name,) in names.values()]
+    assert all(name.endswith("_PTI-PML-N_2022-04-01_2022-04-30.csv") for name in files), files
+    assert "pulse-export_PTI-PML-N_2022-04-01_2022-04-30.xlsx" not in files  # the workbook is made only when clicked
+
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_no_party_shows_the_empty_state(page):
     assert_no_chart_and_empty_state(run(page, party=""))
@@ -139,7 +161,7 @@ def test_spaces_record_progression_tells_the_446000_story():
     at = run("1_Spaces")
     records = figure(at, "space_records")
     texts = " ".join(a["text"] for a in records["layout"]["annotations"])
-    assert "<b>446,000</b>" in texts and "<b>10.1×</b> the previous record (44,000)" in texts
+    assert "<b>446,000</b> · PTI<br><b>10.1×</b> the previous record" in texts
     assert metric(at, "Largest Space") == "446,000"
 
 
@@ -149,12 +171,16 @@ def test_spaces_party_filter_changes_the_numbers(downloads):
     assert as_int(metric(at, "Spaces")) == ppp.height == 8
     assert as_int(metric(at, "Total reach")) == ppp["total_listeners"].sum()
     ranked = csv_of(at, downloads, "spaces_ranked")
-    assert ranked.columns[:4] == ["rank", "space_id", "party", "host"]
+    # Reach (total listeners) among the first columns, not off-screen to the right.
+    assert ranked.columns[:7] == [
+        *("rank", "space_id", "party", "host"),
+        *("total_listeners", "peak_listeners", "avg_listeners"),
+    ]
     assert ranked.height == ppp.height and set(ranked["party"]) == {"PPP"}
     assert ranked["space_id"][0] == ppp.sort("total_listeners", descending=True)["space_id"][0]
     reach = csv_of(at, downloads, "space_reach_by_party")
     assert reach.columns == ["party", "spaces", "spaces_reach", "median_space_reach", "best_space_reach"]
-    assert reach.rows() == [("PPP", "8", str(ppp["total_listeners"].sum()), "4545.0", "7750")]
+    assert reach.rows() == [("PPP", "8", str(ppp["total_listeners"].sum()), "4545", "7750")]  # a median, whole
 
 
 def test_spaces_link_round_trips(downloads):
@@ -186,9 +212,7 @@ def test_hashtags_party_filter_changes_the_numbers(downloads):
     assert as_int(metric(at, "Tweets")) == jui["tweets"].sum()
     top = csv_of(at, downloads, "top_hashtags")
     assert top.columns[:4] == ["party", "rank", "hashtag", "tweets"]
-    by_tag = (
-        jui.group_by(pl.col("hashtag").str.to_lowercase()).agg(pl.col("tweets").sum()).sort("tweets", descending=True)
-    )
+    by_tag = jui.group_by("hashtag").agg(pl.col("tweets").sum()).sort("tweets", descending=True)  # as spelled
     assert top.select("hashtag", pl.col("tweets").cast(pl.Int64)).rows() == by_tag.rows()
     daily = csv_of(at, downloads, "hashtag_daily")
     days = (date(2022, 6, 1) - date(2022, 3, 1)).days + 1
@@ -213,7 +237,7 @@ def test_hashtags_link_round_trips_by_campaign_hourly(downloads):
     campaign = tweets.filter(pl.col("campaign") == "ImportedHakumatNaManzoor")["tweets"].sum()
     assert metric(at, "Top campaign") == f"{campaign:,}"
     hourly = csv_of(at, downloads, "campaign_hourly")
-    assert hourly.columns == ["campaign", "party", "period_start", "tweets"]
+    assert hourly.columns == ["campaign", "party", "period_start", "period_start_local", "tweets"]
     hours = tweets.select(pl.col("period_start").max() - pl.col("period_start").min()).item() // timedelta(hours=1) + 1
     assert hourly.height == 3 * hours  # three PTI campaigns, every hour of the range
     assert hourly["tweets"].cast(pl.Int64).sum() == tweets["tweets"].sum()
@@ -244,7 +268,7 @@ def test_rallies_party_filter_changes_the_numbers(downloads):
 def test_rallies_show_the_lahore_reschedules_and_the_map_of_pakistan():
     at = run("3_Rallies", party="PTI")
     timeline = figure(at, "rally_timeline")
-    assert "moved: 23 → 24 → 21 Apr" in [a["text"] for a in timeline["layout"]["annotations"]]
+    assert "PTI · Lahore · 21 Apr · moved: 23 → 24 → 21 Apr" in [a["text"] for a in timeline["layout"]["annotations"]]
     geo = figure(at, "rally_map")
     assert geo["layout"]["geo"]["lataxis"]["range"] == [23.3, 37.3]
     assert any(t.get("fill") == "toself" for t in geo["data"])  # Pakistan drawn from the bundled outline
@@ -261,10 +285,12 @@ def test_rallies_link_round_trips(downloads):
     announcements = bundled("rallies").filter(
         (pl.col("party") == "PTI") & local_day("announced_at").is_between(date(2022, 4, 1), date(2022, 4, 30))
     )
-    lift = csv_of(at, downloads, "lift_rally_announcement_table")
+    lift = csv_of(at, downloads, "lift_rally_announcement")
     assert lift.height == announcements.height
-    assert lift.columns == ["event_type", "event_id", "party", "city", "at", "baseline", "after_24h", "lift"]
-    assert csv_of(at, downloads, "lift_rally_announcement").equals(lift)
+    assert lift.columns == [
+        *("event_type", "event_id", "party", "city", "at", "at_local"),
+        *("baseline", "after_24h", "lift"),
+    ]
 
 
 # ---- Compare --------------------------------------------------------------------------------------------------------
@@ -319,3 +345,14 @@ def test_compare_events_link_round_trips(downloads):
 def test_compare_events_default_to_the_largest_space_and_rally():
     at = run("4_Compare", compare="Events")
     assert at.multiselect(key="events").value == ["space:sp-0020:20220420T1700", "rally:rl-009:20220421T1500"]
+
+
+def test_compare_events_table_has_unique_visible_column_names():
+    at = run("4_Compare", compare="Events")
+    assert not at.exception
+    table = at.dataframe[0]
+    config = json.loads(table.proto.columns)
+    labels = [config[c]["label"] for c in table.value.columns]
+    assert len(labels) == len(set(labels)), labels  # two columns were both called "Event"
+    assert all(not config[c].get("hidden") for c in table.value.columns)
+    assert labels[:2] == ["Event", "Kind"]

@@ -46,6 +46,20 @@ def test_save_creates_the_file_and_history(tmp_path):
     assert stray_files(tmp_path) == []
 
 
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_saved_files_get_the_mode_the_umask_gives(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        store = Store(tmp_path)
+        store.save("parties", pl.DataFrame({"party": ["A"], "name": ["Alpha"], "color": ["#112233"]}))
+        saved = store.save("parties", pl.DataFrame({"party": ["B"], "name": ["Beta"], "color": ["#445566"]}), "parquet")
+        samples = store.append_samples("sp-1", datetime(2022, 4, 20, tzinfo=UTC), 5)
+    finally:
+        os.umask(previous)
+    (history,) = store.history("parties")
+    assert [f.stat().st_mode & 0o777 for f in (saved, samples, history.path)] == [mode, mode, mode]
+
+
 def test_csv_times_are_iso_utc(tmp_path):
     frame = pl.DataFrame(
         {
@@ -67,7 +81,7 @@ def test_csv_times_are_iso_utc(tmp_path):
 def test_crash_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
     store = Store(tmp_path)
     path = store.save("rallies", kv(["r1"], [1]))
-    before = path.read_bytes()
+    before, saved_at = path.read_bytes(), store.last_saved("rallies")
     real_replace = os.replace
 
     def crash_on_dataset(src, dst):
@@ -82,7 +96,8 @@ def test_crash_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
     assert stray_files(tmp_path) == []
     # The old file was not replaced, so there is nothing to undo to.
     assert store.history("rallies") == []
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [".lock", "rallies.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [".lock", ".saves.json", "rallies.csv"]
+    assert store.last_saved("rallies") == saved_at  # a failed save is not recorded as one
 
 
 def test_undo_restores_the_exact_previous_bytes(tmp_path):
@@ -280,3 +295,21 @@ def test_merge_completes_the_new_rows_with_the_current_ones_under_the_lock(tmp_p
     assert seen == [(True, ["a", "b"])]
     assert summary == MergeSummary(added=1, updated=0, unchanged=1)
     assert read_kv(tmp_path / "spaces.csv").equals(kv(["a", "b", "c"], [1, 2, 3]))
+
+
+def test_last_saved_is_the_stores_record_not_the_files_time(tmp_path):
+    store = Store(tmp_path)
+    assert store.last_saved("parties") is None
+    (tmp_path / "parties.csv").write_text("party,name,color\nA,Alpha,#112233\n")  # put there by hand: never saved
+    assert store.last_saved("parties") is None
+    before = datetime.now(UTC)
+    store.save("parties", pl.DataFrame({"party": ["B"], "name": ["Beta"], "color": ["#445566"]}))
+    saved = store.last_saved("parties")
+    assert before <= saved <= datetime.now(UTC)
+    os.utime(tmp_path / "parties.csv", (0, 0))  # a clone or an unzip resets the file's time
+    assert store.last_saved("parties") == saved
+    store.undo("parties")
+    assert store.last_saved("parties") > saved
+    assert store.last_saved("spaces") is None
+    (tmp_path / ".saves.json").write_text("not json")  # a damaged record is no record, not an error
+    assert store.last_saved("parties") is None

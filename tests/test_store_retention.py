@@ -44,6 +44,7 @@ def test_temp_files_of_a_crashed_save_are_removed_at_the_next_save(tmp_path):
     crashed = [
         tmp_path / ".parties.csv.k3j_x9a1.tmp",
         tmp_path / ".hashtags.parquet.abcd1234.tmp",
+        tmp_path / "..saves.json.q1w2e3r4.tmp",  # the store's record of saves, written like a dataset
         history / f".{store.history('parties')[0].path.name}.zz99yy88.tmp",
     ]
     others = [tmp_path / ".notes.tmp", tmp_path / "parties.csv.tmp", history / "readme.txt"]
@@ -53,7 +54,7 @@ def test_temp_files_of_a_crashed_save_are_removed_at_the_next_save(tmp_path):
     assert [p for p in crashed if p.exists()] == []
     assert all(p.read_bytes() == b"half a file" for p in others)  # not ours: left alone
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == sorted(
-        [".lock", ".notes.tmp", "parties.csv", "parties.csv.tmp", "spaces.csv"]
+        [".lock", ".notes.tmp", ".saves.json", "parties.csv", "parties.csv.tmp", "spaces.csv"]
     )
 
 

@@ -64,15 +64,15 @@ def test_hashtags_page_draws_unique_authors_for_raw_tweets(raw_tweets_dir, downl
     # line is drawn and each day is a hollow marker saying how much of it the data covers.
     solid = {t["name"]: plotted(t["y"]) for t in traces if "name" in t}
     assert {tag: [v == v for v in ys] for tag, ys in solid.items()} == {  # NaN != NaN: a gap
-        "importedhakumatnamanzoor": [False, False],
-        "bilawalbhutto": [False],
+        "ImportedHakumatNaManzoor": [False, False],
+        "BilawalBhutto": [False],
     }
     hollow = {t["legendgroup"]: t for t in traces if t.get("marker", {}).get("symbol") == "circle-open"}
     assert {tag: plotted(t["y"]) for tag, t in hollow.items()} == {
-        "importedhakumatnamanzoor": [2, 1],
-        "bilawalbhutto": [1],
+        "ImportedHakumatNaManzoor": [2, 1],
+        "BilawalBhutto": [1],
     }
-    assert [c[1:] for c in hollow["importedhakumatnamanzoor"]["customdata"]] == [["2", "24"], ["2", "24"]]
+    assert [c[1:] for c in hollow["ImportedHakumatNaManzoor"]["customdata"]] == [["2", "24"], ["2", "24"]]
     table = csv_of(at, downloads, "unique_authors")
     assert table.columns == ["hashtag", "party", "date", "unique_authors", "hours_covered", "partial_day"]
     assert table.height == 3

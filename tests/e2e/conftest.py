@@ -192,12 +192,13 @@ class Visitor:
 
 @pytest.fixture
 def visitor(app, browser, request):
-    """Make a visitor (a fresh browser context with one tab); each is photographed and closed at the end."""
+    """Make a visitor (a fresh browser context with one tab, at `viewport`, with playwright's device options such
+    as is_mobile); each is photographed and closed at the end."""
     made: list[Visitor] = []
     shots = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
 
-    def make() -> Visitor:
-        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    def make(viewport: dict = VIEWPORT, **device) -> Visitor:
+        context = browser.new_context(viewport=viewport, accept_downloads=True, **device)
         prepare_context(context)
         person = Visitor(app, context, context.new_page(), shots)
 

@@ -1,8 +1,11 @@
-"""Scenario 3: the overview's "Download CSV" saves the party summary exactly as the table shows it."""
+"""Scenario 3: the overview's "Download CSV" saves the party summary exactly as the table shows it, and the sidebar
+saves the whole view as one Excel workbook."""
 
 import csv
 import io
 import math
+
+import openpyxl
 
 from pulse.ui import SUMMARY_COLUMNS
 
@@ -32,7 +35,7 @@ def test_download_csv_matches_the_summary_table(visitor, tmp_path):
     with page.expect_download() as info:
         button.click()
     download = info.value
-    assert download.suggested_filename == "party_summary.csv"
+    assert download.suggested_filename == "party_summary_2022-03-01_2022-06-01.csv"  # the view's dates
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
 
@@ -48,3 +51,23 @@ def test_download_csv_matches_the_summary_table(visitor, tmp_path):
     for shown, written in zip(table["rows"], rows, strict=True):
         mismatched = [(h, s, w) for h, s, w in zip(header, shown, written, strict=True) if not same_value(s, w)]
         assert not mismatched, f"row {written[0]}: {mismatched}"
+
+
+def test_the_sidebar_downloads_the_whole_view_as_one_workbook(visitor, tmp_path):
+    person = visitor()
+    page = person.page
+    person.open()
+    button = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Excel workbook of this view")
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "pulse-export_2022-03-01_2022-06-01.xlsx"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    book = openpyxl.load_workbook(saved)
+    assert book.sheetnames == ["spaces", "hashtag_daily", "party_daily", "party_summary", "events"]
+    header = [c.value for c in book["party_summary"][1]]
+    assert header == list(SUMMARY_COLUMNS)
+    assert {row[0] for row in book["party_summary"].iter_rows(min_row=2, values_only=True)} == {
+        "JUI-F", "MQM-P", "OTHER", "PML-N", "PPP", "PTI"
+    }  # fmt: skip
