@@ -315,7 +315,7 @@ def test_compare_parties_follow_the_party_filter(downloads):
     table = csv_of(at, downloads, "head_to_head")
     assert table.columns == ["measure", "PPP", "MQM-P", "leader"]
     assert table.height == 9
-    assert table.filter(pl.col("measure") == "Tweets, last 7 days (to as of)")["PPP"].item() == f"{week}.0"
+    assert table.filter(pl.col("measure") == "Tweets, last 7 days (to as of)")["PPP"].item() == f"{week}"
     assert table.filter(pl.col("measure") == "Tweets, selected range")["leader"].item() == "PPP"
 
 
