@@ -156,24 +156,23 @@ def upload_banner() -> None:
 
 
 # Every page once, the overview first (its address is the app's root). Paths are relative to dashboard.py.
+# No page icons: a page's icon becomes the tab's icon, and a material icon there is fetched from Google's font
+# host (a request to another host, which fails offline); the tab keeps the app's own icon instead.
 PAGES = (
-    ("pages/0_Overview.py", "Overview", ":material/dashboard:"),
-    ("pages/1_Spaces.py", "Spaces", ":material/podcasts:"),
-    ("pages/2_Hashtags.py", "Hashtags", ":material/tag:"),
-    ("pages/3_Rallies.py", "Rallies", ":material/campaign:"),
-    ("pages/4_Compare.py", "Compare", ":material/compare_arrows:"),
-    ("pages/5_Data.py", "Data", ":material/database:"),
-    ("pages/6_Alerts.py", "Alerts", ":material/notifications:"),
+    ("pages/0_Overview.py", "Overview"),
+    ("pages/1_Spaces.py", "Spaces"),
+    ("pages/2_Hashtags.py", "Hashtags"),
+    ("pages/3_Rallies.py", "Rallies"),
+    ("pages/4_Compare.py", "Compare"),
+    ("pages/5_Data.py", "Data"),
+    ("pages/6_Alerts.py", "Alerts"),
 )
 
 
 def navigation():
     """The sidebar's page list (st.navigation), the overview as the default page."""
     return st.navigation(
-        [
-            st.Page(path, title=title, icon=icon, url_path=title, default=i == 0)
-            for i, (path, title, icon) in enumerate(PAGES)
-        ]
+        [st.Page(path, title=title, url_path=title, default=i == 0) for i, (path, title) in enumerate(PAGES)]
     )
 
 

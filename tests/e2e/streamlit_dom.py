@@ -193,4 +193,4 @@ def app_pages(root: Path = ROOT) -> list[AppPage]:
     """Every page the app declares (pulse.ui.PAGES, given to st.navigation), the overview first at the root."""
     from pulse.ui import PAGES
 
-    return [AppPage(root / path, title, "" if i == 0 else title) for i, (path, title, _) in enumerate(PAGES)]
+    return [AppPage(root / path, title, "" if i == 0 else title) for i, (path, title) in enumerate(PAGES)]
