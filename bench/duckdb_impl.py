@@ -92,16 +92,18 @@ CREATE TEMP TABLE current_rallies AS
 SELECT * FROM rallies QUALIFY row_number() OVER (PARTITION BY rally_id ORDER BY announced_at DESC) = 1;
 
 CREATE TEMP TABLE party_summary AS
-WITH latest AS (SELECT max(date) AS latest FROM hashtag_daily),
-weeks AS (
+WITH as_of AS (SELECT max(period_start) + INTERVAL 1 HOUR AS as_of FROM counts),
+totals AS (SELECT party, sum(tweets) AS tweets FROM hashtag_daily GROUP BY party),
+windows AS (
     SELECT party,
-           sum(tweets) FILTER (WHERE latest - date < 7) AS this_week,
-           sum(tweets) FILTER (WHERE latest - date >= 7 AND latest - date < 14) AS last_week,
-           sum(tweets) AS tweets
-    FROM hashtag_daily, latest GROUP BY party
+           sum(tweets) FILTER (WHERE period_start >= as_of - INTERVAL 168 HOUR) AS this_week,
+           sum(tweets) FILTER (WHERE period_start >= as_of - INTERVAL 336 HOUR
+                                 AND period_start < as_of - INTERVAL 168 HOUR) AS last_week
+    FROM counts, as_of GROUP BY party
 ),
+weeks AS (SELECT * FROM totals FULL JOIN windows USING (party)),
 space_stats AS (
-    SELECT party, count(*) AS spaces, coalesce(sum(total_listeners), 0) AS spaces_reach,
+    SELECT party, count(*) AS spaces, sum(total_listeners) AS spaces_reach,
            max(total_listeners) AS best_space_reach
     FROM spaces GROUP BY party
 ),
@@ -109,7 +111,8 @@ rally_stats AS (SELECT party, count(DISTINCT rally_id) AS rallies FROM current_r
 everyone AS (
     SELECT party FROM spaces UNION SELECT party FROM hashtag_daily UNION SELECT party FROM current_rallies
 )
-SELECT party, coalesce(s.spaces, 0) AS spaces, coalesce(s.spaces_reach, 0)::BIGINT AS spaces_reach,
+SELECT party, coalesce(s.spaces, 0) AS spaces,
+       (CASE WHEN s.spaces IS NULL THEN 0 ELSE s.spaces_reach END)::BIGINT AS spaces_reach,
        s.best_space_reach, coalesce(w.tweets, 0)::BIGINT AS tweets,
        CASE WHEN sum(coalesce(w.tweets, 0)) OVER () > 0
             THEN coalesce(w.tweets, 0) / sum(coalesce(w.tweets, 0)) OVER () * 100 END AS share_of_voice_pct,

@@ -111,23 +111,27 @@ def current_rallies(rallies: pd.DataFrame) -> pd.DataFrame:
     return rallies.sort_values("announced_at").groupby("rally_id", as_index=False).last()
 
 
-def party_summary(spaces: pd.DataFrame, daily: pd.DataFrame, rallies: pd.DataFrame) -> pd.DataFrame:
+def party_summary(
+    spaces: pd.DataFrame, daily: pd.DataFrame, rallies: pd.DataFrame, counts: pd.DataFrame
+) -> pd.DataFrame:
     tweets = daily.groupby("party")["tweets"].sum()
-    age = (daily["date"].max() - daily["date"]).dt.days
-    this_week = daily["tweets"].where(age < 7, 0).groupby(daily["party"]).sum()
-    last_week = daily["tweets"].where((age >= 7) & (age < 14), 0).groupby(daily["party"]).sum()
+    # The 168 hours to as_of (the end of the last hour of data) against the 168 before.
+    hours_ago = (counts["period_start"].max() + pd.Timedelta(hours=1) - counts["period_start"]) / pd.Timedelta(hours=1)
+    this_week = counts["tweets"].where(hours_ago <= 168, 0).groupby(counts["party"]).sum()
+    last_week = counts["tweets"].where((hours_ago > 168) & (hours_ago <= 336), 0).groupby(counts["party"]).sum()
     growth = ((this_week - last_week) / last_week * 100).where(last_week > 0).rename("growth_7d_pct")
     space_stats = spaces.groupby("party").agg(
         spaces=("space_id", "size"),
-        spaces_reach=("total_listeners", "sum"),
+        spaces_reach=("total_listeners", lambda s: s.sum(min_count=1)),  # no known total: unknown
         best_space_reach=("total_listeners", "max"),
     )
     rally_stats = rallies.groupby("party")["rally_id"].nunique().rename("rallies")
     everyone = pd.Index(sorted(set(spaces["party"]) | set(daily["party"]) | set(rallies["party"])), name="party")
     summary = pd.concat([space_stats.reindex(everyone), tweets.reindex(everyone), growth.reindex(everyone)], axis=1)
     summary = summary.join(rally_stats)
-    for column in ("spaces", "spaces_reach", "tweets", "rallies"):
+    for column in ("spaces", "tweets", "rallies"):
         summary[column] = summary[column].fillna(0).astype("int64")
+    summary["spaces_reach"] = summary["spaces_reach"].where(summary["spaces"] > 0, 0).astype("Int64")
     summary["share_of_voice_pct"] = summary["tweets"] / summary["tweets"].sum() * 100
     columns = ["spaces", "spaces_reach", "best_space_reach", "tweets", "share_of_voice_pct", "growth_7d_pct"]
     return summary[[*columns, "rallies"]].reset_index()
@@ -181,7 +185,7 @@ def compute(data: Path, tz: str) -> dict[str, pd.DataFrame]:
         "spaces": space_metrics(spaces),
         "hashtag_daily": daily,
         "party_daily": party_daily(daily),
-        "party_summary": party_summary(spaces, daily, current_rallies(rallies)),
+        "party_summary": party_summary(spaces, daily, current_rallies(rallies), counts),
         "events": event_lift(events(spaces, rallies), counts),
         "authors_daily": authors,
     }

@@ -7,6 +7,7 @@ import streamlit as st
 from pulse import charts, ui
 from pulse.drivers import BURST_GAP_S, driver_source, top_concentration, with_account_ids
 from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice, unique_authors_daily
+from pulse.recent import with_coverage
 
 ui.setup_page("Hashtags")
 st.title("Hashtags")
@@ -26,8 +27,11 @@ with controls[0]:
         "views",
         help="A campaign merges the spellings and scripts of one hashtag (data/hashtag_groups.csv).",
     )
+short = ui.is_short(filters)  # a day or two: by the hour, whatever the link says
 with controls[1]:
-    hourly = ui.choose("Resolution", ["Daily", "Hourly"], "resolution", "Daily", "resolutions") == "Hourly"
+    resolution_help = "A range of a day or two is shown by the hour." if short else None
+    picked = ui.choose("Resolution", ["Daily", "Hourly"], "resolution", "Daily", "resolutions", help=resolution_help)
+    hourly = short or picked == "Hourly"
 with controls[2]:
     measure = ui.choose("Measure", list(MEASURES), "measure", "Tweets", "measures", disabled=hourly)
 log_scale = controls[3].toggle("Log scale", key="hashtags-log", help="Compare small hashtags with large ones")
@@ -65,7 +69,7 @@ st.caption(
 )
 
 if data.hashtags.authors_daily is not None:
-    authors = unique_authors_daily(data.hashtags.authors_daily, filters)
+    authors = with_coverage(unique_authors_daily(data.hashtags.authors_daily, filters), data.tz, series.span)
     author_colors = charts.series_colors(authors, "hashtag", data.colors)
     ui.chart(
         charts.hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz, names=data.names),
@@ -81,7 +85,7 @@ st.subheader(f"Top {by}s per party")
 ui.table(summary, f"top_{by}s", data.tz)
 
 shares = share_of_voice(tables.party_daily)
-ui.chart(charts.share_of_voice_area(shares, data.colors), "share_of_voice", shares)
+ui.chart(charts.share_of_voice_area(shares, data.colors, data.tz), "share_of_voice", shares)
 st.caption("Share of voice is against every party's tweets: parties filtered out appear together as 'Other parties'.")
 
 st.subheader("Spike days")

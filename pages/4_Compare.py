@@ -14,29 +14,37 @@ data, filters, tables = ui.page_data()
 
 mode = ui.choose("Compare", ["Parties", "Events"], "compare", "Parties", "comparisons")
 if mode == "Parties":
-    summary = tables.party_summary.sort("tweets", "party", descending=[True, False])
+    summary = tables.party_summary.sort("tweets_7d", "tweets", "party", descending=[True, True, False])
     ranked = summary["party"].to_list()
     picked = ui.choose("Parties", ranked, "versus", ranked[:2], "parties", multi=True, max_selections=5)
     if len(picked) < 2:
         ui.stop_with("Pick at least two parties to compare (and keep them in the sidebar's party filter).")
+    week = "–" if tables.as_of is None else ui.window_label(tables.as_of, 168, data.tz)
+    st.caption(
+        f"**The week**: the 7 days {week}, against the 7 days before. **Selected range**: "
+        f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y} (the sidebar's dates). {ui.AS_OF_HELP}"
+    )
     # Every number at once first, then the trend; one scorecard per party after them (on a phone, each is a screen).
     st.subheader("Head to head")
     ui.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
     trend = tables.party_daily.filter(pl.col("party").is_in(picked))
-    ui.chart(charts.party_trend(trend, data.colors), "party_trend", trend)
+    ui.chart(charts.party_trend(trend, data.colors, data.tz), "party_trend", trend)
     for party in picked:
         row = summary.row(by_predicate=pl.col("party") == party, named=True)
         with st.container(border=True):
             ui.party_heading(data, party)
             cards = st.columns(5)
-            cards[0].metric("Spaces reach", ui.number(row["spaces_reach"]), help="Sum of total listeners")
-            cards[1].metric("Tweets", ui.number(row["tweets"]))
-            cards[2].metric("Share of voice", ui.number(row["share_of_voice_pct"], 1, "%"))
             growth = row["growth_7d_pct"]
-            cards[3].metric(
-                "7-day growth", "–" if growth is None else f"{growth:+.1f}%", help="Last 7 days against the 7 before"
+            cards[0].metric(
+                "Tweets, the week",
+                ui.number(row["tweets_7d"]),
+                delta=None if growth is None else f"{growth:+.1f}%",
+                help=f"{ui.number(row['tweets_prev_7d'])} tweets in the 7 days before",
             )
-            cards[4].metric("Rallies", ui.number(row["rallies"]))
+            cards[1].metric("Tweets, selected range", ui.number(row["tweets"]))
+            cards[2].metric("Share of voice, range", ui.number(row["share_of_voice_pct"], 1, "%"))
+            cards[3].metric("Spaces reach, range", ui.number(row["spaces_reach"]), help="Sum of total listeners")
+            cards[4].metric("Rallies, range", ui.number(row["rallies"]))
 else:
     described = describe_events(tables.events, data.spaces, data.rallies, data.tz)
     if described.is_empty():

@@ -6,6 +6,7 @@ A builder takes data first and plain choices after, calls plotly express, adjust
 import json
 import math
 import textwrap
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import polars as pl
 
 from pulse.escape import plotly_columns, plotly_text
 from pulse.metrics import EVENT_KINDS, OTHER_PARTIES
+from pulse.recent import day_hours
 from pulse.schema import local_date
 
 TEMPLATE = "pulse"
@@ -121,7 +123,7 @@ def party_volume(
         _as_text(colors),
     )
     fig = px.line(
-        party_daily,
+        _solid(party_daily, "tweets"),
         x="date",
         y="tweets",
         color="party",
@@ -129,6 +131,7 @@ def party_volume(
         custom_data=["party"],
     )
     fig.update_traces(hovertemplate="%{customdata[0]}<br>%{x|%a %d %b %Y}<br>%{y:,} tweets<extra></extra>")
+    _add_partial_days(fig, party_daily, "party", "tweets", colors, tz, "%{y:,} tweets")
     on_line = party_daily.select("party", "date", "tweets")
 
     def placed(events: pl.DataFrame, at: str) -> pl.DataFrame:
@@ -174,7 +177,31 @@ def party_volume(
     _neutral_legend(fig, (("diamond", "Space"), ("star", "Rally")))
     if log_scale:
         fig.update_yaxes(type="log", rangemode="normal")
-    return _finish(fig, "Daily tweets per party, with Spaces (◆) and rallies (★)", "Local date", "Tweets per day")
+    _day_axis(fig, party_daily)
+    return _finish(
+        fig, "Daily tweets per party, with Spaces (◆) and rallies (★); ○ partial day", "Local date", "Tweets per day"
+    )
+
+
+def party_hourly(hourly: pl.DataFrame, colors: dict[str, str], tz: str, log_scale: bool = False) -> go.Figure:
+    """Tweets per party and local hour: the overview's chart for a range of a day or two."""
+    title = "Tweets per hour, by party"
+    hourly, colors = plotly_columns(hourly), _as_text(colors)
+    if hourly.is_empty():
+        return _no_data(title)
+    fig = px.line(
+        local_time(hourly, tz, "period_start"),
+        x="period_start",
+        y="tweets",
+        color="party",
+        color_discrete_map=colors,
+        custom_data=["party"],
+    )
+    fig.update_traces(hovertemplate="%{customdata[0]}<br>%{x|%a %d %b %H:%M}<br>%{y:,} tweets<extra></extra>")
+    if log_scale:
+        fig.update_yaxes(type="log", rangemode="normal")
+    _hour_axis(fig)
+    return _finish(fig, title, "Local time", "Tweets per hour")
 
 
 def _add_party_markers(
@@ -201,6 +228,66 @@ def _add_party_markers(
 
 
 # ---- Shared helpers -----------------------------------------------------------------------------------------------
+
+PARTIAL_MARKER = dict(symbol="circle-open", size=10, line=dict(width=2))
+
+
+def _solid(daily: pl.DataFrame, y: str) -> pl.DataFrame:
+    """The daily series without its partial days: the solid line stops where the data covers whole days."""
+    if "partial_day" not in daily.columns:
+        return daily
+    return daily.with_columns(pl.when(~pl.col("partial_day")).then(pl.col(y)).alias(y))
+
+
+def _add_partial_days(
+    fig: go.Figure, daily: pl.DataFrame, key: str, y: str, palette: dict[str, str], tz: str, value: str
+) -> None:
+    """Days the data covers only in part (`partial_day`, pulse.recent.with_coverage): a dotted segment to their
+    neighbours and a hollow marker that says "partial day: 5 of 24 h". `value` formats y in the hover."""
+    if "partial_day" not in daily.columns or not daily["partial_day"].any():
+        return
+    partial = pl.col("partial_day")
+    near = (partial | partial.shift(1).over(key) | partial.shift(-1).over(key)).fill_null(False)
+    marked = daily.sort(key, "date").with_columns(
+        pl.when(near).then(pl.col(y)).alias("__dotted"), day_hours(pl.col("date"), tz).alias("__day_hours")
+    )
+    for (name,), series in marked.group_by(key, maintain_order=True):
+        color = palette.get(name, OTHER_COLOR)
+        fig.add_scatter(
+            x=series["date"],
+            y=series["__dotted"],
+            mode="lines",
+            line=dict(color=color, width=2, dash="dot"),
+            legendgroup=name,
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        days = series.filter(partial)
+        fig.add_scatter(
+            x=days["date"],
+            y=days[y],
+            mode="markers",
+            marker=dict(PARTIAL_MARKER, color="white", line=dict(width=2, color=color)),
+            legendgroup=name,
+            showlegend=False,
+            customdata=[(name, f"{h:g}", f"{d:g}") for h, d in days.select("hours_covered", "__day_hours").rows()],
+            hovertemplate=(
+                f"<b>%{{customdata[0]}}</b><br>%{{x|%a %d %b %Y}}<br>{value}<br>"
+                "partial day: %{customdata[1]} of %{customdata[2]} h<extra></extra>"
+            ),
+        )
+
+
+def _day_axis(fig: go.Figure, daily: pl.DataFrame) -> None:
+    """A few days: one tick per day, named as a day (plotly would otherwise count hours, even milliseconds)."""
+    if daily["date"].n_unique() <= 7:
+        fig.update_xaxes(dtick=86_400_000, tickformat="%-d %b")
+
+
+def _hour_axis(fig: go.Figure) -> None:
+    """Hours with the day under them: '14:00 / 31 May'."""
+    fig.update_xaxes(tickformat="%H:%M<br>%-d %b")
+
 
 OTHER_COLOR = "#C9CDD3"  # "Other parties" and other neutral context
 RECORD_COLOR = "#262730"
@@ -447,10 +534,11 @@ def hashtag_volume(
     what = "hashtag" if key == "hashtag" else "campaign"
     label = MEASURES[measure].replace(" per day", f" per {unit}")
     title = f"{label} per {what}" + (" · ◯ spike days" if measure == "tweets" and not hourly else "")
+    title += " · dotted: partial day" if not hourly and "partial_day" in series.columns else ""
     if series.is_empty():
         return _no_data(title)
     x = "period_start" if hourly else "date"
-    frame = local_time(series, tz, "period_start") if hourly else series
+    frame = local_time(series, tz, "period_start") if hourly else _solid(series, measure)
     fig = px.line(
         frame,
         x=x,
@@ -467,6 +555,11 @@ def hashtag_volume(
             f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>%{{x|{when}}}<br>%{{y:{number}}}<extra></extra>"
         )
     )
+    if hourly:
+        _hour_axis(fig)
+    else:
+        _add_partial_days(fig, series, key, measure, palette, tz, f"%{{y:{number}}}")
+        _day_axis(fig, series)
     if measure == "tweets" and not hourly and "is_spike" in series.columns:
         spikes = series.filter(pl.col("is_spike"))
         fig.add_scatter(
@@ -509,8 +602,8 @@ def _group_by_party(fig: go.Figure, party_of: pl.DataFrame, key: str, names: dic
             titled.add(party)
 
 
-def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
-    """Each party's share of all tweets per day, stacked to 100%."""
+def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
+    """Each party's share of all tweets per day, stacked to 100%; partial days shaded."""
     shares, colors = plotly_columns(shares), _as_text(colors)
     title = "Share of voice: each party's share of all tweets per day"
     if shares.is_empty():
@@ -528,6 +621,27 @@ def share_of_voice_area(shares: pl.DataFrame, colors: dict[str, str]) -> go.Figu
     )
     fig.update_yaxes(range=[0, 100], ticksuffix="%", tickformat=".0f")
     fig.update_layout(hovermode="x unified")
+    if "partial_day" in shares.columns:  # a partial day is veiled, and says how much of it the data covers
+        last = shares["date"].max()
+        for day, hours, length in (
+            shares.filter(pl.col("partial_day"))
+            .select("date", "hours_covered", day_hours(pl.col("date"), tz).alias("length"))
+            .unique("date")
+            .sort("date")
+            .rows()
+        ):
+            fig.add_vrect(
+                x0=day - timedelta(hours=12),
+                x1=day + timedelta(hours=12),
+                fillcolor="white",
+                opacity=0.55,
+                layer="above",
+                line_width=0,
+                annotation_text=f"partial day: {hours:g} of {length:g} h",
+                annotation_position="top right" if day == last else "top left",
+                annotation_font=dict(size=11, color="#4A4F57"),
+            )
+    _day_axis(fig, shares)
     return _finish(fig, title, "Local date", "Share of all tweets")
 
 
@@ -901,14 +1015,23 @@ def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool
     return _finish(fig, title, f"{unit.capitalize()}s from the event", f"Party tweets per {unit}")
 
 
-def party_trend(party_daily: pl.DataFrame, colors: dict[str, str]) -> go.Figure:
-    """The 7-day average of the chosen parties' daily tweets, one line each."""
+def party_trend(party_daily: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
+    """The 7-day average of the chosen parties' daily tweets, one line each; partial days dotted."""
     party_daily, colors = plotly_columns(party_daily), _as_text(colors)
     measure = "rolling_7d"
     label = MEASURES[measure]
     title = f"{label}, by party"
     if party_daily.is_empty():
         return _no_data(title)
-    fig = px.line(party_daily, x="date", y=measure, color="party", color_discrete_map=colors, custom_data=["party"])
+    fig = px.line(
+        _solid(party_daily, measure),
+        x="date",
+        y=measure,
+        color="party",
+        color_discrete_map=colors,
+        custom_data=["party"],
+    )
     fig.update_traces(hovertemplate="%{customdata[0]}<br>%{x|%a %d %b %Y}<br>%{y:,.0f}<extra></extra>")
+    _add_partial_days(fig, party_daily, "party", measure, colors, tz, "%{y:,.0f}")
+    _day_axis(fig, party_daily)
     return _finish(fig, title, "Local date", label)

@@ -93,7 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if args.start and args.end and args.start > args.end:
+        raise PulseError(f"--start {args.start} is after --end {args.end}: nothing can match; nothing was written")
     data = load_data_dir(args.data, args.tz)
+    known = data.party_codes
+    unknown = [p for p in args.party or [] if p not in known]
+    if unknown:
+        raise PulseError(
+            f"--party {' '.join(unknown)}: not in the data; known party codes: {', '.join(known)}. Nothing was written"
+        )
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
     raw = load_raw_tweets(Store(args.data))  # who drives each hashtag, where tweets have authors
     salt = os.environ.get(AUTHOR_SALT_ENV, "").strip()
@@ -101,8 +109,11 @@ def run_export(args: argparse.Namespace) -> int:
     if raw is not None:
         tables = driver_tables(raw.rows, data.hashtag_groups, filters, args.tz, "hashtag", burst_min_accounts())
         more = exports(tables, key)
-    for path in write_tables(compute_tables(data, filters), args.out, args.tz, more, xlsx=args.format == "xlsx"):
+    metric_tables = compute_tables(data, filters)
+    for path in write_tables(metric_tables, args.out, args.tz, more, xlsx=args.format == "xlsx"):
         print(path)
+    if all(frame.is_empty() for frame in metric_tables.as_dict().values()):
+        print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)
     if "copy_bursts" in more and key is not None and not salt:
         print(f"note: author ids are hashed with a one-off key; set {AUTHOR_SALT_ENV} to keep them", file=sys.stderr)
     return 0

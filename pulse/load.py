@@ -71,6 +71,12 @@ class Dataset:
     def names(self) -> dict[str, str]:
         return dict(self.parties.select("party", "name").iter_rows())
 
+    @property
+    def party_codes(self) -> list[str]:
+        """The parties with any Space, hashtag count or rally, in the parties table's order."""
+        used = pl.concat([f["party"].cast(pl.String) for f in (self.spaces, self.hashtags.counts, self.rallies)])
+        return self.parties.filter(pl.col("party").is_in(used.implode()))["party"].to_list()
+
 
 def read_table(source: Path | bytes, file: str) -> Table:
     """Read a CSV, Parquet or Excel file as it is, within the memory budgets (pulse.budget) and checked before

@@ -4,13 +4,25 @@ Times are UTC; days are local dates in the time zone passed in. Nothing here rou
 rounding to 2 decimals happens once, in pulse.export.
 """
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
 from pulse.errors import PulseError
 from pulse.load import Dataset
+from pulse.recent import (
+    Rally,
+    as_of,
+    change_pct,
+    data_span,
+    latest_space,
+    next_or_latest_rally,
+    strongest_hour,
+    window_columns,
+    window_totals,
+    with_coverage,
+)
 from pulse.schema import local_date, normalise_hashtag
 
 # Gap-filled series (every key × every day or hour of the data) are built only up to this size: hostile data
@@ -25,8 +37,9 @@ PARTY_SUMMARY = (
     "best_space_reach",
     "tweets",
     "share_of_voice_pct",
-    "growth_7d_pct",
     "rallies",
+    "as_of",
+    *window_columns(),
 )
 EVENTS = ("event_type", "event_id", "party", "at", "baseline", "after_24h", "lift")
 
@@ -50,6 +63,7 @@ class Tables:
     party_daily: pl.DataFrame
     party_summary: pl.DataFrame
     events: pl.DataFrame
+    as_of: datetime | None = field(default=None, compare=False)  # see pulse.recent.as_of; not a table
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
         return {
@@ -63,8 +77,7 @@ class Tables:
 
 def pct_change(col: str = "tweets") -> pl.Expr:
     """(today - yesterday) / yesterday x 100; empty when yesterday is 0 or absent."""
-    previous = pl.col(col).shift(1)
-    return pl.when(previous > 0).then((pl.col(col) - previous) / previous * 100)
+    return change_pct(pl.col(col), pl.col(col).shift(1))
 
 
 def rolling_7d(col: str = "tweets") -> pl.Expr:
@@ -267,46 +280,39 @@ def current_rallies(rallies: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def week_totals(daily: pl.DataFrame, by: tuple[str, ...] = ("party",)) -> pl.DataFrame:
-    """Per party (or `by`), tweets in the 7 local days ending at the latest date of `daily`, and the 7 days before."""
-    latest = daily["date"].max()
-    if latest is None:
-        return pl.DataFrame(schema={**{k: pl.String for k in by}, "this_week": pl.Int64, "last_week": pl.Int64})
-    age = (pl.lit(latest) - pl.col("date")).dt.total_days()
-    return (
-        daily.group_by(*by)
-        .agg(
-            pl.col("tweets").filter(age < 7).sum().alias("this_week"),
-            pl.col("tweets").filter((age >= 7) & (age < 14)).sum().alias("last_week"),
-        )
-        .sort(*by)
-    )
-
-
 def party_summary(
-    spaces: pl.DataFrame, daily: pl.DataFrame, rallies: pl.DataFrame, parties: tuple[str, ...] | None = None
+    spaces: pl.DataFrame,
+    daily: pl.DataFrame,
+    rallies: pl.DataFrame,
+    recent: pl.DataFrame,
+    as_of_: datetime | None,
+    parties: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
-    """One row per party over the selected range (inputs already cut to it; `daily` keeps every party).
+    """One row per party over the selected range (inputs already cut to it; `daily` keeps every party), with the
+    recent windows ending at `as_of_` (`recent`: pulse.recent.window_totals per party).
 
     Share of voice is against all parties' tweets in range, so narrowing the party filter does not inflate it.
     """
     tweets = daily.group_by("party").agg(pl.col("tweets").sum())
-    growth = week_totals(daily).select(
-        "party", share_pct(pl.col("this_week") - pl.col("last_week"), pl.col("last_week")).alias("growth_7d_pct")
-    )
+    known = pl.col("total_listeners").is_not_null().any()
     space_stats = spaces.group_by("party").agg(
         pl.len().cast(pl.Int64).alias("spaces"),
-        pl.col("total_listeners").sum().alias("spaces_reach"),
+        pl.when(known).then(pl.col("total_listeners").sum()).alias("spaces_reach"),  # no known total: unknown
         pl.col("total_listeners").max().alias("best_space_reach"),
     )
+    counted = [c for c in window_columns() if c.startswith("tweets")]
     rally_stats = rallies.group_by("party").agg(pl.col("rally_id").n_unique().cast(pl.Int64).alias("rallies"))
     everyone = pl.concat([f.select(pl.col("party").cast(pl.String)) for f in (spaces, daily, rallies)]).unique()
     summary = (
         everyone.join(space_stats, on="party", how="left")
         .join(tweets, on="party", how="left")
-        .join(growth, on="party", how="left")
+        .join(recent, on="party", how="left")
         .join(rally_stats, on="party", how="left")
-        .with_columns(pl.col("spaces", "spaces_reach", "tweets", "rallies").fill_null(0))
+        .with_columns(
+            pl.col("spaces", "tweets", "rallies", *counted).fill_null(0),
+            pl.when(pl.col("spaces") > 0).then(pl.col("spaces_reach")).otherwise(0).alias("spaces_reach"),
+            pl.lit(as_of_, pl.Datetime("us", "UTC")).alias("as_of"),
+        )
         .with_columns(share_pct(pl.col("tweets"), pl.col("tweets").sum()).alias("share_of_voice_pct"))
     )
     if parties is not None:
@@ -391,6 +397,7 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
     tz = data.tz
     counts = data.hashtags.counts
     spaces = space_metrics(data.spaces).filter(in_dates(local_date(pl.col("started_at"), tz), filters))
+    end, span = data_window(counts, filters, tz)
 
     daily_all = hashtag_daily(counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters)), tz)
     hashtags_in = daily_all.filter(in_parties(filters))
@@ -400,17 +407,57 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
 
     rallies_now = current_rallies(data.rallies)
     rallies_in = rallies_now.filter(in_dates(local_date(pl.col("starts_at"), tz), filters))
-    summary = party_summary(spaces, daily_all, rallies_in, filters.parties)
+    recent = window_totals(counts, end, ["party"])
+    summary = party_summary(spaces, daily_all, rallies_in, recent, end, filters.parties)
     # Each event's lift depends on that event and the counts alone: pick the events first.
     chosen = events(data.spaces, data.rallies).filter(
         in_dates(local_date(pl.col("at"), tz), filters) & in_parties(filters)
     )
     return Tables(
         spaces=spaces.filter(in_parties(filters)),
-        hashtag_daily=hashtags_in,
-        party_daily=party_all.filter(in_parties(filters)),
+        hashtag_daily=with_coverage(hashtags_in, tz, span),
+        party_daily=with_coverage(party_all.filter(in_parties(filters)), tz, span),
         party_summary=summary,
         events=event_lift(chosen, counts),
+        as_of=end,
+    )
+
+
+def data_window(counts: pl.DataFrame, filters: Filters, tz: str) -> tuple[datetime | None, tuple | None]:
+    """`as_of` for these filters (every party, before the party filter) and the data window [first hour, as_of)."""
+    span = data_span(counts)
+    end = as_of(counts, filters.end, tz)
+    return end, None if span is None else (span[0], end)
+
+
+# ---- Pages: Overview ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Today:
+    """The overview's "since yesterday": the strongest hour, the latest Space and the next (or last) rally."""
+
+    strongest: dict | None  # hashtag, party, period_start, tweets, mean_before, ratio (pulse.recent.strongest_hour)
+    space: dict | None  # the latest Space with `listeners` (total, or peak so far while live), `live`, `median`
+    rally: Rally | None
+
+
+def today(data: Dataset, filters: Filters, as_of_: datetime | None) -> Today:
+    """What happened in the 24 hours to `as_of_`, for the parties chosen."""
+    keep = in_parties(filters)
+    space = latest_space(data.spaces.filter(keep), as_of_)
+    if space is not None:
+        live = space["ended_at"] is None and space["total_listeners"] is None
+        party_spaces = data.spaces.filter((pl.col("party") == space["party"]) & (pl.col("started_at") < as_of_))
+        space |= {
+            "listeners": space["peak_listeners"] if live else space["total_listeners"],
+            "live": live,
+            "median": party_spaces["total_listeners"].median(),
+        }
+    return Today(
+        strongest=strongest_hour(data.hashtags.counts.filter(keep), as_of_, ["hashtag", "party"]),
+        space=space,
+        rally=next_or_latest_rally(current_rallies(data.rallies).filter(keep), as_of_),
     )
 
 
@@ -540,7 +587,7 @@ HASHTAG_SUMMARY = (
     "rank",
     "tweets",
     "share_of_party_pct",
-    "this_week",
+    "tweets_7d",
     "growth_7d_pct",
     "peak_day",
     "peak_day_tweets",
@@ -558,6 +605,7 @@ class HashtagTables:
     daily: pl.DataFrame  # key, party, date, tweets, growth_pct, rolling_7d, cumulative, trailing_mean, ...
     hourly: pl.DataFrame  # key, party, period_start, tweets (every hour of the range; no tweets is 0)
     summary: pl.DataFrame  # one row per series: rank in its party, totals, growth, peaks, spike days
+    span: tuple[datetime, datetime] | None = None  # the data window [first hour, as_of) (pulse.recent)
 
     @property
     def spike_days(self) -> pl.DataFrame:
@@ -607,6 +655,12 @@ def spike_days(daily: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
+def party_hourly(counts: pl.DataFrame, filters: Filters, tz: str) -> pl.DataFrame:
+    """Tweets per party and hour of the date range (every hour from the first to the last; none is 0)."""
+    chosen = counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters) & in_parties(filters))
+    return fill_hours(chosen.group_by("party", "period_start").agg(pl.col("tweets").sum()), ["party"])
+
+
 def fill_hours(hourly: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """One row per key and hour from the earliest to the latest hour of `hourly`, missing hours as 0 tweets."""
     if hourly.is_empty():
@@ -622,12 +676,11 @@ def fill_hours(hourly: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
-def series_summary(daily: pl.DataFrame, hourly: pl.DataFrame, key: str) -> pl.DataFrame:
-    """One row per series: its rank and share within its party, this week and its growth, peak day and hour."""
+def series_summary(daily: pl.DataFrame, hourly: pl.DataFrame, key: str, recent: pl.DataFrame) -> pl.DataFrame:
+    """One row per series: its rank and share within its party, its last 7 days (`recent`: window_totals) and
+    their growth, its peak day and hour."""
     keys = [key, "party"]
-    weeks = week_totals(daily, tuple(keys)).with_columns(
-        share_pct(pl.col("this_week") - pl.col("last_week"), pl.col("last_week")).alias("growth_7d_pct")
-    )
+    weeks = recent.select(*keys, "tweets_7d", "growth_7d_pct")
     peak_day = (
         daily.sort("tweets", "date", descending=[True, False])
         .group_by(keys, maintain_order=True)
@@ -645,6 +698,7 @@ def series_summary(daily: pl.DataFrame, hourly: pl.DataFrame, key: str) -> pl.Da
         totals.join(weeks, on=keys, how="left")
         .join(peak_day, on=keys, how="left")
         .join(peak_hour, on=keys, how="left")
+        .with_columns(pl.col("tweets_7d").fill_null(0))
         .with_columns(
             pl.col("tweets").rank("ordinal", descending=True).over("party").cast(pl.Int64).alias("rank"),
             share_pct(pl.col("tweets"), pl.col("tweets").sum().over("party")).alias("share_of_party_pct"),
@@ -657,8 +711,10 @@ def series_summary(daily: pl.DataFrame, hourly: pl.DataFrame, key: str) -> pl.Da
 def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> HashtagTables:
     """Daily (with spike days) and hourly series and their summary, per hashtag or per campaign (`by`)."""
     tz, counts = data.tz, data.hashtags.counts
+    end, span = data_window(counts, filters, tz)  # every hashtag and party: the same window for all
     if filters.hashtags is not None:
         counts = counts.filter(pl.col("hashtag").is_in(list(filters.hashtags)))
+    recent = counts.filter(in_parties(filters))
     days = daily_counts(counts, tz)
     # As in hashtag_daily.csv: the series of the date range, then the party filter.
     daily = hashtag_series(days.filter(in_dates(pl.col("date"), filters))).filter(in_parties(filters))
@@ -668,26 +724,30 @@ def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> Hash
     if by == "campaign":
         daily, history = campaign_daily(daily, data.hashtag_groups), campaign_daily(history, data.hashtag_groups)
         hourly = with_campaign(hourly, data.hashtag_groups)
+        recent = with_campaign(recent, data.hashtag_groups)
     keys = [by, "party"]
     spikes = spike_days(history, by).select(*keys, "date", "trailing_mean", "spike_ratio", "is_spike")
-    daily = daily.join(spikes, on=[*keys, "date"], how="left").sort(*keys, "date")
+    daily = with_coverage(daily.join(spikes, on=[*keys, "date"], how="left").sort(*keys, "date"), tz, span)
     hourly = fill_hours(hourly.group_by(*keys, "period_start").agg(pl.col("tweets").sum()), keys)
-    return HashtagTables(by, daily, hourly, series_summary(daily, hourly, by))
+    summary = series_summary(daily, hourly, by, window_totals(recent, end, keys))
+    return HashtagTables(by, daily, hourly, summary, span)
 
 
 OTHER_PARTIES = "Other parties"
 
 
 def share_of_voice(party_daily: pl.DataFrame) -> pl.DataFrame:
-    """Each shown party's daily share of all tweets, plus the parties filtered out as 'Other parties' (to 100%)."""
+    """Each shown party's daily share of all tweets, plus the parties filtered out as 'Other parties' (to 100%).
+    The day's coverage (hours_covered, partial_day) comes along when `party_daily` has it."""
+    coverage = [c for c in ("hours_covered", "partial_day") if c in party_daily.columns]
     shares = party_daily.filter(pl.col("share_of_voice_pct").is_not_null()).select(
-        "party", "date", "share_of_voice_pct"
+        "party", "date", "share_of_voice_pct", *coverage
     )
     rest = (
         shares.group_by("date")
-        .agg((100 - pl.col("share_of_voice_pct").sum()).alias("share_of_voice_pct"))
+        .agg((100 - pl.col("share_of_voice_pct").sum()).alias("share_of_voice_pct"), pl.col(coverage).first())
         .filter(pl.col("share_of_voice_pct") > 1e-6)  # float noise when every party is shown
-        .select(pl.lit(OTHER_PARTIES).alias("party"), "date", "share_of_voice_pct")
+        .select(pl.lit(OTHER_PARTIES).alias("party"), "date", "share_of_voice_pct", *coverage)
     )
     return pl.concat([shares, rest]).sort("date", "party")
 
@@ -774,11 +834,13 @@ def rally_lift(events_frame: pl.DataFrame, rallies: pl.DataFrame) -> pl.DataFram
 # ---- Pages: Compare -----------------------------------------------------------------------------------------------
 
 HEAD_TO_HEAD = (
-    ("spaces_reach", "Spaces reach (listeners)"),
-    ("tweets", "Tweets"),
-    ("share_of_voice_pct", "Share of voice (%)"),
+    ("tweets_7d", "Tweets, last 7 days (to as of)"),
+    ("tweets_prev_7d", "Tweets, the 7 days before"),
     ("growth_7d_pct", "7-day growth (%)"),
-    ("rallies", "Rallies"),
+    ("tweets", "Tweets, selected range"),
+    ("share_of_voice_pct", "Share of voice, selected range (%)"),
+    ("spaces_reach", "Spaces reach, selected range (listeners)"),
+    ("rallies", "Rallies, selected range"),
     ("spaces", "Spaces"),
     ("best_space_reach", "Best Space (listeners)"),
 )

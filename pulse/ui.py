@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -52,6 +52,7 @@ from pulse.metrics import (
     events,
     hashtag_tables,
 )
+from pulse.recent import as_of, preset_dates
 from pulse.schema import Contract
 from pulse.store import Store
 from pulse.tracking import Trackers
@@ -133,6 +134,46 @@ def view_upload(dataset: str, frame: pl.DataFrame, contract: Contract) -> None:
     """Show this session's pages a validated upload in place of the stored dataset (never saved)."""
     st.session_state.setdefault(SESSION_UPLOADS, {})[dataset] = (frame, contract)
     st.session_state.pop(OWN_DATA, None)
+
+
+def _drop_uploads() -> None:
+    st.session_state.pop(SESSION_UPLOADS, None)
+    st.session_state.pop(OWN_DATA, None)
+
+
+def upload_banner() -> None:
+    """While this session's own upload is in view, say so on every page, with a way back to the stored data."""
+    uploads = st.session_state.get(SESSION_UPLOADS)
+    if not uploads:
+        return
+    with st.container(border=True, key="upload-banner"):
+        st.warning(
+            f"You are looking at your own upload ({', '.join(sorted(uploads))}), in this session only: "
+            "it is not saved and nobody else sees it.",
+            icon=":material/visibility:",
+        )
+        st.button("Back to the stored data", key="drop-uploads", on_click=_drop_uploads, icon=":material/undo:")
+
+
+# Every page once, the overview first (its address is the app's root). Paths are relative to dashboard.py.
+# No page icons: a page's icon becomes the tab's icon, and a material icon there is fetched from Google's font
+# host (a request to another host, which fails offline); the tab keeps the app's own icon instead.
+PAGES = (
+    ("pages/0_Overview.py", "Overview"),
+    ("pages/1_Spaces.py", "Spaces"),
+    ("pages/2_Hashtags.py", "Hashtags"),
+    ("pages/3_Rallies.py", "Rallies"),
+    ("pages/4_Compare.py", "Compare"),
+    ("pages/5_Data.py", "Data"),
+    ("pages/6_Alerts.py", "Alerts"),
+)
+
+
+def navigation():
+    """The sidebar's page list (st.navigation), the overview as the default page."""
+    return st.navigation(
+        [st.Page(path, title=title, url_path=title, default=i == 0) for i, (path, title) in enumerate(PAGES)]
+    )
 
 
 def _for(data: Dataset, shared: Callable, own: Callable, *args):
@@ -305,21 +346,15 @@ def _is_date_within(text: str, first: date, last: date) -> bool:
 
 def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
     """The shared sidebar: parties, date range and (where relevant) hashtags, kept in the URL."""
-    parties = data.parties.filter(
-        pl.col("party").is_in(
-            data.hashtags.counts["party"].unique().to_list()
-            + data.spaces["party"].unique().to_list()
-            + data.rallies["party"].unique().to_list()
-        )
-    )
-    codes = parties["party"].to_list()
-    names = dict(parties.select("party", "name").iter_rows())
+    codes = data.party_codes
+    names = data.names
     first, last = data_range(data)
 
     _notice_invalid("party", lambda v: v in codes, "parties")
     _notice_invalid("dates", lambda v: _is_date_within(v, first, last), "dates")
+    _notice_invalid("period", lambda v: v in PERIODS, "periods")
     _note_page_switch()
-    before = {key: st.session_state.get(key) for key in ("party", "dates", "hashtag")}
+    before = {key: st.session_state.get(key) for key in ("party", "period", "hashtag")}
     with st.sidebar:
         st.header("Filters")
         chosen = st.multiselect(
@@ -331,15 +366,7 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
             bind="query-params",
             persist_state="session",
         )
-        picked = st.date_input(
-            "Dates (local)",
-            value=(first, last),
-            min_value=first,
-            max_value=last,
-            key="dates",
-            bind="query-params",
-            persist_state="session",
-        )
+        start, end = _period(data, first, last, before["period"])
         selected_tags = None
         if hashtags:
             tags = sorted(data.hashtags.counts["hashtag"].unique().to_list())
@@ -356,7 +383,6 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
             selected_tags = tuple(picked_tags) if picked_tags else None
         st.caption(f"Days are cut in **{data.tz}**.")
     chosen = _persisted("party", before["party"], chosen)
-    start, end = _date_range(_persisted("dates", before["dates"], picked), first, last)
     all_parties = len(chosen) == len(codes)
     return Filters(start, end, None if all_parties else tuple(chosen), selected_tags)
 
@@ -372,13 +398,143 @@ def _note_page_switch() -> None:
     st.session_state[_PAGE] = page
 
 
-def _date_range(picked, first: date, last: date) -> tuple[date, date]:
-    """The date input's value as an ordered (start, end); one date picked so far is a one-day range."""
-    start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (first, last)
-    if start > end:  # only a link can do this: the date picker keeps its range in order
-        start, end = end, start
-        _notice(f"The link's dates were in reverse order; showing {start:%-d %b %Y} to {end:%-d %b %Y}.")
-    return start, end
+# Sidebar periods: hours before the data's as_of (None: all the data), or "Custom" dates.
+PERIODS = {"Last 24 hours": 24, "Last 7 days": 168, "Last 30 days": 720, "All": None, "Custom": None}
+_APPLIED = "_pulse_dates"  # the last complete custom range, what the pages show
+_REORDERED = "_pulse_reordered_dates"  # a link's reversed range, put in order on the next run
+
+
+def _period(data: Dataset, first: date, last: date, before: str | None) -> tuple[date, date]:
+    """The period control and, for "Custom", the date range; the local dates the pages show."""
+    default = "Custom" if st.query_params.get_all("dates") else "All"
+    period = st.radio(
+        "Period",
+        list(PERIODS),
+        index=list(PERIODS).index(default),
+        key="period",
+        bind="query-params",
+        persist_state="session",
+        help="Relative to the end of the data (the last hour it covers), not to today's clock.",
+    )
+    period = _persisted("period", before, period) or default
+    if period == "Custom":
+        if reordered := st.session_state.get(_REORDERED):
+            _notice(
+                f"The link's dates were in reverse order; showing {reordered[0]:%-d %b %Y} to {reordered[1]:%-d %b %Y}."
+            )
+        _custom_dates(first, last)
+        return st.session_state.get(_APPLIED) or (first, last)
+    end = as_of(data.hashtags.counts, None, data.tz)
+    start_day, end_day = preset_dates(PERIODS[period], end, first, last, data.tz)
+    if PERIODS[period] is not None and end is not None:
+        st.caption(f"{period}: {window_label(end, PERIODS[period], data.tz)}; the charts show the days it touches.")
+    return start_day, end_day
+
+
+AS_OF_HELP = "Recent figures end where the data ends (the last hour it covers), not at today's clock."
+WINDOW_NAMES = {"24h": "24 h", "7d": "7 days"}
+SHORT_RANGE_DAYS = 2  # a range of this many local days or fewer is drawn by the hour
+
+
+def is_short(filters: Filters) -> bool:
+    """Whether the date range is short enough to draw by the hour (a day, or the last 24 hours)."""
+    return (
+        filters.start is not None and filters.end is not None and (filters.end - filters.start).days < SHORT_RANGE_DAYS
+    )
+
+
+def window_cards(summary: pl.DataFrame, window: str, names: dict[str, str]) -> None:
+    """A card per party, the most tweets first: its tweets in `window` ("24h", "7d", pulse.recent.WINDOWS) to
+    as_of, with the change against the same length before."""
+    key = WINDOW_NAMES[window]
+    tweeting = summary.filter(pl.sum_horizontal("tweets", f"tweets_{window}", f"tweets_prev_{window}") > 0)
+    ranked = tweeting.sort(f"tweets_{window}", "party", descending=[True, False])
+    for row_start in range(0, ranked.height, 5):
+        cards = st.columns(5)
+        for card, party in zip(cards, ranked.slice(row_start, 5).iter_rows(named=True), strict=False):
+            growth, before = party[f"growth_{window}_pct"], party[f"tweets_prev_{window}"]
+            name = markdown_text(names.get(party["party"], party["party"]))
+            card.metric(
+                markdown_text(party["party"]),
+                f"{party[f'tweets_{window}']:,}",
+                delta=None if growth is None else f"{growth:+.1f}%",
+                help=f"{name}: {before:,} tweets in the {key} before",
+                border=True,
+            )
+
+
+def hour_label(start: datetime, tz: str) -> str:
+    """'31 May 21:00–22:00 PKT': the local hour starting at `start`."""
+    local = start.astimezone(ZoneInfo(tz))
+    return f"{local:%-d %b %H:%M}–{(start + timedelta(hours=1)).astimezone(ZoneInfo(tz)):%H:%M %Z}"
+
+
+def day_label(at: datetime, tz: str) -> str:
+    """'Thu 21 Apr 2022, 20:00 PKT'."""
+    return f"{at.astimezone(ZoneInfo(tz)):%a %-d %b %Y, %H:%M %Z}"
+
+
+def window_label(end: datetime, hours: int, tz: str) -> str:
+    """'31 May 05:00 – 1 Jun 05:00 PKT': the `hours` before `end`, in local time."""
+    zone = ZoneInfo(tz)
+    start, stop = (end - timedelta(hours=hours)).astimezone(zone), end.astimezone(zone)
+    return f"{start:%-d %b %H:%M} – {stop:%-d %b %H:%M %Z}"
+
+
+def as_of_label(end: datetime, tz: str) -> str:
+    """'1 Jun 05:00 PKT': a moment in local time, with the zone's abbreviation."""
+    return f"{end.astimezone(ZoneInfo(tz)):%-d %b %H:%M %Z}"
+
+
+# Streamlit's date field commits a typed date when focus moves to another element (not on Enter, nor on a bare
+# blur): Enter moves it to the page's main area. A constant script (nothing from data or the URL), added once.
+_ENTER_COMMITS_DATES = """<script>
+if (!window.__pulseEnterCommitsDates) {
+  window.__pulseEnterCommitsDates = true;
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.closest?.('[data-testid="stDateInputField"]')) {
+      document.querySelector('[data-testid="stMain"]')?.focus({preventScroll: true});
+    }
+  }, true);
+}
+</script>"""
+
+
+@st.fragment
+def _custom_dates(first: date, last: date) -> None:
+    """The custom date range. Its own fragment: picking the first end of a range reruns only this, so the page
+    stays drawn; the second end (or a complete typed range) reruns the page with the new range."""
+    in_fragment_run = bool(getattr(get_script_run_ctx(), "fragment_ids_this_run", None))
+    if reordered := st.session_state.pop(_REORDERED, None):
+        st.session_state["dates"] = reordered  # a link's value wins on the first run only: set it on the second
+    before = st.session_state.get("dates")
+    picked = st.date_input(
+        "Dates (local)",
+        value=(first, last),
+        min_value=first,
+        max_value=last,
+        key="dates",
+        bind="query-params",
+        persist_state="session",
+        format="YYYY-MM-DD",
+        help="Pick the first and the last day; type dates as YYYY-MM-DD and press Enter.",
+    )
+    picked = tuple(picked) if isinstance(picked, tuple | list) else ()
+    st.html(_ENTER_COMMITS_DATES, unsafe_allow_javascript=True, width="content")
+    if not in_fragment_run:
+        picked = tuple(_persisted("dates", before, picked))
+        if len(picked) == 1:  # a link's one-day range (or a whole run before the second end): that day
+            picked = (picked[0], picked[0])
+    if len(picked) != 2:
+        st.caption("Pick the other end of the range; the page shows the last complete range until then.")
+        return
+    if picked[0] > picked[1]:  # only a link can do this: the date picker keeps its range in order
+        st.session_state[_REORDERED] = (picked[1], picked[0])
+        st.rerun(scope="app")
+    if st.session_state.get(_APPLIED) != picked:
+        st.session_state[_APPLIED] = picked
+        if in_fragment_run:
+            st.rerun(scope="app")
 
 
 def _persisted(key: str, before, returned):
@@ -532,8 +688,14 @@ SUMMARY_COLUMNS = {
     "best_space_reach": st.column_config.NumberColumn("Best Space", format=_COUNT),
     "tweets": st.column_config.NumberColumn("Tweets", format=_COUNT),
     "share_of_voice_pct": st.column_config.NumberColumn("Share of voice", format="%.1f%%"),
-    "growth_7d_pct": st.column_config.NumberColumn("7-day growth", format="%+.1f%%"),
     "rallies": st.column_config.NumberColumn("Rallies", format=_COUNT),
+    "as_of": st.column_config.DatetimeColumn("As of", help=AS_OF_HELP, format="D MMM YYYY, HH:mm"),
+    "tweets_24h": st.column_config.NumberColumn("Last 24 h", help="Tweets in the 24 h to as of", format=_COUNT),
+    "tweets_prev_24h": st.column_config.NumberColumn("24 h before", format=_COUNT),
+    "growth_24h_pct": st.column_config.NumberColumn("24 h growth", format="%+.1f%%"),
+    "tweets_7d": st.column_config.NumberColumn("Last 7 days", help="Tweets in the 168 h to as of", format=_COUNT),
+    "tweets_prev_7d": st.column_config.NumberColumn("7 days before", format=_COUNT),
+    "growth_7d_pct": st.column_config.NumberColumn("7-day growth", format="%+.1f%%"),
 }
 
 STORE_COLUMNS = {
@@ -597,7 +759,8 @@ COLUMNS = {
     "spike_ratio": st.column_config.NumberColumn("× 14-day mean", format="%.1f×"),
     "is_spike": st.column_config.CheckboxColumn("Spike"),
     "share_of_party_pct": st.column_config.NumberColumn("Share of party", format="%.1f%%"),
-    "this_week": st.column_config.NumberColumn("Last 7 days", format=_COUNT),
+    "hours_covered": st.column_config.NumberColumn("Hours", help="Hours of the day the data covers", format="%g"),
+    "partial_day": st.column_config.CheckboxColumn("Partial day"),
     "peak_day": st.column_config.DateColumn("Peak day", format="D MMM"),
     "peak_day_tweets": st.column_config.NumberColumn("Peak-day tweets", format=_COUNT),
     "peak_hour": st.column_config.DatetimeColumn("Peak hour", format="D MMM, HH:mm"),

@@ -135,6 +135,64 @@ def test_missing_data_directory_is_reported(tmp_path):
     assert result.stderr == f"error: data directory {tmp_path / 'nowhere'} does not exist\n"
 
 
+def test_export_refuses_an_unknown_party_and_lists_the_known_ones(tmp_path):
+    out = tmp_path / "out"
+    result = export("--data", str(BUNDLED), "--out", str(out), "--party", "PTI", "P<script>")
+    assert result.returncode == 2
+    assert (
+        "--party P<script>: not in the data; known party codes: PTI, PML-N, PPP, JUI-F, MQM-P, OTHER" in result.stderr
+    )
+    assert not out.exists()
+
+
+def test_export_refuses_a_start_after_the_end(tmp_path):
+    out = tmp_path / "out"
+    result = export("--data", str(BUNDLED), "--out", str(out), "--start", "2022-05-01", "--end", "2022-04-30")
+    assert result.returncode == 2
+    assert "--start 2022-05-01 is after --end 2022-04-30" in result.stderr
+    assert not out.exists()
+
+
+def test_export_warns_when_a_valid_filter_matches_no_row(tmp_path):
+    result = export("--data", str(BUNDLED), "--out", str(tmp_path), "--start", "2023-01-01")
+    assert result.returncode == 0, result.stderr
+    assert "warning: no row matches these filters" in result.stderr
+    assert {p.name for p in tmp_path.iterdir()} >= {f"{t}.csv" for t in TABLES}
+    assert read(tmp_path / "party_summary.csv").height == 0
+
+
+def test_export_writes_the_recent_windows_to_as_of(tmp_path):
+    result = export("--data", str(BUNDLED), "--out", str(tmp_path), "--party", "PTI")
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
+    pti = read(tmp_path / "party_summary.csv").row(0, named=True)
+    # The bundled hashtags end with the hour from 23:00 UTC on 31 May: 05:00 on 1 June in Pakistan.
+    assert pti["as_of"] == "2022-06-01T00:00:00Z"
+    expected = (
+        pl.read_csv(BUNDLED / "hashtags.csv", try_parse_dates=True)
+        .filter(pl.col("party") == "PTI")
+        .select(
+            pl.col("tweets").filter(pl.col("period_start") >= pl.datetime(2022, 5, 25, time_zone="UTC")).sum(),
+            pl.col("tweets")
+            .filter(
+                pl.col("period_start").is_between(
+                    pl.datetime(2022, 5, 18, time_zone="UTC"), pl.datetime(2022, 5, 25, time_zone="UTC"), closed="left"
+                )
+            )
+            .sum()
+            .alias("before"),
+        )
+        .row(0)
+    )
+    assert (int(pti["tweets_7d"]), int(pti["tweets_prev_7d"])) == expected
+    assert pti["growth_7d_pct"] == f"{(expected[0] - expected[1]) / expected[1] * 100:.2f}"
+    hours = read(tmp_path / "party_daily.csv").filter(pl.col("date").is_in(["2022-05-31", "2022-06-01"]))
+    assert hours.select("date", "hours_covered", "partial_day").rows() == [
+        ("2022-05-31", "24", "false"),  # whole numbers are written without a decimal point
+        ("2022-06-01", "5", "true"),
+    ]
+
+
 def export_to(out: Path) -> int:
     return cli.main(["export", "--data", str(BUNDLED), "--out", str(out)])
 

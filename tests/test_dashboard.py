@@ -1,10 +1,20 @@
-"""The overview page on the bundled data, through Streamlit's AppTest."""
+"""The overview page (through dashboard.py, the app's entry) on the bundled data, through Streamlit's AppTest.
+
+Expected numbers come from the bundled CSV files with plain polars, not through pulse.metrics or pulse.recent.
+"""
 
 import json
+from datetime import date
+from zoneinfo import ZoneInfo
 
+import polars as pl
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import BUNDLED, ROOT, utc
+
+# The bundled hashtags end with the hour from 23:00 UTC on 31 May: as_of is 1 June 00:00 UTC, 05:00 in Pakistan.
+AS_OF = utc(2022, 6, 1)
+TZ = "Asia/Karachi"
 
 
 def run_overview(**query) -> AppTest:
@@ -14,14 +24,134 @@ def run_overview(**query) -> AppTest:
     return at.run()
 
 
-def test_overview_runs_on_bundled_data_with_cards_chart_and_table():
+def hashtags() -> pl.DataFrame:
+    return pl.read_csv(BUNDLED / "hashtags.csv", try_parse_dates=True)
+
+
+def tweets_between(start, end) -> dict[str, int]:
+    inside = hashtags().filter((pl.col("period_start") >= start) & (pl.col("period_start") < end))
+    return dict(inside.group_by("party").agg(pl.col("tweets").sum()).iter_rows())
+
+
+def cards(at: AppTest) -> list[tuple[str, str]]:
+    return [(m.label, m.value) for m in at.metric]
+
+
+def test_overview_opens_with_the_last_24_hours_then_the_week_by_volume():
     at = run_overview()
     assert not at.exception
-    assert [m.label for m in at.metric] == ["JUI-F", "MQM-P", "PML-N", "PPP", "PTI"]
-    pti = at.metric[4]
-    assert pti.value.replace(",", "").isdigit() and int(pti.value.replace(",", "")) > 100_000
+    assert [s.value for s in at.subheader][:2] == ["Last 24 hours · to 1 Jun 05:00 PKT", "Last 7 days, by party"]
+    day = tweets_between(utc(2022, 5, 31), AS_OF)
+    before = tweets_between(utc(2022, 5, 30), utc(2022, 5, 31))
+    week = tweets_between(utc(2022, 5, 25), AS_OF)
+    by_volume = sorted(day, key=day.get, reverse=True)
+    shown = cards(at)
+    assert shown[:5] == [(p, f"{day[p]:,}") for p in by_volume]  # OTHER has no hashtags: no tweet card
+    pti = at.metric[0]
+    assert pti.delta == f"{(day['PTI'] - before['PTI']) / before['PTI'] * 100:+.1f}%"
+    week_cards = shown[8:]
+    assert week_cards == [(p, f"{week[p]:,}") for p in sorted(week, key=week.get, reverse=True)]
+    assert week_cards[0] == ("PTI", "1,067,572")  # seven whole days to as_of, not a 5-hour last day
+    captions = [c.value for c in at.caption]
+    assert any("24 h 31 May 05:00 – 1 Jun 05:00 PKT" in c for c in captions)
+    assert any("7 days 25 May 05:00 – 1 Jun 05:00 PKT" in c for c in captions)
+
+
+def test_the_strongest_hour_latest_space_and_latest_rally_with_their_links():
+    at = run_overview()
+    last_day = hashtags().filter((pl.col("period_start") >= utc(2022, 5, 31)) & (pl.col("period_start") < AS_OF))
+    top = last_day.sort("tweets", "period_start", descending=[True, False]).row(0, named=True)
+    strongest = next(m for m in at.metric if m.label == "Strongest hour, last 24 h")
+    assert strongest.value == f"{top['tweets']:,} tweets"
+    local_hour = top["period_start"].astimezone(ZoneInfo(TZ))
+    named = f"#{top['hashtag']} · {top['party']} · {local_hour:%-d %b %H:00}".lower()
+    assert any(t.value.lower().startswith(named) for t in at.text)
+
+    spaces = pl.read_csv(BUNDLED / "spaces.csv", try_parse_dates=True)
+    latest = spaces.filter(pl.col("started_at") < AS_OF).sort("started_at").row(-1, named=True)
+    space = next(m for m in at.metric if m.label.startswith("Latest Space"))
+    assert space.value == f"{latest['total_listeners']:,}"
+    median = spaces.filter(pl.col("party") == latest["party"])["total_listeners"].median()
+    change = (latest["total_listeners"] - median) / median * 100
+    assert space.delta == f"{change:+.0f}% vs {latest['party']}'s median Space"
+
+    rallies = pl.read_csv(BUNDLED / "rallies.csv", try_parse_dates=True)
+    current = rallies.sort("announced_at").group_by("rally_id").agg(pl.all().last())
+    assert current.filter(pl.col("starts_at") >= AS_OF).is_empty()  # none announced after the data: the latest
+    held = current.sort("starts_at").row(-1, named=True)
+    rally = next(m for m in at.metric if m.label in ("Next rally", "Latest rally"))
+    assert (rally.label, rally.value) == ("Latest rally", held["city"])
+
+    links = {link.proto.page for link in at.get("page_link")}
+    assert links == {"Hashtags", "Spaces", "Rallies", "Compare"}
+
+
+def test_overview_chart_marks_the_partial_last_day_and_the_summary_has_as_of():
+    at = run_overview()
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     annotations = [a["text"] for a in figure["layout"]["annotations"]]
     assert any("446,000 listeners" in text for text in annotations)
+    hollow = [t for t in figure["data"] if t.get("marker", {}).get("symbol") == "circle-open"]
+    pti = next(t for t in hollow if t["customdata"][-1][0] == "PTI")
+    assert pti["x"][-1] == "2022-06-01" and pti["customdata"][-1][1:] == ["5", "24"]
+    assert "partial day: %{customdata[1]} of %{customdata[2]} h" in pti["hovertemplate"]
     table = at.dataframe[0].value
     assert set(table["party"]) >= {"PTI", "PML-N", "PPP", "JUI-F", "MQM-P"}
+    assert table["as_of"].dt.tz_convert("UTC").unique().tolist() == [AS_OF]
+
+
+def test_the_last_24_hours_preset_draws_hours_with_a_readable_axis():
+    # Picked in the sidebar (the browser test checks that the URL keeps it), and from a link.
+    at = run_overview()
+    at.radio(key="period").set_value("Last 24 hours").run()
+    assert not at.exception
+    assert run_overview(period="Last 24 hours").radio(key="period").value == "Last 24 hours"
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["layout"]["title"]["text"] == "Tweets per hour, by party"
+    assert chart["layout"]["xaxis"]["tickformat"] == "%H:%M<br>%-d %b"
+    hours = {x for trace in chart["data"] for x in trace["x"]}
+    # The local days the last 24 hours touch: 31 May 00:00 to the last hour of the data, 1 Jun 04:00 local.
+    assert min(hours).startswith("2022-05-31T00:00") and max(hours).startswith("2022-06-01T04:00")
+    summary = at.dataframe[0].value
+    days = tweets_between(utc(2022, 5, 30, 19), AS_OF)  # 31 May and 1 June, local
+    assert int(summary.loc[summary["party"] == "PTI", "tweets"].iloc[0]) == days["PTI"]
+
+
+def test_the_7_day_preset_picks_the_days_it_touches():
+    at = run_overview(period="Last 7 days")
+    summary = at.dataframe[0].value
+    assert (
+        int(summary.loc[summary["party"] == "PTI", "tweets"].iloc[0])
+        == tweets_between(utc(2022, 5, 24, 19), AS_OF)["PTI"]
+    )  # 25 May 00:00 to as_of, local
+    assert not [d for d in at.get("date_input")]  # a preset shows no date picker
+
+
+def test_a_link_with_dates_is_a_custom_range():
+    at = run_overview(dates=["2022-04-10", "2022-04-20"])
+    assert at.radio(key="period").value == "Custom"
+    assert at.date_input(key="dates").value == (date(2022, 4, 10), date(2022, 4, 20))
+    assert at.subheader[0].value == "Last 24 hours · to 21 Apr 00:00 PKT"  # as_of: the end of the last day
+
+
+def test_a_reversed_range_from_a_link_is_put_in_order_in_the_widget_too():
+    at = run_overview(period="Custom", dates=["2022-04-30", "2022-04-10"])
+    assert not at.exception
+    assert at.date_input(key="dates").value == (date(2022, 4, 10), date(2022, 4, 30))
+    assert "reverse order; showing 10 Apr 2022 to 30 Apr 2022" in at.sidebar.warning[0].value
+    assert at.subheader[0].value == "Last 24 hours · to 1 May 00:00 PKT"
+
+
+def test_an_unknown_period_in_a_link_is_named_and_ignored():
+    at = run_overview(period="Last <b>year</b>")
+    assert not at.exception
+    assert at.radio(key="period").value == "All"
+    assert "unknown periods: Last \\<b\\>year\\<\\/b\\>" in at.sidebar.warning[0].value  # escaped: text
+
+
+def test_a_one_day_link_is_drawn_by_the_hour():
+    at = run_overview(period="Custom", dates="2022-04-21")  # the URL a one-day range gets
+    assert at.date_input(key="dates").value == (date(2022, 4, 21),)
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["layout"]["title"]["text"] == "Tweets per hour, by party"
+    assert at.subheader[0].value == "Last 24 hours · to 22 Apr 00:00 PKT"

@@ -115,6 +115,17 @@ def test_an_upload_viewed_in_the_session_is_merged_once_and_shown_on_the_pages(s
     at.run()  # a rerun, as every widget change makes, reuses the merged data
     assert len(merges) == 1
     assert (store_dir / "spaces.csv").read_bytes() != spaces_with_new_row(store_dir)  # never saved
+    # The entry (dashboard.py) says so above every page while the upload is in view, and offers the stored data
+    # back. AppTest runs a switched-to page without its entry, so this is checked on the overview.
+    at.switch_page("dashboard.py").run()
+    assert "your own upload (spaces), in this session only" in at.warning[0].value
+    at.button(key="drop-uploads").click().run()
+    assert "session_uploads" not in at.session_state
+    at.switch_page("pages/1_Spaces.py").run()
+    assert at.metric[0].value == str(stored_spaces)
+    assert not [w for w in at.warning if "your own upload" in w.value]
+    with pytest.raises(KeyError):
+        at.button(key="drop-uploads")
 
 
 def test_every_page_sees_a_save_on_its_next_rerun(store_dir):

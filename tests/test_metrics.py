@@ -15,8 +15,8 @@ from pulse.metrics import (
     party_daily,
     party_summary,
     space_metrics,
-    week_totals,
 )
+from pulse.recent import window_totals
 from tests.conftest import counts_frame, utc
 
 TZ = "Asia/Karachi"  # UTC+5, no daylight saving
@@ -145,36 +145,53 @@ def _daily(party: str, tweets: list[int]) -> pl.DataFrame:
     )
 
 
-def test_week_totals_and_party_summary():
-    # 15 days: PTI has 1/day in days 1-8 and 3/day in days 9-15; PPP is silent the week before.
+def test_party_summary_with_recent_windows_and_unknown_reach():
+    # 15 days: PTI has 1/day in days 1-8 and 3/day in days 9-15; PPP is silent until day 9.
     daily = pl.concat([_daily("PTI", [1] * 8 + [3] * 7), _daily("PPP", [0] * 8 + [2] * 7)])
-    assert_frame_equal(
-        week_totals(daily),
-        pl.DataFrame({"party": ["PPP", "PTI"], "this_week": [14, 21], "last_week": [0, 7]}),
+    # The windows come from hourly counts ending at as_of (here 15 Apr 19:00 UTC = 16 Apr 00:00 PKT).
+    as_of = utc(2022, 4, 15, 19)
+    counts = counts_frame(
+        [
+            ("t", "PTI", utc(2022, 4, 15, 18), 3),  # the last hour: in the last 24 h
+            ("t", "PTI", utc(2022, 4, 14, 19), 5),  # exactly 24 h before as_of: in the last 24 h
+            ("t", "PTI", utc(2022, 4, 14, 18), 7),  # 25 h before: the 24 h before those
+            ("t", "PTI", utc(2022, 4, 8, 19), 11),  # exactly 168 h before: still in the last 7 days
+            ("t", "PTI", utc(2022, 4, 8, 18), 13),  # 169 h before: the 7 days before
+            ("t", "PTI", utc(2022, 4, 1, 18), 17),  # 337 h before: in no window
+            ("t", "PPP", utc(2022, 4, 15, 19), 1000),  # at as_of: after it, in no window
+        ]
     )
+    recent = window_totals(counts, as_of, ["party"])
     spaces = spaces_frame(
         [
             ("s1", "PTI", utc(2022, 4, 3), None, 100, None),
             ("s2", "PTI", utc(2022, 4, 4), None, None, None),
             ("s3", "MQM-P", utc(2022, 4, 4), None, 50, None),
+            ("s4", "JUI-F", utc(2022, 4, 4), None, None, None),  # its only Space has no known total
         ]
     )
     rallies = pl.DataFrame({"rally_id": ["r1", "r2"], "party": ["PTI", "PTI"]})
     expected = pl.DataFrame(
         {
-            "party": ["MQM-P", "PPP", "PTI"],
-            "spaces": [1, 0, 2],
-            "spaces_reach": [50, 0, 100],
-            "best_space_reach": [50, None, 100],
-            "tweets": [0, 14, 29],
-            "share_of_voice_pct": [0.0, 14 / 43 * 100, 29 / 43 * 100],
-            "growth_7d_pct": [None, None, 200.0],
-            "rallies": [0, 0, 2],
+            "party": ["JUI-F", "MQM-P", "PPP", "PTI"],
+            "spaces": [1, 1, 0, 2],
+            "spaces_reach": [None, 50, 0, 100],
+            "best_space_reach": [None, 50, None, 100],
+            "tweets": [0, 0, 14, 29],
+            "share_of_voice_pct": [0.0, 0.0, 14 / 43 * 100, 29 / 43 * 100],
+            "rallies": [0, 0, 0, 2],
+            "as_of": [as_of] * 4,
+            "tweets_24h": [0, 0, 0, 3 + 5],
+            "tweets_prev_24h": [0, 0, 0, 7],
+            "growth_24h_pct": [None, None, None, (8 - 7) / 7 * 100],
+            "tweets_7d": [0, 0, 0, 3 + 5 + 7 + 11],
+            "tweets_prev_7d": [0, 0, 0, 13],
+            "growth_7d_pct": [None, None, None, (26 - 13) / 13 * 100],
         },
-        schema_overrides={"spaces": pl.Int64, "rallies": pl.Int64},
+        schema_overrides={"spaces": pl.Int64, "rallies": pl.Int64, "spaces_reach": pl.Int64},
     )
-    assert_frame_equal(party_summary(spaces, daily, rallies), expected)
-    only_pti = party_summary(spaces, daily, rallies, ("PTI",))
+    assert_frame_equal(party_summary(spaces, daily, rallies, recent, as_of), expected)
+    only_pti = party_summary(spaces, daily, rallies, recent, as_of, ("PTI",))
     assert only_pti["share_of_voice_pct"].to_list() == [29 / 43 * 100]
 
 

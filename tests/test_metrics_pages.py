@@ -27,9 +27,9 @@ from pulse.metrics import (
     space_reach_by_party,
     spike_days,
     vs_typical_pct,
-    week_totals,
     with_campaign,
 )
+from pulse.recent import window_totals
 from tests.conftest import counts_frame, utc
 from tests.test_metrics import TZ, rallies_frame, spaces_frame
 
@@ -160,18 +160,20 @@ def test_fill_hours_and_series_summary():
     assert hourly.height == 3 * 25  # 10:00 on the 1st to 10:00 on the 2nd, for each of three hashtags
     assert hourly.filter(pl.col("hashtag") == "a")["tweets"].sum() == 40
     daily = spike_days(hashtag_daily(counts, TZ), "hashtag")
-    summary = series_summary(daily, hourly, "hashtag")
+    recent = window_totals(counts, utc(2022, 4, 2, 11), ["hashtag", "party"])  # as_of: the end of c's hour
+    summary = series_summary(daily, hourly, "hashtag", recent)
+    # b's hour is 24 h before as_of: in the last 7 days, like every other hour here
+    assert summary.select("hashtag", "tweets_7d", "growth_7d_pct").rows() == [
+        ("c", 8, None),
+        ("a", 40, None),
+        ("b", 5, None),
+    ]
     assert summary.select("party", "rank", "hashtag", "tweets", "share_of_party_pct", "peak_hour_tweets").rows() == [
         ("PPP", 1, "c", 8, 100.0, 8),
         ("PTI", 1, "a", 40, 40 / 45 * 100, 30),
         ("PTI", 2, "b", 5, 5 / 45 * 100, 5),
     ]
     assert summary.filter(pl.col("hashtag") == "a")["peak_hour"].item() == utc(2022, 4, 1, 12)
-
-
-def test_week_totals_by_other_keys():
-    daily = pl.concat([daily_series([1] * 7 + [3] * 7, "a"), daily_series([2] * 14, "b")])
-    assert week_totals(daily, ("hashtag", "party")).rows() == [("a", "PTI", 21, 7), ("b", "PTI", 14, 14)]
 
 
 def test_share_of_voice_adds_the_parties_filtered_out():
@@ -251,19 +253,23 @@ def test_head_to_head_measures_as_rows():
             "tweets": [30, 10],
             "share_of_voice_pct": [75.0, 25.0],
             "growth_7d_pct": [None, 10.0],
+            "tweets_7d": [7, 11],
+            "tweets_prev_7d": [0, 10],
             "rallies": [0, 3],
         }
     )
     table = head_to_head(summary, ["PTI", "PPP"])
     assert table.columns == ["measure", "PTI", "PPP", "leader"]
-    assert table.rows()[:5] == [
-        ("Spaces reach (listeners)", 100.0, 50.0, "PTI"),
-        ("Tweets", 10.0, 30.0, "PPP"),
-        ("Share of voice (%)", 25.0, 75.0, "PPP"),
+    assert table.rows()[:7] == [
+        ("Tweets, last 7 days (to as of)", 11.0, 7.0, "PTI"),
+        ("Tweets, the 7 days before", 10.0, 0.0, "PTI"),
         ("7-day growth (%)", 10.0, None, "PTI"),
-        ("Rallies", 3.0, 0.0, "PTI"),
+        ("Tweets, selected range", 10.0, 30.0, "PPP"),
+        ("Share of voice, selected range (%)", 25.0, 75.0, "PPP"),
+        ("Spaces reach, selected range (listeners)", 100.0, 50.0, "PTI"),
+        ("Rallies, selected range", 3.0, 0.0, "PTI"),
     ]
-    assert table.row(6) == ("Best Space (listeners)", None, 50.0, "PPP")
+    assert table.row(8) == ("Best Space (listeners)", None, 50.0, "PPP")
 
 
 def test_event_windows_align_at_the_event():

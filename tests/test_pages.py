@@ -6,7 +6,7 @@ Downloads are read back from the media store the download buttons hand their fil
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -301,11 +301,22 @@ def test_compare_parties_follow_the_party_filter(downloads):
     tweets = bundled("hashtags").group_by("party").agg(pl.col("tweets").sum())
     top_two = tweets.filter(pl.col("party").is_in(["PPP", "JUI-F", "MQM-P"])).sort("tweets", descending=True)
     assert at.multiselect(key="versus").value == top_two["party"].head(2).to_list() == ["PPP", "MQM-P"]
-    assert as_int(metric(at, "Tweets", 0)) == top_two["tweets"][0]
+    assert as_int(metric(at, "Tweets, selected range", 0)) == top_two["tweets"][0]
+    # The week: the 168 hours to as_of (1 June 00:00 UTC, where the bundled hashtags end), against the 168 before.
+    as_of = datetime(2022, 6, 1, tzinfo=UTC)
+    hashtags = bundled("hashtags").filter(pl.col("party") == "PPP")
+    week = hashtags.filter(pl.col("period_start") >= as_of - timedelta(days=7))["tweets"].sum()
+    before = hashtags.filter(
+        pl.col("period_start").is_between(as_of - timedelta(days=14), as_of - timedelta(days=7), closed="left")
+    )["tweets"].sum()
+    week_card = [m for m in at.metric if m.label == "Tweets, the week"][0]
+    assert (as_int(week_card.value), week_card.delta) == (week, f"{(week - before) / before * 100:+.1f}%")
+    assert any("the 7 days 25 May 05:00 – 1 Jun 05:00 PKT" in c.value for c in at.caption)
     table = csv_of(at, downloads, "head_to_head")
     assert table.columns == ["measure", "PPP", "MQM-P", "leader"]
-    assert table.height == 7
-    assert table.filter(pl.col("measure") == "Tweets")["leader"].item() == "PPP"
+    assert table.height == 9
+    assert table.filter(pl.col("measure") == "Tweets, last 7 days (to as of)")["PPP"].item() == f"{week}"
+    assert table.filter(pl.col("measure") == "Tweets, selected range")["leader"].item() == "PPP"
 
 
 def test_compare_needs_two_parties():

@@ -59,10 +59,22 @@ def raw_tweets_dir(tmp_path, monkeypatch):
 def test_hashtags_page_draws_unique_authors_for_raw_tweets(raw_tweets_dir, downloads):  # noqa: F811
     at = AppTest.from_file(str(ROOT / "pages" / "2_Hashtags.py"), default_timeout=60).run()
     assert not at.exception
-    lines = {trace["name"]: plotted(trace["y"]) for trace in figure(at, "unique_authors")["data"]}
-    assert lines == {"ImportedHakumatNaManzoor": [2, 1], "BilawalBhutto": [1]}
+    traces = figure(at, "unique_authors")["data"]
+    # The data covers 22:00 on the 20th to 02:00 on the 21st (local hours): both days are partial, so no solid
+    # line is drawn and each day is a hollow marker saying how much of it the data covers.
+    solid = {t["name"]: plotted(t["y"]) for t in traces if "name" in t}
+    assert {tag: [v == v for v in ys] for tag, ys in solid.items()} == {  # NaN != NaN: a gap
+        "ImportedHakumatNaManzoor": [False, False],
+        "BilawalBhutto": [False],
+    }
+    hollow = {t["legendgroup"]: t for t in traces if t.get("marker", {}).get("symbol") == "circle-open"}
+    assert {tag: plotted(t["y"]) for tag, t in hollow.items()} == {
+        "ImportedHakumatNaManzoor": [2, 1],
+        "BilawalBhutto": [1],
+    }
+    assert [c[1:] for c in hollow["ImportedHakumatNaManzoor"]["customdata"]] == [["2", "24"], ["2", "24"]]
     table = csv_of(at, downloads, "unique_authors")
-    assert table.columns == ["hashtag", "party", "date", "unique_authors"]
+    assert table.columns == ["hashtag", "party", "date", "unique_authors", "hours_covered", "partial_day"]
     assert table.height == 3
 
 

@@ -190,16 +190,7 @@ class AppPage:
 
 
 def app_pages(root: Path = ROOT) -> list[AppPage]:
-    """The overview and every script in pages/ now, named and ordered the way Streamlit does it."""
-    from streamlit.source_util import page_icon_and_name, page_sort_key
+    """Every page the app declares (pulse.ui.PAGES, given to st.navigation), the overview first at the root."""
+    from pulse.ui import PAGES
 
-    # Same selection as Streamlit's pages-directory navigation (streamlit.runtime.scriptrunner.script_runner).
-    scripts = sorted(
-        (p for p in (root / "pages").glob("*.py") if not p.name.startswith(".") and p.name != "__init__.py"),
-        key=page_sort_key,
-    )
-    pages = [AppPage(root / "dashboard.py", page_icon_and_name(root / "dashboard.py")[1], "")]
-    for script in scripts:
-        name = page_icon_and_name(script)[1]
-        pages.append(AppPage(script, name.replace("_", " "), name))
-    return pages
+    return [AppPage(root / path, title, "" if i == 0 else title) for i, (path, title) in enumerate(PAGES)]

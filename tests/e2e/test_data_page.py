@@ -103,3 +103,24 @@ def test_bad_file_is_reported_good_file_saved_and_undone(visitor, app, restore_d
     go(page, app, "")
     assert party_summary(page, rows=len(before)) == before
     person.shot("5-overview-after-undo")
+
+
+def test_a_session_only_upload_is_announced_on_every_page_with_a_way_back(visitor, app):
+    target = data_page()
+    person = visitor()
+    page = person.page
+    person.open(target.url_path)
+    stored = (app.data_dir / "spaces.csv").read_text(encoding="utf-8").rstrip("\n")
+    upload(page, "spaces.csv", (stored + "\n" + NEW_SPACE + "\n").encode())
+    rerun_after(page, lambda: page.get_by_role("button", name="View in my session only").click())
+    banner = page.locator(".st-key-upload-banner")
+    for url_path in ("Spaces", ""):  # another page, then the overview
+        go(page, app, url_path)
+        expect(banner).to_contain_text("your own upload (spaces), in this session only")
+    person.shot("banner-on-the-overview")
+    rerun_after(page, lambda: banner.get_by_role("button", name="Back to the stored data").click())
+    expect(banner).to_have_count(0)
+    go(page, app, "Spaces")
+    assert page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]').inner_text() == (
+        f"{len(stored.splitlines()) - 1:,}"  # the stored Spaces again, without the uploaded one
+    )

@@ -42,9 +42,21 @@ def test_download_csv_matches_the_summary_table(visitor, tmp_path):
     raw = saved.read_bytes()
     assert raw.startswith("\ufeff".encode()), "the CSV must start with a BOM so Excel reads Urdu text"
     header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    # Same columns, in the same order, as the table (which shows each column under its label).
-    assert [SUMMARY_COLUMNS[name]["label"] for name in header] == table["headers"]
-    assert len(header) == table["colcount"]
+    # as_of is a time: the CSV has it in UTC and, beside it, its local twin (the table shows it local, once).
+    twin = header.index("as_of_local")
+    assert header[twin - 1] == "as_of"
+    assert {(row[twin - 1], row[twin]) for row in rows} == {("2022-06-01T00:00:00Z", "2022-06-01 05:00")}
+    header = header[: twin - 1] + header[twin + 1 :]
+    rows = [row[: twin - 1] + row[twin + 1 :] for row in rows]
+    table["rows"] = [row[: twin - 1] + row[twin:] for row in table["rows"]]
+    table["headers"].remove(SUMMARY_COLUMNS["as_of"]["label"])
+    # Same columns, in the same order, as the table (which shows each column under its label). The grid's
+    # accessible table holds only the columns in view (14 do not fit in 1,400 px): those are compared.
+    assert len(header) == table["colcount"] - 1
+    shown = len(table["headers"])
+    assert shown >= 8, table["headers"]
+    assert [SUMMARY_COLUMNS[name]["label"] for name in header[:shown]] == table["headers"]
+    header, rows = header[:shown], [row[:shown] for row in rows]
     # Same rows: as many as the grid says it has, one per party in the filter, with the same values.
     assert len(rows) == table["rowcount"] - 1 == len(table["rows"])
     assert sorted(row[0] for row in rows) == sorted(parties)
@@ -67,7 +79,7 @@ def test_the_sidebar_downloads_the_whole_view_as_one_workbook(visitor, tmp_path)
     book = openpyxl.load_workbook(saved)
     assert book.sheetnames == ["spaces", "hashtag_daily", "party_daily", "party_summary", "events"]
     header = [c.value for c in book["party_summary"][1]]
-    assert header == list(SUMMARY_COLUMNS)
+    assert header == [c for name in SUMMARY_COLUMNS for c in ([name, "as_of_local"] if name == "as_of" else [name])]
     assert {row[0] for row in book["party_summary"].iter_rows(min_row=2, values_only=True)} == {
         "JUI-F", "MQM-P", "OTHER", "PML-N", "PPP", "PTI"
     }  # fmt: skip

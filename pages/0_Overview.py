@@ -1,0 +1,95 @@
+"""Overview: what happened in the last 24 hours, each party's last 7 days, the volume over time, the summary."""
+
+import streamlit as st
+
+from pulse import charts, ui
+from pulse.escape import markdown_text
+from pulse.metrics import current_rallies, party_hourly, today, vs_typical_pct
+
+ui.setup_page("Overview")
+st.title("Campaign Pulse")
+st.caption("Reach of each party's Spaces, hashtags and rallies — at a glance, and every number as a CSV.")
+ui.live_panel()  # shows only while `pulse watch` runs on this data, and refreshes itself
+
+data, filters, tables = ui.page_data()
+
+summary = tables.party_summary
+if summary.is_empty():
+    ui.stop_with("No party matches the filters. Pick at least one party and a date range with data.")
+end, tz = tables.as_of, data.tz
+names = data.names
+
+
+if end is not None:
+    st.subheader(f"Last 24 hours · to {ui.as_of_label(end, tz)}", anchor="today")
+    st.caption(f"Tweets in the 24 h {ui.window_label(end, 24, tz)}, against the 24 h before. {ui.AS_OF_HELP}")
+    ui.window_cards(summary, "24h", names)
+    st.page_link("pages/4_Compare.py", label="Compare the parties", icon=":material/compare_arrows:")
+    now = today(data, filters, end)
+    hour, space, rally = st.columns(3)
+    with hour.container(border=True):
+        if (best := now.strongest) is not None:
+            ratio = best["ratio"]
+            st.metric(
+                "Strongest hour, last 24 h",
+                f"{best['tweets']:,} tweets",
+                delta=None if ratio is None else f"{ratio:.1f}× its 12-hour mean",
+                delta_arrow="off",
+            )
+            st.text(f"#{best['hashtag']} · {best['party']} · {ui.hour_label(best['period_start'], tz)}")
+            st.page_link(
+                "pages/2_Hashtags.py",
+                label="Hourly on Hashtags",
+                icon=":material/tag:",
+                query_params={"hashtag": best["hashtag"], "resolution": "Hourly", "period": "Last 7 days"},
+            )
+        else:
+            st.text("No tweets in the last 24 hours.")
+    with space.container(border=True):
+        if (latest := now.space) is not None:
+            change = vs_typical_pct(latest["listeners"], latest["median"])
+            st.metric(
+                "Latest Space" + (" · live, peak so far" if latest["live"] else ""),
+                ui.number(latest["listeners"]),
+                delta=None if change is None else f"{change:+.0f}% vs {markdown_text(latest['party'])}'s median Space",
+                border=False,
+            )
+            title = latest.get("title") or latest["host"]
+            st.text(f"{title} · {latest['party']} · {ui.day_label(latest['started_at'], tz)}")
+            st.page_link(
+                "pages/1_Spaces.py",
+                label="On Spaces",
+                icon=":material/podcasts:",
+                query_params={"space": latest["space_id"]},
+            )
+        else:
+            st.text("No Space before the end of the data.")
+    with rally.container(border=True):
+        if (shown := now.rally) is not None:
+            row = shown.row
+            st.metric("Next rally" if shown.upcoming else "Latest rally", row["city"], border=False)
+            st.text(f"{row['party']} · {ui.day_label(row['starts_at'], tz)}")
+            st.page_link("pages/3_Rallies.py", label="On Rallies", icon=":material/campaign:")
+        else:
+            st.text("No rally announced.")
+
+    st.subheader("Last 7 days, by party", anchor="week")
+    st.caption(f"Tweets in the 7 days {ui.window_label(end, 168, tz)}, against the 7 days before; the leader first.")
+    ui.window_cards(summary, "7d", names)
+
+if tables.party_daily.is_empty():
+    ui.empty_state("No hashtag data in the selected range.")
+else:
+    log_scale = st.toggle("Logarithmic scale", key="overview-log", help="Compare small parties with large ones")
+    if ui.is_short(filters):
+        hourly = party_hourly(data.hashtags.counts, filters, tz)
+        ui.chart(charts.party_hourly(hourly, data.colors, tz, log_scale), "party_hourly", hourly)
+    else:
+        figure = charts.party_volume(
+            tables.party_daily, tables.spaces, current_rallies(data.rallies), data.colors, tz, log_scale
+        )
+        ui.chart(figure, "party_daily", tables.party_daily)
+
+st.subheader("Party summary")
+ui.table(summary, "party_summary", tz)
+ui.how_computed()
