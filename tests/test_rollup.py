@@ -18,6 +18,7 @@ from pulse.load import load_data_dir
 from pulse.rollup import AUTHORS_FILE, COUNTS_FILE, MANIFEST, polars_engine, rollup
 from pulse.synth import generate
 from tests.conftest import BUNDLED, ROOT, utc
+from tests.test_pages import csv_of, downloads  # noqa: F401 (downloads is a fixture)
 
 TZ = "Asia/Karachi"  # UTC+5: a local day runs from 19:00 UTC the day before
 OUTPUTS = (COUNTS_FILE, AUTHORS_FILE)
@@ -416,11 +417,8 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("pyspark", "py4j", "r
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_the_hashtags_page_shows_unique_authors_from_the_rollup(hand_archive, tmp_path, monkeypatch):
+def test_the_hashtags_page_shows_unique_authors_from_the_rollup(hand_archive, tmp_path, monkeypatch, downloads):  # noqa: F811
     from streamlit.testing.v1 import AppTest
-
-    from tests.test_pages import figure
-    from tests.test_unique_authors import plotted
 
     data = tmp_path / "data"
     shutil.copytree(BUNDLED, data, ignore=shutil.ignore_patterns("hashtags.csv", "*.py", "*.md"))
@@ -428,8 +426,12 @@ def test_the_hashtags_page_shows_unique_authors_from_the_rollup(hand_archive, tm
     monkeypatch.setenv("PULSE_DATA_DIR", str(data))
     at = AppTest.from_file(str(ROOT / "pages" / "2_Hashtags.py"), default_timeout=60).run()
     assert not at.exception
-    lines = {trace["name"]: plotted(trace["y"]) for trace in figure(at, "unique_authors")["data"]}
-    assert lines == {"ImportedHakumatNaManzoor": [2, 2], "BilawalBhutto": [1]}
+    table = csv_of(at, downloads, "unique_authors").select("hashtag", "party", "date", "unique_authors")
+    assert sorted(table.rows(), key=lambda row: row[2]) == [
+        ("ImportedHakumatNaManzoor", "PTI", "2022-04-20", "2"),
+        ("ImportedHakumatNaManzoor", "PTI", "2022-04-21", "2"),
+        ("BilawalBhutto", "PPP", "2022-04-22", "1"),
+    ]
 
 
 def test_a_hand_edited_authors_table_is_checked_against_the_contract(hand_archive, tmp_path):
