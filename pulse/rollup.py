@@ -1,17 +1,18 @@
-"""The raw archive at any size: raw tweets rolled up, incrementally, into the two small tables the dashboard reads.
+"""The raw archive at any size: raw tweets rolled up, incrementally, into the small tables the dashboard reads.
 
 `python -m pulse rollup --raw PATH --out DIR` reads raw-tweets files (a file, a directory, a hive-partitioned
 dataset or a glob) and writes into DIR the tables the loader computes from raw rows (pulse.tweets.aggregate):
 `hashtags.parquet` in the counts form (tweets per local hour, as its UTC start) and `hashtag_authors.parquet`
-(distinct authors per local day). Distinct counts cannot be added up, so the work is cut by local day: a batch
-of whole days reads every row of those days from every file that holds some, which bounds memory by the rows
-of a batch (not of the archive) and keeps the counts exact. A manifest in DIR records each input file's size,
-modification time and the local days it holds; a rerun reads only the new and changed files' days (and a
-removed file's), and replaces exactly those days in the tables. It also counts each file's hashtag spellings: a
-hashtag is written the way most rows of the whole archive write it, as the loader shows it, so a new file can
-respell old days without their rows being read. The outputs and the manifest are replaced
-under the store's lock, each atomically, and the manifest names the bytes of the outputs it describes: a run
-interrupted at any point leaves a state the next run recognises (or rebuilds from scratch).
+(distinct authors per local day); and `hashtag_author_days.parquet` (each author's distinct tweets per local day),
+which "Who drives it" sums over a date range instead of reading raw rows. Distinct counts cannot be added up, so the
+work is cut by local day: a batch of whole days reads every row of those days from every file that holds some, which
+bounds memory by the rows of a batch (not of the archive) and keeps the counts exact. A manifest in DIR records each
+input file's size, modification time and the local days it holds; a rerun reads only the new and changed files' days
+(and a removed file's), and replaces exactly those days in the tables. It also counts each file's hashtag spellings:
+a hashtag is written the way most rows of the whole archive write it, as the loader shows it, so a new file can
+respell old days without their rows being read. The outputs and the manifest are replaced under the store's lock,
+each atomically, and the manifest names the bytes of the outputs it describes: a run interrupted at any point leaves
+a state the next run recognises (or rebuilds from scratch).
 """
 
 import glob
@@ -27,8 +28,10 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from pulse.drivers import tweet_count
 from pulse.errors import Problem, PulseError, ValidationError
 from pulse.schema import (
+    HASHTAG_AUTHOR_DAYS,
     HASHTAG_AUTHORS,
     HASHTAG_COUNTS,
     HASHTAG_TWEETS,
@@ -44,15 +47,17 @@ from pulse.tweets import REQUIRED, aggregate, report_broken_rows, row_columns
 MANIFEST = "rollup-manifest.json"
 COUNTS_FILE = "hashtags.parquet"
 AUTHORS_FILE = "hashtag_authors.parquet"
+AUTHOR_DAYS_FILE = "hashtag_author_days.parquet"
 RAW_SUFFIXES = (".parquet", ".csv")
 # Rows per batch of whole days: the distinct (day, party, hashtag, author) keys of one batch are in memory at
 # once, about 0.1 GiB per million rows on the generated data; 12M rows keep the polars engine near 1.5 GiB.
 BATCH_ROWS = 12_000_000
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3  # 3: hashtag_author_days; an older rollup is rebuilt from scratch, so that it is complete
 # A batch reads a little around its days' UTC range, in case a clock change falls at midnight.
 SLACK = timedelta(hours=3)
 COUNTS_ORDER = ("period_start", "party", "hashtag")
 AUTHORS_ORDER = ("date", "party", "hashtag")
+AUTHOR_DAYS_ORDER = ("date", "party", "hashtag", "author_id")
 
 
 @dataclass(frozen=True)
@@ -101,11 +106,13 @@ class Result:
 
 @dataclass(frozen=True)
 class Rolled:
-    """One batch of local days rolled up: counts form, unique authors (None without author ids), rows counted."""
+    """One batch of local days rolled up: counts form, unique authors and author days (None without author
+    ids), rows counted."""
 
     counts: pl.DataFrame
     authors: pl.DataFrame | None
     rows: int
+    author_days: pl.DataFrame | None = None
 
 
 # An engine rolls up (files, local days, tz); None when a row has a blank party or hashtag. The polars engine
@@ -150,7 +157,8 @@ def scan(file: RawFile) -> pl.LazyFrame:
 
 def raw_rows(file: RawFile) -> tuple[pl.LazyFrame, bool]:
     """The file's rows as the loader's fast reader takes them: created_at (UTC), party and hashtag (categoricals,
-    as written) and author_id where the file has one; and whether it has. Only the header is read here.
+    as written), author_id where the file has one, and tweet_id (as text) with it; and whether it has an
+    author_id. Only the header is read here.
     """
     try:
         source = scan(file)
@@ -164,6 +172,8 @@ def raw_rows(file: RawFile) -> tuple[pl.LazyFrame, bool]:
         # Types the fast reader does not take (a number for a time, say): the validator says which cells.
         validate(source.head(1000).collect(), HASHTAG_TWEETS, file.label, *_first_line(file))
         raise ValidationError([Problem(file.label, None, None, None, f"unsupported column types: {dict(schema)}")])
+    if "author_id" in schema and "tweet_id" in schema:
+        columns.append(pl.col("tweet_id").cast(pl.String))
     return source.select(columns), "author_id" in schema
 
 
@@ -240,7 +250,36 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str) -> Rolled | N
     if authors is not None:
         authors = authors.filter(pl.col("date").is_in(wanted)).rename({"unique_authors": "authors"})
     authors = None if authors is None else authors_table(authors)
-    return Rolled(counts_table(counts), authors, int(counts["tweets"].sum()))
+    days_table = None if authors is None else author_days_table(author_days(rows, tz, wanted))
+    return Rolled(counts_table(counts), authors, int(counts["tweets"].sum()), days_table)
+
+
+def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
+    """Each author's distinct tweets (pulse.drivers.tweet_count) per local day, party and hashtag key, of rows
+    with an author_id column; a blank author is null, and holds the tweets without one. Days in `wanted` only.
+    """
+
+    def blank_is_null(column: str) -> pl.Expr:
+        if column not in rows.columns:
+            return pl.lit(None, pl.String).alias(column)
+        text = pl.col(column).cast(pl.String).str.strip_chars()
+        return pl.when(text != "").then(text).alias(column)
+
+    # Parties and hashtags are categoricals: their few distinct values are tidied, not every row's.
+    return (
+        rows.lazy()
+        .select(
+            local_date(pl.col("created_at"), tz).alias("date"),
+            pl.col("party").cast(pl.String).str.strip_chars(),
+            normalise_hashtag(pl.col("hashtag").cast(pl.String)).alias("hashtag"),
+            blank_is_null("author_id"),
+            blank_is_null("tweet_id"),
+        )
+        .filter(pl.col("date").is_in(wanted))
+        .group_by(AUTHOR_DAYS_ORDER)
+        .agg(tweet_count().alias("tweets"))
+        .collect(engine="streaming")
+    )
 
 
 def counts_table(frame: pl.DataFrame) -> pl.DataFrame:
@@ -249,6 +288,11 @@ def counts_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 def authors_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(HASHTAG_AUTHORS.names).cast(HASHTAG_AUTHORS.schema).sort(AUTHORS_ORDER)
+
+
+def author_days_table(frame: pl.DataFrame) -> pl.DataFrame:
+    schema = HASHTAG_AUTHOR_DAYS.schema
+    return frame.select(HASHTAG_AUTHOR_DAYS.names).cast(schema).sort(AUTHOR_DAYS_ORDER, nulls_last=False)
 
 
 def batches(days: set[date], seen: list[Seen], limit: int = BATCH_ROWS) -> Iterator[list[date]]:
@@ -332,7 +376,7 @@ def rollup(
     say = progress or (lambda text: None)
     out.mkdir(parents=True, exist_ok=True)
     store = Store(out)
-    for name in ("hashtags", "hashtag_authors"):
+    for name in ("hashtags", "hashtag_authors", "hashtag_author_days"):
         current = store.path(name)
         if current is not None and current.suffix != ".parquet":
             raise PulseError(f"{current} is not the rollup's: move it away so that {name}.parquet can be written")
@@ -342,7 +386,7 @@ def rollup(
     seen, changed = plan(files, before, tz, say)
     by_path = {str(f.path): f for f in files}
     total = sum(s.rows for s in seen if s.days() & changed)
-    counts, authors, done, read = [], [], 0, set()
+    counts, authors, author_day_parts, done, read = [], [], [], 0, set()
     for batch in batches(changed, seen, batch_rows):
         inputs = [by_path[s.path] for s in seen if s.days() & set(batch)]
         rolled = engine(inputs, batch, tz) if inputs else None
@@ -355,6 +399,8 @@ def rollup(
         counts.append(rolled.counts)
         if rolled.authors is not None:
             authors.append(rolled.authors)
+        if rolled.author_days is not None:
+            author_day_parts.append(rolled.author_days)
         read |= {f.path for f in inputs}
         done += rolled.rows
         say(f"days {batch[0]} to {batch[-1]}: {len(inputs)} files read, {done:,} of about {total:,} rows done")
@@ -369,6 +415,9 @@ def rollup(
         kept = _previous(out, AUTHORS_FILE, HASHTAG_AUTHORS.schema).filter(~pl.col("date").is_in(recomputed))
         merged = _merged(kept if before else None, authors, HASHTAG_AUTHORS.schema)
         outputs[AUTHORS_FILE] = _parquet(authors_table(shown(merged)))
+        kept = _previous(out, AUTHOR_DAYS_FILE, HASHTAG_AUTHOR_DAYS.schema).filter(~pl.col("date").is_in(recomputed))
+        merged = _merged(kept if before else None, author_day_parts, HASHTAG_AUTHOR_DAYS.schema)
+        outputs[AUTHOR_DAYS_FILE] = _parquet(author_days_table(shown(merged)))
     manifest = {
         "version": MANIFEST_VERSION,
         "tz": tz,
@@ -419,8 +468,9 @@ def write_outputs(store: Store, outputs: dict[str, bytes], manifest: bytes, expe
             for name, content in outputs.items():
                 atomic_write(out / name, content)
                 written.append(out / name)
-            if AUTHORS_FILE not in outputs and (out / AUTHORS_FILE).is_file():
-                (out / AUTHORS_FILE).unlink()  # no input has author ids any more: a stale table would mislead
+            for name in (AUTHORS_FILE, AUTHOR_DAYS_FILE):
+                if name not in outputs and (out / name).is_file():
+                    (out / name).unlink()  # no input has author ids any more: a stale table would mislead
             atomic_write(out / MANIFEST, manifest)
         except OSError as error:
             raise PulseError(f"could not write the rollup into {out}: {error.strerror or error}") from error

@@ -219,6 +219,20 @@ HASHTAG_AUTHORS = Contract(
     key=("date", "party", "hashtag"),
 )
 
+# Written by the rollup (pulse.rollup) for "Who drives it" (pulse.drivers.author_day_tables): each author's distinct
+# tweets per local day, party and hashtag; a blank author_id holds the day's tweets without an author.
+HASHTAG_AUTHOR_DAYS = Contract(
+    "hashtag_author_days",
+    (
+        Column("date", "date"),
+        Column("party", "str"),
+        Column("hashtag", "str"),
+        Column("author_id", "str", nullable=True),
+        Column("tweets", "int", nonnegative=True),
+    ),
+    key=("date", "party", "hashtag", "author_id"),
+)
+
 # What pulse.drivers reads of raw tweets: who posted which tweet, when, with which hashtag, and its text.
 DRIVER_COLUMNS = ("created_at", "party", "hashtag", "tweet_id", "author_id", "text")
 
@@ -304,7 +318,10 @@ ALERTS = Contract(
     key=("alert_id",),
 )
 
-CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS, HASHTAG_AUTHORS)}
+CONTRACTS = {
+    c.name: c
+    for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS, HASHTAG_AUTHORS, HASHTAG_AUTHOR_DAYS)
+}
 # raw_tweets: an optional raw sample beside counts-form hashtags, in the raw form (HASHTAG_TWEETS), for authors
 # and texts only (pulse.drivers); the volume always comes from hashtags.
 DATASETS = (
@@ -317,6 +334,7 @@ DATASETS = (
     "alerts",
     "raw_tweets",
     "hashtag_authors",
+    "hashtag_author_days",
 )
 
 

@@ -15,13 +15,13 @@ from pulse import rollup as rollup_module
 from pulse.cli import main
 from pulse.errors import PulseError, ValidationError
 from pulse.load import load_data_dir
-from pulse.rollup import AUTHORS_FILE, COUNTS_FILE, MANIFEST, polars_engine, rollup
+from pulse.rollup import AUTHOR_DAYS_FILE, AUTHORS_FILE, COUNTS_FILE, MANIFEST, polars_engine, rollup
 from pulse.synth import generate
 from tests.conftest import BUNDLED, ROOT, utc
 from tests.test_pages import csv_of, downloads  # noqa: F401 (downloads is a fixture)
 
 TZ = "Asia/Karachi"  # UTC+5: a local day runs from 19:00 UTC the day before
-OUTPUTS = (COUNTS_FILE, AUTHORS_FILE)
+OUTPUTS = (COUNTS_FILE, AUTHORS_FILE, AUTHOR_DAYS_FILE)
 
 FIRST_DAY_CSV = (
     "created_at,party,hashtag,author_id\n"
@@ -88,6 +88,18 @@ def test_hand_computed_counts_and_unique_authors(hand_archive, tmp_path):
         }
     )
     assert_frame_equal(authors, expected_authors)
+    author_days = pl.read_parquet(tmp_path / "out" / AUTHOR_DAYS_FILE)
+    expected_author_days = pl.DataFrame(
+        {
+            "date": [date(2022, 4, 20)] * 3 + [date(2022, 4, 21)] * 2 + [date(2022, 4, 22)],
+            "party": ["PPP", "PTI", "PTI", "PTI", "PTI", "PPP"],
+            "hashtag": ["BilawalBhutto"] + ["ImportedHakumatNaManzoor"] * 4 + ["BilawalBhutto"],
+            # The tweet without an author is kept, with none: the drivers' tweets count it.
+            "author_id": [None, "u1", "u2", "u1", "u3", "u9"],
+            "tweets": [1, 2, 1, 1, 1, 1],  # no tweet_id: each row is a tweet (u1's two on the 20th)
+        }
+    )
+    assert_frame_equal(author_days, expected_author_days)
     assert (done.files, done.read, done.rows) == (2, 2, 7)
     manifest = json.loads((tmp_path / "out" / MANIFEST).read_text())
     assert [(f["first_day"], f["last_day"], f["rows"]) for f in manifest["files"]] == [
@@ -388,7 +400,7 @@ def test_the_data_directory_keeps_its_other_datasets_and_shows_the_rollup(hand_a
     before = {p.name: p.read_bytes() for p in data.iterdir()}
     assert main(["rollup", "--raw", str(hand_archive), "--out", str(data), "--tz", TZ]) == 0
     printed = capsys.readouterr()
-    assert printed.out.split() == [str(data / COUNTS_FILE), str(data / AUTHORS_FILE), str(data / MANIFEST)]
+    assert printed.out.split() == [str(data / name) for name in (*OUTPUTS, MANIFEST)]
     assert "2 raw files, 2 read, 3 local days recomputed from 7 rows" in printed.err
     assert "checked 1/2 files: day=2022-04-20/part-0.csv, 5 rows" in printed.err  # progress
     assert {name: (data / name).read_bytes() for name in before} == before
