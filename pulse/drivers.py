@@ -17,7 +17,7 @@ import polars as pl
 
 from pulse.errors import PulseError
 from pulse.export import TEXT_CHARS
-from pulse.metrics import Filters, in_parties, share_pct, with_campaign
+from pulse.metrics import Filters, in_dates, in_parties, share_pct, with_campaign
 from pulse.schema import DRIVER_COLUMNS, HASHTAG_TWEETS, normalise_hashtag
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
@@ -160,12 +160,12 @@ def copy_bursts(rows: pl.DataFrame, min_accounts: int = BURST_MIN_ACCOUNTS) -> t
 
 def _authors(rows: pl.DataFrame, key: str) -> pl.DataFrame:
     """Per (key, party, author): the author's tweets (__n) and their rank by it (1 = most active)."""
-    return (
-        rows.filter(pl.col("author_id").is_not_null())
-        .group_by(key, "party", "author_id")
-        .agg(tweet_count().alias("__n"))
-        .with_columns(pl.col("__n").rank("ordinal", descending=True).over(key, "party").alias("__rank"))
-    )
+    authored = rows.filter(pl.col("author_id").is_not_null())
+    return _ranked(authored.group_by(key, "party", "author_id").agg(tweet_count().alias("__n")), key)
+
+
+def _ranked(authors: pl.DataFrame, key: str) -> pl.DataFrame:
+    return authors.with_columns(pl.col("__n").rank("ordinal", descending=True).over(key, "party").alias("__rank"))
 
 
 def _top(percent: int | None) -> pl.Expr:
@@ -174,10 +174,17 @@ def _top(percent: int | None) -> pl.Expr:
     return pl.col("__n").filter(pl.col("__rank") <= top).sum()
 
 
-def hashtag_drivers(rows: pl.DataFrame, authors: pl.DataFrame, members: pl.DataFrame | None, key: str) -> pl.DataFrame:
+def hashtag_drivers(
+    rows: pl.DataFrame,
+    authors: pl.DataFrame,
+    members: pl.DataFrame | None,
+    key: str,
+    anonymous: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """The drivers table of docs/metrics.md, most tweets first; `members` are burst rows (None without texts).
 
-    A tweet has one author, so a group's tweets are its authors' tweets and the tweets without an author.
+    A tweet has one author, so a group's tweets are its authors' tweets and the tweets without an author
+    (`anonymous`: key, party, __anonymous; counted from `rows` when not given).
     """
     keys = [key, "party"]
     per_group = authors.group_by(keys).agg(
@@ -187,17 +194,14 @@ def hashtag_drivers(rows: pl.DataFrame, authors: pl.DataFrame, members: pl.DataF
         _top(None).alias("__top10"),
         (pl.col("__n") == 1).sum().alias("__single"),
     )
-    anonymous = rows.filter(pl.col("author_id").is_null()).group_by(keys).agg(tweet_count().alias("__anonymous"))
+    if anonymous is None:
+        anonymous = rows.filter(pl.col("author_id").is_null()).group_by(keys).agg(tweet_count().alias("__anonymous"))
     groups = rows.select(keys).unique()
     table = groups.join(per_group, on=keys, how="left").join(anonymous, on=keys, how="left")
     if members is None:
         table = table.with_columns(pl.lit(None, pl.Float64).alias("copy_burst_share_pct"))
     else:
-        in_bursts = members.group_by(keys).agg(tweet_count().alias("__in_bursts"))
-        with_text = (
-            rows.filter(pl.col("text").is_not_null()).select(keys).unique().with_columns(pl.lit(True).alias("__text"))
-        )
-        table = table.join(in_bursts, on=keys, how="left").join(with_text, on=keys, how="left")
+        table = table.join(_burst_counts(rows, members, keys), on=keys, how="left")
     tweets = pl.col("tweets")
     return (
         table.with_columns(
@@ -209,19 +213,24 @@ def hashtag_drivers(rows: pl.DataFrame, authors: pl.DataFrame, members: pl.DataF
             share_pct(pl.col("__top1pct"), tweets).alias("top1pct_share_pct"),
             share_pct(pl.col("__top10"), tweets).alias("top10_share_pct"),
             share_pct(pl.col("__single"), pl.col("authors")).alias("single_tweet_authors_pct"),
-            *(
-                []
-                if members is None
-                else [
-                    pl.when(pl.col("__text"))
-                    .then(share_pct(pl.col("__in_bursts").fill_null(0), tweets))
-                    .alias("copy_burst_share_pct")
-                ]
-            ),
+            *([] if members is None else [_burst_share()]),
         )
         .select(key, *DRIVERS)
         .sort("tweets", key, "party", descending=[True, False, False])
     )
+
+
+def _burst_counts(rows: pl.DataFrame, members: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per group with a text among `rows`: its tweets in bursts (__in_bursts); groups without text have no row."""
+    in_bursts = members.group_by(keys).agg(tweet_count().alias("__in_bursts"))
+    with_text = rows.filter(pl.col("text").is_not_null()).select(keys).unique()
+    return with_text.join(in_bursts, on=keys, how="left").with_columns(pl.col("__in_bursts").fill_null(0))
+
+
+def _burst_share() -> pl.Expr:
+    """copy_burst_share_pct of a drivers table joined with _burst_counts: empty for a group without text."""
+    in_bursts = pl.col("__in_bursts")
+    return pl.when(in_bursts.is_not_null()).then(share_pct(in_bursts, pl.col("tweets"))).alias("copy_burst_share_pct")
 
 
 def concentration(drivers: pl.DataFrame, authors: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -261,11 +270,7 @@ def driver_tables(
     min_accounts: int = BURST_MIN_ACCOUNTS,
 ) -> DriverTables:
     """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags."""
-    keep = in_local_dates(pl.col("created_at"), filters, tz) & in_parties(filters)
-    if filters.hashtags is not None:
-        # Picked as the pages spell them; matched as hashtags compare (case and '#' aside).
-        picked = pl.Series(filters.hashtags, dtype=pl.String)
-        keep &= normalise_hashtag(pl.col("hashtag")).is_in(picked.str.strip_chars_start("#").str.to_lowercase())
+    keep = in_local_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if key == "campaign":
         chosen = with_campaign(chosen, groups)
@@ -274,6 +279,49 @@ def driver_tables(
     authors = _authors(chosen, key)
     drivers = hashtag_drivers(chosen, authors, members if has_text else None, key)
     return DriverTables(key, drivers, concentration(drivers, authors, key), bursts, has_text)
+
+
+def _picked(filters: Filters) -> pl.Expr:
+    """Whether a row's hashtag is one the filters pick: picked as the pages spell them, matched as hashtags compare
+    (case and '#' aside)."""
+    if filters.hashtags is None:
+        return pl.lit(True)
+    picked = pl.Series(filters.hashtags, dtype=pl.String)
+    return normalise_hashtag(pl.col("hashtag")).is_in(picked.str.strip_chars_start("#").str.to_lowercase().implode())
+
+
+def author_day_tables(days: pl.DataFrame, filters: Filters) -> DriverTables:
+    """Drivers and concentration per hashtag from the rollup's hashtag_author_days, without raw rows; no bursts.
+
+    Each author's tweets in the range are the sum of their day counts: exact per hashtag, since a tweet is one
+    row per hashtag and has one local day. Not per campaign: a tweet with two hashtags of one campaign is in two
+    hashtags' counts, and sums cannot tell, so campaigns are counted from raw rows (driver_tables). Copy-paste
+    bursts need texts, which the table has none of: copy_burst_share_pct is empty (see with_bursts).
+    """
+    key = "hashtag"
+    chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & _picked(filters))
+    per_author = chosen.group_by(key, "party", "author_id").agg(pl.col("tweets").sum().alias("__n"))
+    authors = _ranked(per_author.filter(pl.col("author_id").is_not_null()), key)
+    anonymous = per_author.filter(pl.col("author_id").is_null()).rename({"__n": "__anonymous"}).drop("author_id")
+    drivers = hashtag_drivers(chosen, authors, None, key, anonymous)
+    no_bursts = copy_bursts(pl.DataFrame(schema=RAW_COLUMNS))[0]
+    return DriverTables(key, drivers, concentration(drivers, authors, key), no_bursts, False)
+
+
+def with_bursts(
+    tables: DriverTables, rows: pl.DataFrame, filters: Filters, tz: str, min_accounts: int = BURST_MIN_ACCOUNTS
+) -> DriverTables:
+    """Per-hashtag tables from author_day_tables with the copy-paste bursts (and their share) of the raw rows in
+    the filters, which carry the texts; as they are when those rows have no text."""
+    keep = in_local_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
+    chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
+    if chosen["text"].null_count() == chosen.height:
+        return tables
+    bursts, members = copy_bursts(chosen, min_accounts)
+    keys = [tables.key, "party"]
+    drivers = tables.drivers.join(_burst_counts(chosen, members, keys), on=keys, how="left", maintain_order="left")
+    drivers = drivers.with_columns(_burst_share()).select(tables.key, *DRIVERS)
+    return DriverTables(tables.key, drivers, tables.concentration, bursts, True)
 
 
 def with_account_ids(bursts: pl.DataFrame, key: bytes | None) -> pl.DataFrame:

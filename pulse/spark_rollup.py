@@ -23,7 +23,17 @@ from pyspark.sql import functions as F
 
 from pulse.config import DEFAULT_TZ, checked_time_zone
 from pulse.errors import PulseError
-from pulse.rollup import COUNTS_ORDER, RawFile, Rolled, authors_table, counts_table, rollup, utc_range
+from pulse.rollup import (
+    AUTHOR_DAYS_ORDER,
+    COUNTS_ORDER,
+    RawFile,
+    Rolled,
+    author_days_table,
+    authors_table,
+    counts_table,
+    rollup,
+    utc_range,
+)
 
 US_PER_HOUR = 3_600_000_000
 # Spark spills what does not fit in memory, so the whole change is one job: no batches of days.
@@ -59,7 +69,7 @@ def _created_at(frame: DataFrame) -> Column:
 
 
 def read(spark: SparkSession, files: list[RawFile]) -> DataFrame:
-    """Every row of `files` as created_at, party, hashtag, author_id (null where a file has none)."""
+    """Every row of `files` as created_at, party, hashtag, author_id and tweet_id (null where a file has none)."""
     frames = []
     for suffix in (".parquet", ".csv"):
         paths = [str(f.path) for f in files if f.path.suffix.lower() == suffix]
@@ -69,13 +79,17 @@ def read(spark: SparkSession, files: list[RawFile]) -> DataFrame:
             frame = spark.read.option("mergeSchema", "true").parquet(*paths)
         else:
             frame = spark.read.option("header", "true").option("encoding", "UTF-8").csv(paths)
-        author = F.col("author_id").cast("string") if "author_id" in frame.columns else F.lit(None).cast("string")
+        author, tweet = (
+            F.col(c).cast("string") if c in frame.columns else F.lit(None).cast("string")
+            for c in ("author_id", "tweet_id")
+        )
         frames.append(
             frame.select(
                 _created_at(frame).alias("created_at"),
                 F.col("party").cast("string").alias("party"),
                 F.col("hashtag").cast("string").alias("hashtag"),
                 author.alias("author_id"),
+                tweet.alias("tweet_id"),
             )
         )
     union = frames[0]
@@ -101,6 +115,7 @@ def roll(spark: SparkSession, files: list[RawFile], days: list[date], tz: str) -
         (F.coalesce(party, F.lit("")) == "").alias("__blank_party"),
         (F.coalesce(hashtag, F.lit("")) == "").alias("__blank_tag"),
         _trimmed(F.col("author_id")).alias("author"),
+        _trimmed(F.col("tweet_id")).alias("tweet"),
     ).where(F.col("date").isin(days))
     counts = keyed.groupBy(*COUNTS_ORDER).agg(
         F.count(F.lit(1)).alias("tweets"),
@@ -115,10 +130,19 @@ def roll(spark: SparkSession, files: list[RawFile], days: list[date], tz: str) -
         .agg(F.count_distinct("author").alias("authors"))
     )
     authors = pl.from_arrow(authors.toArrow())
+    if not authors.height:
+        return Rolled(counts_table(counts), None, int(counts["tweets"].sum() or 0))
+    # As pulse.drivers.tweet_count: distinct tweet ids, and each row without one; a blank author is none.
+    tweet = F.when(F.col("tweet") != "", F.col("tweet"))
+    author_days = keyed.groupBy(
+        "date", "party", "hashtag", F.when(F.col("author") != "", F.col("author")).alias("author_id")
+    ).agg((F.count_distinct(tweet) + F.sum(tweet.isNull().cast("long"))).alias("tweets"))
+    author_days = pl.from_arrow(author_days.select(*AUTHOR_DAYS_ORDER, "tweets").toArrow())
     return Rolled(
         counts_table(counts),
-        authors_table(authors) if authors.height else None,
+        authors_table(authors),
         int(counts["tweets"].sum() or 0),
+        author_days_table(author_days),
     )
 
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse.rollup import AUTHORS_FILE, COUNTS_FILE, rollup
+from pulse.rollup import AUTHOR_DAYS_FILE, AUTHORS_FILE, COUNTS_FILE, rollup
 from pulse.synth import generate
 from tests.conftest import utc
 from tests.test_rollup import archive, bump
@@ -58,7 +58,7 @@ def raw(tmp_path_factory):
 def test_spark_and_polars_give_the_same_tables(spark, raw, tmp_path, tz):
     rollup(str(raw), tmp_path / "polars", tz)
     rollup(str(raw), tmp_path / "spark", tz, spark_rollup.spark_engine(spark=spark), batch_rows=spark_rollup.BATCH_ROWS)
-    for name in (COUNTS_FILE, AUTHORS_FILE):
+    for name in (COUNTS_FILE, AUTHORS_FILE, AUTHOR_DAYS_FILE):
         ours, theirs = pl.read_parquet(tmp_path / "polars" / name), pl.read_parquet(tmp_path / "spark" / name)
         assert_frame_equal(theirs, ours)  # every row, every type
         assert ours.height > 500
@@ -80,5 +80,5 @@ def test_a_spark_rerun_after_a_change_equals_a_full_polars_run(spark, raw, tmp_p
     done = rollup(str(work), tmp_path / "spark", "Asia/Karachi", engine, batch_rows=spark_rollup.BATCH_ROWS)
     assert done.days == 1  # both rows left are of the 27th, local time
     rollup(str(work), tmp_path / "polars", "Asia/Karachi")
-    for name in (COUNTS_FILE, AUTHORS_FILE):
+    for name in (COUNTS_FILE, AUTHORS_FILE, AUTHOR_DAYS_FILE):
         assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "polars" / name).read_bytes()

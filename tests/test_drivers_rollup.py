@@ -1,0 +1,141 @@
+"""Who drives it from the rollup's hashtag_author_days: the raw-row tables, exactly, per hashtag (hand-computed)."""
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from pulse.drivers import DRIVERS, author_day_tables, driver_tables, with_bursts
+from pulse.load import load_dataset, load_raw_tweets
+from pulse.metrics import Filters
+from pulse.rollup import rollup
+from pulse.store import Store
+from tests.conftest import utc
+
+TZ = "Asia/Karachi"  # UTC+5: 19:00 UTC starts the next local day
+T0 = utc(2022, 4, 20, 17)  # 22:00 on the 20th, local
+NO_GROUPS = pl.DataFrame(schema={"hashtag": pl.String, "campaign": pl.String})
+
+
+def at(seconds: int):
+    return T0 + timedelta(seconds=seconds)
+
+
+ROWS = [  # tweet_id, party, hashtag, author_id, created_at, text
+    ("t1", "PTI", "#A", "a1", at(0), None),
+    ("t1", "PTI", "#B", "a1", at(0), None),  # one tweet, two hashtags
+    ("t2", "PTI", "#A", "a1", at(3 * 3600), None),  # 01:00 on the 21st, local
+    ("t3", "PTI", "#A", "a2", at(10), None),
+    ("t3", "PTI", "#A", "a2", at(10), None),  # the same tweet twice: one tweet
+    ("t4", "PTI", "#A", None, at(20), None),  # no author: a tweet, not an author
+    (None, "PTI", "#B", "a2", at(30), None),  # no tweet id: the row is a tweet
+    ("t5", "PPP", "#A", "a3", at(40), None),
+]
+
+
+def frame(rows) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "tweet_id": pl.String,
+            "party": pl.String,
+            "hashtag": pl.String,
+            "author_id": pl.String,
+            "created_at": pl.Datetime("us", "UTC"),
+            "text": pl.String,
+        },
+        orient="row",
+    )
+
+
+def rolled(tmp_path, rows) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rollup's hashtag_author_days of `rows`, and the same rows as the page reads them raw."""
+    (tmp_path / "raw").mkdir()
+    frame(rows).write_parquet(tmp_path / "raw" / "part-0.parquet")
+    rollup(str(tmp_path / "raw"), tmp_path / "data", TZ)
+    frame(rows).write_parquet(tmp_path / "data" / "raw_tweets.parquet")
+    days = load_dataset(tmp_path / "data", "hashtag_author_days")[0]
+    return days, load_raw_tweets(Store(tmp_path / "data")).rows
+
+
+def test_hand_computed_drivers_and_concentration_from_the_author_days(tmp_path):
+    days, _ = rolled(tmp_path, ROWS)
+    tables = author_day_tables(days, Filters())
+    expected = pl.DataFrame(
+        {
+            "hashtag": ["A", "B", "A"],
+            "party": ["PTI", "PTI", "PPP"],
+            # A/PTI: a1 t1 and t2 (two local days), a2 t3 (written twice), t4 without an author.
+            "tweets": [4, 2, 1],
+            "authors": [2, 2, 1],
+            "tweets_per_author": [2.0, 1.0, 1.0],
+            "top1pct_share_pct": [50.0, 50.0, 100.0],  # ceil(1 % of 2) = 1 author: a1's 2 of 4
+            "top10_share_pct": [75.0, 100.0, 100.0],  # the authored tweets: 3 of 4
+            "single_tweet_authors_pct": [50.0, 100.0, 100.0],
+            "copy_burst_share_pct": [None, None, None],
+        },
+        schema_overrides={"copy_burst_share_pct": pl.Float64},
+    )
+    assert_frame_equal(tables.drivers, expected)
+    assert tables.concentration.filter(pl.col("hashtag") == "A", pl.col("party") == "PTI")["share_pct"].to_list() == [
+        50.0,
+        50.0,
+        50.0,
+    ]
+    assert not tables.has_text and tables.bursts.is_empty()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(date(2022, 4, 20), date(2022, 4, 20)),  # t2 (the 21st) is out
+        Filters(date(2022, 4, 21), None),
+        Filters(parties=("PTI",), hashtags=("b",)),  # picked as hashtags compare: case and '#' aside
+    ],
+)
+def test_per_hashtag_it_equals_the_raw_row_computation(tmp_path, filters):
+    days, rows = rolled(tmp_path, ROWS)
+    ours, raw = author_day_tables(days, filters), driver_tables(rows, NO_GROUPS, filters, TZ)
+    assert_frame_equal(ours.drivers, raw.drivers)
+    assert_frame_equal(ours.concentration, raw.concentration)
+
+
+def test_on_the_20th_only_a1_has_one_tweet_in_a(tmp_path):
+    days, _ = rolled(tmp_path, ROWS)
+    drivers = author_day_tables(days, Filters(date(2022, 4, 20), date(2022, 4, 20))).drivers
+    assert drivers.filter(pl.col("hashtag") == "A", pl.col("party") == "PTI")["tweets"].item() == 3  # t1, t3, t4
+
+
+def test_per_campaign_the_day_sums_would_count_a_two_hashtag_tweet_twice(tmp_path):
+    """Why campaigns are read from raw rows: a1's t1 is in A and in B; as one campaign it is one tweet."""
+    days, rows = rolled(tmp_path, ROWS)
+    groups = pl.DataFrame({"hashtag": ["A", "B"], "campaign": ["AB", "AB"]})
+    by_campaign = driver_tables(rows, groups, Filters(), TZ, "campaign").drivers
+    assert by_campaign.filter(pl.col("party") == "PTI")["tweets"].item() == 5  # t1, t2, t3, t4, the id-less row
+    summed = days.filter(pl.col("party") == "PTI")["tweets"].sum()
+    assert summed == 6  # t1 twice
+
+
+def test_with_bursts_adds_the_raw_rows_bursts_and_their_share(tmp_path):
+    pasted = [(f"p{i}", "PTI", "#A", f"b{i}", at(100 + 30 * i), "Same text https://t.co/x") for i in range(5)]
+    days, rows = rolled(tmp_path, ROWS + pasted)
+    ours = with_bursts(author_day_tables(days, Filters()), rows, Filters(), TZ, 5)
+    raw = driver_tables(rows, NO_GROUPS, Filters(), TZ, "hashtag", 5)
+    assert_frame_equal(ours.drivers, raw.drivers)
+    assert_frame_equal(ours.bursts, raw.bursts)
+    assert ours.has_text
+    # A/PTI: 4 tweets + 5 pasted; the 5 pasted are the burst. B has no text: no share.
+    assert ours.drivers.select("hashtag", "party", "tweets", "copy_burst_share_pct").rows() == [
+        ("A", "PTI", 9, 5 / 9 * 100),
+        ("B", "PTI", 2, None),
+        ("A", "PPP", 1, None),
+    ]
+    assert list(ours.drivers.columns) == ["hashtag", *DRIVERS]
+
+
+def test_without_texts_with_bursts_changes_nothing(tmp_path):
+    days, rows = rolled(tmp_path, ROWS)
+    tables = author_day_tables(days, Filters())
+    assert with_bursts(tables, rows, Filters(), TZ) is tables
