@@ -100,8 +100,8 @@ found = ui.who_drives(data, filters, by)
 if found is None:
     ui.empty_state("No raw tweets with authors: add a raw_tweets file (docs/data.md) to see who drives each hashtag.")
 else:
-    (raw, drivers), key = found, ui.author_ids_key()
-    st.caption(driver_source(raw.dataset, raw.rows.height, data.hashtags.form, key is not None))
+    (dataset, rows, drivers), key = found, ui.author_ids_key()
+    st.caption(driver_source(dataset, rows, data.hashtags.form, key is not None))
     ui.table(drivers.drivers, f"{by}_drivers", data.tz, height=320)
     shares = top_concentration(drivers)
     ui.chart(charts.author_concentration(shares, by, data.colors), f"{by}_concentration", shares)

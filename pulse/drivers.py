@@ -339,6 +339,11 @@ def with_account_ids(bursts: pl.DataFrame, key: bytes | None) -> pl.DataFrame:
 def driver_source(dataset: str, rows: int, volume_form: str, pseudonymised: bool) -> str:
     """Where the authors come from, said plainly when the volume comes from somewhere else."""
     ids = "Author ids are pseudonymised (keyed hashes)." if pseudonymised else "Author ids are shown as they are."
+    if dataset == "hashtag_author_days":
+        return (
+            f"From the rollup's tweets per author and day (hashtag_author_days, {rows:,} rows); copy-paste bursts "
+            f"from the raw tweets' texts, where there are any. {ids}"
+        )
     if dataset == "raw_tweets":
         return (
             f"Volume above comes from the hashtags' {'hourly counts' if volume_form == 'counts' else volume_form}; "

@@ -33,9 +33,11 @@ from pulse.drivers import (
     AUTHOR_SALT_ENV,
     SHOW_AUTHOR_IDS_ENV,
     DriverTables,
+    author_day_tables,
     author_key,
     burst_min_accounts,
     driver_tables,
+    with_bursts,
 )
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
@@ -278,26 +280,44 @@ def _raw_tweets(directory: str, fingerprint: tuple) -> RawTweets | None:
     return load_raw_tweets(Store(Path(directory)))
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _author_days(directory: str, fingerprint: tuple) -> pl.DataFrame | None:
+    # The rollup's per-author day counts (pulse.rollup); shared and read-only, as the raw tweets are.
+    loaded = load_dataset(Path(directory), "hashtag_author_days")
+    return None if loaded is None else loaded[0]
+
+
 @st.cache_data(max_entries=32, show_spinner="Finding who drives each hashtag…")
 def _driver_tables(
     directory: str, tz: str, fingerprint: tuple, filters: Filters, by: str, min_accounts: int
 ) -> DriverTables | None:
     raw = _raw_tweets(directory, fingerprint)
+    # Per hashtag, the rollup's day counts when there are any (exact); per campaign, raw rows (pulse.drivers).
+    days = _author_days(directory, fingerprint) if by == "hashtag" else None
+    if days is not None:
+        tables = author_day_tables(days, filters)
+        return tables if raw is None else with_bursts(tables, raw.rows, filters, tz, min_accounts)
     if raw is None:
         return None
     groups = _load(directory, tz, fingerprint).hashtag_groups
     return driver_tables(raw.rows, groups, filters, tz, by, min_accounts)
 
 
-def who_drives(data: Dataset, filters: Filters, by: str) -> tuple[RawTweets, DriverTables] | None:
-    """Who drives each hashtag or campaign of the stored raw tweets with authors; None when there are none."""
+def who_drives(data: Dataset, filters: Filters, by: str) -> tuple[str, int, DriverTables] | None:
+    """Who drives each hashtag or campaign, and where from (the dataset and its rows, for driver_source): the
+    rollup's hashtag_author_days per hashtag when the data directory has it, else the stored raw tweets with
+    authors; None when there are neither."""
     directory = data_dir()
     fingerprint = Store(directory).fingerprint()
     with user_errors():
+        days = _author_days(str(directory), fingerprint) if by == "hashtag" else None
         raw = _raw_tweets(str(directory), fingerprint)
-        if raw is None:
+        if days is None and raw is None:
             return None
-        return raw, _driver_tables(str(directory), data.tz, fingerprint, filters, by, burst_min_accounts())
+        tables = _driver_tables(str(directory), data.tz, fingerprint, filters, by, burst_min_accounts())
+        if days is not None:
+            return "hashtag_author_days", days.height, tables
+        return raw.dataset, raw.rows.height, tables
 
 
 def author_ids_key() -> bytes | None:

@@ -444,6 +444,13 @@ def test_the_hashtags_page_shows_unique_authors_from_the_rollup(hand_archive, tm
         ("ImportedHakumatNaManzoor", "PTI", "2022-04-21", "2"),
         ("BilawalBhutto", "PPP", "2022-04-22", "1"),
     ]
+    # "Who drives it" from the rollup's author days: no raw tweets in the directory.
+    assert any("hashtag_author_days, 6 rows" in c.value for c in at.caption)
+    drivers = csv_of(at, downloads, "hashtag_drivers").select("hashtag", "party", "tweets", "authors")
+    assert drivers.rows() == [
+        ("ImportedHakumatNaManzoor", "PTI", "5", "3"),  # u1 three times (two days), u2, u3
+        ("BilawalBhutto", "PPP", "2", "1"),  # u9, and the tweet without an author
+    ]
 
 
 def test_a_hand_edited_authors_table_is_checked_against_the_contract(hand_archive, tmp_path):
