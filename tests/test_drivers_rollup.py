@@ -7,6 +7,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pulse.drivers import DRIVERS, author_day_tables, driver_tables, with_bursts
+from pulse.errors import ValidationError
 from pulse.load import load_dataset, load_raw_tweets
 from pulse.metrics import Filters
 from pulse.rollup import rollup
@@ -139,3 +140,17 @@ def test_without_texts_with_bursts_changes_nothing(tmp_path):
     days, rows = rolled(tmp_path, ROWS)
     tables = author_day_tables(days, Filters())
     assert with_bursts(tables, rows, Filters(), TZ) is tables
+
+
+def test_a_hand_edited_author_days_file_is_checked_against_the_contract(tmp_path):
+    (tmp_path / "hashtag_author_days.csv").write_text(
+        "date,party,hashtag,author_id,tweets\n"
+        "2022-04-20,PTI,A,a1,2\n"
+        "2022-04-20,PTI,A,a1,5\n"  # the same author and day twice
+        "2022-04-20,PTI,A,=HYPERLINK(1),-3\n"
+    )
+    with pytest.raises(ValidationError) as caught:
+        load_dataset(tmp_path, "hashtag_author_days")
+    report = str(caught.value)
+    assert "hashtag_author_days.csv, line 4, column 'tweets': value '-3': a count cannot be negative" in report
+    assert "line 3" in report and "duplicate" in report
