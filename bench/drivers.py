@@ -27,7 +27,7 @@ import polars as pl  # noqa: E402
 
 from bench.run import ensure_data, rows_of  # noqa: E402
 from pulse.drivers import author_day_tables, copy_bursts, driver_tables  # noqa: E402
-from pulse.load import load_dataset, load_hashtags, load_raw_tweets  # noqa: E402
+from pulse.load import load_author_days, load_hashtags, load_raw_tweets  # noqa: E402
 from pulse.metrics import Filters  # noqa: E402
 from pulse.rollup import rollup  # noqa: E402
 from pulse.store import Store  # noqa: E402
@@ -68,7 +68,7 @@ def main() -> None:
     )
     days = timed(
         "read hashtag_author_days (once per data version)",
-        lambda: load_dataset(rolled, "hashtag_author_days")[0],
+        lambda: load_author_days(Store(rolled)),
         lambda d: d.height,
     )
     timed(

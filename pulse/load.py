@@ -7,11 +7,12 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from pulse import budget
+from pulse import budget, config
 from pulse.csv_text import POSITION, read_csv
 from pulse.errors import PulseError
 from pulse.schema import (
     DRIVER_COLUMNS,
+    HASHTAG_AUTHOR_DAYS,
     HASHTAG_GROUPS,
     HASHTAG_TWEETS,
     PARTIES,
@@ -349,6 +350,28 @@ def load_raw_tweets(store: Store) -> RawTweets | None:
             return None
         return RawTweets(typed, dataset, path.name)
     return None
+
+
+def load_author_days(store: Store) -> pl.DataFrame | None:
+    """The rollup's hashtag_author_days, validated; None when there is none.
+
+    It has about as many rows as the raw tweets, so a Parquet file (as the rollup writes it) is held to the
+    raw-tweets budget (PULSE_MAX_RAW_TWEETS, counted from its footer), not the per-file one; other files load
+    as every dataset does.
+    """
+    path = store.path("hashtag_author_days")
+    if path is None or path.suffix.lower() != ".parquet":
+        loaded = load_dataset(store, "hashtag_author_days")
+        return None if loaded is None else loaded[0]
+    try:
+        source = pl.scan_parquet(path)
+        budget.check_rows(
+            path.name, source.select(pl.len()).collect().item(), config.max_raw_tweets(), "PULSE_MAX_RAW_TWEETS"
+        )
+        frame = source.collect()
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise budget.refusal(path.name, f"could not be read as parquet: {str(error).splitlines()[0]}") from None
+    return validate(frame, HASHTAG_AUTHOR_DAYS, path.name, 1, "row")
 
 
 def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame:

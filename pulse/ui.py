@@ -43,7 +43,16 @@ from pulse.errors import PulseError
 from pulse.escape import markdown_text
 from pulse.export import csv_bytes, export_name, xlsx_bytes
 from pulse.keyguard import KeyGuard
-from pulse.load import Dataset, RawTweets, load_data_dir, load_dataset, load_raw_tweets, party_table, with_uploads
+from pulse.load import (
+    Dataset,
+    RawTweets,
+    load_author_days,
+    load_data_dir,
+    load_dataset,
+    load_raw_tweets,
+    party_table,
+    with_uploads,
+)
 from pulse.metrics import (
     Filters,
     HashtagTables,
@@ -283,8 +292,7 @@ def _raw_tweets(directory: str, fingerprint: tuple) -> RawTweets | None:
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _author_days(directory: str, fingerprint: tuple) -> pl.DataFrame | None:
     # The rollup's per-author day counts (pulse.rollup); shared and read-only, as the raw tweets are.
-    loaded = load_dataset(Path(directory), "hashtag_author_days")
-    return None if loaded is None else loaded[0]
+    return load_author_days(Store(Path(directory)))
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding who drives each hashtag…")

@@ -8,7 +8,7 @@ from polars.testing import assert_frame_equal
 
 from pulse.drivers import DRIVERS, author_day_tables, driver_tables, with_bursts
 from pulse.errors import ValidationError
-from pulse.load import load_dataset, load_raw_tweets
+from pulse.load import load_author_days, load_dataset, load_raw_tweets
 from pulse.metrics import Filters
 from pulse.rollup import rollup
 from pulse.store import Store
@@ -56,7 +56,7 @@ def rolled(tmp_path, rows) -> tuple[pl.DataFrame, pl.DataFrame]:
     frame(rows).write_parquet(tmp_path / "raw" / "part-0.parquet")
     rollup(str(tmp_path / "raw"), tmp_path / "data", TZ)
     frame(rows).write_parquet(tmp_path / "data" / "raw_tweets.parquet")
-    days = load_dataset(tmp_path / "data", "hashtag_author_days")[0]
+    days = load_author_days(Store(tmp_path / "data"))
     return days, load_raw_tweets(Store(tmp_path / "data")).rows
 
 
@@ -154,3 +154,21 @@ def test_a_hand_edited_author_days_file_is_checked_against_the_contract(tmp_path
     report = str(caught.value)
     assert "hashtag_author_days.csv, line 4, column 'tweets': value '-3': a count cannot be negative" in report
     assert "line 3" in report and "duplicate" in report
+
+
+def test_the_rollups_parquet_is_held_to_the_raw_tweets_budget_not_the_per_file_one(tmp_path, monkeypatch):
+    days, _ = rolled(tmp_path, ROWS)  # 7 rows: 6 author-days and one without an author
+    monkeypatch.setenv("PULSE_MAX_ROWS", "2")
+    assert_frame_equal(load_author_days(Store(tmp_path / "data")), days)
+    monkeypatch.setenv("PULSE_MAX_RAW_TWEETS", "6")
+    with pytest.raises(ValidationError, match=r"hashtag_author_days.parquet: too large: 7 rows.*PULSE_MAX_RAW_TWEETS"):
+        load_author_days(Store(tmp_path / "data"))
+
+
+def test_a_negative_count_in_the_rollups_parquet_names_its_row(tmp_path):
+    days, _ = rolled(tmp_path, ROWS)
+    days.with_columns(pl.when(pl.int_range(pl.len()) == 2).then(-1).otherwise("tweets").alias("tweets")).write_parquet(
+        tmp_path / "data" / "hashtag_author_days.parquet"
+    )
+    with pytest.raises(ValidationError, match="hashtag_author_days.parquet, row 3, column 'tweets': value '-1'"):
+        load_author_days(Store(tmp_path / "data"))
