@@ -371,7 +371,14 @@ def load_author_days(store: Store) -> pl.DataFrame | None:
         frame = source.collect()
     except (pl.exceptions.PolarsError, OSError) as error:
         raise budget.refusal(path.name, f"could not be read as parquet: {str(error).splitlines()[0]}") from None
-    return validate(frame, HASHTAG_AUTHOR_DAYS, path.name, 1, "row")
+    from pulse.rollup import rollup_wrote  # here: pulse.rollup imports pulse.drivers, which imports this module
+
+    # The bytes the rollup itself wrote (its manifest names their digest) are valid by construction: checking
+    # millions of rows again would cost more than the drivers they serve. Any other file is validated.
+    if not (frame.schema == HASHTAG_AUTHOR_DAYS.schema and rollup_wrote(path)):
+        frame = validate(frame, HASHTAG_AUTHOR_DAYS, path.name, 1, "row")
+    # Author ids as integers where that is exact, as for raw tweets: they group several times faster.
+    return frame.with_columns(pl.lit(compact_ids(frame["author_id"])).alias("author_id"))
 
 
 def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame:

@@ -337,6 +337,15 @@ def read_manifest(out: Path, tz: str) -> dict[str, Seen] | None:
         return None
 
 
+def rollup_wrote(path: Path) -> bool:
+    """Whether `path` holds the bytes the rollup last wrote there, as the manifest beside it records them."""
+    try:
+        recorded = json.loads((path.parent / MANIFEST).read_text())["outputs"][path.name]
+        return _digest(path.read_bytes()) == recorded
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def _previous(out: Path, name: str, schema: dict) -> pl.DataFrame:
     path = out / name
     return pl.read_parquet(path) if path.is_file() else pl.DataFrame(schema=schema)
