@@ -42,7 +42,18 @@ from pulse.schema import (
     validate,
 )
 from pulse.store import Store, atomic_write
-from pulse.tweets import REQUIRED, aggregate, report_broken_rows, row_columns
+from pulse.tweets import (
+    REQUIRED,
+    _names,
+    _rank,
+    _spellings,
+    _time_keys,
+    _values,
+    aggregate,
+    compact_ids,
+    report_broken_rows,
+    row_columns,
+)
 
 MANIFEST = "rollup-manifest.json"
 COUNTS_FILE = "hashtags.parquet"
@@ -257,28 +268,43 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str) -> Rolled | N
 def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
     """Each author's distinct tweets (pulse.drivers.tweet_count) per local day, party and hashtag key, of rows
     with an author_id column; a blank author is null, and holds the tweets without one. Days in `wanted` only.
+
+    Keyed as pulse.tweets.aggregate keys its tables: one integer per (local day, party, hashtag) from the
+    categoricals' few spellings and the hour table, ids as integers where exact; no text is touched per row.
     """
+    rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
+    tags = _spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
+    parties = _spellings(rows["party"], pl.col("raw").str.strip_chars())
+    _, day, _ = _time_keys(rows, tz)
+    n_tags = int(tags["rank"].max()) + 1
+    n_pairs = (int(parties["rank"].max()) + 1) * n_tags
+    pair = _rank("party", parties).cast(pl.Int64) * n_tags + _rank("hashtag", tags).cast(pl.Int64)
 
-    def blank_is_null(column: str) -> pl.Expr:
+    def ids(column: str) -> pl.Series:
         if column not in rows.columns:
-            return pl.lit(None, pl.String).alias(column)
-        text = pl.col(column).cast(pl.String).str.strip_chars()
-        return pl.when(text != "").then(text).alias(column)
+            return pl.Series(column, [None] * rows.height, dtype=pl.String)
+        found = compact_ids(rows[column])
+        return found if found.dtype.is_integer() else found.replace("", None)
 
-    # Parties and hashtags are categoricals: their few distinct values are tidied, not every row's.
-    return (
+    per_author = (
         rows.lazy()
         .select(
-            local_date(pl.col("created_at"), tz).alias("date"),
-            pl.col("party").cast(pl.String).str.strip_chars(),
-            normalise_hashtag(pl.col("hashtag").cast(pl.String)).alias("hashtag"),
-            blank_is_null("author_id"),
-            blank_is_null("tweet_id"),
+            (day.cast(pl.Int64) * n_pairs + pair).alias("__key"),
+            pl.lit(ids("author_id")).alias("author_id"),
+            pl.lit(ids("tweet_id")).alias("tweet_id"),
+        )
+        .group_by("__key", "author_id")
+        .agg(tweet_count().alias("tweets"))
+    )
+    return (
+        per_author.select(
+            (pl.col("__key") // n_pairs).cast(pl.Int32).cast(pl.Date).alias("date"),
+            *_names(pl.col("__key") % n_pairs, n_tags, _values(tags), _values(parties)),
+            pl.col("author_id").cast(pl.String),
+            "tweets",
         )
         .filter(pl.col("date").is_in(wanted))
-        .group_by(AUTHOR_DAYS_ORDER)
-        .agg(tweet_count().alias("tweets"))
-        .collect(engine="streaming")
+        .collect()
     )
 
 
