@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rollup = commands.add_parser(
         "rollup",
-        help="roll a raw-tweets archive up into hashtags.parquet and hashtag_authors.parquet, incrementally",
+        help="roll a raw-tweets archive up into hashtags, hashtag_authors and hashtag_author_days, incrementally",
     )
     rollup.add_argument(
         "--raw", required=True, help="raw-tweets file (.parquet, .csv), directory, hive-partitioned dataset or glob"
