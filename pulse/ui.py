@@ -459,7 +459,6 @@ def recent_by_party(summary: pl.DataFrame) -> None:
         hide_index=True,
         width="content",
         column_config=config,
-        key="party-ranking",
         placeholder="–",
     )
 
