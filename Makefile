@@ -11,8 +11,8 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-spark.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -r requirements-spark.txt
 	touch $@
 
 run: $(VENV)/.runtime

@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,7 @@ from pulse.export import write_tables
 from pulse.load import load_data_dir, load_raw_tweets
 from pulse.metrics import Filters, compute_tables
 from pulse.store import Store
-from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write
+from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write, write_partitioned
 
 
 def _date(text: str) -> date:
@@ -63,7 +64,28 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", type=Path, required=True, help="directory to write the data files into")
     synth.add_argument("--csv", action="store_true", help="write the raw tweets as CSV instead of Parquet")
     synth.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    synth.add_argument(
+        "--partitioned",
+        action="store_true",
+        help="write the raw tweets as an archive, OUT/raw/day=YYYY-MM-DD/part-0.parquet, in bounded memory "
+        "(roll it up with: rollup --raw OUT/raw --out OUT)",
+    )
     synth.set_defaults(run=run_generate)
+
+    rollup = commands.add_parser(
+        "rollup",
+        help="roll a raw-tweets archive up into hashtags.parquet and hashtag_authors.parquet, incrementally",
+    )
+    rollup.add_argument(
+        "--raw", required=True, help="raw-tweets file (.parquet, .csv), directory, hive-partitioned dataset or glob"
+    )
+    rollup.add_argument("--out", type=Path, required=True, help="directory for the rollup (may be the data directory)")
+    rollup.add_argument(
+        "--tz", type=_time_zone, default=DEFAULT_TZ, help=f"time zone that cuts the days (default {DEFAULT_TZ})"
+    )
+    rollup.add_argument("--engine", choices=("polars", "spark"), default="polars", help="default: polars")
+    rollup.add_argument("--master", default="local[*]", help="Spark master URL (default local[*]; spark://, yarn ...)")
+    rollup.set_defaults(run=run_rollup)
 
     cli_x.add_commands(commands)  # fetch-x, track-space
     cli_watch.add_commands(commands)  # watch
@@ -98,7 +120,35 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    for path in write(generate(args.rows, args.seed), args.out, csv=args.csv):
+    if args.partitioned:
+        written = write_partitioned(args.rows, args.seed, args.out, csv=args.csv)
+    else:
+        written = write(generate(args.rows, args.seed), args.out, csv=args.csv)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def run_rollup(args: argparse.Namespace) -> int:
+    from pulse.rollup import BATCH_ROWS, polars_engine, rollup
+
+    engine, batch_rows = polars_engine, BATCH_ROWS
+    if args.engine == "spark":  # imported only here: the polars engine and the dashboard need no Java
+        from pulse import spark_rollup
+
+        engine, batch_rows = spark_rollup.spark_engine(args.master), spark_rollup.BATCH_ROWS
+    signal.signal(signal.SIGTERM, _stop)  # a stopped rollup unwinds: no temporary file, the last rollup intact
+    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    done = rollup(args.raw, args.out, args.tz, engine, say, batch_rows)
+    print(
+        f"{done.files} raw files, {done.read} read, {done.days} local days recomputed from {done.rows:,} rows",
+        file=sys.stderr,
+    )
+    for path in done.written:
         print(path)
     return 0
 

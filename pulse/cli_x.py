@@ -9,24 +9,19 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from pulse import ingest
 from pulse.config import data_dir, interval_seconds, time_zone
-from pulse.connectors.x_api import (
-    PartialFetch,
-    XClient,
-    base_url_from_env,
-    space_id_from,
-    summarise_samples,
-    token_from_env,
-    track_space,
-)
 from pulse.errors import PulseError
-from pulse.load import load_dataset, read_table
+from pulse.load import load_dataset, read_table, summarise_samples
 from pulse.schema import as_utc
 from pulse.store import MergeSummary, Store
+
+if TYPE_CHECKING:
+    from pulse.connectors.x_api import PartialFetch, XClient
 
 EXIT_PARTIAL = 3  # a limit stopped the fetch part-way: what was fetched is saved, the rest is not
 
@@ -54,9 +49,16 @@ def _tag_party(text: str) -> tuple[str, str]:
     return tag.strip(), party.strip()
 
 
+def _x_api():
+    """The X client, imported by the commands that use it: `export` and `rollup` never load it (nor requests)."""
+    from pulse.connectors import x_api
+
+    return x_api
+
+
 def _space_id(text: str) -> str:
     try:
-        return space_id_from(text)
+        return _x_api().space_id_from(text)
     except PulseError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -113,8 +115,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     track.set_defaults(run=run_track_space)
 
 
-def _client(args: argparse.Namespace) -> XClient:
-    return XClient(token_from_env(), base_url=base_url_from_env(args.base_url))
+def _client(args: argparse.Namespace) -> "XClient":
+    x_api = _x_api()
+    return x_api.XClient(x_api.token_from_env(), base_url=x_api.base_url_from_env(args.base_url))
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -144,7 +147,7 @@ def run_fetch_spaces(args: argparse.Namespace) -> int:
             frame, unmapped = client.spaces_by_ids(args.ids, hosts)
         else:
             frame, unmapped = client.spaces_by_creator_ids(args.creators, hosts)
-    except PartialFetch as error:
+    except _x_api().PartialFetch as error:
         partial, frame, unmapped = error, error.partial, error.unmapped_hosts
     print(f"Fetched {frame.height:,} Space(s) with a party.")
     if frame.height:
@@ -160,7 +163,7 @@ def run_fetch_counts(args: argparse.Namespace) -> int:
     partial = None
     try:
         frame = client.tweet_counts_recent(list(party_of), party_of, args.start, args.end)
-    except PartialFetch as error:
+    except _x_api().PartialFetch as error:
         partial, frame = error, error.partial
     print(f"Fetched {frame.height:,} hourly count(s).")
     if frame.height:
@@ -174,7 +177,7 @@ def run_fetch_tweets(args: argparse.Namespace) -> int:
     partial, without = None, 0
     try:
         frame, without = client.search_recent(args.query, args.party, args.start, args.end)
-    except PartialFetch as error:
+    except _x_api().PartialFetch as error:
         partial, frame = error, error.partial
     print(f"Fetched {frame['tweet_id'].n_unique():,} tweet(s), {frame.height:,} row(s): one per tweet and hashtag.")
     if without:
@@ -185,7 +188,7 @@ def run_fetch_tweets(args: argparse.Namespace) -> int:
     return _partial_exit(partial)
 
 
-def _partial_exit(partial: PartialFetch | None) -> int:
+def _partial_exit(partial: "PartialFetch | None") -> int:
     if partial is None:
         return 0
     print(f"error: stopped early, what was fetched is saved: {partial}", file=sys.stderr)
@@ -208,7 +211,7 @@ def run_track_space(args: argparse.Namespace) -> int:
 
     print(f"Tracking Space {args.space_id} every {args.every:g} s into {store.root} (Ctrl-C stops).", flush=True)
     try:
-        track_space(client, args.space_id, args.every, on_sample, sleep=_wait)
+        _x_api().track_space(client, args.space_id, args.every, on_sample, sleep=_wait)
     except KeyboardInterrupt:
         print(f"Stopped. {_tracked_summary(store, args.space_id, taken)}")
         return 0

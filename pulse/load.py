@@ -8,7 +8,6 @@ import fastexcel
 import polars as pl
 
 from pulse import budget
-from pulse.connectors.x_api import summarise_samples
 from pulse.csv_text import POSITION, read_csv
 from pulse.errors import PulseError
 from pulse.schema import (
@@ -25,7 +24,7 @@ from pulse.schema import (
 from pulse.store import Store
 from pulse.tweets import aggregate, compact_ids, read_rows, report_broken_rows
 
-OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples")
+OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples", "hashtag_authors")
 
 # Stable fallback colours for parties the parties table does not name.
 DEFAULT_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#9D755D", "#E45756", "#72B7B2", "#EECA3B")
@@ -184,6 +183,7 @@ def load_dataset(store: Store | Path, name: str) -> tuple[pl.DataFrame, Contract
     return validate_table(read_table(path, path.name), name)
 
 
+SUMMARY_SCHEMA = {"space_id": pl.String, "peak_listeners": pl.Int64, "avg_listeners": pl.Float64}
 EMPTY_GROUPS = pl.DataFrame(schema=HASHTAG_GROUPS.schema)
 EMPTY_SAMPLES = pl.DataFrame(schema=SPACE_SAMPLES.schema)
 
@@ -212,6 +212,8 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
     if hashtags_path is None:
         raise _missing(store, "hashtags")
     hashtags = load_hashtags(hashtags_path, tz)
+    if hashtags.authors_daily is None:
+        hashtags = replace(hashtags, authors_daily=rolled_up_authors(store))
     rallies = _dataset(store, "rallies")
     samples = _dataset(store, "space_samples", EMPTY_SAMPLES)
     spaces = with_tracked_audience(spaces, samples)
@@ -223,6 +225,46 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
         hashtag_groups=_dataset(store, "hashtag_groups", EMPTY_GROUPS),
         space_samples=samples,
         tz=tz,
+    )
+
+
+def rolled_up_authors(store: Store) -> pl.DataFrame | None:
+    """Unique authors per local day from `hashtag_authors` (written by `python -m pulse rollup`), when there is one."""
+    authors = _dataset(store, "hashtag_authors")
+    if authors is None:
+        return None
+    return authors.select("hashtag", "party", "date", pl.col("authors").alias("unique_authors"))
+
+
+def summarise_samples(samples: pl.DataFrame) -> pl.DataFrame:
+    """Peak and time-weighted (trapezoid) average listeners per Space from (space_id, at, participants)."""
+    # Trapezoid rule: the count is taken to move linearly between two samples (polls are evenly
+    # spaced and the true curve is unknown between them), and the area under it is divided by the
+    # time from the first to the last sample. With one sample (or all at one instant) the average
+    # is the plain mean.
+    seconds = pl.col("at").diff().dt.total_microseconds().over("space_id").cast(pl.Float64) / 1e6
+    midpoint = (pl.col("participants") + pl.col("participants").shift(1).over("space_id")) / 2
+    return (
+        samples.select("space_id", "at", pl.col("participants").cast(pl.Int64))
+        .drop_nulls()
+        .sort("space_id", "at")
+        .with_columns(seconds.alias("__dt"), midpoint.alias("__mid"))
+        .group_by("space_id", maintain_order=True)
+        .agg(
+            pl.col("participants").max().alias("peak_listeners"),
+            (pl.col("__mid") * pl.col("__dt")).sum().alias("__area"),
+            pl.col("__dt").sum().alias("__span"),
+            pl.col("participants").mean().alias("__mean"),
+        )
+        .select(
+            "space_id",
+            "peak_listeners",
+            pl.when(pl.col("__span") > 0)
+            .then(pl.col("__area") / pl.col("__span"))
+            .otherwise(pl.col("__mean"))
+            .alias("avg_listeners"),
+        )
+        .cast(SUMMARY_SCHEMA)
     )
 
 

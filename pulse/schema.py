@@ -21,7 +21,14 @@ ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # No Space, hour of tweets or rally reaches a billion; with at most 10^9 rows (config.ROWS_CEILING) no sum of
 # counts can then pass the 64-bit limit and wrap around to a negative total.
 MAX_COUNT = 1_000_000_000
-DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "datetime": UTC_DATETIME, "bool": pl.Boolean}
+DTYPES = {
+    "str": pl.String,
+    "int": pl.Int64,
+    "float": pl.Float64,
+    "datetime": UTC_DATETIME,
+    "date": pl.Date,
+    "bool": pl.Boolean,
+}
 
 # ISO 8601: a date, optionally a time (seconds and fractions optional) and an offset or Z.
 _TIMESTAMP = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
@@ -31,7 +38,7 @@ _HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: Literal["str", "int", "float", "datetime", "bool"]
+    kind: Literal["str", "int", "float", "datetime", "date", "bool"]
     required: bool = True  # the column must be in the file
     nullable: bool = False  # a cell may be empty
     nonnegative: bool = False
@@ -199,6 +206,19 @@ HASHTAG_TWEETS = Contract(
     ),
 )
 
+# Unique authors per local day, as raw tweets give them: written by `python -m pulse rollup` beside the counts
+# form of hashtags, so a data directory holding only the rollup still shows them.
+HASHTAG_AUTHORS = Contract(
+    "hashtag_authors",
+    (
+        Column("date", "date"),
+        Column("party", "str"),
+        Column("hashtag", "str"),
+        Column("authors", "int", nonnegative=True),
+    ),
+    key=("date", "party", "hashtag"),
+)
+
 # What pulse.drivers reads of raw tweets: who posted which tweet, when, with which hashtag, and its text.
 DRIVER_COLUMNS = ("created_at", "party", "hashtag", "tweet_id", "author_id", "text")
 
@@ -284,10 +304,20 @@ ALERTS = Contract(
     key=("alert_id",),
 )
 
-CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS)}
+CONTRACTS = {c.name: c for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS, HASHTAG_AUTHORS)}
 # raw_tweets: an optional raw sample beside counts-form hashtags, in the raw form (HASHTAG_TWEETS), for authors
 # and texts only (pulse.drivers); the volume always comes from hashtags.
-DATASETS = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "space_samples", "alerts", "raw_tweets")
+DATASETS = (
+    "spaces",
+    "hashtags",
+    "rallies",
+    "parties",
+    "hashtag_groups",
+    "space_samples",
+    "alerts",
+    "raw_tweets",
+    "hashtag_authors",
+)
 
 
 def hashtag_contract(columns: list[str], file: str) -> Contract:
@@ -373,10 +403,18 @@ def _as_number(raw: pl.Expr, dtype: pl.DataType, kind: str) -> pl.Expr:
     return pl.when(whole).then(value).cast(pl.Int64)
 
 
+def _as_date(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Date):
+        return raw
+    return raw.cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+
+
 def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
     raw = pl.col(column.name)
     if column.kind == "datetime":
         return _as_timestamp(raw, dtype)
+    if column.kind == "date":
+        return _as_date(raw, dtype)
     if column.kind in ("int", "float"):
         return _as_number(raw, dtype, column.kind)
     if column.kind == "bool":
@@ -410,11 +448,19 @@ def _why_unparsable(raw: pl.Expr, kind: str) -> str | pl.Expr:
 
 _WHAT = {
     "datetime": "not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)",
+    "date": "not a date (YYYY-MM-DD)",
     "int": "not a whole number",
     "bool": "not true or false",
     "float": "not a number",
 }
-_KINDS = {"str": "text", "int": "whole numbers", "float": "numbers", "datetime": "times", "bool": "true or false"}
+_KINDS = {
+    "str": "text",
+    "int": "whole numbers",
+    "float": "numbers",
+    "datetime": "times",
+    "date": "dates",
+    "bool": "true or false",
+}
 _TOO_BIG = f"out of range: a count above {MAX_COUNT:,} is not accepted"
 
 
@@ -446,6 +492,8 @@ def _readable(dtype: pl.DataType, kind: str) -> bool:
         return True
     if kind == "datetime":
         return isinstance(dtype, pl.Datetime | pl.Date)
+    if kind == "date":
+        return isinstance(dtype, pl.Date)
     if kind == "bool":
         return dtype == pl.Boolean or dtype.is_integer()
     return dtype.is_numeric()  # numbers, or for text columns ids written as numbers

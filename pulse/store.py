@@ -144,7 +144,7 @@ class Store:
 
     def save(self, name: str, frame: pl.DataFrame, fmt: Format | None = None) -> Path:
         """Replace dataset `name` with `frame`, atomically, keeping the old file in history."""
-        with self._locked():
+        with self.locked():
             return self._save(name, frame, fmt)
 
     def merge(
@@ -161,7 +161,7 @@ class Store:
         `complete(new, current)`, if given, returns the rows to upsert once the current rows are known
         (e.g. to keep stored values the new rows lack); it runs under the lock too.
         """
-        with self._locked():
+        with self.locked():
             current_path = self.path(name)
             # Read here, under the lock, not by the caller before it: a save by another process
             # between that read and this write would otherwise be lost. `read_current` loads and
@@ -178,7 +178,7 @@ class Store:
 
     def undo(self, name: str) -> Path:
         """Put back the newest history version of `name` (it leaves history; the replaced one is dropped)."""
-        with self._locked():
+        with self.locked():
             entries = self.history(name)
             if not entries:
                 raise PulseError(f"nothing to undo for {name}")
@@ -209,7 +209,7 @@ class Store:
             {"space_id": [space_id], "at": [as_utc(at)], "participants": [participants]},
             schema=SPACE_SAMPLES.schema,
         )
-        with self._locked():
+        with self.locked():
             current = self.path("space_samples")
             if current is not None and current.suffix == ".parquet":
                 frame = pl.concat([pl.read_parquet(current), row], how="vertical_relaxed")
@@ -236,7 +236,8 @@ class Store:
     # -- internals ----------------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def locked(self) -> Iterator[None]:
+        """Hold the directory's lock, as every writer does (a PulseError when it stays busy)."""
         self.root.mkdir(parents=True, exist_ok=True)
         try:
             with self._lock:

@@ -6,6 +6,7 @@ the volume (power laws), evenings are busy and nights quiet, and every Space, ra
 rally and a few news moments set off a burst that decays over hours. Everything is vectorised.
 """
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -214,52 +215,58 @@ def _tag_names() -> list[str]:
 
 def tweets(rows: int, rng: np.random.Generator, space_frame: pl.DataFrame, rally_frame: pl.DataFrame) -> pl.DataFrame:
     """`rows` raw tweets (one row per tweet and hashtag) in the contract's raw form, roughly in time order."""
+    return next(tweet_chunks(rows, rng, space_frame, rally_frame, HOURS))
+
+
+def tweet_chunks(
+    rows: int, rng: np.random.Generator, space_frame: pl.DataFrame, rally_frame: pl.DataFrame, hours: int
+) -> Iterator[pl.DataFrame]:
+    """The same `rows` raw tweets as frames of `hours` UTC hours each, in time order: any size in bounded memory."""
     intensity = hourly_intensity(space_frame, rally_frame)
     noisy = intensity.T * rng.gamma(20.0, 1 / 20.0, intensity.T.shape)  # hour-major cells: (hour, party)
     per_cell = rng.multinomial(rows, (noisy / noisy.sum()).ravel())
-    cell = np.repeat(np.arange(per_cell.size), per_cell)
-    hour, party = np.divmod(cell, len(PARTIES))
-    del cell
-    seconds = hour * 3600 + rng.integers(0, 3600, rows)  # since WINDOW_START
-
-    # Hashtags: a party's own tags by a power law, now and then a shared one; as written, not normalised.
     n_parties = len(PARTIES)
-    tag = party * TAGS_PER_PARTY + _power_law_ranks(rng, TAGS_PER_PARTY, rows, TAG_EXPONENT)
-    shared = rng.random(rows) < SHARED_TAG_SHARE
-    tag[shared] = n_parties * TAGS_PER_PARTY + rng.integers(0, len(SHARED_TAGS), int(shared.sum()))
-    names = _tag_names()
-    # 80 % as coined, 10 % with a '#', 10 % lower-case: the loader must merge the three.
-    spellings = [*names, *[f"#{n}" for n in names], *[n.lower() for n in names]]
-    form = rng.choice(3, size=rows, p=[0.8, 0.1, 0.1])
-    written = tag + form * len(names)
-    del tag, shared, form
-
     # Accounts: each party has its own pool; a few accounts tweet a lot.
     pool = max(rows // TWEETS_PER_ACCOUNT // n_parties, 1)
-    account = party * pool + _power_law_ranks(rng, pool, rows, AUTHOR_EXPONENT)
     account_ids = 10**9 + rng.permutation(pool * n_parties) * 7_919  # numeric strings, like X's user ids
-    author = account_ids[account]
-    del account
+    names = _tag_names()
+    # 80 % as coined, 10 % with a '#', 10 % lower-case: the loader must merge the three.
+    spellings = pl.Series([*names, *[f"#{n}" for n in names], *[n.lower() for n in names]])
+    codes = pl.Series([p[0] for p in PARTIES])
+    done = 0
+    for first in range(0, HOURS, hours):
+        cells = per_cell[first * n_parties : (first + hours) * n_parties]
+        size = int(cells.sum())
+        hour, party = np.divmod(np.repeat(np.arange(cells.size), cells) + first * n_parties, n_parties)
+        seconds = hour * 3600 + rng.integers(0, 3600, size)  # since WINDOW_START
 
-    likes = np.floor(rng.lognormal(0.5, 1.6, rows)).astype(np.int64)
-    retweets = np.floor(likes * rng.uniform(0.0, 0.4, rows)).astype(np.int64)
-    milliseconds = (WINDOW_START.timestamp() * 1000 + seconds * 1000).astype(np.int64)
-    # Snowflake ids: unique because rows of one second are within one hour's block of the file.
-    tweet_id = ((milliseconds - TWITTER_EPOCH_MS) << 22) + np.arange(rows, dtype=np.int64) % (1 << 22)
-    codes = [p[0] for p in PARTIES]
-    return pl.DataFrame(
-        {
-            "created_at": pl.Series(milliseconds * 1000).cast(pl.Datetime("us", "UTC")),
-            "party": pl.Series(codes).gather(party),
-            "hashtag": pl.Series(spellings).gather(written),
-            "tweet_id": pl.Series(tweet_id).cast(pl.String),
-            "author_id": pl.Series(author).cast(pl.String),
-            "retweets": retweets,
-            "likes": likes,
-        }
-    ).with_columns(
-        pl.when(pl.Series(rng.random(rows) >= NULL_AUTHOR_SHARE)).then(pl.col("author_id")).alias("author_id")
-    )
+        # Hashtags: a party's own tags by a power law, now and then a shared one; as written, not normalised.
+        tag = party * TAGS_PER_PARTY + _power_law_ranks(rng, TAGS_PER_PARTY, size, TAG_EXPONENT)
+        shared = rng.random(size) < SHARED_TAG_SHARE
+        tag[shared] = n_parties * TAGS_PER_PARTY + rng.integers(0, len(SHARED_TAGS), int(shared.sum()))
+        written = tag + rng.choice(3, size=size, p=[0.8, 0.1, 0.1]) * len(names)
+        del tag, shared
+        author = account_ids[party * pool + _power_law_ranks(rng, pool, size, AUTHOR_EXPONENT)]
+
+        likes = np.floor(rng.lognormal(0.5, 1.6, size)).astype(np.int64)
+        retweets = np.floor(likes * rng.uniform(0.0, 0.4, size)).astype(np.int64)
+        milliseconds = (WINDOW_START.timestamp() * 1000 + seconds * 1000).astype(np.int64)
+        # Snowflake ids: unique because rows of one second are within one hour's block of the whole data.
+        tweet_id = ((milliseconds - TWITTER_EPOCH_MS) << 22) + (np.arange(size, dtype=np.int64) + done) % (1 << 22)
+        done += size
+        yield pl.DataFrame(
+            {
+                "created_at": pl.Series(milliseconds * 1000).cast(pl.Datetime("us", "UTC")),
+                "party": codes.gather(party),
+                "hashtag": spellings.gather(written),
+                "tweet_id": pl.Series(tweet_id).cast(pl.String),
+                "author_id": pl.Series(author).cast(pl.String),
+                "retweets": retweets,
+                "likes": likes,
+            }
+        ).with_columns(
+            pl.when(pl.Series(rng.random(size) >= NULL_AUTHOR_SHARE)).then(pl.col("author_id")).alias("author_id")
+        )
 
 
 def generate(rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED) -> dict[str, pl.DataFrame]:
@@ -288,5 +295,28 @@ def write(frames: dict[str, pl.DataFrame], out: Path, csv: bool = False) -> list
         else:
             path = out / f"{name}.csv"
             frame.write_csv(path, datetime_format=ZULU_FORMAT)
+        written.append(path)
+    return written
+
+
+def write_partitioned(rows: int, seed: int, out: Path, csv: bool = False) -> list[Path]:
+    """A raw archive as real ones are kept: `out/raw/day=YYYY-MM-DD/part-0.parquet` per UTC day, in bounded
+    memory, beside the small tables (no hashtags file: `python -m pulse rollup --raw out/raw --out out` makes it)."""
+    rng = np.random.default_rng(seed)
+    space_frame = spaces(rng)
+    rally_frame = rallies(rng)
+    small = {"parties": parties(), "spaces": space_frame, "rallies": rally_frame}
+    written = write(small, out)
+    raw = out / "raw"
+    for day, chunk in enumerate(tweet_chunks(rows, rng, space_frame, rally_frame, 24)):
+        folder = raw / f"day={(WINDOW_START + timedelta(days=day)):%Y-%m-%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.iterdir():
+            stale.unlink()
+        path = folder / ("part-0.csv" if csv else "part-0.parquet")
+        if csv:
+            chunk.write_csv(path, datetime_format=ZULU_FORMAT)
+        else:
+            chunk.write_parquet(path)
         written.append(path)
     return written

@@ -64,7 +64,7 @@ def read_rows(path: Path, extra: tuple[str, ...] = ()) -> pl.DataFrame | None:
         schema = source.collect_schema()
         if not set(REQUIRED) <= set(schema.names()):
             return None
-        columns, broken = _row_columns(schema)
+        columns, broken = row_columns(schema)
         if columns is None:
             return None
         columns += [pl.col(c).cast(pl.String) for c in extra if c in schema]
@@ -91,8 +91,10 @@ def read_rows(path: Path, extra: tuple[str, ...] = ()) -> pl.DataFrame | None:
         return None  # unreadable, empty, not UTF-8, ragged...: the general reader words the report
 
 
-def report_broken_rows(path: Path) -> None:
+def report_broken_rows(path: Path, file: str | None = None) -> None:
     """Raise the contract's report for a raw-tweets file with broken rows, validating only those rows.
+
+    `file` names the file in the report (default: its name; an archive's files may share one, part-0.parquet).
 
     The general validator holds the whole file as text and typed (4.4 GB for 7M rows of CSV). Every rule
     for raw tweets concerns one row, so validating just the rows that break one gives the same report
@@ -111,7 +113,7 @@ def report_broken_rows(path: Path) -> None:
         schema = source.collect_schema()
         if not set(REQUIRED) <= set(schema.names()):
             return
-        _, broken = _row_columns(schema)
+        _, broken = row_columns(schema)
         if broken is None:
             return
         for column in ("party", "hashtag"):  # required: empty once stripped is broken too
@@ -122,7 +124,7 @@ def report_broken_rows(path: Path) -> None:
     except (pl.exceptions.PolarsError, OSError):
         return
     if not flagged.is_empty():
-        validate(flagged, HASHTAG_TWEETS, path.name, first_line, unit, positions="__position")
+        validate(flagged, HASHTAG_TWEETS, file or path.name, first_line, unit, positions="__position")
 
 
 def _physical_line(schema: pl.Schema) -> pl.Expr:
@@ -134,7 +136,7 @@ def _physical_line(schema: pl.Schema) -> pl.Expr:
     return (pl.col("__position").cast(pl.Int64) + before + header).alias("__position")
 
 
-def _row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | None]:
+def row_columns(schema: pl.Schema) -> tuple[list[pl.Expr] | None, pl.Expr | None]:
     """The compact columns to read, and the expression flagging rows that break a row rule."""
     created = _utc(pl.col("created_at"), schema["created_at"])
     if created is None or not all(isinstance(schema[c], TEXT) for c in ("party", "hashtag")):

@@ -17,12 +17,12 @@ from pulse.connectors.x_api import (
     RateLimited,
     UsageCapExceeded,
     XClient,
-    summarise_samples,
     token_from_env,
     track_space,
 )
 from pulse.errors import FetchError, PulseError
 from pulse.http import make_session
+from pulse.load import summarise_samples
 from pulse.store import Store
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAsecretBearer%2Btoken0042"

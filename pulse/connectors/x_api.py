@@ -33,7 +33,6 @@ ENDED_STATES = ("ended", "canceled")
 
 SPACES_SCHEMA = SPACES.schema
 COUNTS_SCHEMA = HASHTAG_COUNTS.schema
-SUMMARY_SCHEMA = {"space_id": pl.String, "peak_listeners": pl.Int64, "avg_listeners": pl.Float64}
 
 _RAW_SPACE = {
     "id": pl.String,
@@ -449,38 +448,6 @@ def poll_space(client: XClient, space_id: str) -> tuple[bool, tuple[datetime, in
     if state in ENDED_STATES:
         return True, None
     return False, (at, participants) if state == "live" and participants is not None else None
-
-
-def summarise_samples(samples: pl.DataFrame) -> pl.DataFrame:
-    """Peak and time-weighted (trapezoid) average listeners per Space from (space_id, at, participants)."""
-    # Trapezoid rule: the count is taken to move linearly between two samples (polls are evenly
-    # spaced and the true curve is unknown between them), and the area under it is divided by the
-    # time from the first to the last sample. With one sample (or all at one instant) the average
-    # is the plain mean.
-    seconds = pl.col("at").diff().dt.total_microseconds().over("space_id").cast(pl.Float64) / 1e6
-    midpoint = (pl.col("participants") + pl.col("participants").shift(1).over("space_id")) / 2
-    return (
-        samples.select("space_id", "at", pl.col("participants").cast(pl.Int64))
-        .drop_nulls()
-        .sort("space_id", "at")
-        .with_columns(seconds.alias("__dt"), midpoint.alias("__mid"))
-        .group_by("space_id", maintain_order=True)
-        .agg(
-            pl.col("participants").max().alias("peak_listeners"),
-            (pl.col("__mid") * pl.col("__dt")).sum().alias("__area"),
-            pl.col("__dt").sum().alias("__span"),
-            pl.col("participants").mean().alias("__mean"),
-        )
-        .select(
-            "space_id",
-            "peak_listeners",
-            pl.when(pl.col("__span") > 0)
-            .then(pl.col("__area") / pl.col("__span"))
-            .otherwise(pl.col("__mean"))
-            .alias("avg_listeners"),
-        )
-        .cast(SUMMARY_SCHEMA)
-    )
 
 
 # -- helpers ------------------------------------------------------------------------------------
