@@ -17,13 +17,15 @@ summary = tables.party_summary
 if summary.is_empty():
     ui.stop_with("No party matches the filters. Pick at least one party and a date range with data.")
 end, tz = tables.as_of, data.tz
-names = data.names
 
 
 if end is not None:
     st.subheader(f"Last 24 hours · to {ui.as_of_label(end, tz)}", anchor="today")
-    st.caption(f"Tweets in the 24 h {ui.window_label(end, 24, tz)}, against the 24 h before. {ui.AS_OF_HELP}")
-    ui.window_cards(summary, "24h", names)
+    st.caption(
+        f"Tweets in the 24 h {ui.window_label(end, 24, tz)} and in the 7 days {ui.window_label(end, 168, tz)}, "
+        f"each against the same length before; the leader first. {ui.AS_OF_HELP}"
+    )
+    ui.recent_by_party(summary)
     st.page_link("pages/4_Compare.py", label="Compare the parties", icon=":material/compare_arrows:")
     now = today(data, filters, end)
     hour, space, rally = st.columns(3)
@@ -72,10 +74,6 @@ if end is not None:
             st.page_link("pages/3_Rallies.py", label="On Rallies", icon=":material/campaign:")
         else:
             st.text("No rally announced.")
-
-    st.subheader("Last 7 days, by party", anchor="week")
-    st.caption(f"Tweets in the 7 days {ui.window_label(end, 168, tz)}, against the 7 days before; the leader first.")
-    ui.window_cards(summary, "7d", names)
 
 if tables.party_daily.is_empty():
     ui.empty_state("No hashtag data in the selected range.")

@@ -584,19 +584,24 @@ def hashtag_volume(
     _group_by_party(fig, lines, key, names or {})
     # On a phone the legend below is one entry per line: room for it, so the plot keeps its height.
     legend_lines = lines.height + lines["party"].n_unique() + 1
-    fig.update_layout(height=460 + LEGEND_LINE_PX * legend_lines, legend_groupclick="toggleitem")
+    fig.update_layout(height=460 + LEGEND_LINE_PX * legend_lines, legend_groupclick="togglegroup")
     return _finish(fig, title, "Local time" if hourly else "Local date", label)
 
 
 def _group_by_party(fig: go.Figure, party_of: pl.DataFrame, key: str, names: dict[str, str]) -> None:
-    """Legend entries of a party's series together under the party's name, so its shades read as one family."""
+    """Legend entries of a party's series together under the party's name, so its shades read as one family.
+
+    Each series is its own legend group with its partial-day segment and marker (legendgroup = the series' name,
+    see _add_partial_days), so hiding a series from the legend hides them too: plotly hides a trace without a
+    legend entry only with its group, and a group per party would hide the party's every series at one click.
+    The party's name is the title of its first series' group, and its series are listed together."""
     parties = dict(party_of.select(key, "party").iter_rows())
+    order = {party: rank for rank, party in enumerate(dict.fromkeys(parties.values()))}
     titled: set[str] = set()
-    for trace in fig.data:
-        party = parties.get(trace.name)
-        if party is None:
-            continue
-        trace.legendgroup = party
+    for trace in (t for t in fig.data if t.name in parties):
+        party = parties[trace.name]
+        trace.legendgroup = trace.name
+        trace.legendrank = order[party]  # before the spike ring's entry (plotly's default rank is 1000)
         if party not in titled:
             trace.legendgrouptitle = dict(text=names.get(party, party), font=dict(size=12, color="#6B7079"))
             titled.add(party)

@@ -97,6 +97,15 @@ def window_columns() -> list[str]:
     return [c for n in WINDOWS for c in (f"tweets_{n}", f"tweets_prev_{n}", f"growth_{n}_pct")]
 
 
+def party_ranking(summary: pl.DataFrame) -> pl.DataFrame:
+    """Of a party summary, the parties with a tweet in the range or the last 14 days, the most tweets in the last
+    24 h first: their tweets in each window to as_of and the change against the same length before it."""
+    counted = ["tweets", *(c for n in WINDOWS for c in (f"tweets_{n}", f"tweets_prev_{n}"))]
+    tweeting = summary.filter(pl.sum_horizontal(counted) > 0)
+    shown = ["party", *(c for n in WINDOWS for c in (f"tweets_{n}", f"growth_{n}_pct"))]
+    return tweeting.sort("tweets_24h", "tweets_7d", "party", descending=[True, True, False]).select(shown)
+
+
 def with_coverage(daily: pl.DataFrame, tz: str, span: tuple[datetime, datetime] | None) -> pl.DataFrame:
     """Add `hours_covered` (hours of the local day inside the data window [first hour, as_of)) and
     `partial_day` (the window covers only part of the day). `span` is (first hour with data, as_of)."""

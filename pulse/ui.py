@@ -63,7 +63,7 @@ from pulse.metrics import (
     events,
     hashtag_tables,
 )
-from pulse.recent import as_of, preset_dates
+from pulse.recent import as_of, party_ranking, preset_dates
 from pulse.schema import Contract
 from pulse.store import Store
 from pulse.tracking import Trackers
@@ -460,7 +460,6 @@ def _period(data: Dataset, first: date, last: date, before: str | None) -> tuple
 
 
 AS_OF_HELP = "Recent figures end where the data ends (the last hour it covers), not at today's clock."
-WINDOW_NAMES = {"24h": "24 h", "7d": "7 days"}
 SHORT_RANGE_DAYS = 2  # a range of this many local days or fewer is drawn by the hour
 
 
@@ -471,24 +470,25 @@ def is_short(filters: Filters) -> bool:
     )
 
 
-def window_cards(summary: pl.DataFrame, window: str, names: dict[str, str]) -> None:
-    """A card per party, the most tweets first: its tweets in `window` ("24h", "7d", pulse.recent.WINDOWS) to
-    as_of, with the change against the same length before."""
-    key = WINDOW_NAMES[window]
-    tweeting = summary.filter(pl.sum_horizontal("tweets", f"tweets_{window}", f"tweets_prev_{window}") > 0)
-    ranked = tweeting.sort(f"tweets_{window}", "party", descending=[True, False])
-    for row_start in range(0, ranked.height, 5):
-        cards = st.columns(5)
-        for card, party in zip(cards, ranked.slice(row_start, 5).iter_rows(named=True), strict=False):
-            growth, before = party[f"growth_{window}_pct"], party[f"tweets_prev_{window}"]
-            name = markdown_text(names.get(party["party"], party["party"]))
-            card.metric(
-                markdown_text(party["party"]),
-                f"{party[f'tweets_{window}']:,}",
-                delta=None if growth is None else f"{growth:+.1f}%",
-                help=f"{name}: {before:,} tweets in the {key} before",
-                border=True,
-            )
+def recent_by_party(summary: pl.DataFrame) -> None:
+    """The parties ranked by their tweets in the last 24 h, with the last 7 days beside: one compact table that
+    reads on a phone (a card per party and window filled two screens there). Its numbers are in the summary's CSV."""
+    short = {
+        "tweets_24h": "24 h",
+        "growth_24h_pct": "24 h change",
+        "tweets_7d": "7 days",
+        "growth_7d_pct": "7-day change",
+    }
+    config = {"party": COLUMNS["party"]} | {
+        column: COLUMNS[column] | {"label": label} for column, label in short.items()
+    }
+    st.dataframe(
+        party_ranking(summary),
+        hide_index=True,
+        width="content",
+        column_config=config,
+        placeholder="–",
+    )
 
 
 def hour_label(start: datetime, tz: str) -> str:

@@ -100,11 +100,38 @@ def test_hashtag_legend_is_grouped_under_each_partys_name(bundled):
     )
     palette = charts.series_colors(series, "hashtag", bundled.colors)
     fig = charts.hashtag_volume(series, "hashtag", "tweets", palette, TZ, names=bundled.names)
-    groups = [(t.name, t.legendgroup, t.legendgrouptitle.text) for t in fig.data]
+    groups = [(t.name, t.legendgroup, t.legendrank, t.legendgrouptitle.text) for t in fig.data]
     assert groups == [
-        ("ImranKhan", "PTI", "Pakistan Tehreek-e-Insaf"),
-        ("PTIPowerShow", "PTI", None),
-        ("PMLNJalsa", "PML-N", "Pakistan Muslim League (N)"),
+        ("ImranKhan", "ImranKhan", 0, "Pakistan Tehreek-e-Insaf"),
+        ("PTIPowerShow", "PTIPowerShow", 0, None),
+        ("PMLNJalsa", "PMLNJalsa", 1, "Pakistan Muslim League (N)"),
     ]
+    assert fig.layout.legend.groupclick == "togglegroup"  # a click hides a series with its group, nothing more
     # Room below for a one-entry-per-line legend on a phone: 3 lines, 2 party titles and the spike ring.
     assert fig.layout.height == 460 + charts.LEGEND_LINE_PX * 6
+
+
+def test_a_hashtags_partial_day_hides_with_it_from_the_legend():
+    series = pl.DataFrame(
+        {
+            "hashtag": ["ImranKhan", "ImranKhan", "PTIPowerShow", "PTIPowerShow"],
+            "party": ["PTI"] * 4,
+            "date": [date(2022, 5, 31), date(2022, 6, 1)] * 2,
+            "tweets": [5, 2, 7, 1],
+            "hours_covered": [24.0, 5.0, 24.0, 5.0],
+            "partial_day": [False, True, False, True],
+        }
+    )
+    fig = charts.hashtag_volume(series, "hashtag", "tweets", {"ImranKhan": "#C8102E", "PTIPowerShow": "#E8606E"}, TZ)
+    unlisted = [t for t in fig.data if t.showlegend is False]
+    # Per hashtag: the dotted segment to the partial day and its hollow marker, in the hashtag's own legend group.
+    assert sorted((t.legendgroup, t.mode) for t in unlisted) == [
+        ("ImranKhan", "lines"),
+        ("ImranKhan", "markers"),
+        ("PTIPowerShow", "lines"),
+        ("PTIPowerShow", "markers"),
+    ]
+    assert {t.name: t.legendgroup for t in fig.data if t.showlegend is not False} == {
+        "ImranKhan": "ImranKhan",
+        "PTIPowerShow": "PTIPowerShow",
+    }

@@ -8,6 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import polars as pl
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import BUNDLED, ROOT, utc
@@ -33,28 +34,34 @@ def tweets_between(start, end) -> dict[str, int]:
     return dict(inside.group_by("party").agg(pl.col("tweets").sum()).iter_rows())
 
 
-def cards(at: AppTest) -> list[tuple[str, str]]:
-    return [(m.label, m.value) for m in at.metric]
+def ranking(at: AppTest) -> pl.DataFrame:
+    """The overview's first table: the parties ranked by their last 24 hours, with the last 7 days beside."""
+    return pl.from_pandas(at.dataframe[0].value)
 
 
-def test_overview_opens_with_the_last_24_hours_then_the_week_by_volume():
+def test_overview_opens_with_the_parties_ranked_by_the_last_24_hours_and_the_week_beside():
     at = run_overview()
     assert not at.exception
-    assert [s.value for s in at.subheader][:2] == ["Last 24 hours · to 1 Jun 05:00 PKT", "Last 7 days, by party"]
+    assert at.subheader[0].value == "Last 24 hours · to 1 Jun 05:00 PKT"
     day = tweets_between(utc(2022, 5, 31), AS_OF)
     before = tweets_between(utc(2022, 5, 30), utc(2022, 5, 31))
     week = tweets_between(utc(2022, 5, 25), AS_OF)
-    by_volume = sorted(day, key=day.get, reverse=True)
-    shown = cards(at)
-    assert shown[:5] == [(p, f"{day[p]:,}") for p in by_volume]  # OTHER has no hashtags: no tweet card
-    pti = at.metric[0]
-    assert pti.delta == f"{(day['PTI'] - before['PTI']) / before['PTI'] * 100:+.1f}%"
-    week_cards = shown[8:]
-    assert week_cards == [(p, f"{week[p]:,}") for p in sorted(week, key=week.get, reverse=True)]
-    assert week_cards[0] == ("PTI", "1,067,572")  # seven whole days to as_of, not a 5-hour last day
+    week_before = tweets_between(utc(2022, 5, 18), utc(2022, 5, 25))
+    shown = ranking(at)
+    assert shown.columns == ["party", "tweets_24h", "growth_24h_pct", "tweets_7d", "growth_7d_pct"]
+    # OTHER has no hashtags: no row. The leader of the last 24 hours first.
+    assert shown["party"].to_list() == sorted(day, key=day.get, reverse=True)
+    assert shown["tweets_24h"].to_list() == [day[p] for p in shown["party"]]
+    assert shown["tweets_7d"].to_list() == [week[p] for p in shown["party"]]
+    pti = shown.row(0, named=True)
+    assert pti["party"] == "PTI" and pti["tweets_7d"] == 1_067_572  # seven whole days to as_of, not a 5-hour day
+    assert pti["growth_24h_pct"] == pytest.approx((day["PTI"] - before["PTI"]) / before["PTI"] * 100)
+    assert pti["growth_7d_pct"] == pytest.approx((week["PTI"] - week_before["PTI"]) / week_before["PTI"] * 100)
+    assert not [m for m in at.metric if m.label in day]  # no card per party: the table reads on a phone
     captions = [c.value for c in at.caption]
-    assert any("24 h 31 May 05:00 – 1 Jun 05:00 PKT" in c for c in captions)
-    assert any("7 days 25 May 05:00 – 1 Jun 05:00 PKT" in c for c in captions)
+    assert any(
+        "24 h 31 May 05:00 – 1 Jun 05:00 PKT and in the 7 days 25 May 05:00 – 1 Jun 05:00 PKT" in c for c in captions
+    )
 
 
 def test_the_strongest_hour_latest_space_and_latest_rally_with_their_links():
@@ -95,7 +102,7 @@ def test_overview_chart_marks_the_partial_last_day_and_the_summary_has_as_of():
     pti = next(t for t in hollow if t["customdata"][-1][0] == "PTI")
     assert pti["x"][-1] == "2022-06-01" and pti["customdata"][-1][1:] == ["5", "24"]
     assert "partial day: %{customdata[1]} of %{customdata[2]} h" in pti["hovertemplate"]
-    table = at.dataframe[0].value
+    table = at.dataframe[-1].value
     assert set(table["party"]) >= {"PTI", "PML-N", "PPP", "JUI-F", "MQM-P"}
     assert table["as_of"].dt.tz_convert("UTC").unique().tolist() == [AS_OF]
 
@@ -112,14 +119,14 @@ def test_the_last_24_hours_preset_draws_hours_with_a_readable_axis():
     hours = {x for trace in chart["data"] for x in trace["x"]}
     # The local days the last 24 hours touch: 31 May 00:00 to the last hour of the data, 1 Jun 04:00 local.
     assert min(hours).startswith("2022-05-31T00:00") and max(hours).startswith("2022-06-01T04:00")
-    summary = at.dataframe[0].value
+    summary = at.dataframe[-1].value
     days = tweets_between(utc(2022, 5, 30, 19), AS_OF)  # 31 May and 1 June, local
     assert int(summary.loc[summary["party"] == "PTI", "tweets"].iloc[0]) == days["PTI"]
 
 
 def test_the_7_day_preset_picks_the_days_it_touches():
     at = run_overview(period="Last 7 days")
-    summary = at.dataframe[0].value
+    summary = at.dataframe[-1].value
     assert (
         int(summary.loc[summary["party"] == "PTI", "tweets"].iloc[0])
         == tweets_between(utc(2022, 5, 24, 19), AS_OF)["PTI"]

@@ -132,7 +132,7 @@ def test_every_page_sees_a_save_on_its_next_rerun(store_dir):
     overview = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
 
     def ppp_best_space() -> int:
-        table = overview.dataframe[0].value
+        table = overview.dataframe[-1].value
         return int(table.loc[table["party"] == "PPP", "best_space_reach"].iloc[0])
 
     assert ppp_best_space() < 500_000

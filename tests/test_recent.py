@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from pulse.metrics import current_rallies
 from pulse.recent import (
@@ -12,6 +13,7 @@ from pulse.recent import (
     day_hours,
     latest_space,
     next_or_latest_rally,
+    party_ranking,
     preset_dates,
     strongest_hour,
     window_totals,
@@ -192,6 +194,34 @@ def test_strongest_hour_against_the_mean_of_its_12_hours_before():
     first_hours = counts_frame([("new", "PTI", before(2), 7)])  # nothing before it: no ratio, not infinity
     assert strongest_hour(first_hours, end, ["hashtag", "party"])["ratio"] is None
     assert strongest_hour(counts_frame([("a", "PTI", before(30), 1)]), end, ["hashtag", "party"]) is None
+
+
+def test_the_ranking_puts_the_last_24_hours_first_and_leaves_out_parties_that_never_tweeted():
+    summary = pl.DataFrame(
+        {
+            "party": ["AAA", "BBB", "CCC", "DDD", "EEE"],
+            "spaces": [1, 2, 3, 4, 5],
+            "tweets": [10, 50, 40, 0, 0],
+            "tweets_24h": [5, 2, 5, 0, 0],
+            "tweets_prev_24h": [0, 4, 1, 0, 3],
+            "growth_24h_pct": [None, -50.0, 400.0, None, -100.0],
+            "tweets_7d": [9, 30, 20, 0, 0],
+            "tweets_prev_7d": [1, 0, 10, 0, 3],
+            "growth_7d_pct": [800.0, None, 100.0, None, -100.0],
+        }
+    )
+    # CCC and AAA tie on 24 h: the week decides. DDD tweeted in neither window nor the range: left out. EEE only
+    # in the 24 h before: it stays, with its 0, so a party that went silent is seen.
+    expected = pl.DataFrame(
+        {
+            "party": ["CCC", "AAA", "BBB", "EEE"],
+            "tweets_24h": [5, 5, 2, 0],
+            "growth_24h_pct": [400.0, None, -50.0, -100.0],
+            "tweets_7d": [20, 9, 30, 0],
+            "growth_7d_pct": [100.0, 800.0, None, -100.0],
+        }
+    )
+    assert_frame_equal(party_ranking(summary), expected)
 
 
 def test_latest_space_and_next_or_latest_rally_are_relative_to_as_of():

@@ -137,9 +137,15 @@ def grid_records(frame: Locator, rows: int | None = None) -> list[dict[str, str]
 
 
 def party_summary(page: Page, rows: int | None = None) -> dict[str, dict[str, str]]:
-    """The overview's party summary as shown: party -> column label -> raw value."""
-    table = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
+    """The overview's party summary (its last table) as shown: party -> column label -> raw value."""
+    table = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').last
     return {row["Party"]: row for row in grid_records(table, rows)}
+
+
+def party_ranking(page: Page, rows: int | None = None) -> dict[str, str]:
+    """The overview's first table, the parties ranked by the last 24 hours: party -> its 24 h tweets (raw)."""
+    table = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
+    return {row["Party"]: row["24 h"] for row in grid_records(table, rows)}
 
 
 def plotly_trace_counts(page: Page) -> list[int]:

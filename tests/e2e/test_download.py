@@ -26,7 +26,7 @@ def test_download_csv_matches_the_summary_table(visitor, tmp_path):
     person = visitor()
     page = person.page
     person.open()
-    table = grid(page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first)
+    table = grid(page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').last)  # the summary
     parties = selected(sidebar_multiselect(page, "Parties"))
 
     button = page.get_by_role("button", name="Download CSV")

@@ -4,16 +4,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .streamlit_dom import app_pages, metrics, nav_link, party_summary, rerun_after, selected, sidebar_multiselect
+from .streamlit_dom import app_pages, nav_link, party_ranking, party_summary, rerun_after, selected, sidebar_multiselect
 
 
 def url_parties(url: str) -> list[str]:
     return parse_qs(urlsplit(url).query).get("party", [])
-
-
-def party_cards(page, parties: list[str]) -> dict[str, str]:
-    """The overview's cards of parties (the last 7 days, which follow the last 24 hours' cards of the same name)."""
-    return {label: value for label, value in metrics(page).items() if label in parties}
 
 
 def other_page():
@@ -31,17 +26,20 @@ def test_party_filter_changes_kpis_survives_navigation_and_is_shareable(visitor,
     person.open()
     parties = sidebar_multiselect(page, "Parties")
     everyone = selected(parties)
-    cards_before, summary_before = party_cards(page, everyone), party_summary(page)
-    assert "PTI" in everyone and "PTI" in cards_before, (everyone, cards_before)
+    ranked_before, summary_before = party_ranking(page), party_summary(page)
+    assert "PTI" in everyone and "PTI" in ranked_before, (everyone, ranked_before)
     assert url_parties(page.url) == []  # all parties is the default: nothing in the URL yet
 
     rerun_after(page, lambda: parties.get_by_role("button", name="Remove PTI").click())
     without_pti = [p for p in everyone if p != "PTI"]
-    cards, summary_after = party_cards(page, everyone), party_summary(page, rows=len(summary_before) - 1)
+    ranked, summary_after = (
+        party_ranking(page, rows=len(ranked_before) - 1),
+        party_summary(page, rows=len(summary_before) - 1),
+    )
     person.shot("1-overview-without-PTI")
     assert selected(parties) == without_pti
-    assert "PTI" not in cards and set(cards) == set(cards_before) - {"PTI"}
-    assert {p: cards_before[p] for p in cards} == cards  # each card is the party's own total
+    assert "PTI" not in ranked and set(ranked) == set(ranked_before) - {"PTI"}
+    assert {p: ranked_before[p] for p in ranked} == ranked  # each row is the party's own total
     # Share of voice is against all parties (docs/metrics.md), so the rows left keep their values.
     assert summary_after == {p: row for p, row in summary_before.items() if p != "PTI"}
     assert url_parties(page.url) == without_pti
@@ -58,7 +56,7 @@ def test_party_filter_changes_kpis_survives_navigation_and_is_shareable(visitor,
     assert urlsplit(page.url).path == "/"
     person.shot("3-back-on-overview")
     assert selected(sidebar_multiselect(page, "Parties")) == without_pti
-    assert party_cards(page, everyone) == cards
+    assert party_ranking(page, rows=len(ranked)) == ranked
     shared_link = page.url
     assert url_parties(shared_link) == without_pti
 
@@ -66,4 +64,4 @@ def test_party_filter_changes_kpis_survives_navigation_and_is_shareable(visitor,
     colleague.open(shared_link)
     colleague.shot("4-link-opened-by-a-colleague")
     assert selected(sidebar_multiselect(colleague.page, "Parties")) == without_pti
-    assert party_cards(colleague.page, everyone) == cards
+    assert party_ranking(colleague.page, rows=len(ranked)) == ranked

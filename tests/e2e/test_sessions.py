@@ -2,7 +2,7 @@
 
 from urllib.parse import parse_qs, urlsplit
 
-from .streamlit_dom import metrics, rerun_after, selected, sidebar_multiselect
+from .streamlit_dom import party_ranking, rerun_after, selected, sidebar_multiselect
 
 
 def remove(person, party: str) -> None:
@@ -11,8 +11,8 @@ def remove(person, party: str) -> None:
 
 
 def shows(person) -> tuple[list[str], set[str]]:
-    """The parties in the sidebar filter and the parties that have a KPI card."""
-    return selected(sidebar_multiselect(person.page, "Parties")), set(metrics(person.page))
+    """The parties in the sidebar filter and the parties in the overview's ranking."""
+    return selected(sidebar_multiselect(person.page, "Parties")), set(party_ranking(person.page))
 
 
 def test_two_people_with_different_filters_do_not_see_each_others(visitor):
