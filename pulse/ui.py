@@ -817,10 +817,12 @@ COLUMNS = {
     "lift": st.column_config.NumberColumn("Lift", help="First 24 h / usual day", format="%.1f×"),
     "event": st.column_config.TextColumn("Key", help="The event's key, as in a link to this view"),
     "label": st.column_config.TextColumn("Event"),
-    "window_before": st.column_config.NumberColumn("7 days before", format=_COUNT),
-    "window_after": st.column_config.NumberColumn("3 days after", format=_COUNT),
+    "window_before": st.column_config.NumberColumn(
+        "7 d before", help="Party tweets in the 7 days before", format=_COUNT
+    ),
+    "window_after": st.column_config.NumberColumn("3 d after", help="Party tweets in the 3 days after", format=_COUNT),
     "peak_offset": st.column_config.NumberColumn("Peak at", help="Hours from the event", format="%+d h"),
-    "peak_tweets": st.column_config.NumberColumn("Peak-hour tweets", format=_COUNT),
+    "peak_tweets": st.column_config.NumberColumn("Peak hour", help="Tweets in the busiest hour", format=_COUNT),
     "offset": st.column_config.NumberColumn("From event"),
     "measure": st.column_config.TextColumn("Measure"),
     "leader": st.column_config.TextColumn("Leads"),
