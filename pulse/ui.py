@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pulse import alerts, charts, watch
@@ -74,7 +75,24 @@ PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
 
 def setup_page(title: str) -> None:
+    _leave_old_multipage_mode()
     st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=str(PAGE_ICON), layout="wide")
+
+
+_STARTED = "_pulse_started"
+
+
+def _leave_old_multipage_mode() -> None:
+    """Streamlit starts in its old multipage mode because pages/ exists, and stays in it until some session runs
+    st.navigation: until someone opened the overview, a link to a page ran that page alone, with pages/'s file
+    names ("dashboard", ...) in the sidebar and without what dashboard.py adds to every page. Leave that mode,
+    and run a session's first page again through the entry's navigation (same URL path, so the same page)."""
+    first_run = not st.session_state.get(_STARTED)
+    st.session_state[_STARTED] = True
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if first_run:  # nothing clicked yet, so a rerun loses nothing
+            st.rerun()
 
 
 # Validated uploads a user is looking at in their own session only (dataset name -> (frame, contract)),

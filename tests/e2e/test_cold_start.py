@@ -12,14 +12,17 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from .conftest import ARTIFACTS, SERVER_START_S, _free_port, _healthy, _tail
-from .streamlit_dom import ROOT
+from pulse.ui import PAGES
+
+from .conftest import ARTIFACTS, SERVER_START_S, VIEWPORT, _free_port, _healthy, _tail
+from .streamlit_dom import ROOT, open_page, prepare_context
 
 SESSIONS = 10
 RUN_TIMEOUT_S = 240  # ten cold first runs on a busy 2-core machine
@@ -90,3 +93,21 @@ def test_ten_first_sessions_at_once_all_get_the_page(cold_server):
     failed = [problems for problems in results if problems]
     assert not failed, f"{len(failed)} of {SESSIONS} sessions failed: {failed}\n{_tail(log)}"
     assert "Traceback" not in log.read_text(errors="replace"), _tail(log)
+
+
+def test_a_link_to_a_page_opened_first_after_a_restart_gets_the_apps_navigation(cold_server, browser):
+    """Streamlit starts in its old multipage mode because pages/ exists, and stayed in it until a session ran
+    st.navigation: a link to a page, opened before anyone opened the overview, ran that page alone with the file
+    names ('dashboard', ...) in the sidebar and without what dashboard.py adds to every page."""
+    port, _ = cold_server
+    context = browser.new_context(viewport=VIEWPORT)
+    prepare_context(context)
+    try:
+        page = context.new_page()
+        open_page(page, f"http://127.0.0.1:{port}/Rallies")
+        listed = [line.strip() for line in page.locator('[data-testid="stSidebarNav"]').inner_text().splitlines()]
+        assert [line for line in listed if line] == [title for _, title in PAGES]
+        assert page.locator("h1").first.inner_text() == "Rallies"
+        assert urlsplit(page.url).path == "/Rallies"
+    finally:
+        context.close()
