@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from pulse import charts, ui
-from pulse.drivers import BURST_GAP_S, driver_source, top_concentration, with_account_ids
+from pulse.drivers import BURST_GAP_S, burst_min_accounts, driver_source, top_concentration, with_account_ids
 from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice, unique_authors_daily
 from pulse.recent import with_coverage
 
@@ -108,7 +108,10 @@ else:
     if not drivers.has_text:
         ui.empty_state("These tweets have no text: copy-paste bursts need the text column.")
     elif drivers.bursts.is_empty():
-        ui.empty_state(f"No copy-paste burst in the selected range (5 or more accounts within {BURST_GAP_S} s gaps).")
+        ui.empty_state(
+            f"No copy-paste burst in the selected range ({burst_min_accounts()} or more accounts, "
+            f"at most {BURST_GAP_S} s apart)."
+        )
     else:
         st.markdown(f"**Biggest copy-paste bursts**: one text posted by many accounts, at most {BURST_GAP_S} s apart")
         ui.table(with_account_ids(drivers.bursts, key), "copy_bursts", data.tz)
