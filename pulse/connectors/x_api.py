@@ -9,7 +9,7 @@ import functools
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 import polars as pl
@@ -293,25 +293,16 @@ class XClient:
         tags = _hashtags(hashtags, party_of)
         path = "/tweets/counts/recent"
         pages: list[pl.DataFrame] = []
+
+        def kept(error: FetchError) -> PartialFetch:
+            partial = _counts(pages)
+            kept_counts = f"kept the {partial.height} hourly count(s) fetched before the limit"
+            return PartialFetch(f"{error} ({kept_counts})", partial)
+
         for tag, party in tags:
-            params = {"query": f"#{tag}", "granularity": "hour"}
-            if start_time is not None:
-                params["start_time"] = _x_time(start_time)
-            if end_time is not None:
-                params["end_time"] = _x_time(end_time)
-            while True:
-                try:
-                    body = self._get(path, params)
-                except (RateLimited, UsageCapExceeded) as error:
-                    partial = _counts(pages)
-                    raise PartialFetch(
-                        f"{error} (kept the {partial.height} hourly count(s) fetched before the limit)", partial
-                    ) from None
+            params = _in_window({"query": f"#{tag}", "granularity": "hour"}, start_time, end_time)
+            for body in self._pages(path, params, kept):  # appended page by page: kept() saves what arrived
                 pages.append(_counts_page(body, tag, party, path))
-                next_token = (body.get("meta") or {}).get("next_token")
-                if not next_token:
-                    break
-                params = {**params, "next_token": next_token}
         return _counts(pages)
 
     # -- raw tweets ---------------------------------------------------------------------------
@@ -331,28 +322,40 @@ class XClient:
         if not party:
             raise PulseError("no party given for the tweets: use --party, e.g. --party PTI")
         path = "/tweets/search/recent"
-        params = {"query": query, "max_results": "100", "tweet.fields": TWEET_FIELDS}
-        if start_time is not None:
-            params["start_time"] = _x_time(start_time)
-        if end_time is not None:
-            params["end_time"] = _x_time(end_time)
+        params = _in_window({"query": query, "max_results": "100", "tweet.fields": TWEET_FIELDS}, start_time, end_time)
         pages: list[pl.DataFrame] = []
+
+        def kept(error: FetchError) -> PartialFetch:
+            partial = _tweets(pages)
+            count = partial["tweet_id"].n_unique()
+            return PartialFetch(f"{error} (kept the {count} tweet(s) fetched before the limit)", partial)
+
         without = 0
+        for body in self._pages(path, params, kept):
+            page, bare = _tweets_page(body, party, path)
+            pages.append(page)
+            without += bare
+        return _tweets(pages), without
+
+    def _pages(self, path: str, params: dict[str, str], kept: Callable[[FetchError], PartialFetch]) -> Iterator[dict]:
+        """Every page of `path`, following meta.next_token; a rate limit or usage cap part-way raises what
+        `kept` makes of the pages that arrived before it."""
         while True:
             try:
                 body = self._get(path, params)
             except (RateLimited, UsageCapExceeded) as error:
-                partial = _tweets(pages)
-                raise PartialFetch(
-                    f"{error} (kept the {partial['tweet_id'].n_unique()} tweet(s) fetched before the limit)", partial
-                ) from None
-            page, bare = _tweets_page(body, party, path)
-            pages.append(page)
-            without += bare
+                raise kept(error) from None
+            yield body
             next_token = (body.get("meta") or {}).get("next_token")
             if not next_token:
-                return _tweets(pages), without
+                return
             params = {**params, "next_token": next_token}
+
+
+def _in_window(params: dict[str, str], start_time: datetime | str | None, end_time: datetime | str | None) -> dict:
+    """`params` with the X API's start_time and end_time, where given."""
+    given = {"start_time": start_time, "end_time": end_time}
+    return params | {name: _x_time(at) for name, at in given.items() if at is not None}
 
 
 def spaces_frame(
