@@ -44,15 +44,15 @@ from pulse.schema import (
 from pulse.store import Store, atomic_write
 from pulse.tweets import (
     REQUIRED,
-    _names,
-    _rank,
-    _spellings,
-    _time_keys,
-    _values,
     aggregate,
+    code_spellings,
     compact_ids,
+    pair_names,
+    rank_values,
     report_broken_rows,
     row_columns,
+    spelling_rank,
+    time_keys,
 )
 
 MANIFEST = "rollup-manifest.json"
@@ -273,12 +273,12 @@ def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
     categoricals' few spellings and the hour table, ids as integers where exact; no text is touched per row.
     """
     rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
-    tags = _spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
-    parties = _spellings(rows["party"], pl.col("raw").str.strip_chars())
-    _, day, _ = _time_keys(rows, tz)
+    tags = code_spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
+    parties = code_spellings(rows["party"], pl.col("raw").str.strip_chars())
+    _, day, _ = time_keys(rows, tz)
     n_tags = int(tags["rank"].max()) + 1
     n_pairs = (int(parties["rank"].max()) + 1) * n_tags
-    pair = _rank("party", parties).cast(pl.Int64) * n_tags + _rank("hashtag", tags).cast(pl.Int64)
+    pair = spelling_rank("party", parties).cast(pl.Int64) * n_tags + spelling_rank("hashtag", tags).cast(pl.Int64)
 
     def ids(column: str) -> pl.Series:
         if column not in rows.columns:
@@ -299,7 +299,7 @@ def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
     return (
         per_author.select(
             (pl.col("__key") // n_pairs).cast(pl.Int32).cast(pl.Date).alias("date"),
-            *_names(pl.col("__key") % n_pairs, n_tags, _values(tags), _values(parties)),
+            *pair_names(pl.col("__key") % n_pairs, n_tags, rank_values(tags), rank_values(parties)),
             pl.col("author_id").cast(pl.String),
             "tweets",
         )

@@ -237,7 +237,7 @@ def _hour_table(first: int, last: int, tz: str) -> tuple[int, pl.DataFrame] | No
     return None
 
 
-def _time_keys(rows: pl.DataFrame, tz: str) -> tuple[pl.Expr, pl.Expr, pl.DataFrame]:
+def time_keys(rows: pl.DataFrame, tz: str) -> tuple[pl.Expr, pl.Expr, pl.DataFrame]:
     """Per row, a dense bucket index and its local day (as days since 1970), and the table from bucket index
     (`__bucket`, 0..n-1) to the local hour's UTC start (period_start) and local date."""
     us = pl.col("created_at").dt.epoch("us")
@@ -271,17 +271,17 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
     if require and (rows["hashtag"].null_count() or rows["party"].null_count()):
         return None
-    tags = _spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
-    parties = _spellings(rows["party"], pl.col("raw").str.strip_chars())
+    tags = code_spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
+    parties = code_spellings(rows["party"], pl.col("raw").str.strip_chars())
     if require and any(_uses_blank(rows[c], s) for c, s in (("hashtag", tags), ("party", parties))):
         return None
-    names = _shown_tags(rows["hashtag"], tags), _values(parties)
-    bucket, day, table = _time_keys(rows, tz)
+    names = _shown_tags(rows["hashtag"], tags), rank_values(parties)
+    bucket, day, table = time_keys(rows, tz)
     # One integer key per (bucket, party, hashtag), in that order: the cheapest thing to group 10^7 rows by,
     # and sorting the keys sorts the result by time, party and hashtag (ranks sort as the text they stand for).
     n_tags = int(tags["rank"].max()) + 1
     n_pairs = (int(parties["rank"].max()) + 1) * n_tags
-    pair = _rank("party", parties).cast(pl.Int64) * n_tags + _rank("hashtag", tags).cast(pl.Int64)
+    pair = spelling_rank("party", parties).cast(pl.Int64) * n_tags + spelling_rank("hashtag", tags).cast(pl.Int64)
     hourly = rows.lazy().group_by((bucket * n_pairs + pair).alias("__key")).agg(pl.len().alias("tweets"))
     with_authors = "author_id" in rows.columns and rows["author_id"].null_count() < rows.height
     if with_authors:
@@ -310,14 +310,14 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     if not table["period_start"].is_unique().all():
         # Quarter-hour buckets (or a repeated hour when clocks go back) merge into one local hour.
         counts = counts.group_by("period_start", "__pair").agg(pl.col("tweets").sum()).sort("period_start", "__pair")
-    counts = counts.select(*_names("__pair", n_tags, *names), "period_start", "tweets").collect()
+    counts = counts.select(*pair_names("__pair", n_tags, *names), "period_start", "tweets").collect()
     if not with_authors:
         return counts, None
     authors = (
         daily.lazy()
         .sort("__key")
         .select(
-            *_names(pl.col("__key") % n_pairs, n_tags, *names),
+            *pair_names(pl.col("__key") % n_pairs, n_tags, *names),
             (pl.col("__key") // n_pairs + first_day).cast(pl.Int32).cast(pl.Date).alias("date"),
             "unique_authors",
         )
@@ -326,7 +326,7 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     return counts, authors
 
 
-def _spellings(column: pl.Series, normalised: pl.Expr) -> pl.DataFrame:
+def code_spellings(column: pl.Series, normalised: pl.Expr) -> pl.DataFrame:
     """The spellings a categorical key's codes stand for: code, raw text, normalised value and the value's rank.
 
     Read from the categories, not from 10^7 rows: codes up to the largest one in use, which may include a
@@ -350,7 +350,7 @@ def _uses_blank(column: pl.Series, spellings: pl.DataFrame) -> bool:
     return not blank.is_empty() and column.to_physical().is_in(blank.implode()).any()
 
 
-def _rank(column: str, spellings: pl.DataFrame) -> pl.Expr:
+def spelling_rank(column: str, spellings: pl.DataFrame) -> pl.Expr:
     """Per row, the rank of the normalised value of a categorical key (spellings that normalise alike share it)."""
     lookup = pl.Series([None] * (spellings["code"].max() + 1), dtype=pl.UInt32).scatter(
         spellings["code"], spellings["rank"]
@@ -358,7 +358,7 @@ def _rank(column: str, spellings: pl.DataFrame) -> pl.Expr:
     return pl.lit(lookup).gather(pl.col(column).to_physical())
 
 
-def _values(spellings: pl.DataFrame) -> pl.Series:
+def rank_values(spellings: pl.DataFrame) -> pl.Series:
     """The normalised value of each rank, in rank order."""
     return spellings.select("rank", "value").unique().sort("rank")["value"]
 
@@ -384,7 +384,7 @@ def _shown_tags(column: pl.Series, tags: pl.DataFrame) -> pl.Series:
     )
 
 
-def _names(pair: str | pl.Expr, n_tags: int, tag_names: pl.Series, party_names: pl.Series) -> list[pl.Expr]:
+def pair_names(pair: str | pl.Expr, n_tags: int, tag_names: pl.Series, party_names: pl.Series) -> list[pl.Expr]:
     """A (party rank, hashtag rank) pair key back to the hashtag (as shown) and party it stands for."""
     pair = pl.col(pair) if isinstance(pair, str) else pair
     return [
