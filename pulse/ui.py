@@ -244,6 +244,9 @@ def key_accepted(given: str | None, configured: str, nothing_was: str) -> bool:
 
 
 def _duration(seconds: float) -> str:
+    # To the millisecond first: a wait of (now + 600) - now on a large monotonic clock can come out as
+    # 600.0000000001 s, which must read "10 min", not "11 min".
+    seconds = round(seconds, 3)
     return f"{math.ceil(seconds / 60)} min" if seconds > 90 else f"{math.ceil(seconds)} s"
 
 

@@ -7,6 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from pulse import ui
 from pulse.errors import PulseError
 from pulse.keyguard import KeyGuard
 from tests.conftest import BUNDLED, ROOT
@@ -138,3 +139,10 @@ def test_the_data_page_locks_out_a_guesser(tmp_path, monkeypatch):
         "Too many wrong editor keys: saving is locked for 10 min; nothing was saved.",  # the right key too
     ]
     assert (directory / "spaces.csv").read_bytes() == before and not list((directory).glob(".history*"))
+
+
+def test_a_lockout_reads_as_its_length_despite_float_noise():
+    # (now + 600) - now on a large monotonic clock can be 600.0000000001: once read as "11 min".
+    assert ui._duration(600.0000000001) == "10 min"
+    assert ui._duration(600.5) == "11 min"
+    assert ui._duration(2.0000000001) == "2 s"
