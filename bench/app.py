@@ -43,12 +43,12 @@ def main() -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    import pulse.load
+    import pulse.data.load
     import pulse.ui
-    from pulse.load import load_data_dir
+    from pulse.data.load import load_data_dir
 
     reads, loads = [], []
-    original_read, original_load = pulse.load.read_rows, pulse.ui.load_data_dir
+    original_read, original_load = pulse.data.load.read_rows, pulse.ui.load_data_dir
 
     def counting_read_rows(path):
         reads.append(path)
@@ -60,7 +60,7 @@ def main() -> None:
         loads.append(time.perf_counter() - start)
         return loaded
 
-    pulse.load.read_rows = counting_read_rows
+    pulse.data.load.read_rows = counting_read_rows
     pulse.ui.load_data_dir = timed_load
     st.cache_data.clear()
 

@@ -8,7 +8,7 @@ hashtag) and count the distinct authors of every (day, party, hashtag). This scr
 three alone, in one process on the same file, with the aggregations given ready-made integer keys (the
 cheapest form there is: no text, no time zone, no author-id parsing, all of it built before the clock
 starts). Their sum is a lower bound for any polars pipeline; pulse's whole pipeline
-(pulse.load.load_data_dir + pulse.metrics.compute_tables) is timed in the same process. The last two rows
+(pulse.data.load.load_data_dir + pulse.metrics.compute_tables) is timed in the same process. The last two rows
 ask the same without unique authors: the read of the three other columns, and the hourly count. Medians of `--runs` runs
 after one warm-up. Data: the benchmark's generated directories (bench/out/data-<rows>).
 """
@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.run import FLOOR_COLUMNS, ensure_data, rows_of  # noqa: E402
-from pulse.load import load_data_dir  # noqa: E402
+from pulse.data.contract import normalise_hashtag  # noqa: E402
+from pulse.data.load import load_data_dir  # noqa: E402
 from pulse.metrics import Filters, compute_tables  # noqa: E402
-from pulse.schema import normalise_hashtag  # noqa: E402
 
 US_PER_HOUR, US_PER_DAY = 3_600_000_000, 86_400_000_000
 

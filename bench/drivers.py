@@ -8,7 +8,7 @@ the raw tweets aggregated into hourly counts. The drivers tables are then timed 
 for one week, by hashtag and by campaign, and once more with a synthetic text on every tweet (200,000
 distinct texts, a quarter of them pasted within seconds) so that the copy-paste burst search runs at full
 size. The raw tweets are then rolled up (pulse.rollup, polars engine, into OUT/rollup-ROWS) and the drivers
-tables computed per hashtag from the rollup's hashtag_author_days instead (pulse.drivers.author_day_tables), for
+tables computed per hashtag from the rollup's hashtag_author_days instead (pulse.metrics.drivers.author_day_tables), for
 the same ranges. Peak memory is the process's maximum resident set. Prints a Markdown table.
 """
 
@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT))
 import polars as pl  # noqa: E402
 
 from bench.run import ensure_data, rows_of  # noqa: E402
-from pulse.drivers import author_day_tables, copy_bursts, driver_tables  # noqa: E402
-from pulse.load import load_author_days, load_hashtags, load_raw_tweets  # noqa: E402
+from pulse.data.load import load_author_days, load_hashtags, load_raw_tweets  # noqa: E402
+from pulse.data.store import Store  # noqa: E402
 from pulse.metrics import Filters  # noqa: E402
+from pulse.metrics.drivers import author_day_tables, copy_bursts, driver_tables  # noqa: E402
 from pulse.rollup import rollup  # noqa: E402
-from pulse.store import Store  # noqa: E402
 
 TZ = "Asia/Karachi"
 GROUPS = pl.DataFrame(schema={"hashtag": pl.String, "campaign": pl.String})

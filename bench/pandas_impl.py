@@ -22,7 +22,7 @@ def read_csv_times(path: Path, times: list[str]) -> pd.DataFrame:
 
 def shown_spellings(hashtags: pd.Series) -> dict[str, str]:
     """Each spelling as written to the spelling shown for its hashtag (case and '#' aside): the tidied spelling
-    most rows use, on a tie the first in code point order (as pulse.schema.shown_spellings)."""
+    most rows use, on a tie the first in code point order (as pulse.data.contract.shown_spellings)."""
     written = hashtags.value_counts()
     table = pd.DataFrame({"raw": written.index, "uses": written.to_numpy()})
     table["spelling"] = table["raw"].str.strip().str.lstrip("#")

@@ -5,7 +5,7 @@
 For each size a seeded data directory is generated once (bench/out/data-<rows>, git-ignored). Then, round
 after round, each engine runs in a fresh process, never two at once, and runs the whole pipeline `--runs`
 times there: load the raw tweets, aggregate them to hourly counts by local hour and unique authors per local
-day, and compute the five export tables on the full range (for pulse: pulse.load.load_data_dir +
+day, and compute the five export tables on the full range (for pulse: pulse.data.load.load_data_dir +
 pulse.metrics.compute_tables, as `python -m pulse export` does). The first run of a process is reported as
 cold (what a one-off export pays), the others as warm (what the long-running dashboard pays). The floor is
 polars reading just the columns the pipeline needs. Engines are timed inside their process, imports
@@ -49,7 +49,7 @@ def pipeline(engine: str, data: Path, tz: str):
 
         return lambda: {"floor": pl.read_parquet(data / "hashtags.parquet", columns=FLOOR_COLUMNS)}
     if engine == "pulse":
-        from pulse.load import load_data_dir
+        from pulse.data.load import load_data_dir
         from pulse.metrics import Filters, compute_tables
 
         def run():

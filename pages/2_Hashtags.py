@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from pulse import charts, ui
-from pulse.drivers import BURST_GAP_S, burst_min_accounts, driver_source, top_concentration, with_account_ids
 from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice, unique_authors_daily
-from pulse.recent import with_coverage
+from pulse.metrics.drivers import BURST_GAP_S, burst_min_accounts, driver_source, top_concentration, with_account_ids
+from pulse.metrics.recent import with_coverage
 
 ui.setup_page("Hashtags")
 st.title("Hashtags")

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from pulse import ingest, tracking, ui
+from pulse import ui
 from pulse.config import data_dir, history_versions, time_zone
+from pulse.data import ingest
+from pulse.data.store import Store
 from pulse.errors import PulseError, ValidationError
 from pulse.escape import markdown_text
 from pulse.http import fetch_bytes
-from pulse.store import Store
+from pulse.watch import tracking
 
 ui.setup_page("Data")
 st.title("Data")

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from pulse import alerts, ui
+from pulse import ui
 from pulse.config import data_dir, time_zone
-from pulse.store import Store
+from pulse.data.store import Store
+from pulse.watch import alerts
 
 ui.setup_page("Alerts")
 st.title("Alerts")

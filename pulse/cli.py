@@ -9,12 +9,19 @@ from pathlib import Path
 
 from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
-from pulse.drivers import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, burst_min_accounts, driver_tables, exports
+from pulse.data.export import write_tables
+from pulse.data.load import load_data_dir, load_raw_tweets
+from pulse.data.store import Store
 from pulse.errors import PulseError
-from pulse.export import write_tables
-from pulse.load import load_data_dir, load_raw_tweets
 from pulse.metrics import Filters, compute_tables
-from pulse.store import Store
+from pulse.metrics.drivers import (
+    AUTHOR_SALT_ENV,
+    SHOW_AUTHOR_IDS_ENV,
+    author_key,
+    burst_min_accounts,
+    driver_tables,
+    exports,
+)
 from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write, write_partitioned
 
 

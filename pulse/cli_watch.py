@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from pulse.config import data_dir, time_zone
-from pulse.store import Store
+from pulse.data.store import Store
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from pulse import ingest
 from pulse.config import data_dir, interval_seconds, time_zone
+from pulse.data import ingest
+from pulse.data.contract import as_utc
+from pulse.data.load import load_dataset, read_table, summarise_samples
+from pulse.data.store import MergeSummary, Store
 from pulse.errors import PulseError
-from pulse.load import load_dataset, read_table, summarise_samples
-from pulse.schema import as_utc
-from pulse.store import MergeSummary, Store
 
 if TYPE_CHECKING:
     from pulse.connectors.x_api import PartialFetch, XClient

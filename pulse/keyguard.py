@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pulse.data.ingest import editor_key_matches
 from pulse.errors import PulseError
-from pulse.ingest import editor_key_matches
 
 FAILURES_ENV = "PULSE_KEY_FAILURES"
 LOCKOUT_ENV = "PULSE_KEY_LOCKOUT_S"

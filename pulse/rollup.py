@@ -1,7 +1,7 @@
 """The raw archive at any size: raw tweets rolled up, incrementally, into the small tables the dashboard reads.
 
 `python -m pulse rollup --raw PATH --out DIR` reads raw-tweets files (a file, a directory, a hive-partitioned
-dataset or a glob) and writes into DIR the tables the loader computes from raw rows (pulse.tweets.aggregate):
+dataset or a glob) and writes into DIR the tables the loader computes from raw rows (pulse.data.tweets.aggregate):
 `hashtags.parquet` in the counts form (tweets per local hour, as its UTC start) and `hashtag_authors.parquet`
 (distinct authors per local day); and `hashtag_author_days.parquet` (each author's distinct tweets per local day),
 which "Who drives it" sums over a date range instead of reading raw rows. Distinct counts cannot be added up, so the
@@ -28,9 +28,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from pulse.drivers import tweet_count
-from pulse.errors import Problem, PulseError, ValidationError
-from pulse.schema import (
+from pulse.data.contract import (
     HASHTAG_AUTHOR_DAYS,
     HASHTAG_AUTHORS,
     HASHTAG_COUNTS,
@@ -41,8 +39,8 @@ from pulse.schema import (
     tidy_hashtag,
     validate,
 )
-from pulse.store import Store, atomic_write
-from pulse.tweets import (
+from pulse.data.store import Store, atomic_write
+from pulse.data.tweets import (
     REQUIRED,
     aggregate,
     code_spellings,
@@ -54,6 +52,8 @@ from pulse.tweets import (
     spelling_rank,
     time_keys,
 )
+from pulse.errors import Problem, PulseError, ValidationError
+from pulse.metrics.drivers import tweet_count
 
 MANIFEST = "rollup-manifest.json"
 COUNTS_FILE = "hashtags.parquet"
@@ -246,7 +246,7 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str) -> Rolled | N
     """The rollup of local `days` from every row of `files`, aggregated as the loader aggregates raw tweets.
 
     The batch's rows (its UTC range, pruned by Parquet statistics) are read by polars' streaming engine, only
-    the four columns; pulse.tweets.aggregate then counts them. None when a party or hashtag is blank.
+    the four columns; pulse.data.tweets.aggregate then counts them. None when a party or hashtag is blank.
     """
     low, high = utc_range(days, tz)
     parts = [raw_rows(f)[0].filter(pl.col("created_at").is_between(low, high, closed="left")) for f in files]
@@ -266,10 +266,10 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str) -> Rolled | N
 
 
 def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
-    """Each author's distinct tweets (pulse.drivers.tweet_count) per local day, party and hashtag key, of rows
+    """Each author's distinct tweets (pulse.metrics.drivers.tweet_count) per local day, party and hashtag key, of rows
     with an author_id column; a blank author is null, and holds the tweets without one. Days in `wanted` only.
 
-    Keyed as pulse.tweets.aggregate keys its tables: one integer per (local day, party, hashtag) from the
+    Keyed as pulse.data.tweets.aggregate keys its tables: one integer per (local day, party, hashtag) from the
     categoricals' few spellings and the hour table, ids as integers where exact; no text is touched per row.
     """
     rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pulse.schema import ZULU_FORMAT
-from pulse.store import SUFFIXES
+from pulse.data.contract import ZULU_FORMAT
+from pulse.data.store import SUFFIXES
 
 DEFAULT_ROWS = 7_000_000
 DEFAULT_SEED = 20220420

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pulse import alerts
-from pulse.store import Store
-from pulse.watch import state_path
+from pulse.data.store import Store
+from pulse.watch import alerts, state_path
 from tests.conftest import BUNDLED, ROOT, utc
 from tests.test_pages import csv_of, downloads  # noqa: F401 - downloads is a fixture
 from tests.test_unique_authors import plotted

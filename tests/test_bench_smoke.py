@@ -7,7 +7,7 @@ import polars as pl
 
 from bench.bound import ready_keys
 from bench.run import FLOOR_COLUMNS, differences
-from pulse.load import load_hashtags
+from pulse.data.load import load_hashtags
 from pulse.synth import generate
 from tests.conftest import ROOT
 

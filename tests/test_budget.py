@@ -10,9 +10,9 @@ import pytest
 import xlsxwriter
 
 from pulse import cli, config
+from pulse.data.ingest import inspect
+from pulse.data.load import load_hashtags
 from pulse.errors import PulseError, ValidationError
-from pulse.ingest import inspect
-from pulse.load import load_hashtags
 from tests.conftest import BUNDLED
 
 SPACES = "space_id,party,host,started_at,total_listeners\n"

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pulse import charts
-from pulse.load import load_data_dir
+from pulse.data.load import load_data_dir
 from pulse.metrics import Filters, rallies_in, rally_history
 from tests.conftest import BUNDLED
 

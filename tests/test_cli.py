@@ -217,7 +217,7 @@ def test_out_on_a_full_disk_is_a_clear_error(tmp_path, capsys, monkeypatch):
     def full(target: Path, content: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("pulse.export.atomic_write", full)
+    monkeypatch.setattr("pulse.data.export.atomic_write", full)
     assert export_to(tmp_path / "exports") == 2
     assert capsys.readouterr().err == (
         f"error: could not write the export to {tmp_path / 'exports'}: No space left on device; no file was changed\n"

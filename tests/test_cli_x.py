@@ -11,7 +11,7 @@ from werkzeug import Request, Response
 
 from pulse import cli_x
 from pulse.cli import main
-from pulse.load import load_dataset
+from pulse.data.load import load_dataset
 from tests.conftest import FIXTURES, ROOT, utc
 from tests.test_x_api import SPACE_QUERY, TOKEN, TOO_MANY, UNAUTHORIZED, count_page
 

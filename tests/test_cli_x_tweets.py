@@ -2,8 +2,8 @@
 
 import polars as pl
 
-from pulse.load import load_dataset, load_raw_tweets
-from pulse.store import Store
+from pulse.data.load import load_dataset, load_raw_tweets
+from pulse.data.store import Store
 from tests.conftest import utc
 from tests.test_cli_x import run, x_env  # noqa: F401 (a fixture)
 from tests.test_x_api import TOKEN, TOO_MANY, UNAUTHORIZED, USAGE_CAP

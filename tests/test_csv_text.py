@@ -2,9 +2,9 @@
 
 import pytest
 
+from pulse.data.ingest import inspect
+from pulse.data.load import load_hashtags
 from pulse.errors import ValidationError
-from pulse.ingest import inspect
-from pulse.load import load_hashtags
 
 HEADER = "space_id,party,host,title,started_at,total_listeners\n"
 

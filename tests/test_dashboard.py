@@ -1,6 +1,6 @@
 """The overview page (through dashboard.py, the app's entry) on the bundled data, through Streamlit's AppTest.
 
-Expected numbers come from the bundled CSV files with plain polars, not through pulse.metrics or pulse.recent.
+Expected numbers come from the bundled CSV files with plain polars, not through pulse.metrics or pulse.metrics.recent.
 """
 
 import json

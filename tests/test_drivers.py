@@ -1,4 +1,4 @@
-"""Who drives a hashtag (pulse.drivers) against values computed by hand on small frames."""
+"""Who drives a hashtag (pulse.metrics.drivers) against values computed by hand on small frames."""
 
 import hashlib
 import hmac
@@ -8,7 +8,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse.drivers import (
+from pulse.data.contract import local_date
+from pulse.errors import PulseError
+from pulse.metrics import Filters, in_dates
+from pulse.metrics.drivers import (
     RAW_COLUMNS,
     burst_min_accounts,
     copy_bursts,
@@ -17,9 +20,6 @@ from pulse.drivers import (
     normalise_text,
     with_account_ids,
 )
-from pulse.errors import PulseError
-from pulse.metrics import Filters, in_dates
-from pulse.schema import local_date
 from tests.conftest import utc
 
 TZ = "Asia/Karachi"

@@ -6,13 +6,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse import load as load_module
-from pulse.drivers import DRIVERS, author_day_tables, driver_tables, with_bursts
+from pulse.data import load as load_module
+from pulse.data.load import load_author_days, load_dataset, load_raw_tweets
+from pulse.data.store import Store
 from pulse.errors import ValidationError
-from pulse.load import load_author_days, load_dataset, load_raw_tweets
 from pulse.metrics import Filters
+from pulse.metrics.drivers import DRIVERS, author_day_tables, driver_tables, with_bursts
 from pulse.rollup import rollup
-from pulse.store import Store
 from tests.conftest import utc
 
 TZ = "Asia/Karachi"  # UTC+5: 19:00 UTC starts the next local day

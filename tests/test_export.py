@@ -10,9 +10,9 @@ import openpyxl
 import polars as pl
 import pytest
 
+from pulse.data.export import csv_bytes, export_name, write_tables, xlsx_bytes
+from pulse.data.load import load_data_dir
 from pulse.errors import PulseError
-from pulse.export import csv_bytes, export_name, write_tables, xlsx_bytes
-from pulse.load import load_data_dir
 from pulse.metrics import Filters, compute_tables
 from tests.conftest import BUNDLED, utc
 
@@ -164,7 +164,7 @@ def test_a_full_disk_part_way_leaves_the_previous_set_untouched(tables, tmp_path
         written.append(target.name)
         target.write_bytes(content)
 
-    monkeypatch.setattr("pulse.export.atomic_write", fills_up)
+    monkeypatch.setattr("pulse.data.export.atomic_write", fills_up)
     with pytest.raises(PulseError) as caught:
         write_tables(tables, out, "Asia/Karachi")
     assert str(caught.value) == f"could not write the export to {out}: No space left on device; no file was changed"

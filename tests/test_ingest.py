@@ -8,11 +8,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse import ingest
 from pulse.connectors.x_api import SPACES_SCHEMA
+from pulse.data import ingest
+from pulse.data.load import load_dataset
+from pulse.data.store import Store
 from pulse.errors import PulseError, ValidationError
-from pulse.load import load_dataset
-from pulse.store import Store
 
 COUNTS = "hashtag,party,period_start,tweets\na,PTI,2022-04-20T17:00:00Z,5\nb,PPP,2022-04-20T17:00:00Z,3\n"
 

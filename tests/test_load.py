@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from pulse.data.load import DEFAULT_COLORS, load_data_dir
 from pulse.errors import PulseError, ValidationError
-from pulse.load import DEFAULT_COLORS, load_data_dir
 from tests.conftest import BUNDLED, counts_frame, utc
 
 SPACES = "space_id,party,host,started_at,total_listeners\ns1,PTI,Imran Khan,2022-04-20T17:00:00Z,446000\n"

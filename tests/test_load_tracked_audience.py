@@ -1,4 +1,4 @@
-"""pulse.load.with_tracked_audience: peak and average listeners of a Space from its tracked samples."""
+"""pulse.data.load.with_tracked_audience: peak and average listeners of a Space from its tracked samples."""
 
 import shutil
 from datetime import timedelta
@@ -7,7 +7,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from pulse.connectors.x_api import SPACES_SCHEMA
-from pulse.load import load_data_dir, with_tracked_audience
+from pulse.data.load import load_data_dir, with_tracked_audience
 from tests.conftest import BUNDLED, utc
 
 T0 = utc(2024, 2, 1, 17)

@@ -5,7 +5,7 @@ from datetime import date
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from pulse.load import aggregate_tweets
+from pulse.data.load import aggregate_tweets
 from pulse.metrics import (
     Filters,
     current_rallies,
@@ -16,7 +16,7 @@ from pulse.metrics import (
     party_summary,
     space_metrics,
 )
-from pulse.recent import window_totals
+from pulse.metrics.recent import window_totals
 from tests.conftest import counts_frame, utc
 
 TZ = "Asia/Karachi"  # UTC+5, no daylight saving

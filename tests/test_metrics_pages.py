@@ -29,7 +29,7 @@ from pulse.metrics import (
     vs_typical_pct,
     with_campaign,
 )
-from pulse.recent import window_totals
+from pulse.metrics.recent import window_totals
 from tests.conftest import counts_frame, utc
 from tests.test_metrics import TZ, rallies_frame, spaces_frame
 

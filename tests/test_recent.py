@@ -7,7 +7,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pulse.metrics import current_rallies
-from pulse.recent import (
+from pulse.metrics.recent import (
     as_of,
     data_span,
     day_hours,

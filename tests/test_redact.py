@@ -11,7 +11,7 @@ from werkzeug import Request, Response
 
 from pulse.cli import main
 from pulse.redact import hide_secret
-from pulse.tracking import FAILED, Trackers, status_table
+from pulse.watch.tracking import FAILED, Trackers, status_table
 
 # Real X bearer tokens are URL-encoded (%2B, %3D): a server may echo them decoded, re-encoded or lower-cased.
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid%2BULvsea4JtiGRiSDSJSI%3DEUifiRBkKG5E2XzMDjRfl76ZC9Ub0wnz4X"

@@ -13,8 +13,8 @@ from polars.testing import assert_frame_equal
 
 from pulse import rollup as rollup_module
 from pulse.cli import main
+from pulse.data.load import load_data_dir
 from pulse.errors import PulseError, ValidationError
-from pulse.load import load_data_dir
 from pulse.rollup import AUTHOR_DAYS_FILE, AUTHORS_FILE, COUNTS_FILE, MANIFEST, polars_engine, rollup
 from pulse.synth import generate
 from tests.conftest import BUNDLED, ROOT, utc
@@ -135,7 +135,7 @@ def test_generated_archive_matches_the_loader_on_every_row(tmp_path):
     tweets = generate(30_000, seed=7)["hashtags"]
     raw = archive(tmp_path / "raw", tweets)
     tweets.write_parquet(tmp_path / "whole.parquet")
-    from pulse.load import load_hashtags
+    from pulse.data.load import load_hashtags
 
     loaded = load_hashtags(tmp_path / "whole.parquet", TZ)
     rollup(str(raw), tmp_path / "out", TZ, batch_rows=5_000)  # many batches of days

@@ -3,8 +3,8 @@
 import polars as pl
 import pytest
 
+from pulse.data.load import read_table, validate_table
 from pulse.errors import ValidationError
-from pulse.load import read_table, validate_table
 from tests.conftest import utc
 
 SPACES_HEADER = "space_id,party,host,title,started_at,ended_at,total_listeners,peak_listeners,avg_listeners\n"

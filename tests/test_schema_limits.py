@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from pulse import cli
+from pulse.data.ingest import inspect
+from pulse.data.load import load_data_dir, load_hashtags, with_uploads
 from pulse.errors import PulseError, ValidationError
-from pulse.ingest import inspect
-from pulse.load import load_data_dir, load_hashtags, with_uploads
 from pulse.metrics import Filters, compute_tables, hashtag_daily
 from tests.conftest import BUNDLED
 

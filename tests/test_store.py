@@ -1,4 +1,4 @@
-"""pulse.store: atomic saves with history, merges under the lock, undo, samples."""
+"""pulse.data.store: atomic saves with history, merges under the lock, undo, samples."""
 
 import multiprocessing
 import os
@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pulse.data.store import MergeSummary, Store, upsert
 from pulse.errors import PulseError
-from pulse.store import MergeSummary, Store, upsert
 
 KV = {"key": pl.String, "value": pl.Int64}
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pulse.store import Store
+from pulse.data.store import Store
 
 
 def party(i: int) -> pl.DataFrame:

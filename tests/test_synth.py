@@ -4,7 +4,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from pulse.cli import main
-from pulse.load import load_data_dir
+from pulse.data.load import load_data_dir
 from pulse.synth import generate
 
 

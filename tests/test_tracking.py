@@ -1,4 +1,4 @@
-"""pulse.tracking: background Space trackers with a fake X client (no network, no Streamlit)."""
+"""pulse.watch.tracking: background Space trackers with a fake X client (no network, no Streamlit)."""
 
 import threading
 import time
@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pulse.errors import PulseError
-from pulse.tracking import ENDED, FAILED, RUNNING, STOPPED, Trackers, status_table
+from pulse.watch.tracking import ENDED, FAILED, RUNNING, STOPPED, Trackers, status_table
 from tests.conftest import utc
 
 ID = "1DXxyRYNejbKM"

@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from pulse.data.load import hashtags_from, load_hashtags, read_table, validate_table
+from pulse.data.tweets import aggregate, read_rows
 from pulse.errors import ValidationError
-from pulse.load import hashtags_from, load_hashtags, read_table, validate_table
 from pulse.synth import generate
-from pulse.tweets import aggregate, read_rows
 from tests.conftest import utc
 
 ZONES = ["Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "America/New_York", "Australia/Lord_Howe", "UTC"]
@@ -98,7 +98,7 @@ def test_strings_interned_for_other_columns_change_nothing(tmp_path):
 
 
 def test_a_process_with_very_many_categories_ranks_only_the_spellings_in_use(tmp_path, monkeypatch):
-    monkeypatch.setattr("pulse.tweets.MAX_SPELLINGS", 1)
+    monkeypatch.setattr("pulse.data.tweets.MAX_SPELLINGS", 1)
     write_three_tweets(tmp_path / "hashtags.parquet")
     loaded = load_hashtags(tmp_path / "hashtags.parquet", "UTC")
     assert loaded.counts.rows() == THREE_TWEETS
@@ -228,7 +228,7 @@ def test_a_file_with_many_broken_rows_gets_exactly_the_general_report(tmp_path, 
             pl.col("created_at").str.to_datetime(strict=False, time_zone="UTC")
         ).write_parquet(path)
     expected = general_report(path)
-    monkeypatch.setattr("pulse.load.read_table", None)  # the whole file is never read as text
+    monkeypatch.setattr("pulse.data.load.read_table", None)  # the whole file is never read as text
     with pytest.raises(ValidationError) as caught:
         load_hashtags(path, "UTC")
     assert str(caught.value) == expected

@@ -12,18 +12,18 @@ from subprocess import PIPE
 import polars as pl
 import pytest
 
-from pulse import alerts
 from pulse.cli import main
 from pulse.connectors.x_api import XClient
+from pulse.data.load import load_dataset
+from pulse.data.store import Store
 from pulse.errors import PulseError
-from pulse.load import load_dataset
-from pulse.store import Store
 from pulse.watch import (
     Shutdown,
     Stopping,
     WatchConfig,
     Watcher,
     WatchLock,
+    alerts,
     read_config,
     read_state,
     read_status,

@@ -20,10 +20,10 @@ from pulse.connectors.x_api import (
     token_from_env,
     track_space,
 )
+from pulse.data.load import summarise_samples
+from pulse.data.store import Store
 from pulse.errors import FetchError, PulseError
 from pulse.http import make_session
-from pulse.load import summarise_samples
-from pulse.store import Store
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAsecretBearer%2Btoken0042"
 NOW = 1_706_806_800.0  # 2024-02-01T17:00:00Z, the injected clock

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
+from pulse.data.ingest import inspect
 from pulse.errors import ValidationError
-from pulse.ingest import inspect
 
 HEADER = ["space_id", "party", "host", "started_at", "total_listeners"]
 

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import polars as pl
 import requests
 
+from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, as_utc
 from pulse.errors import FetchError, PulseError
 from pulse.http import DEFAULT_TIMEOUT, make_session, request_error, status_message
 from pulse.redact import hide_secret
-from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, as_utc
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
 TOKEN_ENV = "X_BEARER_TOKEN"

@@ -13,7 +13,7 @@ from .streamlit_dom import grid, selected, sidebar_multiselect
 
 
 def same_value(shown: str, written: str) -> bool:
-    """The grid holds raw values; the CSV has floats rounded to 2 decimals (pulse.export), integers as they are."""
+    """The grid holds raw values; the CSV has floats rounded to 2 decimals (pulse.data.export), integers as they are."""
     if shown == written:
         return True
     try:

@@ -7,10 +7,9 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from pulse import budget, config
-from pulse.csv_text import POSITION, read_csv
-from pulse.errors import PulseError
-from pulse.schema import (
+from pulse import config
+from pulse.data import budget
+from pulse.data.contract import (
     DRIVER_COLUMNS,
     HASHTAG_AUTHOR_DAYS,
     HASHTAG_GROUPS,
@@ -22,8 +21,10 @@ from pulse.schema import (
     one_spelling,
     validate,
 )
-from pulse.store import Store
-from pulse.tweets import aggregate, compact_ids, read_rows, report_broken_rows
+from pulse.data.csv_text import POSITION, read_csv
+from pulse.data.store import Store
+from pulse.data.tweets import aggregate, compact_ids, read_rows, report_broken_rows
+from pulse.errors import PulseError
 
 OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples", "hashtag_authors")
 
@@ -80,7 +81,7 @@ class Dataset:
 
 
 def read_table(source: Path | bytes, file: str) -> Table:
-    """Read a CSV, Parquet or Excel file as it is, within the memory budgets (pulse.budget) and checked before
+    """Read a CSV, Parquet or Excel file as it is, within the memory budgets (pulse.data.budget) and checked before
     anything is materialised; a file that cannot be read, or is over a budget, is a ValidationError."""
     suffix = Path(file).suffix.lower()
     if suffix not in (".csv", ".parquet", ".xlsx"):
@@ -144,7 +145,7 @@ def hashtags_from(frame: pl.DataFrame, contract: Contract, tz: str) -> Hashtags:
 
 
 def _raw_tweets(aggregated: tuple[pl.DataFrame, pl.DataFrame | None], rows: int) -> Hashtags:
-    """Hashtags from aggregated raw tweets (see pulse.tweets.aggregate); `rows` is how many the file had."""
+    """Hashtags from aggregated raw tweets (see pulse.data.tweets.aggregate); `rows` is how many the file had."""
     counts, authors = aggregated
     return Hashtags(counts, authors, "raw tweets", rows)
 
@@ -325,7 +326,7 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
 
 @dataclass(frozen=True)
 class RawTweets:
-    """Raw tweets with authors, for who drives a hashtag (pulse.drivers): DRIVER_COLUMNS, hashtags in one spelling."""
+    """Raw tweets with authors, for who drives a hashtag (pulse.metrics.drivers): DRIVER_COLUMNS, one spelling."""
 
     rows: pl.DataFrame
     dataset: str  # "raw_tweets" (a sample beside the hashtags) or "hashtags" (the hashtags are raw tweets)
@@ -335,7 +336,7 @@ class RawTweets:
 def load_raw_tweets(store: Store) -> RawTweets | None:
     """The raw_tweets sample, else hashtags in the raw form; None when neither exists or has an author_id.
 
-    Read compactly (pulse.tweets.read_rows), as the hashtags are; a file that breaks the contract, or one read
+    Read compactly (pulse.data.tweets.read_rows), as the hashtags are; a file that breaks the contract, or one read
     otherwise, goes through the contract's own validation, which reports every problem.
     """
     for dataset in ("raw_tweets", "hashtags"):
@@ -371,7 +372,7 @@ def load_author_days(store: Store) -> pl.DataFrame | None:
         frame = source.collect()
     except (pl.exceptions.PolarsError, OSError) as error:
         raise budget.refusal(path.name, f"could not be read as parquet: {str(error).splitlines()[0]}") from None
-    from pulse.rollup import rollup_wrote  # here: pulse.rollup imports pulse.drivers, which imports this module
+    from pulse.rollup import rollup_wrote  # here: pulse.rollup imports pulse.metrics.drivers, which imports this module
 
     # The bytes the rollup itself wrote (its manifest names their digest) are valid by construction: checking
     # millions of rows again would cost more than the drivers they serve. Any other file is validated.

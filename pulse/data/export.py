@@ -12,10 +12,10 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from pulse.data.contract import ZULU_FORMAT
+from pulse.data.store import atomic_write
 from pulse.errors import PulseError
 from pulse.metrics import Filters, Tables
-from pulse.schema import ZULU_FORMAT
-from pulse.store import atomic_write
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets;
 # a leading apostrophe makes the spreadsheet show it as text.

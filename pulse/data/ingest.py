@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
+from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract, normalise_hashtag
+from pulse.data.export import csv_bytes
+from pulse.data.load import Table, aggregate_tweets, load_dataset, read_table, validate_table
+from pulse.data.store import MergeSummary, Store
 from pulse.errors import PulseError, ValidationError
-from pulse.export import csv_bytes
-from pulse.load import Table, aggregate_tweets, load_dataset, read_table, validate_table
-from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract, normalise_hashtag
-from pulse.store import MergeSummary, Store
 
 EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
 # What the X API cannot know about a Space it returns: the reported total (participant_count is

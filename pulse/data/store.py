@@ -26,8 +26,8 @@ import filelock
 import polars as pl
 
 from pulse import config
+from pulse.data.contract import DATASETS, SPACE_SAMPLES, as_utc
 from pulse.errors import PulseError
-from pulse.schema import DATASETS, SPACE_SAMPLES, as_utc
 
 Format = Literal["csv", "parquet"]
 WRITABLE: tuple[Format, ...] = ("csv", "parquet")

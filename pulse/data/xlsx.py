@@ -1,6 +1,6 @@
 """What an xlsx file holds, read from its zip before calamine parses it: the first sheet's size and formulas.
 
-calamine (pulse.load's Excel reader) reads the first sheet whole, and a formula's stored result as the
+calamine (pulse.data.load's Excel reader) reads the first sheet whole, and a formula's stored result as the
 cell's value. Both need a look first: a small xlsx can unpack to gigabytes, and a formula written by a tool
 that never computed it (openpyxl, xlsxwriter) has no result, or a placeholder 0, that would load as data.
 """

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
+from pulse.data.contract import ALERTS, normalise_hashtag
+from pulse.data.load import read_table, validate_table
+from pulse.data.store import MergeSummary, Store
 from pulse.errors import PulseError
-from pulse.load import read_table, validate_table
-from pulse.schema import ALERTS, normalise_hashtag
-from pulse.store import MergeSummary, Store
 
 SPIKE = "spike"
 SPACE_RECORD = "space_record"

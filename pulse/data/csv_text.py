@@ -12,7 +12,7 @@ import io
 
 import polars as pl
 
-from pulse import budget
+from pulse.data import budget
 from pulse.errors import MAX_REPORTED_PROBLEMS, Problem, ValidationError
 
 POSITION = "__position"  # a row's 0-based physical line after the header, passed to schema.validate

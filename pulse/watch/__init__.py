@@ -23,16 +23,17 @@ from pathlib import Path
 import polars as pl
 import requests
 
-from pulse import alerts, ingest
-from pulse.alerts import Webhook
 from pulse.config import interval_seconds
 from pulse.connectors.x_api import PartialFetch, XClient, poll_space
+from pulse.data import ingest
+from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, normalise_hashtag
+from pulse.data.load import EMPTY_SAMPLES, load_dataset, with_tracked_audience
+from pulse.data.store import MergeSummary, Store, atomic_write
 from pulse.errors import PulseError
 from pulse.http import make_session, post_json
-from pulse.load import EMPTY_SAMPLES, load_dataset, with_tracked_audience
-from pulse.schema import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, normalise_hashtag
-from pulse.store import MergeSummary, Store, atomic_write
-from pulse.tracking import MIN_INTERVAL_S
+from pulse.watch import alerts
+from pulse.watch.alerts import Webhook
+from pulse.watch.tracking import MIN_INTERVAL_S
 
 WEBHOOKS_ENV = "PULSE_WEBHOOK_URLS"
 WATCH_DIR = ".watch"

@@ -26,11 +26,12 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pulse import alerts, charts, watch
+from pulse import charts, watch
+from pulse.watch import alerts
 from pulse.charts import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
-from pulse.drivers import (
+from pulse.metrics.drivers import (
     AUTHOR_SALT_ENV,
     SHOW_AUTHOR_IDS_ENV,
     DriverTables,
@@ -42,9 +43,9 @@ from pulse.drivers import (
 )
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
-from pulse.export import csv_bytes, export_name, xlsx_bytes
+from pulse.data.export import csv_bytes, export_name, xlsx_bytes
 from pulse.keyguard import KeyGuard
-from pulse.load import (
+from pulse.data.load import (
     Dataset,
     RawTweets,
     load_author_days,
@@ -64,14 +65,14 @@ from pulse.metrics import (
     events,
     hashtag_tables,
 )
-from pulse.recent import as_of, party_ranking, preset_dates
-from pulse.schema import Contract
-from pulse.store import Store
-from pulse.tracking import Trackers
+from pulse.metrics.recent import as_of, party_ranking, preset_dates
+from pulse.data.contract import Contract
+from pulse.data.store import Store
+from pulse.watch.tracking import Trackers
 
 # A file served by the app itself: a Material or emoji icon is fetched from an outside host (a font or emoji
 # CDN), which fails offline and tells that host who opened the dashboard.
-PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+PAGE_ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
 
 
 def setup_page(title: str) -> None:
@@ -321,7 +322,7 @@ def _driver_tables(
     directory: str, tz: str, fingerprint: tuple, filters: Filters, by: str, min_accounts: int
 ) -> DriverTables | None:
     raw = _raw_tweets(directory, fingerprint)
-    # Per hashtag, the rollup's day counts when there are any (exact); per campaign, raw rows (pulse.drivers).
+    # Per hashtag, the rollup's day counts when there are any (exact); per campaign, raw rows (pulse.metrics.drivers).
     days = _author_days(directory, fingerprint) if by == "hashtag" else None
     if days is not None:
         tables = author_day_tables(days, filters)
@@ -755,7 +756,7 @@ STORE_COLUMNS = {
     "versions_to_undo": st.column_config.NumberColumn("Earlier versions"),
 }
 
-METRICS_DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+METRICS_DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
 
 def how_computed() -> None:

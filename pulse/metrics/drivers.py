@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, normalise_hashtag
+from pulse.data.export import TEXT_CHARS
 from pulse.errors import PulseError
-from pulse.export import TEXT_CHARS
 from pulse.metrics import Filters, in_dates, in_parties, share_pct, with_campaign
-from pulse.schema import DRIVER_COLUMNS, HASHTAG_TWEETS, normalise_hashtag
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
 BURST_MIN_ACCOUNTS = 5  # distinct authors an episode needs to be a burst

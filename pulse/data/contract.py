@@ -219,8 +219,8 @@ HASHTAG_AUTHORS = Contract(
     key=("date", "party", "hashtag"),
 )
 
-# Written by the rollup (pulse.rollup) for "Who drives it" (pulse.drivers.author_day_tables): each author's distinct
-# tweets per local day, party and hashtag; a blank author_id holds the day's tweets without an author.
+# Written by the rollup (pulse.rollup) for "Who drives it" (pulse.metrics.drivers.author_day_tables): each
+# author's distinct tweets per local day, party and hashtag; a blank author_id holds the day's tweets without an author.
 HASHTAG_AUTHOR_DAYS = Contract(
     "hashtag_author_days",
     (
@@ -233,7 +233,7 @@ HASHTAG_AUTHOR_DAYS = Contract(
     key=("date", "party", "hashtag", "author_id"),
 )
 
-# What pulse.drivers reads of raw tweets: who posted which tweet, when, with which hashtag, and its text.
+# What pulse.metrics.drivers reads of raw tweets: who posted which tweet, when, with which hashtag, and its text.
 DRIVER_COLUMNS = ("created_at", "party", "hashtag", "tweet_id", "author_id", "text")
 
 RALLIES = Contract(
@@ -323,7 +323,7 @@ CONTRACTS = {
     for c in (SPACES, RALLIES, PARTIES, HASHTAG_GROUPS, SPACE_SAMPLES, ALERTS, HASHTAG_AUTHORS, HASHTAG_AUTHOR_DAYS)
 }
 # raw_tweets: an optional raw sample beside counts-form hashtags, in the raw form (HASHTAG_TWEETS), for authors
-# and texts only (pulse.drivers); the volume always comes from hashtags.
+# and texts only (pulse.metrics.drivers); the volume always comes from hashtags.
 DATASETS = (
     "spaces",
     "hashtags",

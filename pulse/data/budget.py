@@ -10,7 +10,8 @@ import zipfile
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pulse import config, xlsx
+from pulse import config
+from pulse.data import xlsx
 from pulse.errors import Problem, ValidationError
 
 

@@ -16,13 +16,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from pulse.data.contract import local_date
 from pulse.escape import plotly_columns, plotly_text
 from pulse.metrics import EVENT_KINDS, OTHER_PARTIES
-from pulse.recent import day_hours
-from pulse.schema import local_date
+from pulse.metrics.recent import day_hours
 
 TEMPLATE = "pulse"
-BORDERS = Path(__file__).resolve().parent / "assets" / "pakistan_borders.json"
+BORDERS = Path(__file__).resolve().parents[1] / "assets" / "pakistan_borders.json"
 FONT = "Source Sans Pro, Noto Sans, Noto Nastaliq Urdu, Arial, sans-serif"
 
 pio.templates[TEMPLATE] = go.layout.Template(
@@ -242,7 +242,7 @@ def _solid(daily: pl.DataFrame, y: str) -> pl.DataFrame:
 def _add_partial_days(
     fig: go.Figure, daily: pl.DataFrame, key: str, y: str, palette: dict[str, str], tz: str, value: str
 ) -> None:
-    """Days the data covers only in part (`partial_day`, pulse.recent.with_coverage): a dotted segment to their
+    """Days the data covers only in part (`partial_day`, pulse.metrics.recent.with_coverage): a dotted segment to their
     neighbours and a hollow marker that says "partial day: 5 of 24 h". `value` formats y in the hover."""
     if "partial_day" not in daily.columns or not daily["partial_day"].any():
         return

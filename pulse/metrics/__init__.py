@@ -1,7 +1,7 @@
 """The metrics of docs/metrics.md: pure functions over validated polars frames.
 
 Times are UTC; days are local dates in the time zone passed in. Nothing here rounds:
-rounding to 2 decimals happens once, in pulse.export.
+rounding to 2 decimals happens once, in pulse.data.export.
 """
 
 from dataclasses import dataclass, field
@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from pulse.data.contract import local_date, normalise_hashtag
+from pulse.data.load import Dataset
 from pulse.errors import PulseError
-from pulse.load import Dataset
-from pulse.recent import (
+from pulse.metrics.recent import (
     Rally,
     as_of,
     change_pct,
@@ -23,7 +24,6 @@ from pulse.recent import (
     window_totals,
     with_coverage,
 )
-from pulse.schema import local_date, normalise_hashtag
 
 # Gap-filled series (every key × every day or hour of the data) are built only up to this size: hostile data
 # with many keys spread over the whole window of plausible dates (pulse.config.date_window) must not make one.
@@ -63,7 +63,7 @@ class Tables:
     party_daily: pl.DataFrame
     party_summary: pl.DataFrame
     events: pl.DataFrame
-    as_of: datetime | None = field(default=None, compare=False)  # see pulse.recent.as_of; not a table
+    as_of: datetime | None = field(default=None, compare=False)  # see pulse.metrics.recent.as_of; not a table
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
         return {
@@ -289,7 +289,7 @@ def party_summary(
     parties: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
     """One row per party over the selected range (inputs already cut to it; `daily` keeps every party), with the
-    recent windows ending at `as_of_` (`recent`: pulse.recent.window_totals per party).
+    recent windows ending at `as_of_` (`recent`: pulse.metrics.recent.window_totals per party).
 
     Share of voice is against all parties' tweets in range, so narrowing the party filter does not inflate it.
     """
@@ -437,7 +437,9 @@ def data_window(counts: pl.DataFrame, filters: Filters, tz: str) -> tuple[dateti
 class Today:
     """The overview's "since yesterday": the strongest hour, the latest Space and the next (or last) rally."""
 
-    strongest: dict | None  # hashtag, party, period_start, tweets, mean_before, ratio (pulse.recent.strongest_hour)
+    strongest: (
+        dict | None
+    )  # hashtag, party, period_start, tweets, mean_before, ratio (pulse.metrics.recent.strongest_hour)
     space: dict | None  # the latest Space with `listeners` (total, or peak so far while live), `live`, `median`
     rally: Rally | None
 
@@ -605,7 +607,7 @@ class HashtagTables:
     daily: pl.DataFrame  # key, party, date, tweets, growth_pct, rolling_7d, cumulative, trailing_mean, ...
     hourly: pl.DataFrame  # key, party, period_start, tweets (every hour of the range; no tweets is 0)
     summary: pl.DataFrame  # one row per series: rank in its party, totals, growth, peaks, spike days
-    span: tuple[datetime, datetime] | None = None  # the data window [first hour, as_of) (pulse.recent)
+    span: tuple[datetime, datetime] | None = None  # the data window [first hour, as_of) (pulse.metrics.recent)
 
     @property
     def spike_days(self) -> pl.DataFrame:

@@ -1,6 +1,6 @@
 """Raw tweets at scale: millions of tweets to hourly counts and unique authors per day, without keeping the rows.
 
-The general path (pulse.load: read every cell as text, validate every cell, then aggregate) keeps several
+The general path (pulse.data.load: read every cell as text, validate every cell, then aggregate) keeps several
 copies of the rows and parses each timestamp with a regular expression: fine for thousands of rows, but
 minutes and gigabytes for millions. Here a raw-tweets file is read once, only the columns the aggregates
 and the contract's row rules need, and every row rule is checked on the way in. Rows are grouped by UTC
@@ -16,8 +16,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pulse import budget, config
-from pulse.schema import (
+from pulse import config
+from pulse.data import budget
+from pulse.data.contract import (
     HASHTAG_COUNTS,
     HASHTAG_TWEETS,
     MAX_COUNT,
@@ -364,7 +365,7 @@ def rank_values(spellings: pl.DataFrame) -> pl.Series:
 
 
 def _shown_tags(column: pl.Series, tags: pl.DataFrame) -> pl.Series:
-    """Each hashtag rank's spelling as shown: the tidied spelling most rows use (pulse.schema.shown_spellings)."""
+    """Each hashtag rank's spelling as shown: the tidied spelling most rows use (contract.shown_spellings)."""
     # Counting the small integer codes is cheap (a bincount: a quarter of a group-by's time at 10^7 rows); the few
     # spellings they stand for are then tidied and chosen.
     uses = pl.Series("uses", np.bincount(column.to_physical().drop_nulls().to_numpy()), dtype=pl.Int64)

@@ -1,0 +1,1 @@
+"""Datasets: contracts, reading within budgets, validation, the store, loading, ingest and export."""
