@@ -117,7 +117,7 @@ def run_export(args: argparse.Namespace) -> int:
         tables = driver_tables(raw.rows, data.hashtag_groups, filters, args.tz, "hashtag", burst_min_accounts())
         more = exports(tables, key)
     metric_tables = compute_tables(data, filters)
-    for path in write_tables(metric_tables, args.out, args.tz, more, xlsx=args.format == "xlsx"):
+    for path in write_tables(metric_tables.as_dict() | more, args.out, args.tz, xlsx=args.format == "xlsx"):
         print(path)
     if all(frame.is_empty() for frame in metric_tables.as_dict().values()):
         print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)

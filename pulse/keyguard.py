@@ -8,6 +8,7 @@ made while waiting are refused without looking at the key, so they reveal nothin
 never the key itself.
 """
 
+import hmac
 import logging
 import os
 import threading
@@ -15,7 +16,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pulse.data.ingest import editor_key_matches
 from pulse.errors import PulseError
 
 FAILURES_ENV = "PULSE_KEY_FAILURES"
@@ -132,3 +132,10 @@ def _setting(name: str, default, kind: type):
     if not value > 0:
         raise PulseError(f"{name} must be a positive number (got {text!r})")
     return value
+
+
+def editor_key_matches(given: str | None, configured: str | None) -> bool:
+    """Whether `given` is the configured editor key, compared in constant time; no key configured = no."""
+    if not configured or not given:
+        return False
+    return hmac.compare_digest(given.encode(), configured.encode())

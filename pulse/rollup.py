@@ -16,7 +16,6 @@ a state the next run recognises (or rebuilds from scratch).
 """
 
 import glob
-import hashlib
 import io
 import itertools
 import json
@@ -39,7 +38,7 @@ from pulse.data.contract import (
     tidy_hashtag,
     validate,
 )
-from pulse.data.store import Store, atomic_write
+from pulse.data.store import MANIFEST, Store, atomic_write, digest
 from pulse.data.tweets import (
     REQUIRED,
     aggregate,
@@ -51,11 +50,10 @@ from pulse.data.tweets import (
     row_columns,
     spelling_rank,
     time_keys,
+    tweet_count,
 )
 from pulse.errors import Problem, PulseError, ValidationError
-from pulse.metrics.drivers import tweet_count
 
-MANIFEST = "rollup-manifest.json"
 COUNTS_FILE = "hashtags.parquet"
 AUTHORS_FILE = "hashtag_authors.parquet"
 AUTHOR_DAYS_FILE = "hashtag_author_days.parquet"
@@ -266,7 +264,7 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str) -> Rolled | N
 
 
 def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
-    """Each author's distinct tweets (pulse.metrics.drivers.tweet_count) per local day, party and hashtag key, of rows
+    """Each author's distinct tweets (pulse.data.tweets.tweet_count) per local day, party and hashtag key, of rows
     with an author_id column; a blank author is null, and holds the tweets without one. Days in `wanted` only.
 
     Keyed as pulse.data.tweets.aggregate keys its tables: one integer per (local day, party, hashtag) from the
@@ -339,10 +337,6 @@ def batches(days: set[date], seen: list[Seen], limit: int = BATCH_ROWS) -> Itera
         yield batch
 
 
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
 def _parquet(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
@@ -355,21 +349,12 @@ def read_manifest(out: Path, tz: str) -> dict[str, Seen] | None:
         manifest = json.loads((out / MANIFEST).read_text())
         if manifest["version"] != MANIFEST_VERSION or manifest["tz"] != tz:
             return None
-        for name, digest in manifest["outputs"].items():
-            if _digest((out / name).read_bytes()) != digest:
+        for name, recorded in manifest["outputs"].items():
+            if digest((out / name).read_bytes()) != recorded:
                 return None  # a run stopped between two renames, or a hand edit: start afresh
         return {f["path"]: Seen(**f) for f in manifest["files"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def rollup_wrote(path: Path) -> bool:
-    """Whether `path` holds the bytes the rollup last wrote there, as the manifest beside it records them."""
-    try:
-        recorded = json.loads((path.parent / MANIFEST).read_text())["outputs"][path.name]
-        return _digest(path.read_bytes()) == recorded
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
 
 
 def _previous(out: Path, name: str, schema: dict) -> pl.DataFrame:
@@ -457,7 +442,7 @@ def rollup(
         "version": MANIFEST_VERSION,
         "tz": tz,
         "raw": raw,
-        "outputs": {name: _digest(content) for name, content in outputs.items()},
+        "outputs": {name: digest(content) for name, content in outputs.items()},
         "files": [asdict(s) for s in sorted(seen, key=lambda s: s.path)],
     }
     written = write_outputs(store, outputs, json.dumps(manifest, indent=1).encode(), manifest_bytes)

@@ -132,7 +132,7 @@ def roll(spark: SparkSession, files: list[RawFile], days: list[date], tz: str) -
     authors = pl.from_arrow(authors.toArrow())
     if not authors.height:
         return Rolled(counts_table(counts), None, int(counts["tweets"].sum() or 0))
-    # As pulse.metrics.drivers.tweet_count: distinct tweet ids, and each row without one; a blank author is none.
+    # As pulse.data.tweets.tweet_count: distinct tweet ids, and each row without one; a blank author is none.
     tweet = F.when(F.col("tweet") != "", F.col("tweet"))
     author_days = keyed.groupBy(
         "date", "party", "hashtag", F.when(F.col("author") != "", F.col("author")).alias("author_id")

@@ -83,16 +83,14 @@ def test_every_utc_time_has_a_local_twin_beside_it():
 
 def test_download_names_carry_the_filters():
     assert (
-        export_name("party_summary", Filters(date(2022, 4, 1), date(2022, 4, 30), ("PTI", "PML-N")), ".csv")
+        export_name("party_summary", ".csv", date(2022, 4, 1), date(2022, 4, 30), ("PTI", "PML-N"))
         == "party_summary_PTI-PML-N_2022-04-01_2022-04-30.csv"
     )
-    april = Filters(date(2022, 4, 1), date(2022, 4, 30))
-    assert export_name("spaces", april, ".csv") == "spaces_2022-04-01_2022-04-30.csv"
-    assert export_name("spaces", Filters(), ".csv") == "spaces.csv"
-    many = Filters(None, None, ("A", "B", "C", "D", "E"))
-    assert export_name("events", many, ".xlsx") == "events_5-parties.xlsx"
+    assert export_name("spaces", ".csv", date(2022, 4, 1), date(2022, 4, 30)) == "spaces_2022-04-01_2022-04-30.csv"
+    assert export_name("spaces", ".csv") == "spaces.csv"
+    assert export_name("events", ".xlsx", parties=("A", "B", "C", "D", "E")) == "events_5-parties.xlsx"
     # A party code is data: it cannot reach another folder or break the name.
-    assert export_name("spaces", Filters(None, None, ("../x", "P P")), ".csv") == "spaces_.._x-P_P.csv"
+    assert export_name("spaces", ".csv", parties=("../x", "P P")) == "spaces_.._x-P_P.csv"
 
 
 def test_workbook_has_a_sheet_per_table_with_typed_cells_and_guarded_text():
@@ -148,7 +146,7 @@ def test_a_directory_in_the_way_leaves_the_previous_set_untouched(tables, tmp_pa
     before = previous_set(out)
     (out / "events.csv").mkdir()
     with pytest.raises(PulseError, match=r"events\.csv exist\(s\) but not as a file"):
-        write_tables(tables, out, "Asia/Karachi")
+        write_tables(tables.as_dict(), out, "Asia/Karachi")
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert sorted(p.name for p in out.iterdir()) == sorted([*before, "events.csv"])  # no staging left over
 
@@ -166,7 +164,7 @@ def test_a_full_disk_part_way_leaves_the_previous_set_untouched(tables, tmp_path
 
     monkeypatch.setattr("pulse.data.export.atomic_write", fills_up)
     with pytest.raises(PulseError) as caught:
-        write_tables(tables, out, "Asia/Karachi")
+        write_tables(tables.as_dict(), out, "Asia/Karachi")
     assert str(caught.value) == f"could not write the export to {out}: No space left on device; no file was changed"
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
@@ -174,6 +172,6 @@ def test_a_full_disk_part_way_leaves_the_previous_set_untouched(tables, tmp_path
 def test_a_whole_set_replaces_the_previous_one(tables, tmp_path):
     out = tmp_path / "exports"
     previous_set(out)
-    assert [p.name for p in write_tables(tables, out, "Asia/Karachi")] == NAMES
+    assert [p.name for p in write_tables(tables.as_dict(), out, "Asia/Karachi")] == NAMES
     assert sorted(p.name for p in out.iterdir()) == sorted(NAMES)
     assert (out / "spaces.csv").read_bytes() == csv_bytes(tables.spaces, "Asia/Karachi")

@@ -46,13 +46,6 @@ def test_file_names_from_urls():
     assert ingest.file_name_from_url("https://example.org/") == "download.csv"
 
 
-def test_editor_key_must_match_and_must_be_configured():
-    assert ingest.editor_key_matches("s3cret", "s3cret")
-    assert not ingest.editor_key_matches("s3cre", "s3cret")
-    assert not ingest.editor_key_matches("", "s3cret")
-    assert not ingest.editor_key_matches("anything", None)
-
-
 def test_replace_then_merge_counts_added_updated_unchanged(tmp_path):
     store = Store(tmp_path)
     ingest.replace(store, ingest.inspect(COUNTS.encode(), "counts.csv", "hashtags"))

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from pulse import ui
 from pulse.errors import PulseError
-from pulse.keyguard import KeyGuard
+from pulse.keyguard import KeyGuard, editor_key_matches
 from tests.conftest import BUNDLED, ROOT
 
 KEY = "correct horse battery staple"
@@ -146,3 +146,10 @@ def test_a_lockout_reads_as_its_length_despite_float_noise():
     assert ui._duration(600.0000000001) == "10 min"
     assert ui._duration(600.5) == "11 min"
     assert ui._duration(2.0000000001) == "2 s"
+
+
+def test_editor_key_must_match_and_must_be_configured():
+    assert editor_key_matches("s3cret", "s3cret")
+    assert not editor_key_matches("s3cre", "s3cret")
+    assert not editor_key_matches("", "s3cret")
+    assert not editor_key_matches("anything", None)

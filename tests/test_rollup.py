@@ -14,8 +14,9 @@ from polars.testing import assert_frame_equal
 from pulse import rollup as rollup_module
 from pulse.cli import main
 from pulse.data.load import load_data_dir
+from pulse.data.store import MANIFEST
 from pulse.errors import PulseError, ValidationError
-from pulse.rollup import AUTHOR_DAYS_FILE, AUTHORS_FILE, COUNTS_FILE, MANIFEST, polars_engine, rollup
+from pulse.rollup import AUTHOR_DAYS_FILE, AUTHORS_FILE, COUNTS_FILE, polars_engine, rollup
 from pulse.synth import generate
 from tests.conftest import BUNDLED, ROOT, utc
 from tests.test_pages import csv_of, downloads  # noqa: F401 (downloads is a fixture)

@@ -18,6 +18,7 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 # ISO 8601 in UTC to the second (2022-04-20T17:00:00Z): how exports and synthetic data write times, and the
 # shape the raw-tweets reader parses with this one format before trying the general parser.
 ZULU_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+TEXT_CHARS = 140  # tweet texts leave the app cut to this many characters
 # No Space, hour of tweets or rally reaches a billion; with at most 10^9 rows (config.ROWS_CEILING) no sum of
 # counts can then pass the 64-bit limit and wrap around to a negative total.
 MAX_COUNT = 1_000_000_000

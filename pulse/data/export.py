@@ -12,10 +12,9 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from pulse.data.contract import ZULU_FORMAT
+from pulse.data.contract import TEXT_CHARS, ZULU_FORMAT
 from pulse.data.store import atomic_write
 from pulse.errors import PulseError
-from pulse.metrics import Filters, Tables
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets;
 # a leading apostrophe makes the spreadsheet show it as text.
@@ -29,7 +28,6 @@ WHOLE_LIMIT = 2.0**53
 # Characters kept in a file name; anything else (a '/' in a party code, a space) becomes '_'.
 _UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
 MAX_PARTIES_IN_NAME = 4
-TEXT_CHARS = 140  # tweet texts leave the app cut to this many characters
 
 
 def with_local_times(frame: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -114,30 +112,28 @@ def _sheet_name(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
 
 
-def export_name(name: str, filters: Filters, suffix: str) -> str:
+def export_name(
+    name: str, suffix: str, start: date | None = None, end: date | None = None, parties: tuple[str, ...] | None = None
+) -> str:
     """A download's file name carrying the view's filters: `party_summary_PTI-PML-N_2022-04-01_2022-04-30.csv`.
 
     Parties appear only when some are filtered out (up to four by code, else how many); dates when set.
     """
     parts = [name]
-    if filters.parties is not None:
-        parties = filters.parties
+    if parties is not None:
         parts.append("-".join(parties) if len(parties) <= MAX_PARTIES_IN_NAME else f"{len(parties)}-parties")
-    parts += [d.isoformat() for d in (filters.start, filters.end) if isinstance(d, date)]
+    parts += [d.isoformat() for d in (start, end) if isinstance(d, date)]
     return _UNSAFE_IN_NAME.sub("_", "_".join(parts)) + suffix
 
 
-def write_tables(
-    tables: Tables, out: Path, tz: str, more: dict[str, pl.DataFrame] | None = None, xlsx: bool = False
-) -> list[Path]:
-    """Write every table (and `more` tables) as `<name>.csv` in `out`, or all of them as one `pulse-export.xlsx`,
+def write_tables(frames: dict[str, pl.DataFrame], out: Path, tz: str, xlsx: bool = False) -> list[Path]:
+    """Write every table as `<name>.csv` in `out`, or all of them as one `pulse-export.xlsx`,
     as one set: all of them, or none and the previous set untouched.
 
     The files are written whole into a staging directory inside `out`, and only then renamed into place, one
     rename each (which needs no space and cannot leave half a file). What could stop a rename, a directory in
     the way, is checked before anything is written.
     """
-    frames = tables.as_dict() | (more or {})
     if xlsx:
         contents = {WORKBOOK: xlsx_bytes(frames, tz)}
     else:

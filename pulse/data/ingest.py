@@ -4,7 +4,6 @@ Inspection validates the whole file before anything is saved; a save goes throug
 which is locked, atomic and keeps history, so a bad file or a failed fetch changes nothing on disk.
 """
 
-import hmac
 import io
 import zipfile
 from collections.abc import Sequence
@@ -99,13 +98,6 @@ def file_name_from_url(url: str) -> str:
     """The file name a URL points at, `.csv` unless it names a Parquet or Excel file."""
     name = PurePosixPath(urlsplit(url).path).name or "download.csv"
     return name if Path(name).suffix.lower() in (".csv", ".parquet", ".xlsx") else f"{name}.csv"
-
-
-def editor_key_matches(given: str | None, configured: str | None) -> bool:
-    """Whether `given` is the configured editor key, compared in constant time; no key configured = no."""
-    if not configured or not given:
-        return False
-    return hmac.compare_digest(given.encode(), configured.encode())
 
 
 def merge_keys(inspected: Inspected) -> list[str]:

@@ -22,7 +22,7 @@ from pulse.data.contract import (
     validate,
 )
 from pulse.data.csv_text import POSITION, read_csv
-from pulse.data.store import Store
+from pulse.data.store import Store, rollup_wrote
 from pulse.data.tweets import aggregate, compact_ids, read_rows, report_broken_rows
 from pulse.errors import PulseError
 
@@ -372,7 +372,6 @@ def load_author_days(store: Store) -> pl.DataFrame | None:
         frame = source.collect()
     except (pl.exceptions.PolarsError, OSError) as error:
         raise budget.refusal(path.name, f"could not be read as parquet: {str(error).splitlines()[0]}") from None
-    from pulse.rollup import rollup_wrote  # here: pulse.rollup imports pulse.metrics.drivers, which imports this module
 
     # The bytes the rollup itself wrote (its manifest names their digest) are valid by construction: checking
     # millions of rows again would cost more than the drivers they serve. Any other file is validated.

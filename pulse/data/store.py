@@ -9,6 +9,7 @@ take `<root>/.lock` first, so two saves never interleave and a merge never loses
 The store moves files; it does not know what is in them (loading and validation live elsewhere).
 """
 
+import hashlib
 import io
 import json
 import os
@@ -436,3 +437,20 @@ def _fsync_dir(folder: Path) -> None:
 
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+# The rollup's record of what it read and wrote (pulse.rollup), beside the tables it wrote.
+MANIFEST = "rollup-manifest.json"
+
+
+def digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def rollup_wrote(path: Path) -> bool:
+    """Whether `path` holds the bytes the rollup last wrote there, as the manifest beside it records them."""
+    try:
+        recorded = json.loads((path.parent / MANIFEST).read_text())["outputs"][path.name]
+        return digest(path.read_bytes()) == recorded
+    except (OSError, ValueError, KeyError, TypeError):
+        return False

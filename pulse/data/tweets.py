@@ -410,3 +410,8 @@ def compact_ids(authors: pl.Series) -> pl.Series:
         (pl.col("canonical") & pl.col("number").is_not_null()).sum() == authors.len() - authors.null_count()
     ).item()
     return numbers["number"] if exact else authors.str.strip_chars()
+
+
+def tweet_count() -> pl.Expr:
+    """Distinct tweets among rows: their distinct tweet_ids, and each row without one."""
+    return (pl.col("tweet_id").drop_nulls().n_unique() + pl.col("tweet_id").null_count()).cast(pl.Int64)

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, normalise_hashtag
-from pulse.data.export import TEXT_CHARS
+from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS, normalise_hashtag
+from pulse.data.tweets import tweet_count
 from pulse.errors import PulseError
 from pulse.metrics import Filters, in_dates, in_parties, share_pct, with_campaign
 
@@ -87,11 +87,6 @@ def normalise_text(text: pl.Expr) -> pl.Expr:
 def cut_text(text: pl.Expr) -> pl.Expr:
     """A text as it may leave the app: its first TEXT_CHARS characters."""
     return text.str.slice(0, TEXT_CHARS)
-
-
-def tweet_count() -> pl.Expr:
-    """Distinct tweets among rows: their distinct tweet_ids, and each row without one."""
-    return (pl.col("tweet_id").drop_nulls().n_unique() + pl.col("tweet_id").null_count()).cast(pl.Int64)
 
 
 def copy_bursts(rows: pl.DataFrame, min_accounts: int = BURST_MIN_ACCOUNTS) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -264,7 +264,7 @@ def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
         st.download_button(
             "Excel workbook of this view",
             lambda: xlsx_bytes(shown.as_dict(), data.tz),
-            file_name=export_name("pulse-export", filters, ".xlsx"),
+            file_name=export_name("pulse-export", ".xlsx", filters.start, filters.end, filters.parties),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="download-workbook",
             icon=":material/table_view:",
@@ -621,10 +621,11 @@ _VIEW = "_pulse_view"
 def download_csv(frame: pl.DataFrame, name: str, label: str = "Download CSV") -> None:
     """A download button whose file is exactly what `python -m pulse export` writes for this table,
     named after the table and the view's filters so two downloads never overwrite each other."""
+    view = st.session_state.get(_VIEW, Filters())
     st.download_button(
         label,
         csv_bytes(frame, time_zone()),
-        file_name=export_name(name, st.session_state.get(_VIEW, Filters()), ".csv"),
+        file_name=export_name(name, ".csv", view.start, view.end, view.parties),
         mime="text/csv",
         key=f"download-{name}",
         icon=":material/download:",
