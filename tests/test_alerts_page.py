@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pulse.data.store import Store
-from pulse.watch import alerts, state_path
+from pulse.watch import alerts
+from pulse.watch.state import state_path
 from tests.conftest import BUNDLED, ROOT, utc
 from tests.test_pages import csv_of, downloads  # noqa: F401 - downloads is a fixture
 from tests.test_unique_authors import plotted

@@ -25,10 +25,9 @@ from pulse.watch import (
     WatchLock,
     alerts,
     read_config,
-    read_state,
-    read_status,
     webhooks_from,
 )
+from pulse.watch.state import read_state, read_status
 from tests.conftest import ROOT, utc
 from tests.fake_x import FakeSpace, FakeX
 from tests.test_x_api import TOKEN

@@ -26,8 +26,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pulse import charts, watch
-from pulse.watch import alerts
+from pulse import charts
+from pulse.watch import alerts, state
 from pulse.charts import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.connectors.x_api import TOKEN_ENV
@@ -910,7 +910,7 @@ def _live(directory: str, space_ids: tuple[str, ...], versions: tuple[int, ...])
     # versions (of spaces, space_samples, parties and alerts) only key the cache: a new sample reloads these
     # small files alone, not the whole Dataset.
     store = Store(Path(directory))
-    spaces, samples = watch.live_spaces(store, space_ids)
+    spaces, samples = state.live_spaces(store, space_ids)
     parties = load_dataset(store, "parties")
     colors = party_table(parties[0] if parties else None, [spaces["party"]])
     return spaces, samples, dict(colors.select("party", "color").iter_rows()), alerts.load_alerts(store)
@@ -921,7 +921,7 @@ def live_panel() -> None:
     """While `pulse watch` runs on this data: how fresh it is, the newest alerts and each live Space's audience so
     far. It reruns alone every LIVE_REFRESH_S s, not the page around it; with no watcher running it shows nothing."""
     directory = data_dir()
-    status = watch.read_status(directory, datetime.now(UTC))
+    status = state.read_status(directory, datetime.now(UTC))
     if status is None or not status.running:
         return
     store = Store(directory)
@@ -931,7 +931,7 @@ def live_panel() -> None:
     tz = time_zone()
     with st.container(border=True, key="live-panel"):
         st.markdown(
-            f":green-badge[:material/sensors: Live] Data updated {watch.updated_ago(status, datetime.now(UTC))} ago "
+            f":green-badge[:material/sensors: Live] Data updated {state.updated_ago(status, datetime.now(UTC))} ago "
             f"by `pulse watch` · {len(status.live)} live Space(s)"
         )
         for alert in raised.head(RECENT_ALERTS).iter_rows(named=True):

@@ -26,19 +26,18 @@ import requests
 from pulse.config import interval_seconds
 from pulse.connectors.x_api import PartialFetch, XClient, poll_space
 from pulse.data import ingest
-from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, normalise_hashtag
+from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, normalise_hashtag
 from pulse.data.load import EMPTY_SAMPLES, load_dataset, with_tracked_audience
 from pulse.data.store import MergeSummary, Store, atomic_write
 from pulse.errors import PulseError
 from pulse.http import make_session, post_json
 from pulse.watch import alerts
 from pulse.watch.alerts import Webhook
+from pulse.watch.state import WATCH_DIR, read_state, state_path
 from pulse.watch.tracking import MIN_INTERVAL_S
 
 WEBHOOKS_ENV = "PULSE_WEBHOOK_URLS"
-WATCH_DIR = ".watch"
 HEARTBEAT_S = 30.0  # the watcher writes its heartbeat at least this often, even with nothing due
-STALE_S = 120.0  # a heartbeat older than this means no watcher is running
 RECENT = timedelta(days=7)  # how far back X's recent counts endpoint reaches
 # Short: a POST and the record of it are finished before a SIGTERM is obeyed, within the 5 s promised.
 WEBHOOK_TIMEOUT = (2.0, 2.0)
@@ -200,64 +199,6 @@ def _holder(fd: int) -> str:
             return pid
         time.sleep(0.05)
     return "unknown"
-
-
-# -- what the dashboard reads ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WatchStatus:
-    """The watcher's heartbeat as the dashboard sees it."""
-
-    pid: int | None
-    updated_at: datetime
-    live: tuple[str, ...]  # Spaces being sampled
-    running: bool
-    last_cycle: str
-
-
-def state_path(root: Path) -> Path:
-    return Path(root) / WATCH_DIR / "state.json"
-
-
-def read_state(root: Path) -> dict:
-    """The watcher's state, or an empty one when there is none or it cannot be read."""
-    try:
-        state = json.loads(state_path(root).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) else {}
-
-
-def read_status(root: Path, now: datetime) -> WatchStatus | None:
-    """The last heartbeat of a watcher of `root`; None when no watcher ever ran there."""
-    state = read_state(root)
-    try:
-        updated = datetime.fromtimestamp(float(state["updated_at"]), UTC)
-    except (KeyError, TypeError, ValueError):
-        return None
-    stopped = state.get("stopped_at") is not None
-    running = not stopped and (now - updated).total_seconds() <= STALE_S
-    live = tuple(str(s) for s in state.get("tracking", {})) if running else ()
-    pid = state.get("pid")
-    return WatchStatus(pid if isinstance(pid, int) else None, updated, live, running, str(state.get("last_cycle", "")))
-
-
-def updated_ago(status: WatchStatus, now: datetime) -> str:
-    """How long ago the watcher's last heartbeat was: '40 s', '3 min'."""
-    seconds = max(int((now - status.updated_at).total_seconds()), 0)
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
-
-
-def live_spaces(store: Store, space_ids: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The stored rows of the Spaces being sampled, and their samples so far in time order."""
-    spaces, samples = load_dataset(store, "spaces"), load_dataset(store, "space_samples")
-    ids = pl.lit(list(space_ids), pl.List(pl.String))
-    spaces = spaces[0].filter(pl.col("space_id").is_in(ids)).sort("started_at") if spaces else None
-    samples = samples[0] if samples else EMPTY_SAMPLES
-    if spaces is None:
-        return pl.DataFrame(schema=SPACES.schema), EMPTY_SAMPLES
-    return spaces, samples.filter(pl.col("space_id").is_in(ids)).sort("space_id", "at")
 
 
 # -- stopping cleanly --------------------------------------------------------------------------------------------
