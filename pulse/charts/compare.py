@@ -1,0 +1,32 @@
+"""Compare charts: the party volume around chosen events, aligned on the event."""
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+
+from pulse.charts.theme import RECORD_COLOR, as_text, finish, no_data
+from pulse.escape import plotly_columns
+
+
+def aligned_windows(windows: pl.DataFrame, palette: dict[str, str], hourly: bool = True) -> go.Figure:
+    """The party volume around each chosen event on one time axis, t = 0 at the event."""
+    windows, palette = plotly_columns(windows), as_text(palette)
+    unit = "hour" if hourly else "day"
+    title = f"Party tweets per {unit} around each event (t = 0 at the event)"
+    if windows.is_empty():
+        return no_data(title)
+    fig = px.line(
+        windows,
+        x="offset",
+        y="tweets",
+        color="label",
+        color_discrete_map=palette,
+        markers=not hourly,
+        custom_data=["label"],
+    )
+    fig.update_traces(hovertemplate=f"%{{customdata[0]}}<br>{unit} %{{x:+d}}<br>%{{y:,}} tweets<extra></extra>")
+    fig.add_vline(x=0, line=dict(color=RECORD_COLOR, width=1, dash="dash"))
+    fig.add_annotation(x=0, y=1, yref="paper", text="event", showarrow=False, xanchor="left", xshift=4)
+    fig.update_xaxes(dtick=24 if hourly else 1, zeroline=False)
+    fig.update_layout(height=480)
+    return finish(fig, title, f"{unit.capitalize()}s from the event", f"Party tweets per {unit}")
