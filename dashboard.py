@@ -1,8 +1,8 @@
 """Campaign Pulse: the entry point (`streamlit run dashboard.py`). It lists the pages, the overview first,
 and shows what every page shares; each page's own content is in pages/."""
 
-from pulse import ui
+from pulse.ui import session
 
-page = ui.navigation()
-ui.upload_banner()
+page = session.navigation()
+session.upload_banner()
 page.run()

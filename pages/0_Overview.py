@@ -2,30 +2,31 @@
 
 import streamlit as st
 
-from pulse import charts, ui
+from pulse import charts
 from pulse.escape import markdown_text
 from pulse.metrics import current_rallies, party_hourly, today, vs_typical_pct
+from pulse.ui import labels, live, session, url_state, widgets
 
-ui.setup_page("Overview")
+session.setup_page("Overview")
 st.title("Campaign Pulse")
 st.caption("Reach of each party's Spaces, hashtags and rallies — at a glance, and every number as a CSV.")
-ui.live_panel()  # shows only while `pulse watch` runs on this data, and refreshes itself
+live.live_panel()  # shows only while `pulse watch` runs on this data, and refreshes itself
 
-data, filters, tables = ui.page_data()
+data, filters, tables = session.page_data()
 
 summary = tables.party_summary
 if summary.is_empty():
-    ui.stop_with("No party matches the filters. Pick at least one party and a date range with data.")
+    widgets.stop_with("No party matches the filters. Pick at least one party and a date range with data.")
 end, tz = tables.as_of, data.tz
 
 
 if end is not None:
-    st.subheader(f"Last 24 hours · to {ui.as_of_label(end, tz)}", anchor="today")
+    st.subheader(f"Last 24 hours · to {labels.as_of_label(end, tz)}", anchor="today")
     st.caption(
-        f"Tweets in the 24 h {ui.window_label(end, 24, tz)} and in the 7 days {ui.window_label(end, 168, tz)}, "
-        f"each against the same length before; the leader first. {ui.AS_OF_HELP}"
+        f"Tweets in the 24 h {labels.window_label(end, 24, tz)} and in the 7 days {labels.window_label(end, 168, tz)}, "
+        f"each against the same length before; the leader first. {labels.AS_OF_HELP}"
     )
-    ui.recent_by_party(summary)
+    widgets.recent_by_party(summary)
     st.page_link("pages/4_Compare.py", label="Compare the parties", icon=":material/compare_arrows:")
     now = today(data, filters, end)
     hour, space, rally = st.columns(3)
@@ -38,7 +39,7 @@ if end is not None:
                 delta=None if ratio is None else f"{ratio:.1f}× its 12-hour mean",
                 delta_arrow="off",
             )
-            st.text(f"#{best['hashtag']} · {best['party']} · {ui.hour_label(best['period_start'], tz)}")
+            st.text(f"#{best['hashtag']} · {best['party']} · {labels.hour_label(best['period_start'], tz)}")
             st.page_link(
                 "pages/2_Hashtags.py",
                 label="Hourly on Hashtags",
@@ -52,12 +53,12 @@ if end is not None:
             change = vs_typical_pct(latest["listeners"], latest["median"])
             st.metric(
                 "Latest Space" + (" · live, peak so far" if latest["live"] else ""),
-                ui.number(latest["listeners"]),
+                labels.number(latest["listeners"]),
                 delta=None if change is None else f"{change:+.0f}% vs {markdown_text(latest['party'])}'s median Space",
                 border=False,
             )
             title = latest.get("title") or latest["host"]
-            st.text(f"{title} · {latest['party']} · {ui.day_label(latest['started_at'], tz)}")
+            st.text(f"{title} · {latest['party']} · {labels.day_label(latest['started_at'], tz)}")
             st.page_link(
                 "pages/1_Spaces.py",
                 label="On Spaces",
@@ -70,24 +71,24 @@ if end is not None:
         if (shown := now.rally) is not None:
             row = shown.row
             st.metric("Next rally" if shown.upcoming else "Latest rally", row["city"], border=False)
-            st.text(f"{row['party']} · {ui.day_label(row['starts_at'], tz)}")
+            st.text(f"{row['party']} · {labels.day_label(row['starts_at'], tz)}")
             st.page_link("pages/3_Rallies.py", label="On Rallies", icon=":material/campaign:")
         else:
             st.text("No rally announced.")
 
 if tables.party_daily.is_empty():
-    ui.empty_state("No hashtag data in the selected range.")
+    widgets.empty_state("No hashtag data in the selected range.")
 else:
     log_scale = st.toggle("Logarithmic scale", key="overview-log", help="Compare small parties with large ones")
-    if ui.is_short(filters):
+    if url_state.is_short(filters):
         hourly = party_hourly(data.hashtags.counts, filters, tz)
-        ui.chart(charts.party_hourly(hourly, data.colors, tz, log_scale), "party_hourly", hourly)
+        widgets.chart(charts.party_hourly(hourly, data.colors, tz, log_scale), "party_hourly", hourly)
     else:
         figure = charts.party_volume(
             tables.party_daily, tables.spaces, current_rallies(data.rallies), data.colors, tz, log_scale
         )
-        ui.chart(figure, "party_daily", tables.party_daily)
+        widgets.chart(figure, "party_daily", tables.party_daily)
 
 st.subheader("Party summary")
-ui.table(summary, "party_summary", tz)
-ui.how_computed()
+widgets.table(summary, "party_summary", tz)
+widgets.how_computed()

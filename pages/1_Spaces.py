@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from pulse import charts, ui
+from pulse import charts
 from pulse.escape import markdown_text
 from pulse.metrics import (
     record_progression,
@@ -14,74 +14,57 @@ from pulse.metrics import (
     space_ranking,
     space_reach_by_party,
     usual_multiple,
-    vs_typical_pct,
 )
+from pulse.ui import labels, session, url_state, widgets
 
-ui.setup_page("Spaces")
+session.setup_page("Spaces")
 st.title("Spaces")
 st.caption("How big each X Space was, which ones broke the all-time record, and how one Space compares.")
 
-data, filters, tables = ui.page_data()
+data, filters, tables = session.page_data()
 
 spaces = tables.spaces
 if spaces.is_empty():
-    ui.stop_with("No Space matches the filters. Pick at least one party and a date range with Spaces.")
+    widgets.stop_with("No Space matches the filters. Pick at least one party and a date range with Spaces.")
 
 ranking = space_ranking(spaces)
 best = ranking.row(0, named=True)
 cards = st.columns(4)
-cards[0].metric("Spaces", ui.number(spaces.height), border=True)
-cards[1].metric("Total reach", ui.number(spaces["total_listeners"].sum()), border=True, help="Sum of total listeners")
+cards[0].metric("Spaces", labels.number(spaces.height), border=True)
+cards[1].metric(
+    "Total reach", labels.number(spaces["total_listeners"].sum()), border=True, help="Sum of total listeners"
+)
 cards[2].metric(
     "Largest Space",
-    ui.number(best["total_listeners"]),
+    labels.number(best["total_listeners"]),
     border=True,
     help=f"{markdown_text(best['party'])} · {markdown_text(best['host'])}",
 )
-cards[3].metric("Listener-minutes", ui.number(spaces["listener_minutes"].sum()), border=True, help="Average × minutes")
+cards[3].metric(
+    "Listener-minutes", labels.number(spaces["listener_minutes"].sum()), border=True, help="Average × minutes"
+)
 
 every_space = space_metrics(data.spaces)
 progression = record_progression(every_space, filters, data.tz)
-ui.chart(charts.space_records(progression, spaces, data.colors, data.tz), "space_records", progression)
+widgets.chart(charts.space_records(progression, spaces, data.colors, data.tz), "space_records", progression)
 st.caption("A record is measured against every earlier Space of any party, so the party filter does not change it.")
 
-ui.chart(charts.space_overperformance(spaces, data.colors, data.tz), "space_overperformance", spaces)
+widgets.chart(charts.space_overperformance(spaces, data.colors, data.tz), "space_overperformance", spaces)
 st.caption(
     "A Space's **usual** is its party's benchmark before it: the mean total of the party's (up to) 20 most recent "
     "earlier Spaces, without the lowest and highest quarter. Spaces with fewer than 4 earlier ones have none."
 )
 
 reach = space_reach_by_party(spaces)
-ui.chart(charts.reach_by_party(reach, data.colors), "space_reach_by_party", reach)
+widgets.chart(charts.reach_by_party(reach, data.colors), "space_reach_by_party", reach)
 
 st.subheader("Every Space, largest first")
-ui.table(ranking, "spaces_ranked", data.tz, height=420)
+widgets.table(ranking, "spaces_ranked", data.tz, height=420)
 
 st.subheader("One Space in detail")
-space_id = ui.choose_id("Space", space_labels(ranking, data.tz), "space", best["space_id"], "Spaces")
+space_id = url_state.choose_id("Space", space_labels(ranking, data.tz), "space", best["space_id"], "Spaces")
 benchmarks = space_benchmarks(every_space, space_id)
-this, median, record = benchmarks.rows(named=True)
-cards = st.columns(4)
-for card, (column, label) in zip(
-    cards,
-    (
-        ("total_listeners", "Reach"),
-        ("peak_listeners", "Peak"),
-        ("avg_listeners", "Average"),
-        ("retention_pct", "Retention"),
-    ),
-    strict=True,
-):
-    value, typical = this[column], median[column]
-    suffix, digits = ("%", 1) if column == "retention_pct" else ("", 0)
-    card.metric(
-        label,
-        ui.number(value, digits, suffix),
-        delta=None if (change := vs_typical_pct(value, typical)) is None else f"{change:+.0f}% vs median",
-        help=f"{markdown_text(median['compared'])}: {ui.number(typical, digits, suffix)} · all-time record: "
-        f"{ui.number(record[column], digits, suffix)}",
-        border=True,
-    )
+widgets.benchmark_cards(benchmarks)
 usual = ranking.row(by_predicate=pl.col("space_id") == space_id, named=True)
 cards = st.columns(2)
 cards[0].metric(
@@ -90,11 +73,11 @@ cards[0].metric(
     help="Total listeners ÷ the party's benchmark: the trimmed mean of its 20 most recent earlier Spaces",
     border=True,
 )
-cards[1].metric("The party's usual before it", ui.number(usual["benchmark_listeners"]), border=True)
-ui.table(benchmarks, "space_benchmarks", data.tz)
+cards[1].metric("The party's usual before it", labels.number(usual["benchmark_listeners"]), border=True)
+widgets.table(benchmarks, "space_benchmarks", data.tz)
 
 audience = space_audience(data.space_samples, space_id)
 if not audience.is_empty():  # sampled while live (space_samples); most Spaces have none
     color = data.colors.get(usual["party"], charts.OTHER_COLOR)
-    ui.chart(charts.space_audience(audience, data.tz, color), "space_audience", audience)
-ui.how_computed()
+    widgets.chart(charts.space_audience(audience, data.tz, color), "space_audience", audience)
+widgets.how_computed()

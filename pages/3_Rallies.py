@@ -3,65 +3,66 @@
 import polars as pl
 import streamlit as st
 
-from pulse import charts, ui
+from pulse import charts
 from pulse.metrics import largest_crowds, rallies_in, rally_headline, rally_history, rally_lift
+from pulse.ui import labels, session, url_state, widgets
 
-ui.setup_page("Rallies")
+session.setup_page("Rallies")
 st.title("Rallies")
 st.caption("Where each party rallied, how far ahead it announced, what it rescheduled, and what the rally did online.")
 
-data, filters, tables = ui.page_data()
+data, filters, tables = session.page_data()
 
 rallies = rallies_in(data.rallies, filters, data.tz)
 if rallies.is_empty():
-    ui.stop_with("No rally matches the filters. Pick at least one party and a date range with rallies.")
+    widgets.stop_with("No rally matches the filters. Pick at least one party and a date range with rallies.")
 
 history = rally_history(data.rallies, rallies["rally_id"])
 lift = rally_lift(tables.events, data.rallies)
 headline = rally_headline(rallies, history, lift)
 cards = st.columns(4)
-cards[0].metric("Rallies", ui.number(headline.rallies), border=True)
+cards[0].metric("Rallies", labels.number(headline.rallies), border=True)
 cards[1].metric(
     "Reported crowds",
-    ui.number(headline.reported_crowds),
+    labels.number(headline.reported_crowds),
     border=True,
     help=f"Sum of reported attendance; {headline.without_figure} rallies without a figure",
 )
 cards[2].metric(
     "Rescheduled",
-    ui.number(headline.rescheduled),
+    labels.number(headline.rescheduled),
     border=True,
     help="Rallies whose date was moved after it was first announced",
 )
 cards[3].metric(
     "Median lift",
-    ui.number(headline.median_lift, 1, "×"),
+    labels.number(headline.median_lift, 1, "×"),
     border=True,
     help="Party tweets in the 24 h after a rally, against its usual day",
 )
 
 map_column, crowd_column = st.columns([3, 2])
 with map_column:
-    ui.chart(charts.rally_map(rallies, data.colors, data.tz), "rally_map", None)  # rallies_current has its data
+    widgets.chart(charts.rally_map(rallies, data.colors, data.tz), "rally_map", None)  # rallies_current has its data
 with crowd_column:
     st.markdown("**Largest reported crowds**")
     crowds = largest_crowds(rallies)
-    ui.table(crowds, "rally_crowds", data.tz, height=460)
-ui.chart(charts.rally_timeline(history, data.colors, data.tz), "rally_timeline", history)
+    widgets.table(crowds, "rally_crowds", data.tz, height=460)
+widgets.chart(charts.rally_timeline(history, data.colors, data.tz), "rally_timeline", history)
 st.caption(
     "Lead time runs from the first announcement to the rally. Each later announcement moved the date: "
     "✕ marks the dates given up."
 )
 
 kinds = {"Rallies": "rally", "Announcements": "rally_announcement"}
-kind = ui.choose("Lift of", list(kinds), "lift", "Rallies", "event kinds")
+kind = url_state.choose("Lift of", list(kinds), "lift", "Rallies", "event kinds")
 shown = lift.filter(pl.col("event_type") == kinds[kind])
 if shown.is_empty():
-    ui.empty_state(f"No {kind.lower()} fall in the selected dates, so there is no lift to show.")
+    widgets.empty_state(f"No {kind.lower()} fall in the selected dates, so there is no lift to show.")
 else:
-    ui.chart(charts.event_lift(shown, data.colors, data.tz), f"lift_{kinds[kind]}", None)  # the table's data
-    ui.table(shown, f"lift_{kinds[kind]}", data.tz)
+    widgets.chart(charts.event_lift(shown, data.colors, data.tz), f"lift_{kinds[kind]}", None)  # the table's data
+    widgets.table(shown, f"lift_{kinds[kind]}", data.tz)
 
 st.subheader("Every rally as it now stands")
-ui.table(rallies, "rallies_current", data.tz)
-ui.how_computed()
+widgets.table(rallies, "rallies_current", data.tz)
+widgets.how_computed()

@@ -3,63 +3,64 @@
 import polars as pl
 import streamlit as st
 
-from pulse import charts, ui
+from pulse import charts
 from pulse.metrics import describe_events, head_to_head, headline_events, rallies_in, window_summary
+from pulse.ui import labels, session, url_state, widgets
 
-ui.setup_page("Compare")
+session.setup_page("Compare")
 st.title("Compare")
 st.caption("Who is winning the week, and which event moved its party most: side by side, on the same scale.")
 
-data, filters, tables = ui.page_data()
+data, filters, tables = session.page_data()
 
-mode = ui.choose("Compare", ["Parties", "Events"], "compare", "Parties", "comparisons")
+mode = url_state.choose("Compare", ["Parties", "Events"], "compare", "Parties", "comparisons")
 if mode == "Parties":
     summary = tables.party_summary.sort("tweets_7d", "tweets", "party", descending=[True, True, False])
     ranked = summary["party"].to_list()
-    picked = ui.choose("Parties", ranked, "versus", ranked[:2], "parties", multi=True, max_selections=5)
+    picked = url_state.choose("Parties", ranked, "versus", ranked[:2], "parties", multi=True, max_selections=5)
     if len(picked) < 2:
-        ui.stop_with("Pick at least two parties to compare (and keep them in the sidebar's party filter).")
-    week = "–" if tables.as_of is None else ui.window_label(tables.as_of, 168, data.tz)
+        widgets.stop_with("Pick at least two parties to compare (and keep them in the sidebar's party filter).")
+    week = "–" if tables.as_of is None else labels.window_label(tables.as_of, 168, data.tz)
     st.caption(
         f"**The week**: the 7 days {week}, against the 7 days before. **Selected range**: "
-        f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y} (the sidebar's dates). {ui.AS_OF_HELP}"
+        f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y} (the sidebar's dates). {labels.AS_OF_HELP}"
     )
     # Every number at once first, then the trend; one scorecard per party after them (on a phone, each is a screen).
     st.subheader("Head to head")
-    ui.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
+    widgets.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
     trend = tables.party_daily.filter(pl.col("party").is_in(picked))
-    ui.chart(charts.party_trend(trend, data.colors, data.tz), "party_trend", trend)
+    widgets.chart(charts.party_trend(trend, data.colors, data.tz), "party_trend", trend)
     for party in picked:
         row = summary.row(by_predicate=pl.col("party") == party, named=True)
         with st.container(border=True):
-            ui.party_heading(data, party)
+            widgets.party_heading(data, party)
             cards = st.columns(5)
             growth = row["growth_7d_pct"]
             cards[0].metric(
                 "Tweets, the week",
-                ui.number(row["tweets_7d"]),
+                labels.number(row["tweets_7d"]),
                 delta=None if growth is None else f"{growth:+.1f}%",
-                help=f"{ui.number(row['tweets_prev_7d'])} tweets in the 7 days before",
+                help=f"{labels.number(row['tweets_prev_7d'])} tweets in the 7 days before",
             )
-            cards[1].metric("Tweets, selected range", ui.number(row["tweets"]))
-            cards[2].metric("Share of voice, range", ui.number(row["share_of_voice_pct"], 1, "%"))
-            cards[3].metric("Spaces reach, range", ui.number(row["spaces_reach"]), help="Sum of total listeners")
-            cards[4].metric("Rallies, range", ui.number(row["rallies"]))
+            cards[1].metric("Tweets, selected range", labels.number(row["tweets"]))
+            cards[2].metric("Share of voice, range", labels.number(row["share_of_voice_pct"], 1, "%"))
+            cards[3].metric("Spaces reach, range", labels.number(row["spaces_reach"]), help="Sum of total listeners")
+            cards[4].metric("Rallies, range", labels.number(row["rallies"]))
 else:
     described = describe_events(tables.events, data.spaces, data.rallies, data.tz)
     if described.is_empty():
-        ui.stop_with("No event matches the filters. Pick at least one party and a date range with events.")
+        widgets.stop_with("No event matches the filters. Pick at least one party and a date range with events.")
     labels = dict(described.select("event", "label").iter_rows())
     default = headline_events(described, tables.spaces, rallies_in(data.rallies, filters, data.tz))
-    picked = ui.choose_id("Events", labels, "events", default, "events", multi=True)
-    hourly = ui.choose("Resolution", ["Hourly", "Daily"], "window", "Hourly", "resolutions") == "Hourly"
+    picked = url_state.choose_id("Events", labels, "events", default, "events", multi=True)
+    hourly = url_state.choose("Resolution", ["Hourly", "Daily"], "window", "Hourly", "resolutions") == "Hourly"
     if len(picked) < 2:
-        ui.stop_with("Pick at least two events to compare.")
-    hourly_windows = ui.aligned_windows(data, picked, True)  # the head-to-head table reads hours either way
-    windows = hourly_windows if hourly else ui.aligned_windows(data, picked, False)
+        widgets.stop_with("Pick at least two events to compare.")
+    hourly_windows = session.aligned_windows(data, picked, True)  # the head-to-head table reads hours either way
+    windows = hourly_windows if hourly else session.aligned_windows(data, picked, False)
     palette = charts.series_colors(windows, "label", data.colors)
-    ui.chart(charts.aligned_windows(windows, palette, hourly), "event_windows", windows)
+    widgets.chart(charts.aligned_windows(windows, palette, hourly), "event_windows", windows)
     st.subheader("Head to head")
     chosen = described.filter(pl.col("event").is_in(picked))
-    ui.table(window_summary(hourly_windows, chosen), "events_head_to_head", data.tz)
-ui.how_computed()
+    widgets.table(window_summary(hourly_windows, chosen), "events_head_to_head", data.tz)
+widgets.how_computed()

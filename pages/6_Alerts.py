@@ -2,33 +2,33 @@
 
 import streamlit as st
 
-from pulse import ui
 from pulse.config import data_dir, time_zone
 from pulse.data.store import Store
+from pulse.ui import columns, session, url_state, widgets
 from pulse.watch import alerts
 
-ui.setup_page("Alerts")
+session.setup_page("Alerts")
 st.title("Alerts")
 st.caption(
     "What the watcher raised: hashtag spikes, Space records and rally news, newest first, and whether each "
     "reached the team's chat. `python -m pulse watch` raises them (see the README)."
 )
 
-with ui.user_errors():
+with widgets.user_errors():
     raised = alerts.load_alerts(Store(data_dir()))
 if raised.is_empty():
-    ui.stop_with("No alerts yet. They appear here as `python -m pulse watch` raises them.")
+    widgets.stop_with("No alerts yet. They appear here as `python -m pulse watch` raises them.")
 
 left, right = st.columns(2)
 with left:
-    kinds = ui.choose("Kind", list(alerts.KINDS), "alert-kind", [], "kinds", multi=True, placeholder="All kinds")
+    kinds = url_state.choose("Kind", list(alerts.KINDS), "alert-kind", [], "kinds", multi=True, placeholder="All kinds")
 with right:
     parties = sorted(raised["party"].drop_nulls().unique().to_list())
-    chosen = ui.choose("Party", parties, "alert-party", [], "parties", multi=True, placeholder="All parties")
+    chosen = url_state.choose("Party", parties, "alert-party", [], "parties", multi=True, placeholder="All parties")
 shown = alerts.filtered(raised, kinds, chosen).select(alerts.SHOWN_COLUMNS)
 
 cards = st.columns(3)
 cards[0].metric("Alerts shown", f"{shown.height:,}", border=True)
 cards[1].metric("Delivered", f"{shown['delivered'].sum():,}", border=True)
 cards[2].metric("Waiting to be sent", f"{shown.height - shown['delivered'].sum():,}", border=True)
-ui.table(shown, "alerts", time_zone(), columns=ui.ALERT_COLUMNS)
+widgets.table(shown, "alerts", time_zone(), columns=columns.ALERT_COLUMNS)

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from werkzeug import Request, Response
 
-from pulse import ui
+from pulse.ui import editor, session
 from tests.conftest import BUNDLED, ROOT
 
 PAGE = str(ROOT / "pages" / "5_Data.py")
@@ -101,8 +101,8 @@ def test_without_an_editor_key_uploads_stay_in_the_session(store_dir):
 
 def test_an_upload_viewed_in_the_session_is_merged_once_and_shown_on_the_pages(store_dir, monkeypatch):
     merges = []
-    merge = ui.with_uploads
-    monkeypatch.setattr(ui, "with_uploads", lambda *args: merges.append(args) or merge(*args))
+    merge = session.with_uploads
+    monkeypatch.setattr(session, "with_uploads", lambda *args: merges.append(args) or merge(*args))
     stored_spaces = pl.read_csv(store_dir / "spaces.csv").height
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     at.switch_page("pages/5_Data.py").run()
@@ -165,7 +165,7 @@ def x_api(httpserver, monkeypatch):
     monkeypatch.setenv("X_API_BASE_URL", httpserver.url_for("/2"))
     yield polls
     # The registry outlives a page run (that is its point): stop what a test started.
-    registry = ui.trackers()
+    registry = editor.trackers()
     for status in registry.statuses():
         registry.stop(status.space_id)
         registry.wait(status.space_id, 10)
@@ -184,7 +184,7 @@ def test_tracking_needs_the_editor_key(store_dir, x_api):
     at.text_input(key="track-editor-key").input("wrong key")
     at.button(key="track-start").click().run()
     assert "editor key is not right; nothing was started" in at.error[0].value
-    assert ui.trackers().statuses() == [] and x_api == []
+    assert editor.trackers().statuses() == [] and x_api == []
     assert "No Space is being tracked." in [c.value for c in at.caption]
 
 
@@ -214,7 +214,7 @@ def test_start_tracking_shows_samples_then_stop(store_dir, x_api):
 
     at.button(key="track-stop").click().run()
     assert tracker_states(at)[0][:2] == (SPACE_ID, "stopped")
-    assert ui.trackers().wait(SPACE_ID, 10).state == "stopped"
+    assert editor.trackers().wait(SPACE_ID, 10).state == "stopped"
 
 
 def test_a_url_inside_the_network_is_refused_and_nothing_of_it_shown(store_dir, httpserver, monkeypatch):

@@ -1,0 +1,56 @@
+"""The Hashtags page's sections on authors: unique authors per day, and who drives each hashtag or campaign
+(how concentrated its tweets are, copy-paste bursts)."""
+
+from datetime import datetime
+
+import streamlit as st
+
+from pulse import charts
+from pulse.data.load import Dataset
+from pulse.metrics import Filters, unique_authors_daily
+from pulse.metrics.drivers import BURST_GAP_S, burst_min_accounts, driver_source, top_concentration, with_account_ids
+from pulse.metrics.recent import with_coverage
+from pulse.ui.session import who_drives
+from pulse.ui.settings import author_ids_key
+from pulse.ui.widgets import chart, empty_state, table
+
+
+def unique_authors(data: Dataset, filters: Filters, span: tuple[datetime, datetime] | None) -> None:
+    """Unique authors per hashtag and day, when the data has them (hashtag_authors_daily); nothing otherwise."""
+    if data.hashtags.authors_daily is not None:
+        authors = with_coverage(unique_authors_daily(data.hashtags.authors_daily, filters), data.tz, span)
+        author_colors = charts.series_colors(authors, "hashtag", data.colors)
+        chart(
+            charts.hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz, names=data.names),
+            "unique_authors",
+            authors,
+        )
+        st.caption(
+            "**Unique authors**: accounts that used the hashtag that day, each counted once — a reach figure a few "
+            "very active accounts cannot inflate. Shown per hashtag, as one account may use several spellings."
+        )
+
+
+def who_drives_it(data: Dataset, filters: Filters, by: str) -> None:
+    """Who tweets each hashtag or campaign (`by`), how concentrated, and the biggest copy-paste bursts."""
+    found = who_drives(data, filters, by)
+    if found is None:
+        empty_state("No raw tweets with authors: add a raw_tweets file (docs/data.md) to see who drives each hashtag.")
+    else:
+        (dataset, rows, drivers), key = found, author_ids_key()
+        st.caption(driver_source(dataset, rows, data.hashtags.form, key is not None))
+        table(drivers.drivers, f"{by}_drivers", data.tz, height=320)
+        shares = top_concentration(drivers)
+        chart(charts.author_concentration(shares, by, data.colors), f"{by}_concentration", shares)
+        if not drivers.has_text:
+            empty_state("These tweets have no text: copy-paste bursts need the text column.")
+        elif drivers.bursts.is_empty():
+            empty_state(
+                f"No copy-paste burst in the selected range ({burst_min_accounts()} or more accounts, "
+                f"at most {BURST_GAP_S} s apart)."
+            )
+        else:
+            st.markdown(
+                f"**Biggest copy-paste bursts**: one text posted by many accounts, at most {BURST_GAP_S} s apart"
+            )
+            table(with_account_ids(drivers.bursts, key), "copy_bursts", data.tz)

@@ -1,0 +1,33 @@
+"""What a deployment sets in .streamlit/secrets.toml or the environment: the editor key, the X API token, and
+how author ids are shown."""
+
+import os
+
+import streamlit as st
+
+from pulse.connectors.x_api import TOKEN_ENV
+from pulse.metrics.drivers import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key
+
+
+def _configured(secret: str, variable: str) -> str | None:
+    """`secret` from secrets.toml, else the environment `variable`; None when neither is set (or blank)."""
+    try:
+        value = st.secrets.get(secret)
+    except FileNotFoundError:  # no secrets.toml at all
+        value = None
+    return (value or "").strip() or os.environ.get(variable, "").strip() or None
+
+
+def configured_editor_key() -> str | None:
+    """The key that allows saving: `editor_key` in secrets.toml, else PULSE_EDITOR_KEY; None when neither."""
+    return _configured("editor_key", "PULSE_EDITOR_KEY")
+
+
+def configured_x_token() -> str | None:
+    """The X API bearer token: `x_bearer_token` in secrets.toml, else X_BEARER_TOKEN; None when neither. Never shown."""
+    return _configured("x_bearer_token", TOKEN_ENV)
+
+
+def author_ids_key() -> bytes | None:
+    """The key author ids are hashed with on screen and in downloads; None when the setting shows raw ids."""
+    return author_key(_configured("author_salt", AUTHOR_SALT_ENV), _configured("show_author_ids", SHOW_AUTHOR_IDS_ENV))
