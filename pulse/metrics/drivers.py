@@ -18,7 +18,9 @@ import polars as pl
 from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS, normalise_hashtag
 from pulse.data.tweets import tweet_count
 from pulse.errors import PulseError
-from pulse.metrics import Filters, in_dates, in_parties, share_pct, with_campaign
+from pulse.metrics.filters import Filters, in_dates, in_parties
+from pulse.metrics.hashtags import with_campaign
+from pulse.metrics.series import share_pct
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
 BURST_MIN_ACCOUNTS = 5  # distinct authors an episode needs to be a burst
