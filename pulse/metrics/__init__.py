@@ -1,6 +1,8 @@
 """Metrics: pure polars functions over the loaded data, one module per subject."""
 
 # Transitional: importers are rewritten to the defining modules once every package is split.
+from functools import partial
+
 from pulse.metrics.events import (
     EVENT_KINDS,
     EVENTS,
@@ -24,7 +26,6 @@ from pulse.metrics.hashtags import (
     SPIKE_WINDOW_DAYS,
     HashtagTables,
     campaign_daily,
-    fill_hours,
     hashtag_daily,
     hashtag_series,
     hashtag_tables,
@@ -50,7 +51,7 @@ from pulse.metrics.series import (
     check_grid,
     daily_counts,
     daily_stats,
-    fill_days,
+    fill_gaps,
     pct_change,
     rolling_7d,
     share_pct,
@@ -81,6 +82,9 @@ from pulse.metrics.summary import (
     party_summary,
     today,
 )
+
+fill_days = partial(fill_gaps, step="day")
+fill_hours = partial(fill_gaps, step="hour")
 
 __all__ = [
     "BENCHMARK_MIN_SPACES",
@@ -118,6 +122,7 @@ __all__ = [
     "event_windows",
     "events",
     "fill_days",
+    "fill_gaps",
     "fill_hours",
     "hashtag_daily",
     "hashtag_series",

@@ -3,7 +3,7 @@ Hashtags page's tables. See docs/metrics.md.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import polars as pl
 
@@ -11,7 +11,7 @@ from pulse.data.contract import local_date, normalise_hashtag
 from pulse.data.load import Dataset
 from pulse.metrics.filters import Filters, data_window, in_dates, in_parties
 from pulse.metrics.recent import window_totals, with_coverage
-from pulse.metrics.series import check_grid, daily_counts, daily_stats, fill_days, pct_change, rolling_7d, share_pct
+from pulse.metrics.series import daily_counts, daily_stats, fill_gaps, pct_change, rolling_7d, share_pct
 
 HASHTAG_DAILY = ("hashtag", "party", "date", "tweets", "growth_pct", "rolling_7d", "cumulative")
 PARTY_DAILY = ("party", "date", "tweets", "share_of_voice_pct", "growth_pct", "rolling_7d")
@@ -24,7 +24,7 @@ def hashtag_daily(counts: pl.DataFrame, tz: str) -> pl.DataFrame:
 
 def hashtag_series(days: pl.DataFrame) -> pl.DataFrame:
     """hashtag_daily from tweets already summed per local date (daily_counts)."""
-    return daily_stats(fill_days(days, ["hashtag", "party"]), ["hashtag", "party"]).select(HASHTAG_DAILY)
+    return daily_stats(fill_gaps(days, ["hashtag", "party"], "day"), ["hashtag", "party"]).select(HASHTAG_DAILY)
 
 
 def party_daily(daily: pl.DataFrame) -> pl.DataFrame:
@@ -126,22 +126,7 @@ def spike_days(daily: pl.DataFrame, key: str) -> pl.DataFrame:
 def party_hourly(counts: pl.DataFrame, filters: Filters, tz: str) -> pl.DataFrame:
     """Tweets per party and hour of the date range (every hour from the first to the last; none is 0)."""
     chosen = counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters) & in_parties(filters))
-    return fill_hours(chosen.group_by("party", "period_start").agg(pl.col("tweets").sum()), ["party"])
-
-
-def fill_hours(hourly: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """One row per key and hour from the earliest to the latest hour of `hourly`, missing hours as 0 tweets."""
-    if hourly.is_empty():
-        return hourly.select(*keys, "period_start", "tweets")
-    first, last = hourly["period_start"].min(), hourly["period_start"].max()
-    check_grid(hourly.select(keys).n_unique(), (last - first) // timedelta(hours=1) + 1, "hour")
-    hours = pl.datetime_range(first, last, "1h", eager=True)
-    grid = hourly.select(keys).unique().join(pl.DataFrame({"period_start": hours}), how="cross")
-    return (
-        grid.join(hourly, on=[*keys, "period_start"], how="left")
-        .with_columns(pl.col("tweets").fill_null(0))
-        .sort(*keys, "period_start")
-    )
+    return fill_gaps(chosen.group_by("party", "period_start").agg(pl.col("tweets").sum()), ["party"], "hour")
 
 
 def series_summary(daily: pl.DataFrame, hourly: pl.DataFrame, key: str, recent: pl.DataFrame) -> pl.DataFrame:
@@ -196,7 +181,7 @@ def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> Hash
     keys = [by, "party"]
     spikes = spike_days(history, by).select(*keys, "date", "trailing_mean", "spike_ratio", "is_spike")
     daily = with_coverage(daily.join(spikes, on=[*keys, "date"], how="left").sort(*keys, "date"), tz, span)
-    hourly = fill_hours(hourly.group_by(*keys, "period_start").agg(pl.col("tweets").sum()), keys)
+    hourly = fill_gaps(hourly.group_by(*keys, "period_start").agg(pl.col("tweets").sum()), keys, "hour")
     summary = series_summary(daily, hourly, by, window_totals(recent, end, keys))
     return HashtagTables(by, daily, hourly, summary, span)
 

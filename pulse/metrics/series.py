@@ -3,6 +3,8 @@
 Nothing in pulse.metrics rounds: rounding to 2 decimals happens once, in pulse.data.export.
 """
 
+from datetime import timedelta
+
 import polars as pl
 
 from pulse.data.contract import local_date
@@ -12,6 +14,9 @@ from pulse.metrics.recent import change_pct
 # Gap-filled series (every key × every day or hour of the data) are built only up to this size: hostile data
 # with many keys spread over the whole window of plausible dates (pulse.config.date_window) must not make one.
 MAX_FILLED_ROWS = 5_000_000
+
+# A gap-filled series' time column and step, by the step's name.
+GAP_STEPS = {"day": ("date", timedelta(days=1)), "hour": ("period_start", timedelta(hours=1))}
 
 
 def pct_change(col: str = "tweets") -> pl.Expr:
@@ -47,21 +52,20 @@ def check_grid(series: int, steps: int, unit: str) -> None:
         )
 
 
-def fill_days(daily: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """One row per key and per date from the earliest to the latest date, missing days as 0 tweets."""
-    if daily.is_empty():
-        return daily.select(*keys, "date", "tweets")
-    first, last = daily["date"].min(), daily["date"].max()
-    check_grid(daily.select(keys).n_unique(), (last - first).days + 1, "day")
-    grid = (
-        daily.select(keys)
-        .unique()
-        .join(pl.DataFrame({"date": pl.date_range(first, last, "1d", eager=True)}), how="cross")
-    )
+def fill_gaps(series: pl.DataFrame, keys: list[str], step: str) -> pl.DataFrame:
+    """One row per key and per day or hour (`step`: "day" over `date`, "hour" over `period_start`) from the
+    earliest to the latest of `series`, missing ones as 0 tweets."""
+    at, length = GAP_STEPS[step]
+    if series.is_empty():
+        return series.select(*keys, at, "tweets")
+    first, last = series[at].min(), series[at].max()
+    check_grid(series.select(keys).n_unique(), (last - first) // length + 1, step)
+    times = (pl.date_range if step == "day" else pl.datetime_range)(first, last, length, eager=True)
+    grid = series.select(keys).unique().join(pl.DataFrame({at: times}), how="cross")
     return (
-        grid.join(daily.select(*keys, "date", "tweets"), on=[*keys, "date"], how="left")
+        grid.join(series.select(*keys, at, "tweets"), on=[*keys, at], how="left")
         .with_columns(pl.col("tweets").fill_null(0))
-        .sort(*keys, "date")
+        .sort(*keys, at)
     )
 
 
