@@ -4,7 +4,8 @@ Times are UTC; days are local dates in the time zone passed in.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -21,14 +22,21 @@ class Filters:
     hashtags: tuple[str, ...] | None = None
 
 
-def in_dates(day: pl.Expr, filters: Filters) -> pl.Expr:
-    """Whether a local date lies in the filter's inclusive range."""
+def in_dates(at: pl.Expr, filters: Filters, tz: str | None = None) -> pl.Expr:
+    """Whether `at` falls on a local date in the filter's inclusive range: `at` is a local date, or, given `tz`, a
+    UTC time, then compared as UTC instants with the local midnights the range starts and ends at (no per-row zone
+    conversion, which costs seconds on millions of rows)."""
     keep = pl.lit(True)
     if filters.start is not None:
-        keep &= day >= filters.start
+        keep &= at >= (filters.start if tz is None else _utc_midnight(filters.start, tz))
     if filters.end is not None:
-        keep &= day <= filters.end
+        keep &= at <= filters.end if tz is None else at < _utc_midnight(filters.end + timedelta(days=1), tz)
     return keep
+
+
+def _utc_midnight(day: date, tz: str) -> datetime:
+    """The UTC instant local date `day` starts at."""
+    return datetime.combine(day, time(), ZoneInfo(tz)).astimezone(UTC)
 
 
 def in_parties(filters: Filters) -> pl.Expr:
