@@ -10,15 +10,15 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS, normalise_hashtag
 from pulse.data.tweets import tweet_count
 from pulse.errors import PulseError
-from pulse.metrics import Filters, in_dates, in_parties, share_pct, with_campaign
+from pulse.metrics.filters import Filters, in_dates, in_parties
+from pulse.metrics.hashtags import with_campaign
+from pulse.metrics.series import share_pct
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
 BURST_MIN_ACCOUNTS = 5  # distinct authors an episode needs to be a burst
@@ -244,18 +244,6 @@ def concentration(drivers: pl.DataFrame, authors: pl.DataFrame, key: str) -> pl.
     ).sort(*keys, "top")
 
 
-def in_local_dates(utc: pl.Expr, filters: Filters, tz: str) -> pl.Expr:
-    """Whether a UTC time falls on a local date in the filter's range, compared as UTC instants (no per-row zone
-    conversion, which costs seconds on millions of rows)."""
-    keep = pl.lit(True)
-    for day, edge in ((filters.start, "start"), (filters.end, "end")):
-        if day is None:
-            continue
-        midnight = datetime.combine(day + timedelta(days=edge == "end"), time(), ZoneInfo(tz)).astimezone(UTC)
-        keep &= utc >= midnight if edge == "start" else utc < midnight
-    return keep
-
-
 def driver_tables(
     rows: pl.DataFrame,
     groups: pl.DataFrame,
@@ -265,7 +253,7 @@ def driver_tables(
     min_accounts: int = BURST_MIN_ACCOUNTS,
 ) -> DriverTables:
     """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags."""
-    keep = in_local_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
+    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if key == "campaign":
         chosen = with_campaign(chosen, groups)
@@ -308,7 +296,7 @@ def with_bursts(
 ) -> DriverTables:
     """Per-hashtag tables from author_day_tables with the copy-paste bursts (and their share) of the raw rows in
     the filters, which carry the texts; as they are when those rows have no text."""
-    keep = in_local_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
+    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if chosen["text"].null_count() == chosen.height:
         return tables
