@@ -24,7 +24,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def run_watch(args: argparse.Namespace) -> int:
     # Imported here: the X client and requests are for this command, not for export or rollup (which share the parser).
     from pulse.connectors.x_api import BASE_URL_ENV, XClient, base_url_from_env, token_from_env
-    from pulse.watch import Shutdown, Watcher, WatchLock, read_config, webhooks_from
+    from pulse.watch.lock import WatchLock
+    from pulse.watch.runner import Shutdown, Watcher
+    from pulse.watch.settings import read_config, webhooks_from
 
     config = read_config(args.config)
     webhooks = webhooks_from(config)

@@ -143,23 +143,37 @@ def _causes(error: BaseException) -> list[BaseException]:
     return seen
 
 
-def status_message(response: requests.Response) -> str:
-    """'HTTP 404 Not Found: check the address' for an error response."""
-    code = response.status_code
+class StatusError(FetchError):
+    """The server answered with an error status; `status` lets the caller decide whether asking again can help."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def status_text(code: int, reason: str | None = None) -> str:
+    """'HTTP 404 Not Found: check the address' for an error status (`reason`: the server's, for a code Python
+    does not know)."""
     try:
         reason = http.HTTPStatus(code).phrase
     except ValueError:
-        reason = response.reason or "error"
+        reason = reason or "error"
     advice = _ADVICE.get(code)
     if advice is None:
         advice = "the server failed; try again later" if code >= 500 else "the server rejected the request"
-    status = f"HTTP {code} {reason}"
+    return f"HTTP {code} {reason}: {advice}"
+
+
+def status_message(response: requests.Response) -> str:
+    """'HTTP 404 Not Found: check the address' for an error response, saying so when retries did not help."""
+    code = response.status_code
+    status = status_text(code, response.reason)
     retries = getattr(getattr(response, "raw", None), "retries", None)
     tried = len(retries.history) if retries is not None and retries.history else 0
     # Mention the retries only when this status was one worth retrying (503 then 404 is just a 404).
     if tried and code in (retries.status_forcelist or ()):
-        return f"still failing after {tried} {'retry' if tried == 1 else 'retries'}: {status}: {advice}"
-    return f"{status}: {advice}"
+        return f"still failing after {tried} {'retry' if tried == 1 else 'retries'}: {status}"
+    return status
 
 
 def request_error(
@@ -336,7 +350,8 @@ def post_json(
     session: requests.Session | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> None:
-    """POST `payload` as JSON to `url`; any failure is a FetchError that names `label`, never the URL.
+    """POST `payload` as JSON to `url`; any failure is a FetchError that names `label`, never the URL (a
+    StatusError when the server answered with an error status).
 
     A webhook URL is a secret (its path is the credential), so messages show `label` and the host only.
     Not retried here: a POST may have arrived even when its answer did not, so the caller decides when to retry.
@@ -351,4 +366,4 @@ def post_json(
         if own_session:
             session.close()
     if response.status_code >= 300:
-        raise FetchError(f"could not post to {label}: {status_message(response)}")
+        raise StatusError(f"could not post to {label}: {status_message(response)}", response.status_code)

@@ -17,16 +17,10 @@ from pulse.connectors.x_api import XClient
 from pulse.data.load import load_dataset
 from pulse.data.store import Store
 from pulse.errors import PulseError
-from pulse.watch import (
-    Shutdown,
-    Stopping,
-    WatchConfig,
-    Watcher,
-    WatchLock,
-    alerts,
-    read_config,
-    webhooks_from,
-)
+from pulse.watch import alerts, rules
+from pulse.watch.lock import WatchLock
+from pulse.watch.runner import Shutdown, Stopping, Watcher
+from pulse.watch.settings import WatchConfig, read_config, webhooks_from
 from pulse.watch.state import read_state, read_status
 from tests.conftest import ROOT, utc
 from tests.fake_x import FakeSpace, FakeX
@@ -222,7 +216,7 @@ def test_space_records_beat_the_party_best_then_the_best_of_any_party(tmp_path):
 
     def records(live: int, ppp: int) -> list[tuple]:
         frame = pl.DataFrame({"space_id": ["live", "new"], "participants": [live, ppp]})
-        found = alerts.space_record_alerts(frame, spaces, T0)
+        found = rules.space_record_alerts(frame, spaces, T0)
         return found.select("alert_id", "party", "value", "baseline").rows()
 
     # 1,000 is PTI's best (a total above its peak); it is not passed by 1,000, only by more.
@@ -234,7 +228,7 @@ def test_space_records_beat_the_party_best_then_the_best_of_any_party(tmp_path):
         ("space_record/all/live/2024-02-01T17:00Z", "PTI", 5001.0, 5000.0),
         ("space_record/all/new/2024-02-01T17:00Z", "PPP", 5001.0, 5000.0),
     ]
-    message = alerts.space_record_alerts(pl.DataFrame({"space_id": ["live"], "participants": [6000]}), spaces, T0)
+    message = rules.space_record_alerts(pl.DataFrame({"space_id": ["live"], "participants": [6000]}), spaces, T0)
     assert message["message"].to_list() == [
         "PTI's Space \"Jalsa\" by ImranKhanPTI has 6,000 listeners now, above PTI's record of 1,000",
         'PTI\'s Space "Jalsa" by ImranKhanPTI has 6,000 listeners now, above the all-time record of 5,000',

@@ -1,0 +1,448 @@
+"""The watcher: its jobs (hashtag counts, live Spaces and their samples, alerts and their delivery), run in cycles
+until SIGTERM or Ctrl-C, and how it stops without leaving a write half done.
+
+Everything it must remember across a restart lives in the store and in `<data>/.watch/state.json` (see
+pulse.watch.state, which the dashboard reads).
+"""
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import requests
+
+from pulse.connectors.x_api import PartialFetch, XClient, poll_space
+from pulse.data import ingest
+from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, normalise_hashtag
+from pulse.data.load import EMPTY_SAMPLES, load_dataset, with_tracked_audience
+from pulse.data.store import MergeSummary, Store, atomic_write
+from pulse.errors import PulseError
+from pulse.http import make_session, post_json
+from pulse.watch import alerts, delivery, rules
+from pulse.watch.delivery import WEBHOOK_TIMEOUT, Webhook
+from pulse.watch.settings import WatchConfig
+from pulse.watch.state import read_state, state_path
+
+HEARTBEAT_S = 30.0  # the watcher writes its heartbeat at least this often, even with nothing due
+RECENT = timedelta(days=7)  # how far back X's recent counts endpoint reaches
+MAX_POLL_FAILURES = 10  # a Space that cannot be polled this many times in a row is no longer sampled
+EXIT_JOB_FAILED = 3  # --once: some job failed; what the others fetched is saved
+
+
+# -- stopping cleanly --------------------------------------------------------------------------------------------
+
+
+class Stopping(BaseException):  # noqa: N818 - not an error: the way a cycle unwinds on SIGTERM
+    """SIGTERM or Ctrl-C: unwinds the cycle at a point where nothing is half-written."""
+
+
+class Shutdown:
+    """A stop request from a signal: outside a write it unwinds at once; inside one, right after it."""
+
+    def __init__(self):
+        self.requested = threading.Event()
+        self._writing = 0
+
+    def handle(self, signum: int, frame: object) -> None:
+        first = not self.requested.is_set()
+        self.requested.set()
+        if first and self._writing == 0:
+            raise Stopping
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A step that must finish once started: a write, a POST and its record, or an alert check."""
+        self._writing += 1
+        try:
+            yield
+        finally:
+            self._writing -= 1
+        if self.requested.is_set() and self._writing == 0:
+            raise Stopping
+
+    def sleep(self, seconds: float) -> None:
+        if self.requested.wait(max(seconds, 0.0)):
+            raise Stopping
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handle SIGTERM and SIGINT while the watcher runs."""
+        previous = {s: signal.signal(s, self.handle) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+
+# -- the watcher -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did, for its log line."""
+
+    counts: list[str] = field(default_factory=list)
+    spaces: list[str] = field(default_factory=list)
+    samples: int = 0
+    raised: int = 0
+    delivered: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+    ran: bool = False
+
+    def line(self, at: datetime) -> str:
+        parts = [f"{at:%Y-%m-%d %H:%M:%S} UTC"]
+        if self.counts:
+            parts.append("counts: " + ", ".join(self.counts))
+        if self.spaces:
+            parts.append("spaces: " + ", ".join(self.spaces))
+        parts.append(f"samples: {self.samples}")
+        parts.append(f"alerts: {self.raised} raised, {self.delivered} delivered, {self.waiting} waiting")
+        if self.errors:
+            parts.append("errors: " + "; ".join(self.errors))
+        return " | ".join(parts)
+
+
+class Watcher:
+    """The jobs of `pulse watch` on one store: counts, live Spaces, samples, alerts and their delivery."""
+
+    def __init__(
+        self,
+        config: WatchConfig,
+        store: Store,
+        client: XClient,
+        webhooks: list[Webhook],
+        tz: str,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] | None = None,
+        log: Callable[[str], None] = print,
+        session: requests.Session | None = None,
+        shutdown: Shutdown | None = None,
+    ):
+        self.config = config
+        self.store = store
+        self.client = client
+        self.webhooks = webhooks
+        self.tz = tz
+        self.shutdown = shutdown or Shutdown()
+        self._clock = clock
+        self._sleep = sleep or self.shutdown.sleep
+        self._log = log
+        self._session = session or make_session(retries=0)
+        self._rallies_version: int | None = None
+        state = read_state(store.root)
+        self.state = {
+            "user_ids": dict(state.get("user_ids", {})),
+            "tracking": dict(state.get("tracking", {})),
+            "last_run": dict(state.get("last_run", {})),
+            "rallies_seen": state.get("rallies_seen"),
+        }
+        self._started_at = clock()
+        self._last_cycle = str(state.get("last_cycle", ""))
+
+    def __repr__(self) -> str:
+        return f"Watcher({self.store!r}, {self.config!r})"
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    # -- the loop ------------------------------------------------------------------------------------------------
+
+    def run(self, once: bool = False) -> int:
+        """Run cycles until SIGTERM or Ctrl-C (or one cycle with `once`); 0, or EXIT_JOB_FAILED if `once` failed."""
+        failed = False
+        with self.shutdown.installed():
+            try:
+                while True:
+                    failed = bool(self.cycle(log_idle=once).errors)
+                    if once:
+                        break
+                    self._sleep(self._pause())
+            except Stopping:
+                self._log(f"{self._now():%Y-%m-%d %H:%M:%S} UTC | stopped by a signal; every write is complete")
+            finally:
+                self._save_state(stopped=True)
+        return EXIT_JOB_FAILED if once and failed else 0
+
+    def _due(self, job: str, every: float) -> bool:
+        last = self.state["last_run"].get(job)
+        return last is None or self._clock() >= last + every
+
+    def _pause(self) -> float:
+        """Seconds until the next job is due, at most HEARTBEAT_S."""
+        now = self._clock()
+        times = [now + HEARTBEAT_S]
+        if self.config.hashtags:
+            times.append(self.state["last_run"].get("counts", now) + self.config.counts_every)
+        if self.config.hosts:
+            times.append(self.state["last_run"].get("spaces", now) + self.config.spaces_every)
+        times += [entry["next"] for entry in self.state["tracking"].values()]
+        return max(min(times) - now, 0.0)
+
+    def cycle(self, log_idle: bool = False) -> CycleReport:
+        """Run every due job once, then check alerts and deliver them; log one line if any job ran (or always,
+        with `log_idle`: a --once run says so even when nothing was due)."""
+        report = CycleReport()
+        counted = False
+        if self.config.hashtags and self._due("counts", self.config.counts_every):
+            counted = self._step(report, "counts", lambda: self._fetch_counts(report), "counts")
+        if self.config.hosts and self._due("spaces", self.config.spaces_every):
+            self._step(report, "spaces", lambda: self._find_spaces(report), "spaces")
+        fresh: dict[str, int] = {}
+        now = self._clock()
+        for space_id in [s for s, entry in self.state["tracking"].items() if entry["next"] <= now]:
+            self._step(report, f"Space {space_id}", lambda s=space_id: self._sample(s, fresh, report))
+        self._step(report, "alerts", lambda: self._check_alerts(report, counted, fresh))
+        self._step(report, "delivery", lambda: self._deliver(report))
+        report.ran = report.ran or bool(fresh)
+        self._save_state(last_cycle=report.line(self._now()) if report.ran else None)
+        if report.ran or log_idle:
+            self._log(report.line(self._now()))
+        return report
+
+    def _step(self, report: CycleReport, name: str, job: Callable[[], None], job_key: str | None = None) -> bool:
+        """Run one job; an error a user can act on is reported and the next job still runs."""
+        try:
+            job()
+        except PulseError as error:
+            report.errors.append(f"{name}: {error}")
+            ok = False
+        else:
+            ok = True
+        if job_key is not None:
+            report.ran = True
+            self.state["last_run"][job_key] = self._clock()
+        return ok
+
+    # -- counts --------------------------------------------------------------------------------------------------
+
+    def _fetch_counts(self, report: CycleReport) -> None:
+        now = self._now()
+        end = _hour(now)  # the end of the last complete hour
+        earliest = _hour(now - RECENT + timedelta(hours=1) - timedelta(microseconds=1))
+        latest = (
+            self._stored_counts()
+            .group_by(normalise_hashtag(pl.col("hashtag")).alias("hashtag"), "party")
+            .agg(pl.col("period_start").max())
+        )
+        last_stored = {(tag, party): last for tag, party, last in latest.iter_rows()}
+        fetched = added = updated = 0
+        try:
+            for tag, party in self.config.hashtags:
+                last = last_stored.get((tag.lower(), party))  # config tags come without '#'
+                start = max(last + timedelta(hours=1), earliest) if last is not None else earliest
+                if start >= end:
+                    continue
+                frame = self.client.tweet_counts_recent([tag], {tag: party}, start, end)
+                fetched += frame.height
+                summary = self._merge_counts(frame)
+                added, updated = added + summary.added, updated + summary.updated
+        except PartialFetch as error:
+            fetched += error.partial.height
+            summary = self._merge_counts(error.partial)
+            added, updated = added + summary.added, updated + summary.updated
+            raise
+        finally:
+            report.counts.append(f"{fetched} hour(s) fetched, {added} added, {updated} updated")
+
+    def _stored_counts(self) -> pl.DataFrame:
+        loaded = load_dataset(self.store, "hashtags")
+        if loaded is None:
+            return pl.DataFrame(schema=HASHTAG_COUNTS.schema)
+        frame, contract = loaded
+        if contract is HASHTAG_TWEETS:
+            raise PulseError(
+                "the stored hashtags are raw tweets and watch adds hourly counts: watch a data directory of counts"
+            )
+        return frame
+
+    def _merge_counts(self, frame: pl.DataFrame) -> MergeSummary:
+        if frame.is_empty():
+            return MergeSummary(0, 0, 0)
+        with self.shutdown.writing():
+            return ingest.merge(self.store, ingest.inspect_frame(frame, "hashtags", "X API tweet counts"), self.tz)
+
+    # -- live Spaces ---------------------------------------------------------------------------------------------
+
+    def _host_table(self) -> pl.DataFrame:
+        """host -> party for the Spaces' hosts: the configured names and ids, and the ids the names resolved to."""
+        ids = self.state["user_ids"]
+        rows = list(self.config.hosts) + [(ids[u.lower()], p) for u, p in self.config.hosts if u.lower() in ids]
+        return pl.DataFrame(rows, schema={"host": pl.String, "party": pl.String}, orient="row").unique()
+
+    def _creator_ids(self, report: CycleReport) -> list[str]:
+        """The hosts' user ids; usernames are resolved once and kept in the state."""
+        known = self.state["user_ids"]
+        names = [u for u, _ in self.config.hosts if not u.isdigit() and u.lower() not in known]
+        if names:
+            known.update(self.client.user_ids(names))
+            missing = [u for u in names if u.lower() not in known]
+            if missing:
+                report.errors.append(f"spaces: X knows no user {', '.join(missing)}")
+        ids = [u if u.isdigit() else known.get(u.lower()) for u, _ in self.config.hosts]
+        return [i for i in ids if i is not None]
+
+    def _find_spaces(self, report: CycleReport) -> None:
+        ids = self._creator_ids(report)
+        if not ids:
+            return
+        frame, _ = self.client.spaces_by_creator_ids(ids, self._host_table())
+        live = frame.filter(pl.col("ended_at").is_null())
+        if not live.is_empty():
+            with self.shutdown.writing():
+                ingest.merge_fetched_spaces(self.store, live, self.tz)
+        tracking = self.state["tracking"]
+        new = [s for s in live["space_id"].to_list() if s not in tracking]
+        for space_id in new:
+            tracking[space_id] = {"next": self._clock(), "failures": 0}
+        report.spaces.append(f"{live.height} live, {len(new)} new")
+
+    def _sample(self, space_id: str, fresh: dict[str, int], report: CycleReport) -> None:
+        entry = self.state["tracking"][space_id]
+        try:
+            ended, sample = poll_space(self.client, space_id)
+        except PulseError:
+            entry["failures"] = entry.get("failures", 0) + 1
+            entry["next"] = self._clock() + self.config.sample_every
+            if entry["failures"] >= MAX_POLL_FAILURES:
+                del self.state["tracking"][space_id]
+                report.spaces.append(f"Space {space_id} dropped after {MAX_POLL_FAILURES} failed polls")
+            raise
+        entry["failures"] = 0
+        if sample is not None:
+            with self.shutdown.writing():
+                self.store.append_samples(space_id, *sample)
+            fresh[space_id] = sample[1]
+            report.samples += 1
+        if ended:
+            self._finish(space_id)
+            del self.state["tracking"][space_id]
+            report.spaces.append(f"Space {space_id} ended")
+            report.ran = True
+            return
+        # A fixed rate, as track_space keeps: a slow answer shortens the next pause; missed ticks are skipped.
+        entry["next"] = max(entry["next"] + self.config.sample_every, self._clock())
+
+    def _finish(self, space_id: str) -> None:
+        """Store an ended Space's final fields, and its peak and time-weighted average from its samples."""
+        frame, _ = self.client.spaces_by_ids([space_id], self._host_table())
+        if not frame.is_empty():
+            with self.shutdown.writing():
+                ingest.merge_fetched_spaces(self.store, frame, self.tz)
+        loaded = load_dataset(self.store, "spaces")
+        stored = loaded[0].filter(pl.col("space_id") == space_id) if loaded else None
+        if stored is None or stored.is_empty():
+            return
+        # X may forget a Space as soon as it ends: then it ended between the last sample and this poll.
+        ended = stored.with_columns(pl.coalesce("ended_at", pl.lit(self._now()).cast(pl.Datetime("us", "UTC"))))
+        final = with_tracked_audience(ended, self._samples())
+        with self.shutdown.writing():
+            ingest.merge(self.store, ingest.inspect_frame(final, "spaces", "pulse watch"), self.tz)
+
+    def _samples(self) -> pl.DataFrame:
+        loaded = load_dataset(self.store, "space_samples")
+        return loaded[0] if loaded else EMPTY_SAMPLES
+
+    # -- alerts --------------------------------------------------------------------------------------------------
+
+    def _check_alerts(self, report: CycleReport, counted: bool, fresh: dict[str, int]) -> None:
+        # Whole, not only its write: the messages are formatted by Python inside polars, where a signal's
+        # exception would come out as a polars error instead of a clean stop.
+        with self.shutdown.writing():
+            self._raise_alerts(report, counted, fresh)
+
+    def _raise_alerts(self, report: CycleReport, counted: bool, fresh: dict[str, int]) -> None:
+        now = self._now()
+        found = []
+        if counted:
+            hour = _hour(now) - timedelta(hours=1)
+            counts = self._stored_counts()
+            config = self.config
+            found.append(
+                rules.spike_alerts(
+                    counts, config.hashtags, hour, config.spike_sigma, config.spike_min_tweets, now, self.tz
+                )
+            )
+        if fresh:
+            loaded = load_dataset(self.store, "spaces")
+            if loaded is not None:
+                spaces = with_tracked_audience(loaded[0], self._samples())
+                live = pl.DataFrame(
+                    {"space_id": list(fresh), "participants": list(fresh.values())},
+                    schema={"space_id": pl.String, "participants": pl.Int64},
+                )
+                found.append(rules.space_record_alerts(live, spaces, now))
+        version = self.store.version("rallies")
+        if version != self._rallies_version:
+            found.append(self._rally_alerts(now))
+        raised = pl.concat(found) if found else pl.DataFrame(schema=alerts.SCHEMA)
+        report.raised = alerts.add_alerts(self.store, raised)
+        # Only once they are stored: a failed save finds the same news next time.
+        self._rallies_version = version
+        news = raised.filter(pl.col("kind") == alerts.RALLY)["alert_id"].to_list()
+        if news:
+            self.state["rallies_seen"] = sorted(set(self.state["rallies_seen"]) | set(news))
+        report.ran = report.ran or bool(report.raised)
+
+    def _rally_alerts(self, now: datetime) -> pl.DataFrame:
+        loaded = load_dataset(self.store, "rallies")
+        rallies = loaded[0] if loaded else None
+        if rallies is None:
+            return pl.DataFrame(schema=alerts.SCHEMA)
+        keys = rallies.select(rules.rally_alert_id())["alert_id"].to_list()
+        if self.state["rallies_seen"] is None:
+            # The first run sees what is there already: only what appears from now on is news.
+            self.state["rallies_seen"] = sorted(keys)
+            return pl.DataFrame(schema=alerts.SCHEMA)
+        return rules.rally_alerts(rallies, set(self.state["rallies_seen"]), now, self.tz)
+
+    def _deliver(self, report: CycleReport) -> None:
+        now = self._now()
+        pending = delivery.due(alerts.load_alerts(self.store), self.webhooks, now).sort("raised_at", "alert_id")
+
+        def record(row: dict) -> None:
+            alerts.update_alerts(self.store, alerts.as_frame([row]))
+
+        for row in pending.iter_rows(named=True):
+            final = delivery.deliver(row, self.webhooks, self._post, now, record, self.shutdown.writing)
+            with self.shutdown.writing():
+                record(final)
+            if final["delivered"]:
+                report.delivered += 1
+            else:
+                report.waiting += 1
+                report.errors.append(f"alert {final['alert_id']}: {final['error']}")
+        report.ran = report.ran or bool(pending.height)
+
+    def _post(self, webhook: Webhook, body: dict) -> None:
+        post_json(webhook.url, body, label=webhook.label, session=self._session, timeout=WEBHOOK_TIMEOUT)
+
+    # -- state ---------------------------------------------------------------------------------------------------
+
+    def _save_state(self, stopped: bool = False, last_cycle: str | None = None) -> None:
+        self._last_cycle = last_cycle or self._last_cycle
+        state = {
+            **self.state,
+            "pid": os.getpid(),
+            "started_at": self._started_at,
+            "updated_at": self._clock(),
+            "stopped_at": self._clock() if stopped else None,
+            "last_cycle": self._last_cycle,
+        }
+        content = json.dumps(state, indent=1, sort_keys=True).encode("utf-8")
+        path = state_path(self.store.root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with nullcontext() if stopped else self.shutdown.writing():
+            atomic_write(path, content)
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
