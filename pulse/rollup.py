@@ -36,7 +36,6 @@ from pulse.data.contract import (
     normalise_hashtag,
     shown_spellings,
     tidy_hashtag,
-    validate,
 )
 from pulse.data.store import MANIFEST, Store, atomic_write, digest
 from pulse.data.tweets import (
@@ -52,6 +51,7 @@ from pulse.data.tweets import (
     time_keys,
     tweet_count,
 )
+from pulse.data.validation import validate
 from pulse.errors import Problem, PulseError, ValidationError
 
 COUNTS_FILE = "hashtags.parquet"

@@ -26,14 +26,10 @@ from pulse.data.contract import (
     local_date,
     local_hour,
     normalise_hashtag,
-    outside_window,
-    parse_timestamp,
     shown_spellings,
-    temporal_as_utc,
     tidy_hashtag,
-    utc_window,
-    validate,
 )
+from pulse.data.validation import outside_window, parse_timestamp, temporal_as_utc, utc_window, validate
 
 US_PER_HOUR = 3_600_000_000
 US_PER_QUARTER = US_PER_HOUR // 4
