@@ -439,7 +439,7 @@ def rollup(
 
 
 def spelled(seen: list[Seen]) -> Callable[[pl.DataFrame], pl.DataFrame]:
-    """Writes each hashtag of a table as the spelling most rows of all `seen` files use (schema.shown_spellings)."""
+    """Writes each hashtag of a table as the spelling most rows of all `seen` files use (contract.shown_spellings)."""
     uses = pl.DataFrame(
         [(spelling, n) for s in seen for spelling, n in s.spellings.items()],
         schema={"spelling": pl.String, "uses": pl.Int64},
