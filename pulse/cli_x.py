@@ -7,6 +7,8 @@ X_API_BASE_URL, else the public API. Every fetch goes through the same merge the
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,61 +133,100 @@ def read_hosts(path: Path) -> pl.DataFrame:
     return read_table(path, path.name).frame
 
 
-def _summary_line(name: str, summary: MergeSummary, store: Store) -> str:
-    return (
-        f"{name}: {summary.added:,} added, {summary.updated:,} updated, {summary.unchanged:,} unchanged "
-        f"(store: {store.root})"
-    )
+@dataclass(frozen=True)
+class _Fetched:
+    """What a fetch-x command fetched: the rows to merge, and what to say before and after the merge."""
+
+    frame: pl.DataFrame
+    before: list[str]
+    after: list[str] = field(default_factory=list)
+
+
+def _fetch_and_merge(
+    args: argparse.Namespace,
+    dataset: str,
+    fetch: Callable[["XClient"], _Fetched],
+    on_partial: Callable[["PartialFetch"], _Fetched],
+    merge: Callable[[Store, pl.DataFrame, str], MergeSummary],
+) -> int:
+    """Run a fetch-x command: fetch (a limit part-way keeps what arrived before it), merge what came into
+    `dataset` through the store, as the Data page does, and print the summary; EXIT_PARTIAL after a limit."""
+    client, store = _client(args), _store(args)
+    partial = None
+    try:
+        fetched = fetch(client)
+    except _x_api().PartialFetch as error:
+        partial, fetched = error, on_partial(error)
+    for line in fetched.before:
+        print(line)
+    if fetched.frame.height:
+        summary = merge(store, fetched.frame, time_zone())
+        print(
+            f"{dataset}: {summary.added:,} added, {summary.updated:,} updated, {summary.unchanged:,} unchanged "
+            f"(store: {store.root})"
+        )
+    for line in fetched.after:
+        print(line)
+    return _partial_exit(partial)
+
+
+def _inspected_merge(dataset: str, source: str) -> Callable[[Store, pl.DataFrame, str], MergeSummary]:
+    """Merge fetched rows as `dataset`, validated like a file; `source` names them in a report."""
+    return lambda store, frame, tz: ingest.merge(store, ingest.inspect_frame(frame, dataset, source), tz)
 
 
 def run_fetch_spaces(args: argparse.Namespace) -> int:
     hosts = read_hosts(args.hosts)
-    client, store = _client(args), _store(args)
-    partial = None
-    try:
+
+    def fetched(frame: pl.DataFrame, unmapped: list[str]) -> _Fetched:
+        after = [f"Not saved, no party for these hosts (add them to {args.hosts}): {', '.join(unmapped)}"]
+        return _Fetched(frame, [f"Fetched {frame.height:,} Space(s) with a party."], after if unmapped else [])
+
+    def fetch(client: "XClient") -> _Fetched:
         if args.ids:
-            frame, unmapped = client.spaces_by_ids(args.ids, hosts)
-        else:
-            frame, unmapped = client.spaces_by_creator_ids(args.creators, hosts)
-    except _x_api().PartialFetch as error:
-        partial, frame, unmapped = error, error.partial, error.unmapped_hosts
-    print(f"Fetched {frame.height:,} Space(s) with a party.")
-    if frame.height:
-        print(_summary_line("spaces", ingest.merge_fetched_spaces(store, frame, time_zone()), store))
-    if unmapped:
-        print(f"Not saved, no party for these hosts (add them to {args.hosts}): {', '.join(unmapped)}")
-    return _partial_exit(partial)
+            return fetched(*client.spaces_by_ids(args.ids, hosts))
+        return fetched(*client.spaces_by_creator_ids(args.creators, hosts))
+
+    return _fetch_and_merge(
+        args,
+        "spaces",
+        fetch,
+        lambda error: fetched(error.partial, error.unmapped_hosts),
+        ingest.merge_fetched_spaces,
+    )
 
 
 def run_fetch_counts(args: argparse.Namespace) -> int:
     party_of = dict(args.hashtag)
-    client, store = _client(args), _store(args)
-    partial = None
-    try:
-        frame = client.tweet_counts_recent(list(party_of), party_of, args.start, args.end)
-    except _x_api().PartialFetch as error:
-        partial, frame = error, error.partial
-    print(f"Fetched {frame.height:,} hourly count(s).")
-    if frame.height:
-        inspected = ingest.inspect_frame(frame, "hashtags", "X API tweet counts")
-        print(_summary_line("hashtags", ingest.merge(store, inspected, time_zone()), store))
-    return _partial_exit(partial)
+
+    def fetched(frame: pl.DataFrame) -> _Fetched:
+        return _Fetched(frame, [f"Fetched {frame.height:,} hourly count(s)."])
+
+    return _fetch_and_merge(
+        args,
+        "hashtags",
+        lambda client: fetched(client.tweet_counts_recent(list(party_of), party_of, args.start, args.end)),
+        lambda error: fetched(error.partial),
+        _inspected_merge("hashtags", "X API tweet counts"),
+    )
 
 
 def run_fetch_tweets(args: argparse.Namespace) -> int:
-    client, store = _client(args), _store(args)
-    partial, without = None, 0
-    try:
-        frame, without = client.search_recent(args.query, args.party, args.start, args.end)
-    except _x_api().PartialFetch as error:
-        partial, frame = error, error.partial
-    print(f"Fetched {frame['tweet_id'].n_unique():,} tweet(s), {frame.height:,} row(s): one per tweet and hashtag.")
-    if without:
-        print(f"Left out {without:,} tweet(s) without a hashtag (raw tweets are filed by hashtag).")
-    if frame.height:
-        inspected = ingest.inspect_frame(frame, "raw_tweets", "X API recent search")
-        print(_summary_line("raw_tweets", ingest.merge(store, inspected, time_zone()), store))
-    return _partial_exit(partial)
+    def fetched(frame: pl.DataFrame, without: int = 0) -> _Fetched:
+        lines = [
+            f"Fetched {frame['tweet_id'].n_unique():,} tweet(s), {frame.height:,} row(s): one per tweet and hashtag."
+        ]
+        if without:
+            lines.append(f"Left out {without:,} tweet(s) without a hashtag (raw tweets are filed by hashtag).")
+        return _Fetched(frame, lines)
+
+    return _fetch_and_merge(
+        args,
+        "raw_tweets",
+        lambda client: fetched(*client.search_recent(args.query, args.party, args.start, args.end)),
+        lambda error: fetched(error.partial),
+        _inspected_merge("raw_tweets", "X API recent search"),
+    )
 
 
 def _partial_exit(partial: "PartialFetch | None") -> int:

@@ -16,7 +16,6 @@ a state the next run recognises (or rebuilds from scratch).
 """
 
 import glob
-import io
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -36,22 +35,21 @@ from pulse.data.contract import (
     normalise_hashtag,
     shown_spellings,
     tidy_hashtag,
-    validate,
 )
-from pulse.data.store import MANIFEST, Store, atomic_write, digest
+from pulse.data.store import MANIFEST, Store, atomic_write, digest, parquet_bytes
 from pulse.data.tweets import (
     REQUIRED,
     aggregate,
-    code_spellings,
     compact_ids,
+    pair_key,
     pair_names,
     rank_values,
     report_broken_rows,
     row_columns,
-    spelling_rank,
     time_keys,
     tweet_count,
 )
+from pulse.data.validation import validate
 from pulse.errors import Problem, PulseError, ValidationError
 
 COUNTS_FILE = "hashtags.parquet"
@@ -271,12 +269,9 @@ def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
     categoricals' few spellings and the hour table, ids as integers where exact; no text is touched per row.
     """
     rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
-    tags = code_spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
-    parties = code_spellings(rows["party"], pl.col("raw").str.strip_chars())
+    key = pair_key(rows)
     _, day, _ = time_keys(rows, tz)
-    n_tags = int(tags["rank"].max()) + 1
-    n_pairs = (int(parties["rank"].max()) + 1) * n_tags
-    pair = spelling_rank("party", parties).cast(pl.Int64) * n_tags + spelling_rank("hashtag", tags).cast(pl.Int64)
+    n_pairs = key.n_pairs
 
     def ids(column: str) -> pl.Series:
         if column not in rows.columns:
@@ -287,7 +282,7 @@ def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
     per_author = (
         rows.lazy()
         .select(
-            (day.cast(pl.Int64) * n_pairs + pair).alias("__key"),
+            (day.cast(pl.Int64) * n_pairs + key.pair).alias("__key"),
             pl.lit(ids("author_id")).alias("author_id"),
             pl.lit(ids("tweet_id")).alias("tweet_id"),
         )
@@ -297,7 +292,7 @@ def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
     return (
         per_author.select(
             (pl.col("__key") // n_pairs).cast(pl.Int32).cast(pl.Date).alias("date"),
-            *pair_names(pl.col("__key") % n_pairs, n_tags, rank_values(tags), rank_values(parties)),
+            *pair_names(pl.col("__key") % n_pairs, key.n_tags, rank_values(key.tags), rank_values(key.parties)),
             pl.col("author_id").cast(pl.String),
             "tweets",
         )
@@ -335,12 +330,6 @@ def batches(days: set[date], seen: list[Seen], limit: int = BATCH_ROWS) -> Itera
         rows += per_day[day]
     if batch:
         yield batch
-
-
-def _parquet(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer)
-    return buffer.getvalue()
 
 
 def read_manifest(out: Path, tz: str) -> dict[str, Seen] | None:
@@ -430,14 +419,14 @@ def rollup(
     if before:
         kept = _previous(out, COUNTS_FILE, HASHTAG_COUNTS.schema)
         kept = kept.filter(~local_date(pl.col("period_start"), tz).is_in(recomputed))
-    outputs = {COUNTS_FILE: _parquet(counts_table(shown(_merged(kept, counts, HASHTAG_COUNTS.schema))))}
+    outputs = {COUNTS_FILE: parquet_bytes(counts_table(shown(_merged(kept, counts, HASHTAG_COUNTS.schema))))}
     if any(s.authors for s in seen):
         kept = _previous(out, AUTHORS_FILE, HASHTAG_AUTHORS.schema).filter(~pl.col("date").is_in(recomputed))
         merged = _merged(kept if before else None, authors, HASHTAG_AUTHORS.schema)
-        outputs[AUTHORS_FILE] = _parquet(authors_table(shown(merged)))
+        outputs[AUTHORS_FILE] = parquet_bytes(authors_table(shown(merged)))
         kept = _previous(out, AUTHOR_DAYS_FILE, HASHTAG_AUTHOR_DAYS.schema).filter(~pl.col("date").is_in(recomputed))
         merged = _merged(kept if before else None, author_day_parts, HASHTAG_AUTHOR_DAYS.schema)
-        outputs[AUTHOR_DAYS_FILE] = _parquet(author_days_table(shown(merged)))
+        outputs[AUTHOR_DAYS_FILE] = parquet_bytes(author_days_table(shown(merged)))
     manifest = {
         "version": MANIFEST_VERSION,
         "tz": tz,
@@ -450,7 +439,7 @@ def rollup(
 
 
 def spelled(seen: list[Seen]) -> Callable[[pl.DataFrame], pl.DataFrame]:
-    """Writes each hashtag of a table as the spelling most rows of all `seen` files use (schema.shown_spellings)."""
+    """Writes each hashtag of a table as the spelling most rows of all `seen` files use (contract.shown_spellings)."""
     uses = pl.DataFrame(
         [(spelling, n) for s in seen for spelling, n in s.spellings.items()],
         schema={"spelling": pl.String, "uses": pl.Int64},

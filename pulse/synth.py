@@ -289,12 +289,8 @@ def write(frames: dict[str, pl.DataFrame], out: Path, csv: bool = False) -> list
     for name, frame in frames.items():
         for stale in (out / f"{name}{suffix}" for suffix in SUFFIXES):
             stale.unlink(missing_ok=True)  # a data directory holds exactly one file per dataset
-        if name == "hashtags" and not csv:
-            path = out / f"{name}.parquet"
-            frame.write_parquet(path)
-        else:
-            path = out / f"{name}.csv"
-            frame.write_csv(path, datetime_format=ZULU_FORMAT)
+        path = out / f"{name}.parquet" if name == "hashtags" and not csv else out / f"{name}.csv"
+        _write_file(frame, path)
         written.append(path)
     return written
 
@@ -314,9 +310,14 @@ def write_partitioned(rows: int, seed: int, out: Path, csv: bool = False) -> lis
         for stale in folder.iterdir():
             stale.unlink()
         path = folder / ("part-0.csv" if csv else "part-0.parquet")
-        if csv:
-            chunk.write_csv(path, datetime_format=ZULU_FORMAT)
-        else:
-            chunk.write_parquet(path)
+        _write_file(chunk, path)
         written.append(path)
     return written
+
+
+def _write_file(frame: pl.DataFrame, path: Path) -> None:
+    """`frame` as the file `path` names: CSV (times as ZULU_FORMAT, as exports write them) or Parquet."""
+    if path.suffix == ".csv":
+        frame.write_csv(path, datetime_format=ZULU_FORMAT)
+    else:
+        frame.write_parquet(path)

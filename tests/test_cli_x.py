@@ -260,3 +260,23 @@ def test_intervals(text, seconds):
 def test_bad_intervals(text):
     with pytest.raises(argparse.ArgumentTypeError, match="not an interval"):
         cli_x.interval(text)
+
+
+def test_a_partial_spaces_fetch_saves_what_arrived_names_unmapped_hosts_and_exits_3(
+    httpserver, x_env, hosts, tmp_path, capsys
+):
+    data = tmp_path / "data"
+    ids = [ID, "1YqJDqWYNQDGW", "1nAJErvvVXgxL", *(f"1Unknown{i:03d}" for i in range(98))]  # two lookups of 100
+    httpserver.expect_ordered_request("/2/spaces").respond_with_json(SPACES_LOOKUP)
+    httpserver.expect_ordered_request("/2/spaces").respond_with_json(
+        TOO_MANY, status=429, headers={"x-rate-limit-reset": "4102444800"}
+    )
+    code, out, err = run(capsys, "fetch-x", "spaces", "--ids", *ids, "--hosts", str(hosts), "--data", str(data))
+    assert code == 3
+    assert out.splitlines() == [
+        "Fetched 2 Space(s) with a party.",
+        f"spaces: 2 added, 0 updated, 0 unchanged (store: {data})",
+        f"Not saved, no party for these hosts (add them to {hosts}): independent_pk",
+    ]
+    assert "stopped early, what was fetched is saved" in err and "kept the 2 Space(s)" in err
+    assert load_dataset(data, "spaces")[0].height == 2

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse.connectors.x_api import SPACES_SCHEMA
+from pulse.connectors.x_frames import SPACES_SCHEMA
 from pulse.data import ingest
 from pulse.data.load import load_dataset
 from pulse.data.store import Store

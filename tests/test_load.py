@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse.data.load import DEFAULT_COLORS, load_data_dir
+from pulse.data.dataset import DEFAULT_COLORS
+from pulse.data.load import load_data_dir
 from pulse.errors import PulseError, ValidationError
 from tests.conftest import BUNDLED, counts_frame, utc
 

@@ -3,6 +3,17 @@
 import polars as pl
 import pytest
 
+from pulse.data import ingest
+from pulse.data.contract import (
+    DATASETS,
+    EDITABLE,
+    HASHTAG_COUNTS,
+    HASHTAG_TWEETS,
+    OPTIONAL_DATASETS,
+    REGISTRY,
+    SPACES,
+    contract_for,
+)
 from pulse.data.load import read_table, validate_table
 from pulse.errors import ValidationError
 from tests.conftest import utc
@@ -241,3 +252,34 @@ def test_other_unparsable_timestamps_get_the_plain_reason():
     assert problems(SPACES_HEADER + bad, "spaces") == [
         "bad.csv, line 2, column 'started_at': value 'yesterday': not an ISO 8601 timestamp (e.g. 2022-04-20T17:00:00Z)"
     ]
+
+
+def test_every_dataset_is_declared_once_in_the_registry():
+    """DATASETS, EDITABLE and the optional ones are read from REGISTRY, in its order (the Data page lists them so)."""
+    assert DATASETS == (
+        "spaces",
+        "hashtags",
+        "rallies",
+        "parties",
+        "hashtag_groups",
+        "space_samples",
+        "alerts",
+        "raw_tweets",
+        "hashtag_authors",
+        "hashtag_author_days",
+    )
+    assert EDITABLE == ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
+    assert ingest.EDITABLE == EDITABLE
+    assert set(DATASETS) - set(OPTIONAL_DATASETS) == {"spaces", "hashtags", "rallies"}
+    assert tuple(entry.name for entry in REGISTRY) == DATASETS
+
+
+def test_the_contract_of_a_file_comes_from_the_registry():
+    assert contract_for("spaces", [], "spaces.csv") is SPACES
+    assert contract_for("raw_tweets", ["tweet_id"], "raw.csv") is HASHTAG_TWEETS  # always the raw form
+    assert contract_for("hashtags", ["created_at", "party", "hashtag"], "h.csv") is HASHTAG_TWEETS
+    assert contract_for("hashtags", ["hashtag", "party", "period_start", "tweets"], "h.csv") is HASHTAG_COUNTS
+    with pytest.raises(ValidationError):
+        contract_for("hashtags", ["when"], "h.csv")
+    with pytest.raises(KeyError):
+        contract_for("nothing", [], "x.csv")

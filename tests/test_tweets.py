@@ -7,7 +7,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pulse.data.load import hashtags_from, load_hashtags, read_table, validate_table
-from pulse.data.tweets import aggregate, read_rows
+from pulse.data.tweets import aggregate, pair_key, pair_names, rank_values, read_rows
 from pulse.errors import ValidationError
 from pulse.synth import generate
 from tests.conftest import utc
@@ -233,3 +233,19 @@ def test_a_file_with_many_broken_rows_gets_exactly_the_general_report(tmp_path, 
         load_hashtags(path, "UTC")
     assert str(caught.value) == expected
     assert caught.value.total > 50
+
+
+def test_one_pair_key_per_party_and_hashtag_whatever_the_spelling():
+    """pair_key (shared by aggregate and the rollup): spellings that normalise alike share a pair, and pair_names
+    turns a pair back into the hashtag key and party."""
+    rows = pl.DataFrame(
+        {"hashtag": ["#Vote", "vote", "Other", "VOTE"], "party": ["PTI", " PTI ", "PTI", "PPP"]}
+    ).with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
+    key = pair_key(rows)
+    pairs = rows.select(key.pair.alias("pair"))["pair"].to_list()
+    assert pairs[0] == pairs[1] and len(set(pairs)) == 3
+    assert all(0 <= p < key.n_pairs for p in pairs)  # codes the process interned elsewhere may rank too
+    names = pl.DataFrame({"pair": pairs}).select(
+        pair_names("pair", key.n_tags, rank_values(key.tags), rank_values(key.parties))
+    )
+    assert names.rows() == [("vote", "PTI"), ("vote", "PTI"), ("other", "PTI"), ("vote", "PPP")]

@@ -10,9 +10,7 @@ from werkzeug import Request, Response
 
 from pulse.connectors import x_api
 from pulse.connectors.x_api import (
-    COUNTS_SCHEMA,
     RESET_MARGIN_S,
-    SPACES_SCHEMA,
     PartialFetch,
     RateLimited,
     UsageCapExceeded,
@@ -20,6 +18,7 @@ from pulse.connectors.x_api import (
     token_from_env,
     track_space,
 )
+from pulse.connectors.x_frames import COUNTS_SCHEMA, SPACES_SCHEMA
 from pulse.data.load import summarise_samples
 from pulse.data.store import Store
 from pulse.errors import FetchError, PulseError

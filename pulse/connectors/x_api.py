@@ -1,4 +1,5 @@
-"""X API v2 connector: Spaces and hashtag counts, mapped onto the data contract.
+"""X API v2 connector: Spaces, hashtag counts and raw tweets, fetched (their answers become frames of the data
+contract in pulse.connectors.x_frames).
 
 Responses follow the public X API v2 shape `{"data": ..., "includes": ..., "meta": ..., "errors": ...}`.
 The bearer token is sent in a header only; it never appears in a message, an exception or a repr: every error
@@ -15,7 +16,18 @@ from datetime import UTC, datetime
 import polars as pl
 import requests
 
-from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES, as_utc
+# Transitional: importers are rewritten to the defining modules once every package is split.
+from pulse.connectors.x_frames import (
+    SPACES_SCHEMA,  # noqa: F401  (the transitional re-export)
+    as_list,
+    counts_frame,
+    counts_page,
+    party_lookup,
+    spaces_frame,
+    tweets_frame,
+    tweets_page,
+)
+from pulse.data.contract import as_utc
 from pulse.errors import FetchError, PulseError
 from pulse.http import DEFAULT_TIMEOUT, make_session, request_error, status_message
 from pulse.redact import hide_secret
@@ -25,39 +37,13 @@ TOKEN_ENV = "X_BEARER_TOKEN"
 NO_TOKEN = f"no X API bearer token: set {TOKEN_ENV} or x_bearer_token in .streamlit/secrets.toml"
 BASE_URL_ENV = "X_API_BASE_URL"  # another server speaking the same API: a proxy, or a local one in tests
 SPACE_FIELDS = "participant_count,started_at,ended_at,host_ids,creator_id,title,state,created_at"
-SPACE_URL = "https://x.com/i/spaces/"
 MAX_IDS_PER_REQUEST = 100  # the documented maximum of ids / user_ids per Spaces lookup
 RESET_MARGIN_S = 1.0  # x-rate-limit-reset has whole seconds and our clock may run behind X's
 MAX_RATE_WAITS = 3  # waits for one request before giving up, in case the reset time is wrong
 ENDED_STATES = ("ended", "canceled")
 
-SPACES_SCHEMA = SPACES.schema
-COUNTS_SCHEMA = HASHTAG_COUNTS.schema
-
-_RAW_SPACE = {
-    "id": pl.String,
-    "state": pl.String,
-    "title": pl.String,
-    "started_at": pl.String,
-    "ended_at": pl.String,
-    "creator_id": pl.String,
-    "host_ids": pl.List(pl.String),
-    "participant_count": pl.Int64,
-}
-_RAW_USER = {"id": pl.String, "username": pl.String}
-_RAW_COUNT = {"start": pl.String, "tweet_count": pl.Int64}
 TWEET_FIELDS = "created_at,author_id,text,public_metrics,entities"
 MAX_QUERY_CHARS = 512  # the recent-search endpoint's longest query on the basic plans
-TWEETS_SCHEMA = HASHTAG_TWEETS.schema
-_RAW_TWEET = {
-    "id": pl.String,
-    "text": pl.String,
-    "author_id": pl.String,
-    "created_at": pl.String,
-    "public_metrics": pl.Struct({"retweet_count": pl.Int64, "like_count": pl.Int64}),
-    "entities": pl.Struct({"hashtags": pl.List(pl.Struct({"tag": pl.String}))}),
-}
-_X_TIME = "%Y-%m-%dT%H:%M:%S%.fZ"  # the API writes 2021-07-14T04:35:55.000Z
 _SPACE_ID = re.compile(r"^[A-Za-z0-9]+$")
 _USER_ID = re.compile(r"^[0-9]+$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -232,7 +218,7 @@ class XClient:
     def _spaces(
         self, path: str, id_param: str, ids: list[str], host_party: pl.DataFrame
     ) -> tuple[pl.DataFrame, list[str]]:
-        _party_lookup(host_party)  # a broken host table fails before any request is spent
+        party_lookup(host_party)  # a broken host table fails before any request is spent
         data: list[dict] = []
         users: list[dict] = []
         for start in range(0, len(ids), MAX_IDS_PER_REQUEST):
@@ -249,8 +235,8 @@ class XClient:
                 raise PartialFetch(
                     f"{error} (kept the {frame.height} Space(s) fetched before the limit)", frame, unmapped
                 ) from None
-            data += _as_list(body.get("data"))
-            users += _as_list((body.get("includes") or {}).get("users"))
+            data += as_list(body.get("data"))
+            users += as_list((body.get("includes") or {}).get("users"))
         return spaces_frame(data, users, host_party, f"X API {path}")
 
     @_hides_token
@@ -274,7 +260,7 @@ class XClient:
         for start in range(0, len(names), MAX_IDS_PER_REQUEST):
             params = {"usernames": ",".join(names[start : start + MAX_IDS_PER_REQUEST])}
             body = self._get("/users/by", params, not_found_ok=True)
-            for user in _as_list(body.get("data")):
+            for user in as_list(body.get("data")):
                 if isinstance(user, dict) and _USER_ID.match(_text(user.get("id"))) and _text(user.get("username")):
                     found[user["username"].lower()] = user["id"]
         return found
@@ -295,15 +281,15 @@ class XClient:
         pages: list[pl.DataFrame] = []
 
         def kept(error: FetchError) -> PartialFetch:
-            partial = _counts(pages)
+            partial = counts_frame(pages)
             kept_counts = f"kept the {partial.height} hourly count(s) fetched before the limit"
             return PartialFetch(f"{error} ({kept_counts})", partial)
 
         for tag, party in tags:
             params = _in_window({"query": f"#{tag}", "granularity": "hour"}, start_time, end_time)
             for body in self._pages(path, params, kept):  # appended page by page: kept() saves what arrived
-                pages.append(_counts_page(body, tag, party, path))
-        return _counts(pages)
+                pages.append(counts_page(body, tag, party, path))
+        return counts_frame(pages)
 
     # -- raw tweets ---------------------------------------------------------------------------
 
@@ -326,16 +312,16 @@ class XClient:
         pages: list[pl.DataFrame] = []
 
         def kept(error: FetchError) -> PartialFetch:
-            partial = _tweets(pages)
+            partial = tweets_frame(pages)
             count = partial["tweet_id"].n_unique()
             return PartialFetch(f"{error} (kept the {count} tweet(s) fetched before the limit)", partial)
 
         without = 0
         for body in self._pages(path, params, kept):
-            page, bare = _tweets_page(body, party, path)
+            page, bare = tweets_page(body, party, path)
             pages.append(page)
             without += bare
-        return _tweets(pages), without
+        return tweets_frame(pages), without
 
     def _pages(self, path: str, params: dict[str, str], kept: Callable[[FetchError], PartialFetch]) -> Iterator[dict]:
         """Every page of `path`, following meta.next_token; a rate limit or usage cap part-way raises what
@@ -356,64 +342,6 @@ def _in_window(params: dict[str, str], start_time: datetime | str | None, end_ti
     """`params` with the X API's start_time and end_time, where given."""
     given = {"start_time": start_time, "end_time": end_time}
     return params | {name: _x_time(at) for name, at in given.items() if at is not None}
-
-
-def spaces_frame(
-    data: list[dict], users: list[dict], host_party: pl.DataFrame, where: str = "X API"
-) -> tuple[pl.DataFrame, list[str]]:
-    """API Space objects (and includes.users) to the spaces contract; Spaces of unmapped hosts are left out."""
-    # participant_count is how many are in the Space now, not how many joined in total, so it is
-    # never stored as total_listeners (which stays empty); peak and average come from tracking.
-    parties = _party_lookup(host_party)
-    try:
-        raw = pl.from_dicts(data, schema=_RAW_SPACE).unique("id", keep="first", maintain_order=True)
-        names = pl.from_dicts(users, schema=_RAW_USER).drop_nulls().unique("id", keep="first")
-    except (pl.exceptions.PolarsError, TypeError, ValueError) as error:
-        raise FetchError(f"{where}: a Space is not in the expected shape ({_first_line(error)})") from None
-
-    def username(user_id: pl.Expr) -> pl.Expr:
-        return user_id.replace_strict(names["id"], names["username"], default=None, return_dtype=pl.String)
-
-    def party(host: pl.Expr) -> pl.Expr:
-        key = host.str.to_lowercase()
-        return key.replace_strict(parties["key"], parties["party"], default=None, return_dtype=pl.String)
-
-    mapped = (
-        raw.with_columns(
-            pl.coalesce(pl.col("creator_id"), pl.col("host_ids").list.first()).alias("host_id"),
-            # The creator's username, else the first host whose username the API included.
-            pl.coalesce(
-                username(pl.col("creator_id")),
-                pl.col("host_ids").list.eval(username(pl.element())).list.drop_nulls().list.first(),
-            ).alias("username"),
-        )
-        .with_columns(
-            pl.coalesce("username", "host_id").alias("host"),
-            pl.coalesce(party(pl.col("username")), party(pl.col("host_id"))).alias("party"),
-        )
-        .filter(pl.col("host").is_not_null())
-    )
-    unmapped = mapped.filter(pl.col("party").is_null()).get_column("host").unique().sort().to_list()
-    try:
-        frame = mapped.filter(
-            pl.col("party").is_not_null()
-            # A scheduled Space has not started: the contract needs started_at, so it waits.
-            & pl.col("started_at").is_not_null()
-        ).select(
-            pl.col("id").alias("space_id"),
-            "party",
-            "host",
-            "title",
-            pl.col("started_at").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC"),
-            pl.col("ended_at").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC"),
-            pl.lit(None, pl.Int64).alias("total_listeners"),
-            pl.lit(None, pl.Int64).alias("peak_listeners"),
-            pl.lit(None, pl.Float64).alias("avg_listeners"),
-            (pl.lit(SPACE_URL) + pl.col("id")).alias("source_url"),
-        )
-    except pl.exceptions.PolarsError as error:
-        raise FetchError(f"{where}: a Space time is not in the expected format ({_first_line(error)})") from None
-    return frame.cast(SPACES_SCHEMA), unmapped
 
 
 def track_space(
@@ -465,7 +393,7 @@ def _json_object(response: requests.Response) -> dict | None:
 
 
 def _all_not_found(body: dict) -> bool:
-    errors = _as_list(body.get("errors"))
+    errors = as_list(body.get("errors"))
     return bool(errors) and all(isinstance(e, dict) and "resource-not-found" in _text(e.get("type")) for e in errors)
 
 
@@ -490,7 +418,7 @@ def _problem(body: dict | None) -> str:
     """The first problem an X error body describes ('detail', else 'title', else 'message')."""
     if not body:
         return ""
-    candidates = [body, *_as_list(body.get("errors"))]
+    candidates = [body, *as_list(body.get("errors"))]
     for item in candidates:
         if isinstance(item, dict):
             for field in ("detail", "title", "message"):
@@ -503,14 +431,6 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _as_list(value: object) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
 def _checked(values: Iterable[str], pattern: re.Pattern, what: str) -> list[str]:
     """Ids stripped, de-duplicated in order and checked, so none can change the URL path or query."""
     cleaned = list(dict.fromkeys(str(v).strip() for v in values if str(v).strip()))
@@ -520,26 +440,6 @@ def _checked(values: Iterable[str], pattern: re.Pattern, what: str) -> list[str]
     if not cleaned:
         raise PulseError(f"no {what}s given")
     return cleaned
-
-
-def _party_lookup(host_party: pl.DataFrame) -> pl.DataFrame:
-    """host_party as (key, party): key is the lower-case username (no '@') or user id."""
-    missing = [c for c in ("host", "party") if c not in host_party.columns]
-    if missing:
-        raise PulseError(f"the host table needs columns host and party (missing: {', '.join(missing)})")
-    lookup = (
-        host_party.select(
-            pl.col("host").cast(pl.String).str.strip_chars().str.strip_chars_start("@").str.to_lowercase().alias("key"),
-            pl.col("party").cast(pl.String).str.strip_chars().alias("party"),
-        )
-        .filter((pl.col("key") != "") & (pl.col("party") != ""))
-        .unique()
-    )
-    clash = lookup.filter(pl.col("key").is_duplicated()).sort("key", "party")
-    if clash.height:
-        parties = ", ".join(clash.filter(pl.col("key") == clash["key"][0])["party"].to_list())
-        raise PulseError(f"host {clash['key'][0]!r} has more than one party in the host table: {parties}")
-    return lookup
 
 
 def _hashtags(hashtags: list[str], party_of: dict[str, str]) -> list[tuple[str, str]]:
@@ -564,58 +464,3 @@ def _x_time(value: datetime | str) -> str:
     if isinstance(value, str):
         return value
     return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _counts_page(body: dict, tag: str, party: str, where: str) -> pl.DataFrame:
-    try:
-        return pl.from_dicts(_as_list(body.get("data")), schema=_RAW_COUNT).select(
-            pl.lit(tag).alias("hashtag"),
-            pl.lit(party).alias("party"),
-            pl.col("start").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC").alias("period_start"),
-            pl.col("tweet_count").alias("tweets"),
-        )
-    except (pl.exceptions.PolarsError, TypeError, ValueError) as error:
-        raise FetchError(f"X API {where}: a count is not in the expected shape ({_first_line(error)})") from None
-
-
-def _counts(pages: list[pl.DataFrame]) -> pl.DataFrame:
-    if not pages:
-        return pl.DataFrame(schema=COUNTS_SCHEMA)
-    return pl.concat(pages).cast(COUNTS_SCHEMA).sort("hashtag", "period_start", maintain_order=True)
-
-
-def _tweets_page(body: dict, party: str, where: str) -> tuple[pl.DataFrame, int]:
-    """A recent-search page as raw-form rows (one per tweet and distinct hashtag), and its tweets without one."""
-    try:
-        raw = pl.from_dicts(_as_list(body.get("data")), schema=_RAW_TWEET)
-        tagged = raw.with_columns(
-            pl.col("entities").struct.field("hashtags").list.eval(pl.element().struct.field("tag")).alias("hashtag")
-        ).with_columns(
-            # #Vote and #vote in one tweet are one hashtag, as everywhere in the app
-            pl.col("hashtag").list.eval(pl.element().filter(pl.element().str.to_lowercase().is_first_distinct()))
-        )
-        bare = tagged.filter(pl.col("hashtag").list.len().fill_null(0) == 0).height
-        rows = tagged.explode("hashtag").filter(pl.col("hashtag").is_not_null())
-        return rows.select(
-            pl.col("created_at").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC"),
-            pl.lit(party).alias("party"),
-            "hashtag",
-            pl.col("id").alias("tweet_id"),
-            "author_id",
-            pl.col("public_metrics").struct.field("retweet_count").alias("retweets"),
-            pl.col("public_metrics").struct.field("like_count").alias("likes"),
-            "text",
-        ), bare
-    except (pl.exceptions.PolarsError, TypeError, ValueError) as error:
-        raise FetchError(f"X API {where}: a tweet is not in the expected shape ({_first_line(error)})") from None
-
-
-def _tweets(pages: list[pl.DataFrame]) -> pl.DataFrame:
-    if not pages:
-        return pl.DataFrame(schema=TWEETS_SCHEMA)
-    return (
-        pl.concat(pages)
-        .select(*TWEETS_SCHEMA.keys())
-        .cast(TWEETS_SCHEMA)
-        .unique(["tweet_id", "hashtag"], keep="first", maintain_order=True)
-    )

@@ -15,7 +15,7 @@ import polars as pl
 from pulse.data import budget
 from pulse.errors import MAX_REPORTED_PROBLEMS, Problem, ValidationError
 
-POSITION = "__position"  # a row's 0-based physical line after the header, passed to schema.validate
+POSITION = "__position"  # a row's 0-based physical line after the header, passed to validation.validate
 _HEAD_CHARS = 1 << 16
 
 

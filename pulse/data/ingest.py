@@ -13,13 +13,20 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, Contract, hashtag_contract, normalise_hashtag
+from pulse.data.contract import (
+    EDITABLE,
+    HASHTAG_COUNTS,
+    HASHTAG_TWEETS,
+    Contract,
+    hashtag_contract,
+    normalise_hashtag,
+)
+from pulse.data.dataset import Table
 from pulse.data.export import csv_bytes
-from pulse.data.load import Table, aggregate_tweets, load_dataset, read_table, validate_table
+from pulse.data.load import aggregate_tweets, load_dataset, read_table, validate_table
 from pulse.data.store import MergeSummary, Store
 from pulse.errors import PulseError, ValidationError
 
-EDITABLE = ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
 # What the X API cannot know about a Space it returns: the reported total (participant_count is
 # who is in it now), the analyst's peak and average, and a title or party it left out. A fetch
 # keeps the stored value of these wherever it has none.

@@ -1,7 +1,7 @@
 """Reading files (CSV, Parquet, Excel) into validated frames, and a data directory into a Dataset."""
 
 import io
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import fastexcel
@@ -14,70 +14,18 @@ from pulse.data.contract import (
     HASHTAG_AUTHOR_DAYS,
     HASHTAG_GROUPS,
     HASHTAG_TWEETS,
-    PARTIES,
+    OPTIONAL_DATASETS,
     SPACE_SAMPLES,
     Contract,
     contract_for,
     one_spelling,
-    validate,
 )
 from pulse.data.csv_text import POSITION, read_csv
+from pulse.data.dataset import Dataset, Hashtags, RawTweets, Table, party_table
 from pulse.data.store import Store, rollup_wrote
 from pulse.data.tweets import aggregate, compact_ids, read_rows, report_broken_rows
+from pulse.data.validation import validate
 from pulse.errors import PulseError
-
-OPTIONAL_DATASETS = ("parties", "hashtag_groups", "space_samples", "hashtag_authors")
-
-# Stable fallback colours for parties the parties table does not name.
-DEFAULT_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#9D755D", "#E45756", "#72B7B2", "#EECA3B")
-
-
-@dataclass(frozen=True)
-class Table:
-    """A file as read, before validation: all cells as text (CSV, Excel) or typed (Parquet)."""
-
-    frame: pl.DataFrame
-    file: str
-    first_line: int  # the number of the first data row, in `unit`s
-    unit: str = "line"
-    lines: pl.Series | None = None  # each row's physical line, where rows and lines differ (CSV only)
-
-
-@dataclass(frozen=True)
-class Hashtags:
-    """Hashtag volume in the counts form, whatever form the file had."""
-
-    counts: pl.DataFrame  # hashtag, party, period_start (UTC, local-hour aligned), tweets
-    authors_daily: pl.DataFrame | None  # hashtag, party, date, unique_authors (raw tweets with author_id only)
-    form: str  # "counts" or "raw tweets"
-    rows: int  # rows in the file
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Everything the dashboard shows, validated and typed; times in UTC."""
-
-    spaces: pl.DataFrame
-    hashtags: Hashtags
-    rallies: pl.DataFrame
-    parties: pl.DataFrame  # party, name, color: every party in the data, with a colour
-    hashtag_groups: pl.DataFrame  # hashtag, campaign
-    space_samples: pl.DataFrame  # space_id, at, participants
-    tz: str
-
-    @property
-    def colors(self) -> dict[str, str]:
-        return dict(self.parties.select("party", "color").iter_rows())
-
-    @property
-    def names(self) -> dict[str, str]:
-        return dict(self.parties.select("party", "name").iter_rows())
-
-    @property
-    def party_codes(self) -> list[str]:
-        """The parties with any Space, hashtag count or rally, in the parties table's order."""
-        used = pl.concat([f["party"].cast(pl.String) for f in (self.spaces, self.hashtags.counts, self.rallies)])
-        return self.parties.filter(pl.col("party").is_in(used.implode()))["party"].to_list()
 
 
 def read_table(source: Path | bytes, file: str) -> Table:
@@ -298,19 +246,6 @@ def with_tracked_audience(spaces: pl.DataFrame, samples: pl.DataFrame) -> pl.Dat
     )
 
 
-def party_table(parties: pl.DataFrame | None, used: list[pl.Series]) -> pl.DataFrame:
-    """Every party named anywhere, with its name and colour; unknown parties get a stable default colour."""
-    named = parties if parties is not None else pl.DataFrame(schema=PARTIES.schema)
-    codes = pl.concat([s.cast(pl.String) for s in used]).unique()
-    unknown = pl.DataFrame({"party": codes}).join(named, on="party", how="anti").sort("party")
-    unknown = unknown.with_columns(
-        pl.col("party").alias("name"),
-        # Hash of the code, not its position, so a party keeps its colour when others come and go.
-        pl.lit(pl.Series(DEFAULT_COLORS)).gather(pl.col("party").hash(seed=0) % len(DEFAULT_COLORS)).alias("color"),
-    )
-    return pl.concat([named, unknown]).select("party", "name", "color")
-
-
 def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]]) -> Dataset:
     """`data` with some datasets replaced by validated uploads (a user's own view, never saved)."""
     changes: dict = {name: uploads[name][0] for name in ("spaces", "rallies", "hashtag_groups") if name in uploads}
@@ -322,15 +257,6 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
     named = uploads["parties"][0] if "parties" in uploads else data.parties
     used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"]]
     return replace(merged, parties=party_table(named, used))
-
-
-@dataclass(frozen=True)
-class RawTweets:
-    """Raw tweets with authors, for who drives a hashtag (pulse.metrics.drivers): DRIVER_COLUMNS, one spelling."""
-
-    rows: pl.DataFrame
-    dataset: str  # "raw_tweets" (a sample beside the hashtags) or "hashtags" (the hashtags are raw tweets)
-    file: str
 
 
 def load_raw_tweets(store: Store) -> RawTweets | None:

@@ -263,7 +263,7 @@ class Store:
 
     def _write(self, name: str, frame: pl.DataFrame, fmt: Format, keep_history: bool) -> Path:
         try:
-            content = _csv_bytes(frame, header=True) if fmt == "csv" else _parquet_bytes(frame)
+            content = _csv_bytes(frame, header=True) if fmt == "csv" else parquet_bytes(frame)
         except pl.exceptions.PolarsError as error:
             reason = str(error).splitlines()[0]
             raise PulseError(f"could not write {name} as {fmt}: {reason}") from error
@@ -382,7 +382,8 @@ def _csv_bytes(frame: pl.DataFrame, header: bool) -> bytes:
     return text.encode("utf-8")
 
 
-def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """A frame as the bytes of a Parquet file (written whole with atomic_write)."""
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
     return buffer.getvalue()

@@ -9,6 +9,7 @@ hours, normalised and merged. When a row breaks a rule, `read_rows` says so and 
 validator instead, so a bad file gets exactly the report (file, line, column, value) it always got.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,14 +27,10 @@ from pulse.data.contract import (
     local_date,
     local_hour,
     normalise_hashtag,
-    outside_window,
-    parse_timestamp,
     shown_spellings,
-    temporal_as_utc,
     tidy_hashtag,
-    utc_window,
-    validate,
 )
+from pulse.data.validation import outside_window, parse_timestamp, temporal_as_utc, utc_window, validate
 
 US_PER_HOUR = 3_600_000_000
 US_PER_QUARTER = US_PER_HOUR // 4
@@ -272,17 +269,14 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
     if require and (rows["hashtag"].null_count() or rows["party"].null_count()):
         return None
-    tags = code_spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
-    parties = code_spellings(rows["party"], pl.col("raw").str.strip_chars())
-    if require and any(_uses_blank(rows[c], s) for c, s in (("hashtag", tags), ("party", parties))):
+    key = pair_key(rows)
+    if require and any(_uses_blank(rows[c], s) for c, s in (("hashtag", key.tags), ("party", key.parties))):
         return None
-    names = _shown_tags(rows["hashtag"], tags), rank_values(parties)
+    names = _shown_tags(rows["hashtag"], key.tags), rank_values(key.parties)
     bucket, day, table = time_keys(rows, tz)
     # One integer key per (bucket, party, hashtag), in that order: the cheapest thing to group 10^7 rows by,
     # and sorting the keys sorts the result by time, party and hashtag (ranks sort as the text they stand for).
-    n_tags = int(tags["rank"].max()) + 1
-    n_pairs = (int(parties["rank"].max()) + 1) * n_tags
-    pair = spelling_rank("party", parties).cast(pl.Int64) * n_tags + spelling_rank("hashtag", tags).cast(pl.Int64)
+    n_tags, n_pairs, pair = key.n_tags, key.n_pairs, key.pair
     hourly = rows.lazy().group_by((bucket * n_pairs + pair).alias("__key")).agg(pl.len().alias("tweets"))
     with_authors = "author_id" in rows.columns and rows["author_id"].null_count() < rows.height
     if with_authors:
@@ -325,6 +319,29 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
         .collect()
     )
     return counts, authors
+
+
+@dataclass(frozen=True)
+class PairKey:
+    """One integer per row for its (party, hashtag): `pair` = party rank * n_tags + hashtag rank, ranks of the
+    normalised values (hashtag keys, stripped parties), so spellings that normalise alike share a pair. A key of
+    (x, pair) packs as x * n_pairs + pair; pair_names turns a pair back into the hashtag and party."""
+
+    tags: pl.DataFrame  # code_spellings of the hashtags
+    parties: pl.DataFrame  # code_spellings of the parties
+    n_tags: int
+    n_pairs: int
+    pair: pl.Expr
+
+
+def pair_key(rows: pl.DataFrame) -> PairKey:
+    """The (party, hashtag) key of rows whose party and hashtag are categoricals, read from their few spellings."""
+    tags = code_spellings(rows["hashtag"], normalise_hashtag(pl.col("raw")))
+    parties = code_spellings(rows["party"], pl.col("raw").str.strip_chars())
+    n_tags = int(tags["rank"].max()) + 1
+    n_pairs = (int(parties["rank"].max()) + 1) * n_tags
+    pair = spelling_rank("party", parties).cast(pl.Int64) * n_tags + spelling_rank("hashtag", tags).cast(pl.Int64)
+    return PairKey(tags, parties, n_tags, n_pairs, pair)
 
 
 def code_spellings(column: pl.Series, normalised: pl.Expr) -> pl.DataFrame:
