@@ -44,11 +44,11 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     import pulse.data.load
-    import pulse.ui
+    import pulse.ui.session
     from pulse.data.load import load_data_dir
 
     reads, loads = [], []
-    original_read, original_load = pulse.data.load.read_rows, pulse.ui.load_data_dir
+    original_read, original_load = pulse.data.load.read_rows, pulse.ui.session.load_data_dir
 
     def counting_read_rows(path):
         reads.append(path)
@@ -61,7 +61,7 @@ def main() -> None:
         return loaded
 
     pulse.data.load.read_rows = counting_read_rows
-    pulse.ui.load_data_dir = timed_load
+    pulse.ui.session.load_data_dir = timed_load
     st.cache_data.clear()
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)

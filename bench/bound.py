@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from bench.run import FLOOR_COLUMNS, ensure_data, rows_of  # noqa: E402
 from pulse.data.contract import normalise_hashtag  # noqa: E402
 from pulse.data.load import load_data_dir  # noqa: E402
-from pulse.metrics import Filters, compute_tables  # noqa: E402
+from pulse.metrics.filters import Filters  # noqa: E402
+from pulse.metrics.summary import compute_tables  # noqa: E402
 
 US_PER_HOUR, US_PER_DAY = 3_600_000_000, 86_400_000_000
 

@@ -28,8 +28,8 @@ import polars as pl  # noqa: E402
 from bench.run import ensure_data, rows_of  # noqa: E402
 from pulse.data.load import load_author_days, load_hashtags, load_raw_tweets  # noqa: E402
 from pulse.data.store import Store  # noqa: E402
-from pulse.metrics import Filters  # noqa: E402
 from pulse.metrics.drivers import author_day_tables, copy_bursts, driver_tables  # noqa: E402
+from pulse.metrics.filters import Filters  # noqa: E402
 from pulse.rollup import rollup  # noqa: E402
 
 TZ = "Asia/Karachi"

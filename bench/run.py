@@ -50,7 +50,8 @@ def pipeline(engine: str, data: Path, tz: str):
         return lambda: {"floor": pl.read_parquet(data / "hashtags.parquet", columns=FLOOR_COLUMNS)}
     if engine == "pulse":
         from pulse.data.load import load_data_dir
-        from pulse.metrics import Filters, compute_tables
+        from pulse.metrics.filters import Filters
+        from pulse.metrics.summary import compute_tables
 
         def run():
             loaded = load_data_dir(data, tz)

@@ -2,9 +2,12 @@
 
 import streamlit as st
 
-from pulse import charts
+from pulse.charts import parties as party_charts
 from pulse.escape import markdown_text
-from pulse.metrics import current_rallies, party_hourly, today, vs_typical_pct
+from pulse.metrics.hashtags import party_hourly
+from pulse.metrics.rallies import current_rallies
+from pulse.metrics.spaces import vs_typical_pct
+from pulse.metrics.summary import today
 from pulse.ui import labels, live, session, url_state, widgets
 
 session.setup_page("Overview")
@@ -82,9 +85,9 @@ else:
     log_scale = st.toggle("Logarithmic scale", key="overview-log", help="Compare small parties with large ones")
     if url_state.is_short(filters):
         hourly = party_hourly(data.hashtags.counts, filters, tz)
-        widgets.chart(charts.party_hourly(hourly, data.colors, tz, log_scale), "party_hourly", hourly)
+        widgets.chart(party_charts.party_hourly(hourly, data.colors, tz, log_scale), "party_hourly", hourly)
     else:
-        figure = charts.party_volume(
+        figure = party_charts.party_volume(
             tables.party_daily, tables.spaces, current_rallies(data.rallies), data.colors, tz, log_scale
         )
         widgets.chart(figure, "party_daily", tables.party_daily)

@@ -3,9 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from pulse import charts
+from pulse.charts import spaces as space_charts
+from pulse.charts.theme import OTHER_COLOR
 from pulse.escape import markdown_text
-from pulse.metrics import (
+from pulse.metrics.spaces import (
     record_progression,
     space_audience,
     space_benchmarks,
@@ -46,17 +47,17 @@ cards[3].metric(
 
 every_space = space_metrics(data.spaces)
 progression = record_progression(every_space, filters, data.tz)
-widgets.chart(charts.space_records(progression, spaces, data.colors, data.tz), "space_records", progression)
+widgets.chart(space_charts.space_records(progression, spaces, data.colors, data.tz), "space_records", progression)
 st.caption("A record is measured against every earlier Space of any party, so the party filter does not change it.")
 
-widgets.chart(charts.space_overperformance(spaces, data.colors, data.tz), "space_overperformance", spaces)
+widgets.chart(space_charts.space_overperformance(spaces, data.colors, data.tz), "space_overperformance", spaces)
 st.caption(
     "A Space's **usual** is its party's benchmark before it: the mean total of the party's (up to) 20 most recent "
     "earlier Spaces, without the lowest and highest quarter. Spaces with fewer than 4 earlier ones have none."
 )
 
 reach = space_reach_by_party(spaces)
-widgets.chart(charts.reach_by_party(reach, data.colors), "space_reach_by_party", reach)
+widgets.chart(space_charts.reach_by_party(reach, data.colors), "space_reach_by_party", reach)
 
 st.subheader("Every Space, largest first")
 widgets.table(ranking, "spaces_ranked", data.tz, height=420)
@@ -78,6 +79,6 @@ widgets.table(benchmarks, "space_benchmarks", data.tz)
 
 audience = space_audience(data.space_samples, space_id)
 if not audience.is_empty():  # sampled while live (space_samples); most Spaces have none
-    color = data.colors.get(usual["party"], charts.OTHER_COLOR)
-    widgets.chart(charts.space_audience(audience, data.tz, color), "space_audience", audience)
+    color = data.colors.get(usual["party"], OTHER_COLOR)
+    widgets.chart(space_charts.space_audience(audience, data.tz, color), "space_audience", audience)
 widgets.how_computed()

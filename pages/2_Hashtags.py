@@ -4,8 +4,9 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from pulse import charts
-from pulse.metrics import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice
+from pulse.charts.hashtags import hashtag_volume, share_of_voice_area
+from pulse.charts.theme import series_colors
+from pulse.metrics.hashtags import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice
 from pulse.ui import authors, labels, session, url_state, widgets
 
 session.setup_page("Hashtags")
@@ -58,9 +59,9 @@ widgets.card(
     help="Tweets in the busiest single hour of any line shown",
 )
 
-palette = charts.series_colors(summary, by, data.colors)
+palette = series_colors(summary, by, data.colors)
 volume = series.hourly if hourly else series.daily
-figure = charts.hashtag_volume(
+figure = hashtag_volume(
     volume, by, "tweets" if hourly else MEASURES[measure], palette, data.tz, hourly, log_scale, data.names
 )
 widgets.chart(figure, f"{by}_{resolution}", volume)
@@ -75,7 +76,7 @@ st.subheader(f"Top {by}s per party")
 widgets.table(summary, f"top_{by}s", data.tz)
 
 shares = share_of_voice(tables.party_daily)
-widgets.chart(charts.share_of_voice_area(shares, data.colors, data.tz), "share_of_voice", shares)
+widgets.chart(share_of_voice_area(shares, data.colors, data.tz), "share_of_voice", shares)
 st.caption("Share of voice is against every party's tweets: parties filtered out appear together as 'Other parties'.")
 
 st.subheader("Spike days")

@@ -3,8 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from pulse import charts
-from pulse.metrics import largest_crowds, rallies_in, rally_headline, rally_history, rally_lift
+from pulse.charts.rallies import event_lift, rally_map, rally_timeline
+from pulse.metrics.rallies import largest_crowds, rallies_in, rally_headline, rally_history, rally_lift
 from pulse.ui import labels, session, url_state, widgets
 
 session.setup_page("Rallies")
@@ -43,12 +43,12 @@ cards[3].metric(
 
 map_column, crowd_column = st.columns([3, 2])
 with map_column:
-    widgets.chart(charts.rally_map(rallies, data.colors, data.tz), "rally_map", None)  # rallies_current has its data
+    widgets.chart(rally_map(rallies, data.colors, data.tz), "rally_map", None)  # rallies_current has its data
 with crowd_column:
     st.markdown("**Largest reported crowds**")
     crowds = largest_crowds(rallies)
     widgets.table(crowds, "rally_crowds", data.tz, height=460)
-widgets.chart(charts.rally_timeline(history, data.colors, data.tz), "rally_timeline", history)
+widgets.chart(rally_timeline(history, data.colors, data.tz), "rally_timeline", history)
 st.caption(
     "Lead time runs from the first announcement to the rally. Each later announcement moved the date: "
     "✕ marks the dates given up."
@@ -60,7 +60,7 @@ shown = lift.filter(pl.col("event_type") == kinds[kind])
 if shown.is_empty():
     widgets.empty_state(f"No {kind.lower()} fall in the selected dates, so there is no lift to show.")
 else:
-    widgets.chart(charts.event_lift(shown, data.colors, data.tz), f"lift_{kinds[kind]}", None)  # the table's data
+    widgets.chart(event_lift(shown, data.colors, data.tz), f"lift_{kinds[kind]}", None)  # the table's data
     widgets.table(shown, f"lift_{kinds[kind]}", data.tz)
 
 st.subheader("Every rally as it now stands")

@@ -3,8 +3,12 @@
 import polars as pl
 import streamlit as st
 
-from pulse import charts
-from pulse.metrics import describe_events, head_to_head, headline_events, rallies_in, window_summary
+from pulse.charts.compare import aligned_windows
+from pulse.charts.parties import party_trend
+from pulse.charts.theme import series_colors
+from pulse.metrics.events import describe_events, headline_events, window_summary
+from pulse.metrics.rallies import rallies_in
+from pulse.metrics.summary import head_to_head
 from pulse.ui import labels, session, url_state, widgets
 
 session.setup_page("Compare")
@@ -29,7 +33,7 @@ if mode == "Parties":
     st.subheader("Head to head")
     widgets.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
     trend = tables.party_daily.filter(pl.col("party").is_in(picked))
-    widgets.chart(charts.party_trend(trend, data.colors, data.tz), "party_trend", trend)
+    widgets.chart(party_trend(trend, data.colors, data.tz), "party_trend", trend)
     for party in picked:
         row = summary.row(by_predicate=pl.col("party") == party, named=True)
         with st.container(border=True):
@@ -58,8 +62,8 @@ else:
         widgets.stop_with("Pick at least two events to compare.")
     hourly_windows = session.aligned_windows(data, picked, True)  # the head-to-head table reads hours either way
     windows = hourly_windows if hourly else session.aligned_windows(data, picked, False)
-    palette = charts.series_colors(windows, "label", data.colors)
-    widgets.chart(charts.aligned_windows(windows, palette, hourly), "event_windows", windows)
+    palette = series_colors(windows, "label", data.colors)
+    widgets.chart(aligned_windows(windows, palette, hourly), "event_windows", windows)
     st.subheader("Head to head")
     chosen = described.filter(pl.col("event").is_in(picked))
     widgets.table(window_summary(hourly_windows, chosen), "events_head_to_head", data.tz)

@@ -13,7 +13,6 @@ from pulse.data.export import write_tables
 from pulse.data.load import load_data_dir, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import PulseError
-from pulse.metrics import Filters, compute_tables
 from pulse.metrics.drivers import (
     AUTHOR_SALT_ENV,
     SHOW_AUTHOR_IDS_ENV,
@@ -22,6 +21,8 @@ from pulse.metrics.drivers import (
     driver_tables,
     exports,
 )
+from pulse.metrics.filters import Filters
+from pulse.metrics.summary import compute_tables
 from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write, write_partitioned
 
 

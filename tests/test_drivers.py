@@ -10,7 +10,6 @@ from polars.testing import assert_frame_equal
 
 from pulse.data.contract import local_date
 from pulse.errors import PulseError
-from pulse.metrics import Filters, in_dates
 from pulse.metrics.drivers import (
     RAW_COLUMNS,
     burst_min_accounts,
@@ -19,6 +18,7 @@ from pulse.metrics.drivers import (
     normalise_text,
     with_account_ids,
 )
+from pulse.metrics.filters import Filters, in_dates
 from tests.conftest import utc
 
 TZ = "Asia/Karachi"

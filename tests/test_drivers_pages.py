@@ -5,8 +5,8 @@ import shutil
 
 import polars as pl
 
-from pulse.charts import space_overperformance
-from pulse.metrics import space_metrics
+from pulse.charts.spaces import space_overperformance
+from pulse.metrics.spaces import space_metrics
 from tests import test_pages
 from tests.conftest import BUNDLED
 from tests.test_pages import bundled, csv_of, figure, metric, run

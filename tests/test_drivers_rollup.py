@@ -10,8 +10,8 @@ from pulse.data import load as load_module
 from pulse.data.load import load_author_days, load_dataset, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import ValidationError
-from pulse.metrics import Filters
 from pulse.metrics.drivers import DRIVERS, author_day_tables, driver_tables, with_bursts
+from pulse.metrics.filters import Filters
 from pulse.rollup import rollup
 from tests.conftest import utc
 

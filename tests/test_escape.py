@@ -14,7 +14,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
-from pulse import charts
+from pulse.charts.parties import party_trend
 from pulse.escape import markdown_text, plotly_columns, plotly_text
 from tests.conftest import BUNDLED, ROOT
 
@@ -60,7 +60,7 @@ def test_a_legend_name_from_data_is_text():
     daily = pl.DataFrame(
         {"party": [PARTY, PARTY], "date": [date(2022, 4, 1), date(2022, 4, 2)], "rolling_7d": [1.0, 2.0]}
     )
-    figure = json.loads(charts.party_trend(daily, {PARTY: "#D62828"}, "UTC").to_json())
+    figure = json.loads(party_trend(daily, {PARTY: "#D62828"}, "UTC").to_json())
     names = {trace["name"] for trace in figure["data"]}
     assert names == {plotly_text(PARTY)}
     assert "<a " not in json.dumps(figure, ensure_ascii=False)

@@ -13,7 +13,8 @@ import pytest
 from pulse.data.export import csv_bytes, export_name, write_tables, xlsx_bytes
 from pulse.data.load import load_data_dir
 from pulse.errors import PulseError
-from pulse.metrics import Filters, compute_tables
+from pulse.metrics.filters import Filters
+from pulse.metrics.summary import compute_tables
 from tests.conftest import BUNDLED, utc
 
 

@@ -7,9 +7,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pulse import ui
 from pulse.errors import PulseError
 from pulse.keyguard import KeyGuard, editor_key_matches
+from pulse.ui.editor import _duration
 from tests.conftest import BUNDLED, ROOT
 
 KEY = "correct horse battery staple"
@@ -143,9 +143,9 @@ def test_the_data_page_locks_out_a_guesser(tmp_path, monkeypatch):
 
 def test_a_lockout_reads_as_its_length_despite_float_noise():
     # (now + 600) - now on a large monotonic clock can be 600.0000000001: once read as "11 min".
-    assert ui._duration(600.0000000001) == "10 min"
-    assert ui._duration(600.5) == "11 min"
-    assert ui._duration(2.0000000001) == "2 s"
+    assert _duration(600.0000000001) == "10 min"
+    assert _duration(600.5) == "11 min"
+    assert _duration(2.0000000001) == "2 s"
 
 
 def test_editor_key_must_match_and_must_be_configured():

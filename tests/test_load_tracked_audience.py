@@ -6,7 +6,7 @@ from datetime import timedelta
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from pulse.connectors.x_api import SPACES_SCHEMA
+from pulse.connectors.x_frames import SPACES_SCHEMA
 from pulse.data.load import load_data_dir, with_tracked_audience
 from tests.conftest import BUNDLED, utc
 

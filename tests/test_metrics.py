@@ -6,17 +6,13 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from pulse.data.load import aggregate_tweets
-from pulse.metrics import (
-    Filters,
-    current_rallies,
-    event_lift,
-    events,
-    hashtag_daily,
-    party_daily,
-    party_summary,
-    space_metrics,
-)
+from pulse.metrics.events import event_lift, events
+from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import hashtag_daily, party_daily
+from pulse.metrics.rallies import current_rallies
 from pulse.metrics.recent import window_totals
+from pulse.metrics.spaces import space_metrics
+from pulse.metrics.summary import party_summary
 from tests.conftest import counts_frame, utc
 
 TZ = "Asia/Karachi"  # UTC+5, no daylight saving

@@ -6,30 +6,30 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse.metrics import (
-    Filters,
+from pulse.metrics.events import event_windows
+from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import (
     HashtagTables,
     campaign_daily,
-    event_windows,
-    fill_hours,
     hashtag_daily,
-    head_to_head,
-    largest_crowds,
-    rally_headline,
-    rally_history,
-    record_progression,
     series_summary,
     share_of_voice,
+    spike_days,
+    with_campaign,
+)
+from pulse.metrics.rallies import largest_crowds, rally_headline, rally_history
+from pulse.metrics.recent import window_totals
+from pulse.metrics.series import fill_gaps
+from pulse.metrics.spaces import (
+    record_progression,
     space_benchmarks,
     space_labels,
     space_metrics,
     space_ranking,
     space_reach_by_party,
-    spike_days,
     vs_typical_pct,
-    with_campaign,
 )
-from pulse.metrics.recent import window_totals
+from pulse.metrics.summary import head_to_head
 from tests.conftest import counts_frame, utc
 from tests.test_metrics import TZ, rallies_frame, spaces_frame
 
@@ -156,7 +156,7 @@ def test_fill_hours_and_series_summary():
             ("c", "PPP", utc(2022, 4, 2, 10), 8),
         ]
     )
-    hourly = fill_hours(counts, ["hashtag", "party"])
+    hourly = fill_gaps(counts, ["hashtag", "party"], "hour")
     assert hourly.height == 3 * 25  # 10:00 on the 1st to 10:00 on the 2nd, for each of three hashtags
     assert hourly.filter(pl.col("hashtag") == "a")["tweets"].sum() == 40
     daily = spike_days(hashtag_daily(counts, TZ), "hashtag")

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse.metrics import current_rallies
+from pulse.metrics.rallies import current_rallies
 from pulse.metrics.recent import (
     as_of,
     data_span,

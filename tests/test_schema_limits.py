@@ -14,7 +14,9 @@ from pulse import cli
 from pulse.data.ingest import inspect
 from pulse.data.load import load_data_dir, load_hashtags, with_uploads
 from pulse.errors import PulseError, ValidationError
-from pulse.metrics import Filters, compute_tables, hashtag_daily
+from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import hashtag_daily
+from pulse.metrics.summary import compute_tables
 from tests.conftest import BUNDLED
 
 COUNTS = "hashtag,party,period_start,tweets\n"

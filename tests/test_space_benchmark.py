@@ -3,7 +3,7 @@
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from pulse.metrics import party_benchmark, space_metrics
+from pulse.metrics.spaces import party_benchmark, space_metrics
 from tests.conftest import utc
 from tests.test_metrics import spaces_frame
 

@@ -10,7 +10,8 @@ import pytest
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from pulse.metrics import Filters, unique_authors_daily
+from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import unique_authors_daily
 from tests.conftest import BUNDLED, ROOT
 from tests.test_pages import csv_of, downloads, figure  # noqa: F401 (downloads is a fixture)
 

@@ -21,7 +21,7 @@ from pulse.charts.theme import (
     solid,
 )
 from pulse.escape import plotly_columns
-from pulse.metrics import OTHER_PARTIES
+from pulse.metrics.hashtags import OTHER_PARTIES
 from pulse.metrics.recent import day_hours
 
 

@@ -10,7 +10,7 @@ import polars as pl
 
 from pulse.charts.theme import OTHER_COLOR, ROW_PX, as_text, finish, local_time, neutral_legend, no_data, tint
 from pulse.escape import plotly_columns
-from pulse.metrics import EVENT_KINDS
+from pulse.metrics.events import EVENT_KINDS
 
 BORDERS = Path(__file__).resolve().parents[1] / "assets" / "pakistan_borders.json"
 PAKISTAN_VIEW = dict(lon=(60.5, 78.0), lat=(23.3, 37.3))

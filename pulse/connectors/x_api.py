@@ -16,9 +16,7 @@ from datetime import UTC, datetime
 import polars as pl
 import requests
 
-# Transitional: importers are rewritten to the defining modules once every package is split.
 from pulse.connectors.x_frames import (
-    SPACES_SCHEMA,  # noqa: F401  (the transitional re-export)
     as_list,
     counts_frame,
     counts_page,

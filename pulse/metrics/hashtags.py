@@ -8,7 +8,7 @@ from datetime import datetime
 import polars as pl
 
 from pulse.data.contract import local_date, normalise_hashtag
-from pulse.data.load import Dataset
+from pulse.data.dataset import Dataset
 from pulse.metrics.filters import Filters, data_window, in_dates, in_parties
 from pulse.metrics.recent import window_totals, with_coverage
 from pulse.metrics.series import daily_counts, daily_stats, fill_gaps, pct_change, rolling_7d, share_pct

@@ -8,7 +8,7 @@ from datetime import datetime
 import polars as pl
 
 from pulse.data.contract import local_date
-from pulse.data.load import Dataset
+from pulse.data.dataset import Dataset
 from pulse.metrics.events import event_lift, events
 from pulse.metrics.filters import Filters, data_window, in_dates, in_parties
 from pulse.metrics.hashtags import hashtag_daily, party_daily

@@ -9,8 +9,3 @@
 import numpy  # noqa: F401, I001
 import pandas  # noqa: F401
 import pyarrow  # noqa: F401
-
-# Transitional: importers are rewritten to the defining modules once every package is split.
-from pulse.ui.columns import SUMMARY_COLUMNS  # noqa: F401
-from pulse.ui.editor import _duration  # noqa: F401
-from pulse.ui.session import PAGES, load_data_dir  # noqa: F401

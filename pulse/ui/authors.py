@@ -5,10 +5,13 @@ from datetime import datetime
 
 import streamlit as st
 
-from pulse import charts
-from pulse.data.load import Dataset
-from pulse.metrics import Filters, unique_authors_daily
+from pulse.charts.drivers import author_concentration
+from pulse.charts.hashtags import hashtag_volume
+from pulse.charts.theme import series_colors
+from pulse.data.dataset import Dataset
 from pulse.metrics.drivers import BURST_GAP_S, burst_min_accounts, driver_source, top_concentration, with_account_ids
+from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import unique_authors_daily
 from pulse.metrics.recent import with_coverage
 from pulse.ui.session import who_drives
 from pulse.ui.settings import author_ids_key
@@ -19,9 +22,9 @@ def unique_authors(data: Dataset, filters: Filters, span: tuple[datetime, dateti
     """Unique authors per hashtag and day, when the data has them (hashtag_authors_daily); nothing otherwise."""
     if data.hashtags.authors_daily is not None:
         authors = with_coverage(unique_authors_daily(data.hashtags.authors_daily, filters), data.tz, span)
-        author_colors = charts.series_colors(authors, "hashtag", data.colors)
+        author_colors = series_colors(authors, "hashtag", data.colors)
         chart(
-            charts.hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz, names=data.names),
+            hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz, names=data.names),
             "unique_authors",
             authors,
         )
@@ -41,7 +44,7 @@ def who_drives_it(data: Dataset, filters: Filters, by: str) -> None:
         st.caption(driver_source(dataset, rows, data.hashtags.form, key is not None))
         table(drivers.drivers, f"{by}_drivers", data.tz, height=320)
         shares = top_concentration(drivers)
-        chart(charts.author_concentration(shares, by, data.colors), f"{by}_concentration", shares)
+        chart(author_concentration(shares, by, data.colors), f"{by}_concentration", shares)
         if not drivers.has_text:
             empty_state("These tweets have no text: copy-paste bursts need the text column.")
         elif drivers.bursts.is_empty():

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from pulse import charts
-from pulse.charts import OTHER_COLOR
+from pulse.charts.spaces import space_audience
+from pulse.charts.theme import OTHER_COLOR
 from pulse.config import data_dir, time_zone
-from pulse.data.load import load_dataset, party_table
+from pulse.data.dataset import party_table
+from pulse.data.load import load_dataset
 from pulse.data.store import Store
 from pulse.ui.labels import number
 from pulse.ui.widgets import user_errors
@@ -59,5 +60,5 @@ def live_panel() -> None:
             title = space["title"] or "untitled"
             st.text(f"{space['party']} · {space['host']} · {title} · {number(now)} listening now")
             if audience.height:
-                figure = charts.space_audience(audience, tz, colors.get(space["party"], OTHER_COLOR))
+                figure = space_audience(audience, tz, colors.get(space["party"], OTHER_COLOR))
                 st.plotly_chart(figure, key=f"chart-live-{space['space_id']}", config={"displaylogo": False})

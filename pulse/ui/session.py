@@ -11,20 +11,15 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from pulse.config import data_dir, time_zone
 from pulse.data.contract import Contract
+from pulse.data.dataset import Dataset, RawTweets
 from pulse.data.export import export_name, xlsx_bytes
-from pulse.data.load import Dataset, RawTweets, load_author_days, load_data_dir, load_raw_tweets, with_uploads
+from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets, with_uploads
 from pulse.data.store import Store
-from pulse.metrics import (
-    Filters,
-    HashtagTables,
-    Tables,
-    compute_tables,
-    describe_events,
-    event_windows,
-    events,
-    hashtag_tables,
-)
 from pulse.metrics.drivers import DriverTables, author_day_tables, burst_min_accounts, driver_tables, with_bursts
+from pulse.metrics.events import describe_events, event_windows, events
+from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import HashtagTables, hashtag_tables
+from pulse.metrics.summary import Tables, compute_tables
 from pulse.ui.url_state import sidebar_filters
 from pulse.ui.widgets import VIEW, user_errors
 
@@ -253,5 +248,5 @@ def who_drives(data: Dataset, filters: Filters, by: str) -> tuple[str, int, Driv
 
 
 def aligned_windows(data: Dataset, chosen: list[str], hourly: bool) -> pl.DataFrame:
-    """Party volume around the chosen events (keys from pulse.metrics.event_key), computed once per choice."""
+    """Party volume around the chosen events (keys from pulse.metrics.events.event_key), computed once per choice."""
     return _for(data, _event_windows, _windows, tuple(chosen), hourly)

@@ -8,9 +8,9 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pulse.data.load import Dataset
+from pulse.data.dataset import Dataset
 from pulse.escape import markdown_text
-from pulse.metrics import Filters
+from pulse.metrics.filters import Filters
 from pulse.metrics.recent import as_of, preset_dates
 from pulse.ui.labels import window_label
 

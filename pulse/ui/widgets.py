@@ -9,14 +9,15 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from pulse.charts import OTHER_COLOR
+from pulse.charts.theme import OTHER_COLOR
 from pulse.config import time_zone
+from pulse.data.dataset import Dataset
 from pulse.data.export import csv_bytes, export_name
-from pulse.data.load import Dataset
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
-from pulse.metrics import Filters, vs_typical_pct
+from pulse.metrics.filters import Filters
 from pulse.metrics.recent import party_ranking
+from pulse.metrics.spaces import vs_typical_pct
 from pulse.ui.columns import COLUMNS
 from pulse.ui.labels import number
 

@@ -196,7 +196,7 @@ class AppPage:
 
 
 def app_pages(root: Path = ROOT) -> list[AppPage]:
-    """Every page the app declares (pulse.ui.PAGES, given to st.navigation), the overview first at the root."""
-    from pulse.ui import PAGES
+    """Every page the app declares (pulse.ui.session.PAGES, given to st.navigation), the overview first at the root."""
+    from pulse.ui.session import PAGES
 
     return [AppPage(root / path, title, "" if i == 0 else title) for i, (path, title) in enumerate(PAGES)]

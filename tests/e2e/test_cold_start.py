@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from pulse.ui import PAGES
+from pulse.ui.session import PAGES
 
 from .conftest import ARTIFACTS, SERVER_START_S, VIEWPORT, _free_port, _healthy, _tail
 from .streamlit_dom import ROOT, open_page, prepare_context

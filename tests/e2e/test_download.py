@@ -7,7 +7,7 @@ import math
 
 import openpyxl
 
-from pulse.ui import SUMMARY_COLUMNS
+from pulse.ui.columns import SUMMARY_COLUMNS
 
 from .streamlit_dom import grid, selected, sidebar_multiselect
 
