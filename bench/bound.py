@@ -8,7 +8,7 @@ hashtag) and count the distinct authors of every (day, party, hashtag). This scr
 three alone, in one process on the same file, with the aggregations given ready-made integer keys (the
 cheapest form there is: no text, no time zone, no author-id parsing, all of it built before the clock
 starts). Their sum is a lower bound for any polars pipeline; pulse's whole pipeline
-(pulse.data.load.load_data_dir + pulse.metrics.compute_tables) is timed in the same process. The last two rows
+(pulse.data.load.load_data_dir + pulse.metrics.summary.compute_tables) is timed in the same process. The last two rows
 ask the same without unique authors: the read of the three other columns, and the hourly count. Medians of `--runs` runs
 after one warm-up. Data: the benchmark's generated directories (bench/out/data-<rows>).
 """

@@ -6,7 +6,7 @@ For each size a seeded data directory is generated once (bench/out/data-<rows>, 
 after round, each engine runs in a fresh process, never two at once, and runs the whole pipeline `--runs`
 times there: load the raw tweets, aggregate them to hourly counts by local hour and unique authors per local
 day, and compute the five export tables on the full range (for pulse: pulse.data.load.load_data_dir +
-pulse.metrics.compute_tables, as `python -m pulse export` does). The first run of a process is reported as
+pulse.metrics.summary.compute_tables, as `python -m pulse export` does). The first run of a process is reported as
 cold (what a one-off export pays), the others as warm (what the long-running dashboard pays). The floor is
 polars reading just the columns the pipeline needs. Engines are timed inside their process, imports
 excluded; peak memory is the process's peak resident set size. Before any timing is printed, the tables of

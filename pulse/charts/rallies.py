@@ -254,7 +254,7 @@ def _label_rows_inside(fig: go.Figure, labels: dict[str, str]) -> None:
 def event_lift(lift: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:
     """Each event's party tweets per day: the usual day before (○) against the 24 hours after (●), with the lift.
 
-    `lift` has the rows of pulse.metrics.rally_lift (rallies and their announcements, with the city).
+    `lift` has the rows of pulse.metrics.rallies.rally_lift (rallies and their announcements, with the city).
     """
     lift, colors = plotly_columns(lift), as_text(colors)
     title = "Lift: party tweets in the 24 h after each event against its usual day"

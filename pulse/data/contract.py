@@ -295,7 +295,8 @@ SPACE_SAMPLES = Contract(
 
 # Written by `pulse watch` only (never edited on the Data page). alert_id is a stable key of kind, subject and
 # time, so a check that runs again, or a restarted watcher, never raises one alert twice. delivered_to holds the
-# webhooks (by fingerprint, never the URL: it is a secret) that took it, so none is sent one twice.
+# webhooks (by fingerprint, never the URL: it is a secret) that took it, so none is sent one twice, and as
+# fingerprint:status those that refused it (a 4xx other than 429), which are not asked again.
 ALERTS = Contract(
     "alerts",
     (

@@ -147,7 +147,7 @@ def strongest_hour(counts: pl.DataFrame, as_of_: datetime | None, keys: list[str
 class Rally:
     """The next announced rally, or the latest held when none is announced after `as_of`."""
 
-    row: dict  # a row of pulse.metrics.current_rallies
+    row: dict  # a row of pulse.metrics.rallies.current_rallies
     upcoming: bool
 
 

@@ -8,6 +8,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pulse.config import history_versions, time_zone
 from pulse.data import ingest
+from pulse.data.contract import EDITABLE
 from pulse.data.store import Store
 from pulse.errors import PulseError, ValidationError
 from pulse.escape import markdown_text
@@ -87,7 +88,7 @@ def stored_datasets(store: Store) -> None:
 
 def bring_data_in(store: Store, configured_key: str | None) -> None:
     """A file for one dataset, uploaded or fetched from a URL, then its review (see review_incoming)."""
-    dataset = st.selectbox("Dataset", ingest.EDITABLE, key="data-dataset")
+    dataset = st.selectbox("Dataset", EDITABLE, key="data-dataset")
     upload_tab, url_tab = st.tabs(["Upload a file", "Fetch from a URL"])
     cap_mb = st.get_option("server.maxUploadSize")
     with upload_tab:
@@ -159,7 +160,7 @@ def review_incoming(dataset: str, file: str, content: bytes, store: Store, confi
 
 def undo_a_save(store: Store, configured_key: str | None) -> None:
     """Put back the version of a dataset saved before its last save."""
-    undo_dataset = st.selectbox("Dataset to restore", ingest.EDITABLE, key="data-undo-dataset")
+    undo_dataset = st.selectbox("Dataset to restore", EDITABLE, key="data-undo-dataset")
     versions = store.history(undo_dataset)
     st.caption(f"{len(versions)} earlier version(s) of {undo_dataset}." if versions else "No earlier versions.")
     if versions and configured_key is not None:

@@ -98,7 +98,7 @@ def card(column, label: str, value: str, about: str, help: str | None = None) ->
 
 
 def benchmark_cards(benchmarks: pl.DataFrame) -> None:
-    """One Space's reach, peak, average and retention (pulse.metrics.space_benchmarks: the Space, the median Space
+    """One Space's reach, peak, average and retention (pulse.metrics.spaces.space_benchmarks: the Space, the median Space
     and the all-time record), each against the median Space, with both in its help."""
     this, median, record = benchmarks.rows(named=True)
     cards = st.columns(4)
