@@ -98,8 +98,8 @@ def card(column, label: str, value: str, about: str, help: str | None = None) ->
 
 
 def benchmark_cards(benchmarks: pl.DataFrame) -> None:
-    """One Space's reach, peak, average and retention (pulse.metrics.spaces.space_benchmarks: the Space, the median Space
-    and the all-time record), each against the median Space, with both in its help."""
+    """One Space's reach, peak, average and retention (pulse.metrics.spaces.space_benchmarks: the Space, the median
+    Space and the all-time record), each against the median Space, with both in its help."""
     this, median, record = benchmarks.rows(named=True)
     cards = st.columns(4)
     for slot, (column, label) in zip(
