@@ -26,7 +26,7 @@ def run_watch(args: argparse.Namespace) -> int:
     from pulse.connectors.x_api import BASE_URL_ENV, XClient, base_url_from_env, token_from_env
     from pulse.watch.lock import WatchLock
     from pulse.watch.runner import Shutdown, Watcher
-    from pulse.watch.settings import read_config, webhooks_from
+    from pulse.watch.settings import described, read_config, webhooks_from
 
     config = read_config(args.config)
     webhooks = webhooks_from(config)
@@ -43,7 +43,7 @@ def run_watch(args: argparse.Namespace) -> int:
         client = XClient(token, base_url=base_url, sleep=shutdown.sleep, max_wait_s=0)
         watcher = Watcher(config, store, client, webhooks, tz, shutdown=shutdown, log=_say)
         _say(
-            f"Watching {store.root} for {config!r} (PID {lock.pid}); "
+            f"Watching {store.root} for {described(config, webhooks)} (PID {lock.pid}); "
             + ("one pass." if args.once else "SIGTERM or Ctrl-C stops.")
         )
         return watcher.run(once=args.once)

@@ -489,3 +489,21 @@ def test_hosts_are_looked_up_at_most_100_a_request_and_names_resolved_once(https
     # The second lookup asks X again only for the name it did not know.
     assert asked == [*first, ("users", 1), ("creators", 100), ("creators", 50)]
     assert "errors: spaces: X knows no user host_149" in lines[0]
+
+
+def test_the_startup_line_counts_the_webhooks_of_the_config_and_the_environment(
+    httpserver, tmp_path, monkeypatch, capsys
+):
+    FakeX().install(httpserver)
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    monkeypatch.setenv("X_API_BASE_URL", httpserver.url_for("/2"))
+    # The config's own webhook named again in the environment is one webhook, not two.
+    in_config = httpserver.url_for("/hook/T0/B0/in-config")
+    monkeypatch.setenv("PULSE_WEBHOOK_URLS", f"{httpserver.url_for(HOOK)},{in_config}")
+    config = tmp_path / "watch.toml"
+    config.write_text(f'[alerts]\nwebhooks = ["{in_config}"]\n')
+
+    assert main(["watch", "--config", str(config), "--data", str(tmp_path / "data"), "--once"]) == 0
+
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "for 0 hashtag(s), 0 host(s), 2 webhook(s) (1 in the config, 1 from PULSE_WEBHOOK_URLS) (PID " in first

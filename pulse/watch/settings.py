@@ -121,3 +121,12 @@ def webhooks_from(config: WatchConfig, environ: dict[str, str] = os.environ) -> 
     """The config's webhooks and PULSE_WEBHOOK_URLS (comma-separated), each once."""
     urls = [*config.webhooks, *(u.strip() for u in environ.get(WEBHOOKS_ENV, "").split(",") if u.strip())]
     return [Webhook(url, number) for number, url in enumerate(dict.fromkeys(urls), start=1)]
+
+
+def described(config: WatchConfig, webhooks: list[Webhook]) -> str:
+    """What a watcher watches, for its first line: every webhook it posts to, from the config and the environment."""
+    in_config = len(set(config.webhooks))
+    sources = [f"{in_config} in the config"] if in_config else []
+    sources += [f"{len(webhooks) - in_config} from {WEBHOOKS_ENV}"] if len(webhooks) > in_config else []
+    counted = f"{len(config.hashtags)} hashtag(s), {len(config.hosts)} host(s), {len(webhooks)} webhook(s)"
+    return counted + (f" ({', '.join(sources)})" if sources else "")
