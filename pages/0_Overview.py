@@ -13,7 +13,7 @@ from pulse.ui import labels, live, session, url_state, widgets
 session.setup_page("Overview")
 st.title("Campaign Pulse")
 st.caption("Reach of each party's Spaces, hashtags and rallies — at a glance, and every number as a CSV.")
-live.live_panel()  # shows only while `pulse watch` runs on this data, and refreshes itself
+live.live_panel()  # whether `pulse watch` keeps this data fresh, once it has run on it; refreshes itself
 
 data, filters, tables = session.page_data()
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from pulse.config import data_dir, time_zone
 from pulse.data.store import Store
-from pulse.ui import columns, session, url_state, widgets
+from pulse.ui import columns, live, session, url_state, widgets
 from pulse.watch import alerts
 
 session.setup_page("Alerts")
@@ -13,6 +13,7 @@ st.caption(
     "What the watcher raised: hashtag spikes, Space records and rally news, newest first, and whether each "
     "reached the team's chat. `python -m pulse watch` raises them (see the README)."
 )
+live.watcher_health()  # whether the watcher still collects and sends, refreshing itself
 
 with widgets.user_errors():
     raised = alerts.load_alerts(Store(data_dir()))

@@ -58,6 +58,7 @@ class FakeX:
     counts: dict[tuple[str, datetime], int] = field(default_factory=dict)  # (tag lower, hour) -> tweets
     asked: list[str] = field(default_factory=list)
     hook_failures: int = 0  # the webhook answers 500 this many times first
+    counts_failures: int = 0  # the counts endpoint answers 503 this many times first
     received: list[dict] = field(default_factory=list)  # bodies the webhook took
     slow_tags: dict[str, float] = field(default_factory=dict)  # tag lower -> seconds its counts request takes
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -118,6 +119,9 @@ class FakeX:
         start = datetime.fromisoformat(request.args["start_time"].replace("Z", "+00:00"))
         end = datetime.fromisoformat(request.args["end_time"].replace("Z", "+00:00"))
         self.asked.append(f"counts {tag} {start:%d %H:%M}-{end:%d %H:%M}")
+        if self.counts_failures > 0:
+            self.counts_failures -= 1
+            return self._json({}, status=503)
         time.sleep(self.slow_tags.get(tag, 0.0))
         data, hour = [], start
         while hour < end:

@@ -1,15 +1,18 @@
 """The Alerts page and the overview's live panel, on what a watcher left in a copy of the bundled data (AppTest)."""
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pulse.data.store import Store
+from pulse.escape import markdown_text
 from pulse.watch import alerts
-from pulse.watch.state import state_path
+from pulse.watch.state import JobStatus, job_json, state_path
 from tests.conftest import BUNDLED, ROOT, utc
 from tests.test_pages import csv_of, downloads  # noqa: F401 - downloads is a fixture
 from tests.test_unique_authors import plotted
@@ -48,6 +51,7 @@ def data(tmp_path, monkeypatch):
         ),
     )
     monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PULSE_TZ", "Asia/Karachi")
     return tmp_path
 
 
@@ -79,12 +83,15 @@ def test_no_alerts_says_how_they_come(tmp_path, monkeypatch):
     assert "No alerts yet" in at.info[0].value
 
 
-def write_status(data, updated_at: datetime, live: list[str], stopped: bool = False) -> None:
+def write_status(
+    data, updated_at: datetime, live: list[str], stopped: bool = False, jobs: tuple[JobStatus, ...] = ()
+) -> None:
     state = {
         "pid": 4242,
         "updated_at": updated_at.timestamp(),
         "stopped_at": updated_at.timestamp() if stopped else None,
         "tracking": {s: {"next": 0, "failures": 0} for s in live},
+        "jobs": {job.job: job_json(job) for job in jobs},
     }
     state_path(data).parent.mkdir(parents=True, exist_ok=True)
     state_path(data).write_text(json.dumps(state))
@@ -102,16 +109,27 @@ def add_live_space(data) -> None:
 
 
 def panel_text(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown] + [t.value for t in at.text]
+    """The markdown and text shown, seconds ago written '… s ago' (the app's clock runs on while the test waits)."""
+    shown = [m.value for m in at.markdown] + [t.value for t in at.text]
+    return [re.sub(r"\b\d+ s ago", "… s ago", t) for t in shown]
+
+
+def local(at: datetime) -> str:
+    """A moment as the panel names it: '17:21 PKT', with the day when it is not today's."""
+    zone = ZoneInfo("Asia/Karachi")
+    today = at.astimezone(zone).date() == datetime.now(zone).date()
+    return f"{at.astimezone(zone):{'' if today else '%-d %b '}%H:%M %Z}"
 
 
 def test_the_overview_shows_the_live_data_and_spaces_while_a_watcher_runs(data):
     add_live_space(data)
-    write_status(data, datetime.now(UTC) - timedelta(seconds=40), ["live1"])
+    now = datetime.now(UTC)
+    write_status(data, now - timedelta(seconds=40), ["live1"])
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
     texts = panel_text(at)
-    assert any("Live" in t and "Data updated 4" in t and "s ago by `pulse watch` · 1 live Space(s)" in t for t in texts)
+    beat = "`pulse watch` running, heartbeat … s ago · 1 live Space(s)"
+    assert f":green-badge[:material/sensors: Live] {beat}" in texts
     # Newest alerts first, shown as text: the stars of a message or title are not Markdown.
     assert texts.count("1 Feb 23:00 · **PML-N** rally isb: Islamabad") == 1
     assert "PTI · ImranKhanPTI · Jalsa *tonight* · 4,500 listening now" in texts
@@ -119,14 +137,99 @@ def test_the_overview_shows_the_live_data_and_spaces_while_a_watcher_runs(data):
     assert plotted(figure["data"][0]["y"]) == [1200, 4500]
 
 
-@pytest.mark.parametrize(("age_s", "stopped"), [(121, False), (5, True)])
-def test_no_live_panel_without_a_running_watcher(data, age_s, stopped):
+@pytest.mark.parametrize(("age_s", "stopped"), [(150, False), (5, True)])
+def test_a_watcher_that_stopped_or_went_quiet_says_when_and_what_it_last_did(data, age_s, stopped):
     add_live_space(data)
-    write_status(data, datetime.now(UTC) - timedelta(seconds=age_s), ["live1"], stopped)
+    now = datetime.now(UTC)
+    last = now - timedelta(seconds=age_s)
+    counts = JobStatus("counts", 900.0, last_success=last)
+    write_status(data, last, ["live1"], stopped, jobs=(counts,))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
-    assert not any("Data updated" in t for t in panel_text(at))
+    ago = "2 min" if age_s == 150 else "… s"
+    texts = panel_text(at)
+    start = texts.index(
+        f":red-badge[:material/power_off: Stopped] `pulse watch` stopped at {local(last)} ({ago} ago): nothing is "
+        "being collected"
+    )
+    assert (
+        texts[start + 1]
+        == f":green[:material/check_circle:] **Hashtag counts** · last success {local(last)} ({ago} ago)"
+    )
     assert not any("live1" in c.proto.id for c in at.get("plotly_chart"))
+
+
+FAILING_ERROR = "X API /tweets/counts/recent: could not connect to api.x.com **now** [see](http://evil.example)"
+
+
+def failing_jobs(now: datetime) -> tuple[JobStatus, ...]:
+    """Counts failing for 15 minutes after a success 20 minutes ago (its interval is 5 minutes), Spaces fine."""
+    counts = JobStatus(
+        "counts",
+        300.0,
+        failures=4,
+        last_success=now - timedelta(minutes=20, seconds=30),
+        last_error=FAILING_ERROR,
+        last_error_at=now - timedelta(seconds=30),
+        failing_since=now - timedelta(minutes=15, seconds=30),
+        next_try=now + timedelta(minutes=4),
+    )
+    return counts, JobStatus("spaces", 120.0, last_success=now - timedelta(seconds=50)), JobStatus("delivery", 30.0)
+
+
+@pytest.mark.parametrize("page", ["dashboard.py", "pages/6_Alerts.py"])
+def test_a_job_failing_for_two_intervals_turns_the_panel_red_with_its_error_on_the_overview_and_alerts(data, page):
+    now = datetime.now(UTC)
+    write_status(data, now - timedelta(seconds=10), [], jobs=failing_jobs(now))
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    assert not at.exception
+    since, success = now - timedelta(minutes=15, seconds=30), now - timedelta(minutes=20, seconds=30)
+    beat = "`pulse watch` running, heartbeat … s ago · 0 live Space(s)"
+    texts = panel_text(at)
+    start = texts.index(
+        f":red-badge[:material/error: Failing since {local(since)} (15 min ago)] Hashtag counts · {beat}"
+    )
+    assert texts[start + 1 : start + 4] == [
+        f":red[:material/error: **Hashtag counts** failing since {local(since)} (15 min ago)] · last success "
+        f"{local(success)} (20 min ago)  \n:small[Last error {local(now - timedelta(seconds=30))} (… s ago): "
+        f"{markdown_text(FAILING_ERROR)}]",
+        f":green[:material/check_circle:] **Live Spaces** · last success {local(now - timedelta(seconds=50))} "
+        "(… s ago)",
+        ":green[:material/check_circle:] **Alert delivery** · nothing to send yet",
+    ]
+
+
+def test_a_job_that_failed_but_not_for_two_intervals_yet_is_retrying(data):
+    now = datetime.now(UTC)
+    counts = JobStatus(
+        "counts",
+        900.0,
+        failures=1,
+        last_success=now - timedelta(minutes=10),
+        last_error="boom",
+        last_error_at=now - timedelta(seconds=5),
+        failing_since=now - timedelta(seconds=5),
+        next_try=now + timedelta(minutes=5),
+    )
+    write_status(data, now - timedelta(seconds=5), [], jobs=(counts,))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    texts = panel_text(at)
+    assert texts[0].startswith(":orange-badge[:material/sync_problem: Retrying] `pulse watch` running")
+    assert texts[1].startswith(
+        f":orange[:material/sync_problem: **Hashtag counts** failed, next try {local(now + timedelta(minutes=5))} (in "
+    )
+
+
+@pytest.mark.parametrize("page", ["dashboard.py", "pages/6_Alerts.py"])
+@pytest.mark.parametrize("content", ['{"updated_at": 1e300}', '{"updated_at": 1, "jobs": {"counts": []}}', "\x00"])
+def test_a_tampered_state_file_says_the_watcher_state_is_unreadable(data, page, content):
+    state_path(data).parent.mkdir()
+    state_path(data).write_text(content)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    assert not at.exception
+    texts = panel_text(at)
+    assert ":red-badge[:material/error: Watcher state unreadable] whether data is being collected is unknown" in texts
+    assert any(c.value.startswith(markdown_text("watcher state unreadable: .watch/state.json: ")) for c in at.caption)
 
 
 def test_the_alerts_csv_is_the_filtered_table(data, downloads):  # noqa: F811 - the fixture

@@ -21,7 +21,7 @@ from pulse.watch import alerts, rules
 from pulse.watch.lock import WatchLock
 from pulse.watch.runner import Shutdown, Stopping, Watcher
 from pulse.watch.settings import WatchConfig, read_config, webhooks_from
-from pulse.watch.state import read_state, read_status
+from pulse.watch.state import JobStatus, read_state, read_status, state_path
 from tests.conftest import ROOT, utc
 from tests.fake_x import FakeSpace, FakeX
 from tests.test_x_api import TOKEN
@@ -134,6 +134,10 @@ def test_a_spike_is_one_alert_delivered_once_across_a_restart_and_a_webhook_that
         "could not post to webhook 1 (localhost): HTTP 500 Internal Server Error: the server failed; try again later"
     )
     assert alert["error"] == failed
+    # The dashboard sees delivery failing since this first try (it runs every cycle: 30 s is its interval).
+    sending = read_status(tmp_path, T0).jobs[-1]
+    assert sending == JobStatus("delivery", 30.0, 1, None, f"alert {alert['alert_id']}: {failed}", T0, T0, None)
+    assert not sending.failing(T0 + timedelta(seconds=59)) and sending.failing(T0 + timedelta(seconds=60))
     assert not any("secret-path" in line for line in lines)
 
     clock.advance(29)
@@ -171,6 +175,10 @@ def test_a_spike_is_one_alert_delivered_once_across_a_restart_and_a_webhook_that
     }
     final = alerts.load_alerts(Store(tmp_path)).row(0, named=True)
     assert (final["delivered"], final["error"], final["attempts"]) == (True, None, 2)
+    sent_at = T0 + timedelta(seconds=90)  # the third try, the first after the restart
+    assert read_status(tmp_path, sent_at).jobs[-1] == JobStatus(
+        "delivery", 30.0, 0, sent_at, f"alert {alert['alert_id']}: {failed}", T0 + timedelta(seconds=30), None, None
+    )
     assert final["delivered_to"] == webhooks_from(config, {})[0].fingerprint
     # PMLN's 99 tweets at 16:00 are above its flat zero baseline but under spike_min_tweets: no alert.
     assert alerts.load_alerts(Store(tmp_path)).height == 1
@@ -241,7 +249,7 @@ RALLIES = "rally_id,party,city,announced_at,starts_at\nlhr,PTI,Lahore,2024-01-20
 def test_a_new_or_moved_rally_is_an_alert_by_any_route_and_text_from_the_data_cannot_ping_the_chat(
     httpserver, tmp_path
 ):
-    fake = FakeX()
+    fake = FakeX(hook_failures=2)  # both news fail to go out at first
     fake.install(httpserver)
     (tmp_path / "rallies.csv").write_text(RALLIES)
     config = WatchConfig(webhooks=(httpserver.url_for(HOOK),))
@@ -258,6 +266,11 @@ def test_a_new_or_moved_rally_is_an_alert_by_any_route_and_text_from_the_data_ca
     )
     clock.advance(30)
     watcher.cycle()
+    # Delivery's error names the first alert that did not go out, and how many more did not.
+    assert read_status(tmp_path, T0 + timedelta(seconds=30)).jobs[-1].last_error == (
+        "alert rally/isb/2024-02-01T13:00Z/<!channel> & co/2024-02-12T14:00Z: could not post to webhook 1 "
+        "(localhost): HTTP 500 Internal Server Error: the server failed; try again later (and 1 more alert(s) not sent)"
+    )
     clock.advance(30)
     watcher.cycle()
 
@@ -491,6 +504,47 @@ def test_hosts_are_looked_up_at_most_100_a_request_and_names_resolved_once(https
     assert "errors: spaces: X knows no user host_149" in lines[0]
 
 
+def test_a_failed_job_is_tried_again_after_30_s_doubling_up_to_its_interval_and_each_try_is_kept(httpserver, tmp_path):
+    fake = FakeX(counts=spiky_counts(), counts_failures=4)
+    fake.install(httpserver)
+    config = WatchConfig(counts_every=100, hashtags=(("ImranKhan", "PTI"),))
+    clock, lines = Clock(T0), []
+    watcher = make_watcher(httpserver, tmp_path, clock, config, lines)
+    asked_at, seen = [], {}
+    for second in range(300):
+        asked = len(fake.asked)
+        watcher.cycle()
+        if len(fake.asked) > asked:
+            asked_at.append(second)
+        if second in (199, 200):
+            seen[second] = read_status(tmp_path, T0 + timedelta(seconds=second)).jobs[0]
+        clock.advance(1)
+
+    # Four failures: tried again 30 s, 60 s, then 100 s (the interval, not 120 s) and 100 s later; the fifth works.
+    assert asked_at == [0, 30, 90, 190, 290]
+    unavailable = "X API /tweets/counts/recent: HTTP 503 Service Unavailable"
+    assert [line.split(" | ")[-1] for line in lines[:3]] == [
+        f"errors: counts: {unavailable}: the server failed; try again later (next try at 17:10:30 UTC)",
+        f"errors: counts: {unavailable}: the server failed; try again later (next try at 17:11:30 UTC)",
+        f"errors: counts: {unavailable}: the server failed; try again later (next try at 17:13:10 UTC)",
+    ]
+    # Never a success since the first failure: failing once two intervals (200 s) have passed.
+    assert (seen[199].failing_since, seen[199].failing(T0 + timedelta(seconds=199))) == (T0, False)
+    assert seen[200].failing(T0 + timedelta(seconds=200))
+    counts = read_status(tmp_path, T0 + timedelta(seconds=300)).jobs[0]
+    assert counts == JobStatus(
+        "counts",
+        100.0,
+        0,
+        T0 + timedelta(seconds=290),
+        f"{unavailable}: the server failed; try again later",
+        T0 + timedelta(seconds=190),
+        None,
+        T0 + timedelta(seconds=390),
+    )
+    assert load_dataset(tmp_path, "hashtags")[0].height == 167
+
+
 def test_the_startup_line_counts_the_webhooks_of_the_config_and_the_environment(
     httpserver, tmp_path, monkeypatch, capsys
 ):
@@ -507,3 +561,31 @@ def test_the_startup_line_counts_the_webhooks_of_the_config_and_the_environment(
 
     first = capsys.readouterr().out.splitlines()[0]
     assert "for 0 hashtag(s), 0 host(s), 2 webhook(s) (1 in the config, 1 from PULSE_WEBHOOK_URLS) (PID " in first
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("{not json", "not a JSON file"),
+        ("[1, 2]", "not a JSON object"),
+        ("{}", "updated_at is missing"),
+        ('{"updated_at": "yesterday"}', "updated_at: not a time (got 'yesterday')"),
+        ('{"updated_at": NaN}', "updated_at: not a time (got nan)"),
+        ('{"updated_at": 1e300}', "updated_at: not a time (got 1e+300)"),
+        ('{"updated_at": 1, "tracking": ["x"]}', "tracking: not an object (got ['x'])"),
+        ('{"updated_at": 1, "jobs": {"counts": {"every": 0}}}', "jobs.counts.every: not a number of seconds (got 0)"),
+        ('{"updated_at": 1, "jobs": {"counts": {"every": 9, "failures": true}}}', "jobs.counts.failures: not a count"),
+        (
+            '{"updated_at": 1, "jobs": {"spaces": {"every": 9, "last_error": ["x"]}}}',
+            "jobs.spaces.last_error: not text",
+        ),
+        ('{"updated_at": 1, "jobs": {"delivery": {"every": 9, "failing_since": "x"}}}', "jobs.delivery.failing_since"),
+    ],
+)
+def test_a_state_file_no_watcher_wrote_is_unreadable_naming_why(tmp_path, content, why):
+    state_path(tmp_path).parent.mkdir()
+    state_path(tmp_path).write_text(content)
+    with pytest.raises(PulseError, match="^watcher state unreadable: .watch/state.json: ") as caught:
+        read_status(tmp_path, T0)
+    assert why in str(caught.value)
+    assert str(tmp_path) not in str(caught.value)  # a viewer has no use for the server's paths

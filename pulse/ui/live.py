@@ -1,5 +1,5 @@
-"""The war room: what `pulse watch` writes (how fresh the data is, the newest alerts, each live Space's audience),
-shown live while it runs."""
+"""The war room: what `pulse watch` writes (whether each of its jobs works, the newest alerts, each live Space's
+audience), shown live while it runs and after it stopped."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,12 +14,15 @@ from pulse.config import data_dir, time_zone
 from pulse.data.dataset import party_table
 from pulse.data.load import load_dataset
 from pulse.data.store import Store
+from pulse.errors import PulseError
+from pulse.escape import markdown_text
 from pulse.ui.labels import number
 from pulse.ui.widgets import user_errors
 from pulse.watch import alerts, state
 
 LIVE_REFRESH_S = 30
 RECENT_ALERTS = 3
+JOB_NAMES = {"counts": "Hashtag counts", "spaces": "Live Spaces", "delivery": "Alert delivery"}
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -33,32 +36,117 @@ def _live(directory: str, space_ids: tuple[str, ...], versions: tuple[int, ...])
     return spaces, samples, dict(colors.select("party", "color").iter_rows()), alerts.load_alerts(store)
 
 
+def _read(directory: Path, now: datetime) -> state.WatchStatus | str | None:
+    """The watcher's status; why its state cannot be read; or None when no watcher ever ran on this data."""
+    try:
+        return state.read_status(directory, now)
+    except PulseError as error:
+        return str(error)
+
+
 @st.fragment(run_every=LIVE_REFRESH_S)
 def live_panel() -> None:
-    """While `pulse watch` runs on this data: how fresh it is, the newest alerts and each live Space's audience so
-    far. It reruns alone every LIVE_REFRESH_S s, not the page around it; with no watcher running it shows nothing."""
-    directory = data_dir()
-    status = state.read_status(directory, datetime.now(UTC))
-    if status is None or not status.running:
+    """Whether `pulse watch` keeps this data fresh, and while it runs the newest alerts and each live Space's
+    audience so far. It reruns alone every LIVE_REFRESH_S s, not the page around it; with no watcher ever run on
+    this data it shows nothing."""
+    directory, now = data_dir(), datetime.now(UTC)
+    status = _read(directory, now)
+    if status is None:
         return
-    store = Store(directory)
-    versions = tuple(store.version(name) for name in ("spaces", "space_samples", "parties", "alerts"))
-    with user_errors():
-        spaces, samples, colors, raised = _live(str(directory), status.live, versions)
     tz = time_zone()
     with st.container(border=True, key="live-panel"):
-        st.markdown(
-            f":green-badge[:material/sensors: Live] Data updated {state.updated_ago(status, datetime.now(UTC))} ago "
-            f"by `pulse watch` · {len(status.live)} live Space(s)"
-        )
+        _health(status, now, tz)
+        if isinstance(status, str) or not status.running:
+            return
+        store = Store(directory)
+        versions = tuple(store.version(name) for name in ("spaces", "space_samples", "parties", "alerts"))
+        with user_errors():
+            spaces, samples, colors, raised = _live(str(directory), status.live, versions)
         for alert in raised.head(RECENT_ALERTS).iter_rows(named=True):
             at = alert["raised_at"].astimezone(ZoneInfo(tz))
             st.text(f"{at:%-d %b %H:%M} · {alert['message']}")  # text from the data: never Markdown
         for space in spaces.iter_rows(named=True):
             audience = samples.filter(pl.col("space_id") == space["space_id"])
-            now = audience["participants"][-1] if audience.height else None
+            listening = audience["participants"][-1] if audience.height else None
             title = space["title"] or "untitled"
-            st.text(f"{space['party']} · {space['host']} · {title} · {number(now)} listening now")
+            st.text(f"{space['party']} · {space['host']} · {title} · {number(listening)} listening now")
             if audience.height:
                 figure = space_audience(audience, tz, colors.get(space["party"], OTHER_COLOR))
                 st.plotly_chart(figure, key=f"chart-live-{space['space_id']}", config={"displaylogo": False})
+
+
+@st.fragment(run_every=LIVE_REFRESH_S)
+def watcher_health() -> None:
+    """Whether `pulse watch` keeps this data fresh, alone (for the Alerts page, which lists the alerts itself)."""
+    directory, now = data_dir(), datetime.now(UTC)
+    status = _read(directory, now)
+    if status is not None:
+        with st.container(border=True, key="watcher-health"):
+            _health(status, now, time_zone())
+
+
+def _health(status: state.WatchStatus | str, now: datetime, tz: str) -> None:
+    """A headline (live, retrying, failing, stopped, or unreadable) and each job's last success and last error."""
+    if isinstance(status, str):
+        st.markdown(":red-badge[:material/error: Watcher state unreadable] whether data is being collected is unknown")
+        st.caption(markdown_text(status))
+        return
+    failing = status.failing(now)
+    beat = f"`pulse watch` running, heartbeat {_ago(status.updated_at, now)} · {len(status.live)} live Space(s)"
+    if not status.running:
+        st.markdown(
+            f":red-badge[:material/power_off: Stopped] `pulse watch` stopped at {_when(status.stopped_at, now, tz)}: "
+            "nothing is being collected"
+        )
+    elif failing:
+        since = min(job.failing_since for job in failing)
+        names = ", ".join(JOB_NAMES[job.job] for job in failing)
+        st.markdown(f":red-badge[:material/error: Failing since {_when(since, now, tz)}] {names} · {beat}")
+    elif any(job.failing_since is not None for job in status.jobs):
+        st.markdown(f":orange-badge[:material/sync_problem: Retrying] {beat}")
+    else:
+        st.markdown(f":green-badge[:material/sensors: Live] {beat}")
+    for job in status.jobs:
+        st.markdown(_job_line(job, now, tz))
+
+
+def _job_line(job: state.JobStatus, now: datetime, tz: str) -> str:
+    """'✓ Hashtag counts · last success …', then its last error (data: escaped) on a line of its own."""
+    name = JOB_NAMES[job.job]
+    if job.failing(now):
+        head = f":red[:material/error: **{name}** failing since {_when(job.failing_since, now, tz)}]"
+    elif job.failing_since is not None:
+        retry = f"next try {_when(job.next_try, now, tz)}" if job.next_try is not None else "tried again"
+        head = f":orange[:material/sync_problem: **{name}** failed, {retry}]"
+    else:
+        head = f":green[:material/check_circle:] **{name}**"
+    if job.last_success is not None:
+        success = f"last success {_when(job.last_success, now, tz)}"
+    else:
+        success = "nothing to send yet" if job.job == "delivery" and job.last_error is None else "no success yet"
+    line = f"{head} · {success}"
+    if job.last_error is not None and job.last_error_at is not None:
+        line += f"  \n:small[Last error {_when(job.last_error_at, now, tz)}: {markdown_text(job.last_error)}]"
+    return line
+
+
+def _when(at: datetime, now: datetime, tz: str) -> str:
+    """'17:21 PKT (2 min ago)', with the day when it is not today's: '6 Dec 17:21 PKT (1 day ago)'; '(in 30 s)' for
+    a moment to come."""
+    local = at.astimezone(ZoneInfo(tz))
+    day = "" if local.date() == now.astimezone(ZoneInfo(tz)).date() else f"{local:%-d %b} "
+    return f"{day}{local:%H:%M %Z} ({_ago(at, now)})"
+
+
+def _ago(at: datetime, now: datetime) -> str:
+    """'2 min ago', or 'in 30 s'."""
+    seconds = int((now - at).total_seconds())
+    return f"{_duration(seconds)} ago" if seconds >= 0 else f"in {_duration(-seconds)}"
+
+
+def _duration(seconds: int) -> str:
+    """'40 s', '3 min', '5 h', '2 days'."""
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -26,9 +26,9 @@ from pulse.data.store import MergeSummary, Store, atomic_write
 from pulse.errors import PulseError
 from pulse.http import make_session, post_json
 from pulse.watch import alerts, delivery, rules
-from pulse.watch.delivery import WEBHOOK_TIMEOUT, Webhook
+from pulse.watch.delivery import WEBHOOK_TIMEOUT, Webhook, retry_after
 from pulse.watch.settings import WatchConfig
-from pulse.watch.state import read_state, state_path
+from pulse.watch.state import JobStatus, job_json, jobs_of, read_state, state_path
 
 HEARTBEAT_S = 30.0  # the watcher writes its heartbeat at least this often, even with nothing due
 RECENT = timedelta(days=7)  # how far back X's recent counts endpoint reaches
@@ -142,8 +142,20 @@ class Watcher:
         self.state = {
             "user_ids": dict(state.get("user_ids", {})),
             "tracking": dict(state.get("tracking", {})),
-            "last_run": dict(state.get("last_run", {})),
             "rallies_seen": state.get("rallies_seen"),
+        }
+        # The jobs whose outcome the dashboard shows, with the interval it judges them by. Delivery runs every
+        # cycle (each alert has its own retry time), so a cycle is its interval.
+        every = {"counts": config.counts_every, "spaces": config.spaces_every, "delivery": HEARTBEAT_S}
+        configured = {"counts": config.hashtags, "spaces": config.hosts, "delivery": webhooks}
+        try:
+            restored = {job.job: job for job in jobs_of(state)}
+        except PulseError:
+            restored = {}  # not what a watcher writes: the jobs start afresh
+        self.jobs = {
+            name: replace(restored.get(name, JobStatus(name, seconds)), every=seconds)
+            for name, seconds in every.items()
+            if configured[name]
         }
         self._started_at = clock()
         self._last_cycle = str(state.get("last_cycle", ""))
@@ -172,18 +184,15 @@ class Watcher:
                 self._save_state(stopped=True)
         return EXIT_JOB_FAILED if once and failed else 0
 
-    def _due(self, job: str, every: float) -> bool:
-        last = self.state["last_run"].get(job)
-        return last is None or self._clock() >= last + every
+    def _due(self, job: str) -> bool:
+        next_try = self.jobs[job].next_try
+        return next_try is None or self._now() >= next_try
 
     def _pause(self) -> float:
         """Seconds until the next job is due, at most HEARTBEAT_S."""
         now = self._clock()
         times = [now + HEARTBEAT_S]
-        if self.config.hashtags:
-            times.append(self.state["last_run"].get("counts", now) + self.config.counts_every)
-        if self.config.hosts:
-            times.append(self.state["last_run"].get("spaces", now) + self.config.spaces_every)
+        times += [job.next_try.timestamp() for job in self.jobs.values() if job.next_try is not None]
         times += [entry["next"] for entry in self.state["tracking"].values()]
         return max(min(times) - now, 0.0)
 
@@ -192,9 +201,9 @@ class Watcher:
         with `log_idle`: a --once run says so even when nothing was due)."""
         report = CycleReport()
         counted = False
-        if self.config.hashtags and self._due("counts", self.config.counts_every):
+        if "counts" in self.jobs and self._due("counts"):
             counted = self._step(report, "counts", lambda: self._fetch_counts(report), "counts")
-        if self.config.hosts and self._due("spaces", self.config.spaces_every):
+        if "spaces" in self.jobs and self._due("spaces"):
             self._step(report, "spaces", lambda: self._find_spaces(report), "spaces")
         fresh: dict[str, int] = {}
         now = self._clock()
@@ -209,18 +218,40 @@ class Watcher:
         return report
 
     def _step(self, report: CycleReport, name: str, job: Callable[[], None], job_key: str | None = None) -> bool:
-        """Run one job; an error a user can act on is reported and the next job still runs."""
+        """Run one job; an error a user can act on is reported and the next job still runs. The outcome of a
+        scheduled job (`job_key`) is recorded, and the report says when a failed one is tried again."""
         try:
             job()
         except PulseError as error:
-            report.errors.append(f"{name}: {error}")
+            if job_key is None:
+                report.errors.append(f"{name}: {error}")
+            else:
+                retry = self._record(job_key, str(error)).next_try
+                report.errors.append(f"{name}: {error} (next try at {retry:%H:%M:%S} UTC)")
             ok = False
         else:
+            if job_key is not None:
+                self._record(job_key, None)
             ok = True
-        if job_key is not None:
-            report.ran = True
-            self.state["last_run"][job_key] = self._clock()
+        report.ran = report.ran or job_key is not None
         return ok
+
+    def _record(self, name: str, error: str | None) -> JobStatus:
+        """A job's outcome: a success, or a failure (`error`), after which a scheduled job is tried again with
+        back-off, 30 s doubling up to its interval, instead of only an interval later."""
+        now, job = self._now(), self.jobs[name]
+        scheduled = name != "delivery"  # delivery runs every cycle; each alert has its own retry time
+        if error is None:
+            later = timedelta(seconds=job.every)
+            job = replace(job, failures=0, last_success=now, failing_since=None)
+        else:
+            failures = job.failures + 1
+            later = min(retry_after(failures), timedelta(seconds=job.every))
+            job = replace(
+                job, failures=failures, last_error=error, last_error_at=now, failing_since=job.failing_since or now
+            )
+        self.jobs[name] = replace(job, next_try=now + later if scheduled else None)
+        return self.jobs[name]
 
     # -- counts --------------------------------------------------------------------------------------------------
 
@@ -411,6 +442,7 @@ class Watcher:
         def record(row: dict) -> None:
             alerts.update_alerts(self.store, alerts.as_frame([row]))
 
+        failed = []
         for row in pending.iter_rows(named=True):
             final = delivery.deliver(row, self.webhooks, self._post, now, record, self.shutdown.writing)
             with self.shutdown.writing():
@@ -419,7 +451,11 @@ class Watcher:
                 report.delivered += 1
             else:
                 report.waiting += 1
-                report.errors.append(f"alert {final['alert_id']}: {final['error']}")
+                failed.append(f"alert {final['alert_id']}: {final['error']}")
+        report.errors += failed
+        if pending.height:  # a cycle with nothing to send says nothing of whether sending works
+            more = f" (and {len(failed) - 1} more alert(s) not sent)" if len(failed) > 1 else ""
+            self._record("delivery", failed[0] + more if failed else None)
         report.ran = report.ran or bool(pending.height)
 
     def _post(self, webhook: Webhook, body: dict) -> None:
@@ -431,6 +467,7 @@ class Watcher:
         self._last_cycle = last_cycle or self._last_cycle
         state = {
             **self.state,
+            "jobs": {name: job_json(job) for name, job in self.jobs.items()},
             "pid": os.getpid(),
             "started_at": self._started_at,
             "updated_at": self._clock(),

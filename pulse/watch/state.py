@@ -1,9 +1,11 @@
-"""What `pulse watch` leaves for the dashboard: its state file and heartbeat, and the Spaces it is sampling.
+"""What `pulse watch` leaves for the dashboard: its state file and heartbeat, how each of its jobs last went, and
+the Spaces it is sampling.
 
 The only part of the watcher the app reads; it imports nothing of the collector.
 """
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,20 +15,50 @@ import polars as pl
 from pulse.data.contract import SPACES
 from pulse.data.load import EMPTY_SAMPLES, load_dataset
 from pulse.data.store import Store
+from pulse.errors import PulseError
 
 WATCH_DIR = ".watch"
 STALE_S = 120.0  # a heartbeat older than this means no watcher is running
+FAILING_INTERVALS = 2  # a job that has not succeeded for this many of its intervals is failing
+JOBS = ("counts", "spaces", "delivery")  # the jobs whose outcome the state keeps, in the order they are shown
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """How one job of the watcher last went: its last success, its last error, and since when it fails."""
+
+    job: str
+    every: float  # its interval, in seconds
+    failures: int = 0  # failed tries since its last success
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    failing_since: datetime | None = None  # its first failure since its last success
+    next_try: datetime | None = None  # when the watcher runs it again (None: every cycle)
+
+    def failing(self, now: datetime) -> bool:
+        """Whether it has failed and not succeeded for FAILING_INTERVALS of its intervals (since its last success,
+        or since it first failed when it never succeeded)."""
+        if self.failing_since is None:
+            return False
+        since = self.last_success or self.failing_since
+        return (now - since).total_seconds() >= FAILING_INTERVALS * self.every
 
 
 @dataclass(frozen=True)
 class WatchStatus:
-    """The watcher's heartbeat as the dashboard sees it."""
+    """The watcher's heartbeat and its jobs as the dashboard sees them."""
 
     pid: int | None
     updated_at: datetime
     live: tuple[str, ...]  # Spaces being sampled
     running: bool
     last_cycle: str
+    stopped_at: datetime | None = None  # when it stopped, or its last heartbeat when that is stale
+    jobs: tuple[JobStatus, ...] = ()
+
+    def failing(self, now: datetime) -> tuple[JobStatus, ...]:
+        return tuple(job for job in self.jobs if job.failing(now))
 
 
 def state_path(root: Path) -> Path:
@@ -43,23 +75,117 @@ def read_state(root: Path) -> dict:
 
 
 def read_status(root: Path, now: datetime) -> WatchStatus | None:
-    """The last heartbeat of a watcher of `root`; None when no watcher ever ran there."""
-    state = read_state(root)
+    """The last heartbeat of a watcher of `root` and how its jobs went; None when no watcher ever ran there.
+
+    A state file that cannot be read or holds what no watcher writes is a PulseError saying so.
+    """
     try:
-        updated = datetime.fromtimestamp(float(state["updated_at"]), UTC)
-    except (KeyError, TypeError, ValueError):
+        state = json.loads(state_path(root).read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    stopped = state.get("stopped_at") is not None
-    running = not stopped and (now - updated).total_seconds() <= STALE_S
-    live = tuple(str(s) for s in state.get("tracking", {})) if running else ()
+    except (OSError, ValueError) as error:
+        raise _unreadable(f"not a JSON file ({error})") from None
+    try:
+        return _status(state, now)
+    except PulseError as error:
+        raise _unreadable(str(error)) from None
+
+
+def _unreadable(why: str) -> PulseError:
+    # Named from the data directory: a viewer has no use for the server's paths.
+    return PulseError(f"watcher state unreadable: {WATCH_DIR}/state.json: {why}")
+
+
+def _status(state: object, now: datetime) -> WatchStatus:
+    if not isinstance(state, dict):
+        raise PulseError("not a JSON object")
+    updated = _moment(state.get("updated_at"), "updated_at")
+    if updated is None:
+        raise PulseError("updated_at is missing")
+    stopped = _moment(state.get("stopped_at"), "stopped_at")
+    running = stopped is None and (now - updated).total_seconds() <= STALE_S
+    tracking = state.get("tracking", {})
+    if not isinstance(tracking, dict):
+        raise PulseError(f"tracking: not an object (got {tracking!r:.40})")
     pid = state.get("pid")
-    return WatchStatus(pid if isinstance(pid, int) else None, updated, live, running, str(state.get("last_cycle", "")))
+    return WatchStatus(
+        pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        updated,
+        tuple(str(s) for s in tracking) if running else (),
+        running,
+        str(state.get("last_cycle", "")),
+        None if running else stopped or updated,
+        jobs_of(state),
+    )
 
 
-def updated_ago(status: WatchStatus, now: datetime) -> str:
-    """How long ago the watcher's last heartbeat was: '40 s', '3 min'."""
-    seconds = max(int((now - status.updated_at).total_seconds()), 0)
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
+def jobs_of(state: dict) -> tuple[JobStatus, ...]:
+    """The jobs in a state as the watcher wrote them (see job_json), in JOBS order; a PulseError naming the field
+    that no watcher writes."""
+    jobs = state.get("jobs", {})
+    if not isinstance(jobs, dict):
+        raise PulseError(f"jobs: not an object (got {jobs!r:.40})")
+    return tuple(_job(name, jobs[name]) for name in JOBS if name in jobs)
+
+
+def _job(name: str, entry: object) -> JobStatus:
+    where = f"jobs.{name}"
+    if not isinstance(entry, dict):
+        raise PulseError(f"{where}: not an object (got {entry!r:.40})")
+    every, failures, error = entry.get("every"), entry.get("failures", 0), entry.get("last_error")
+    if not _number(every) or every <= 0:
+        raise PulseError(f"{where}.every: not a number of seconds (got {every!r:.40})")
+    if not (isinstance(failures, int) and not isinstance(failures, bool) and failures >= 0):
+        raise PulseError(f"{where}.failures: not a count (got {failures!r:.40})")
+    if error is not None and not isinstance(error, str):
+        raise PulseError(f"{where}.last_error: not text (got {error!r:.40})")
+
+    def moment(key: str) -> datetime | None:
+        return _moment(entry.get(key), f"{where}.{key}")
+
+    return JobStatus(
+        name,
+        float(every),
+        failures,
+        moment("last_success"),
+        error,
+        moment("last_error_at"),
+        moment("failing_since"),
+        moment("next_try"),
+    )
+
+
+def job_json(job: JobStatus) -> dict:
+    """A job as the state file keeps it: times as Unix seconds."""
+    return {
+        "every": job.every,
+        "failures": job.failures,
+        "last_success": _seconds(job.last_success),
+        "last_error": job.last_error,
+        "last_error_at": _seconds(job.last_error_at),
+        "failing_since": _seconds(job.failing_since),
+        "next_try": _seconds(job.next_try),
+    }
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _moment(value: object, key: str) -> datetime | None:
+    """A time the watcher wrote (Unix seconds), or None."""
+    if value is None:
+        return None
+    try:
+        if not _number(value):
+            raise ValueError
+        return datetime.fromtimestamp(value, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise PulseError(f"{key}: not a time (got {value!r:.40})") from None
+
+
+def _seconds(at: datetime | None) -> float | None:
+    return None if at is None else at.timestamp()
 
 
 def live_spaces(store: Store, space_ids: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -55,7 +55,8 @@ def test_the_overview_shows_live_data_an_alert_and_a_growing_space_while_watch_r
         panel = page.locator(LIVE)
         panel.wait_for()
         text = panel.inner_text()
-        assert "Live" in text and "ago by pulse watch · 1 live Space(s)" in text
+        assert "Live" in text and "pulse watch running, heartbeat" in text and "· 1 live Space(s)" in text
+        assert "Hashtag counts · last success" in text and "Live Spaces · last success" in text
         assert "#ImranKhan spiked: 1,500 tweets in the hour" in text
         assert "PTI · ImranKhanPTI · Jalsa tonight ·" in text
         panel.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for()
