@@ -4,7 +4,7 @@ import streamlit as st
 
 from pulse.config import data_dir, time_zone
 from pulse.data.store import Store
-from pulse.ui import columns, live, session, url_state, widgets
+from pulse.ui import live, session, url_state, widgets
 from pulse.watch import alerts
 
 session.setup_page("Alerts")
@@ -22,14 +22,18 @@ if raised.is_empty():
 
 left, right = st.columns(2)
 with left:
-    kinds = url_state.choose("Kind", list(alerts.KINDS), "alert-kind", [], "kinds", multi=True, placeholder="All kinds")
+    kinds = url_state.choose_id(
+        "Kind", alerts.KIND_LABELS, "alert-kind", [], "kinds", multi=True, placeholder="All kinds"
+    )
 with right:
     parties = sorted(raised["party"].drop_nulls().unique().to_list())
     chosen = url_state.choose("Party", parties, "alert-party", [], "parties", multi=True, placeholder="All parties")
 shown = alerts.filtered(raised, kinds, chosen).select(alerts.SHOWN_COLUMNS)
+tz = time_zone()
 
+live.alert_cards(shown, tz)  # a phone shows the newest alerts first, as cards; a wider screen, the table below
 cards = st.columns(3)
 cards[0].metric("Alerts shown", f"{shown.height:,}", border=True)
 cards[1].metric("Delivered", f"{shown['delivered'].sum():,}", border=True)
 cards[2].metric("Waiting to be sent", f"{shown.height - shown['delivered'].sum():,}", border=True)
-widgets.table(shown, "alerts", time_zone(), columns=columns.ALERT_COLUMNS)
+live.alert_table(shown, tz)

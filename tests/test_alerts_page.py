@@ -69,6 +69,41 @@ def test_alerts_are_listed_newest_first_filtered_by_kind_and_party_with_their_cs
     assert at.dataframe[0].value["alert_id"].tolist() == ["spike/imrankhan/PTI"]
 
 
+def test_alerts_read_as_cards_newest_first_with_kinds_in_words_and_the_codes_kept_in_the_data(data):
+    at = AppTest.from_file(str(ROOT / "pages" / "6_Alerts.py"), default_timeout=60).run()
+    assert not at.exception
+    sent, record = ":green[:material/done_all: Sent to the team's chat]", "PTI's Space ..."
+    cards = [m.value for m in at.get("markdown") if m.value.startswith("**")]
+    assert cards == [
+        f"**Rally announced** · PML-N · 1 Feb 2024, 23:00 PKT  \n{markdown_text('**PML-N** rally isb: Islamabad')}  \n"
+        ":orange[:material/schedule: Not sent yet] "
+        + markdown_text("could not post to webhook 1 (hooks.example): HTTP 500"),
+        f"**Spike** · PTI · 1 Feb 2024, 22:00 PKT  \n{markdown_text('#ImranKhan spiked: 150')}  \n{sent}",
+        f"**Space record** · PTI · 1 Feb 2024, 21:00 PKT  \n{markdown_text(record)}  \n{sent}",
+    ]
+    # The kind filter and the table name kinds in words; the table's data, its CSV and the URL keep the codes.
+    assert at.multiselect(key="alert-kind").options == ["Spike", "Space record", "Rally announced"]
+    kind = json.loads(at.dataframe[0].proto.columns)["kind"]["type_config"]
+    assert kind["options"] == [
+        {"value": "spike", "label": "Spike"},
+        {"value": "space_record", "label": "Space record"},
+        {"value": "rally", "label": "Rally announced"},
+    ]
+    assert at.dataframe[0].value["kind"].tolist() == ["rally", "spike", "space_record"]
+
+
+def test_a_phone_shows_the_newest_20_alerts_as_cards_and_says_where_the_rest_are(data):
+    raised_at = datetime(2024, 3, 1, tzinfo=UTC)
+    more = [
+        alert(f"spike/t{n}/PTI", "spike", "PTI", raised_at + timedelta(hours=n), f"spike {n}", True) for n in range(25)
+    ]
+    alerts.add_alerts(Store(data), alerts.as_frame(more))
+    at = AppTest.from_file(str(ROOT / "pages" / "6_Alerts.py"), default_timeout=60).run()
+    cards = [m.value.split("\n")[1] for m in at.get("markdown") if m.value.startswith("**")]
+    assert cards == [f"spike {n}  " for n in range(24, 4, -1)]
+    assert "The newest 20 of 28 alerts: the CSV below has them all." in [c.value for c in at.caption]
+
+
 def test_a_link_opens_the_alerts_filtered(data):
     at = AppTest.from_file(str(ROOT / "pages" / "6_Alerts.py"), default_timeout=60)
     at.query_params["alert-kind"] = "rally"

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pulse.ui.labels import AS_OF_HELP
+from pulse.watch.alerts import KIND_LABELS, KINDS
 
 _COUNT = "localized"
 SUMMARY_COLUMNS = {
@@ -145,7 +146,7 @@ COLUMNS = {
 ALERT_COLUMNS = {
     "alert_id": None,  # the machine key: in the CSV, not on screen
     "raised_at": st.column_config.DatetimeColumn("Raised", format=_LOCAL),
-    "kind": st.column_config.TextColumn("Kind"),
+    "kind": st.column_config.SelectboxColumn("Kind", options=KINDS, format_func=KIND_LABELS.get),
     "party": st.column_config.TextColumn("Party"),
     "subject": st.column_config.TextColumn("About"),
     "value": st.column_config.NumberColumn("Value", format=_COUNT),

@@ -16,13 +16,21 @@ from pulse.data.load import load_dataset
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
+from pulse.ui.columns import ALERT_COLUMNS
 from pulse.ui.labels import number
-from pulse.ui.widgets import user_errors
+from pulse.ui.widgets import table, user_errors
 from pulse.watch import alerts, state
 
 LIVE_REFRESH_S = 30
 RECENT_ALERTS = 3
 JOB_NAMES = {"counts": "Hashtag counts", "spaces": "Live Spaces", "delivery": "Alert delivery"}
+PHONE_CARDS = 20  # alerts shown as cards on a phone, newest first
+# Where Streamlit stacks columns, the alerts read as cards and the wide table (whose message column a phone cuts
+# off) is hidden, its CSV button kept; on a wider screen, the reverse.
+_ALERTS_BY_SCREEN = """<style>
+@media (min-width: 641px) { .st-key-alert-cards { display: none; } }
+@media (max-width: 640px) { .st-key-alert-table [data-testid="stDataFrame"] { display: none; } }
+</style>"""
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -150,3 +158,30 @@ def _duration(seconds: int) -> str:
         if seconds >= 2 * size:
             return f"{seconds // size} {unit}"
     return f"{seconds} s"
+
+
+def alert_cards(shown: pl.DataFrame, tz: str) -> None:
+    """On a phone only: the newest alerts as cards, kind in words and the whole message, before anything else."""
+    st.html(_ALERTS_BY_SCREEN)
+    with st.container(key="alert-cards"):
+        for alert in shown.head(PHONE_CARDS).iter_rows(named=True):
+            at = alert["raised_at"].astimezone(ZoneInfo(tz))
+            if alert["delivered"]:
+                sent = ":green[:material/done_all: Sent to the team's chat]"
+            else:
+                sent = ":orange[:material/schedule: Not sent yet]" + (
+                    f" {markdown_text(alert['error'])}" if alert["error"] else ""
+                )
+            st.container(border=True).markdown(
+                f"**{alerts.KIND_LABELS.get(alert['kind'], markdown_text(alert['kind']))}** · "
+                f"{markdown_text(alert['party'] or 'all parties')} · {at:%-d %b %Y, %H:%M %Z}  \n"
+                f"{markdown_text(alert['message'])}  \n{sent}"
+            )
+        if shown.height > PHONE_CARDS:
+            st.caption(f"The newest {PHONE_CARDS} of {shown.height:,} alerts: the CSV below has them all.")
+
+
+def alert_table(shown: pl.DataFrame, tz: str) -> None:
+    """On a wider screen: every alert shown, in a table; on a phone, only its CSV button (the cards read better)."""
+    with st.container(key="alert-table"):
+        table(shown, "alerts", tz, columns=ALERT_COLUMNS)

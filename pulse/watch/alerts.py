@@ -18,6 +18,8 @@ SPIKE = "spike"
 SPACE_RECORD = "space_record"
 RALLY = "rally"
 KINDS = (SPIKE, SPACE_RECORD, RALLY)
+# How the app names each kind; the stored alerts, their CSV and the webhook payload keep the codes.
+KIND_LABELS = {SPIKE: "Spike", SPACE_RECORD: "Space record", RALLY: "Rally announced"}
 SCHEMA = ALERTS.schema
 # The columns a webhook receives; the delivery bookkeeping (which webhooks, when to retry) stays at home.
 ALERT_COLUMNS = ALERTS.names[: ALERTS.names.index("error") + 1]
