@@ -232,6 +232,9 @@ def test_a_job_failing_for_two_intervals_turns_the_panel_red_with_its_error_on_t
         "(… s ago)",
         ":green[:material/check_circle:] **Alert delivery** · nothing to send yet",
     ]
+    # On the Alerts page the jobs are one tap away, so that on a phone the alerts still come first.
+    folded = [e.label for e in at.expander if e.label.startswith("Each job")]
+    assert folded == (["Each job's last success and last error"] if "Alerts" in page else [])
 
 
 def test_a_job_that_failed_but_not_for_two_intervals_yet_is_retrying(data):

@@ -1,6 +1,7 @@
 """The war room: what `pulse watch` writes (whether each of its jobs works, the newest alerts, each live Space's
 audience), shown live while it runs and after it stopped."""
 
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -85,16 +86,19 @@ def live_panel() -> None:
 
 @st.fragment(run_every=LIVE_REFRESH_S)
 def watcher_health() -> None:
-    """Whether `pulse watch` keeps this data fresh, alone (for the Alerts page, which lists the alerts itself)."""
+    """Whether `pulse watch` keeps this data fresh, alone (for the Alerts page, which lists the alerts itself): the
+    headline, and each job's last success and last error one tap away, so that on a phone the alerts still come
+    first."""
     directory, now = data_dir(), datetime.now(UTC)
     status = _read(directory, now)
     if status is not None:
         with st.container(border=True, key="watcher-health"):
-            _health(status, now, time_zone())
+            _health(status, now, time_zone(), folded=True)
 
 
-def _health(status: state.WatchStatus | str, now: datetime, tz: str) -> None:
-    """A headline (live, retrying, failing, stopped, or unreadable) and each job's last success and last error."""
+def _health(status: state.WatchStatus | str, now: datetime, tz: str, folded: bool = False) -> None:
+    """A headline (live, retrying, failing, stopped, or unreadable) and each job's last success and last error
+    (`folded`: in an expander)."""
     if isinstance(status, str):
         st.markdown(":red-badge[:material/error: Watcher state unreadable] whether data is being collected is unknown")
         st.caption(markdown_text(status))
@@ -114,8 +118,9 @@ def _health(status: state.WatchStatus | str, now: datetime, tz: str) -> None:
         st.markdown(f":orange-badge[:material/sync_problem: Retrying] {beat}")
     else:
         st.markdown(f":green-badge[:material/sensors: Live] {beat}")
-    for job in status.jobs:
-        st.markdown(_job_line(job, now, tz))
+    with st.expander("Each job's last success and last error", key="watcher-jobs") if folded else nullcontext():
+        for job in status.jobs:
+            st.markdown(_job_line(job, now, tz))
 
 
 def _job_line(job: state.JobStatus, now: datetime, tz: str) -> str:

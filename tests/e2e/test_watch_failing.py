@@ -76,7 +76,10 @@ def test_a_watcher_that_cannot_reach_x_turns_the_panel_red_failing_since_and_say
         person.open("Alerts")
         health = page.locator(PANEL.format("watcher-health"))
         health.wait_for()
-        assert "Failing since" in health.inner_text() and "Hashtag counts failing since" in health.inner_text()
+        assert "Failing since" in health.inner_text() and "Hashtag counts, Live Spaces" in health.inner_text()
+        health.get_by_text("Each job's last success and last error").click()  # one tap away, so alerts come first
+        health.get_by_text("Hashtag counts failing since").wait_for()
+        assert "could not connect to 127.0.0.1" in health.inner_text()
         assert badge_color(page, "watcher-health", "Failing since") == RED
         person.shot("alerts-failing")
     finally:
