@@ -146,7 +146,7 @@ COLUMNS = {
 ALERT_COLUMNS = {
     "alert_id": None,  # the machine key: in the CSV, not on screen
     "raised_at": st.column_config.DatetimeColumn("Raised", format=_LOCAL),
-    "kind": st.column_config.SelectboxColumn("Kind", options=KINDS, format_func=KIND_LABELS.get),
+    "kind": st.column_config.SelectboxColumn("Kind", width=125, options=KINDS, format_func=KIND_LABELS.get),
     "party": st.column_config.TextColumn("Party"),
     "subject": st.column_config.TextColumn("About"),
     "value": st.column_config.NumberColumn("Value", format=_COUNT),

@@ -29,8 +29,12 @@ PHONE_CARDS = 20  # alerts shown as cards on a phone, newest first
 # Where Streamlit stacks columns, the alerts read as cards and the wide table (whose message column a phone cuts
 # off) is hidden, its CSV button kept; on a wider screen, the reverse.
 _ALERTS_BY_SCREEN = """<style>
-@media (min-width: 641px) { .st-key-alert-cards { display: none; } }
-@media (max-width: 640px) { .st-key-alert-table [data-testid="stDataFrame"] { display: none; } }
+@media (min-width: 641px) {
+  .st-key-alert-cards, [data-testid="stLayoutWrapper"]:has(> .st-key-alert-cards) { display: none; }
+}
+@media (max-width: 640px) {
+  .st-key-alert-table [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) { display: none; }
+}
 </style>"""
 
 
@@ -167,8 +171,8 @@ def _duration(seconds: int) -> str:
 
 def alert_cards(shown: pl.DataFrame, tz: str) -> None:
     """On a phone only: the newest alerts as cards, kind in words and the whole message, before anything else."""
-    st.html(_ALERTS_BY_SCREEN)
     with st.container(key="alert-cards"):
+        st.html(_ALERTS_BY_SCREEN)  # inside: on a wide screen it takes no room either
         for alert in shown.head(PHONE_CARDS).iter_rows(named=True):
             at = alert["raised_at"].astimezone(ZoneInfo(tz))
             if alert["delivered"]:
