@@ -133,7 +133,7 @@ def _job_line(job: state.JobStatus, now: datetime, tz: str) -> str:
     if job.failing(now):
         head = f":red[:material/error: **{name}** failing since {_when(job.failing_since, now, tz)}]"
     elif job.failing_since is not None:
-        retry = f"next try {_when(job.next_try, now, tz)}" if job.next_try is not None else "tried again"
+        retry = f"next try {_when(job.next_try, now, tz)}" if job.next_try is not None else "retrying"
         head = f":orange[:material/sync_problem: **{name}** failed, {retry}]"
     else:
         head = f":green[:material/check_circle:] **{name}**"
