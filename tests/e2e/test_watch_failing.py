@@ -15,7 +15,7 @@ from pulse.watch.state import read_status
 from .streamlit_dom import ROOT
 
 PANEL = '[data-testid="stMain"] .st-key-{}'
-RED = "rgb(255, 43, 43)"  # Streamlit's red, the colour of a red badge's text in the light theme
+RED = "rgb(158, 48, 59)"  # the text of a red badge (Streamlit 1.67, light theme); orange and green differ
 
 
 def closed_port() -> int:
