@@ -29,7 +29,7 @@ def test_on_a_phone_the_newest_alerts_come_first_as_cards_then_the_numbers(visit
     person.open("Alerts")
     page = person.page
     first = page.locator(CARDS).get_by_text(LONG)
-    assert first.is_visible()
+    first.wait_for(state="visible", timeout=10_000)
     card = first.bounding_box()
     numbers = page.locator('[data-testid="stMain"] [data-testid="stMetric"]').first.bounding_box()
     assert card["y"] + card["height"] <= numbers["y"]  # the newest alert, whole, above the numbers
@@ -38,14 +38,14 @@ def test_on_a_phone_the_newest_alerts_come_first_as_cards_then_the_numbers(visit
     cards = page.locator(CARDS).inner_text()
     assert cards.index("Space record") < cards.index("Spike")  # newest first, kinds in words
     assert "space_record" not in cards
-    assert not page.locator(TABLE).is_visible()  # its message column was cut off on a phone...
-    assert page.get_by_role("button", name="Download CSV").is_visible()  # ...its CSV is still one tap away
+    page.locator(TABLE).wait_for(state="hidden", timeout=10_000)  # its message column was cut off on a phone...
+    page.get_by_role("button", name="Download CSV").wait_for(state="visible", timeout=10_000)  # ...its CSV stays
     person.shot("phone-alerts")
     print(f"first alert card at {card['y']:.0f} px on a {PHONE['width']} px phone")
 
     wide = visitor()
     wide.open("Alerts")
-    assert wide.page.locator(TABLE).is_visible()
-    assert not wide.page.locator(CARDS).get_by_text(LONG).is_visible()
+    wide.page.locator(TABLE).wait_for(state="visible", timeout=10_000)
+    wide.page.locator(CARDS).get_by_text(LONG).wait_for(state="hidden", timeout=10_000)
     wide.shot("wide-alerts")
     assert person.console_errors == [] and wide.console_errors == []
