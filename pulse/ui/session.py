@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pulse.config import data_dir, time_zone
+from pulse.config import BUNDLED_DATA_DIR, data_dir, is_sample, time_zone
 from pulse.data.contract import Contract
 from pulse.data.dataset import Dataset, RawTweets
 from pulse.data.export import export_name, xlsx_bytes
@@ -136,6 +136,24 @@ def upload_banner() -> None:
             icon=":material/visibility:",
         )
         st.button("Back to the stored data", key="drop-uploads", on_click=_drop_uploads, icon=":material/undo:")
+
+
+# Which of the sample's figures are reported facts and which are generated.
+SAMPLE_NOTES = BUNDLED_DATA_DIR / "README.md"
+
+
+def sample_banner() -> None:
+    """While the bundled sample is in view, say on every page that it is illustrative, with its notes one click
+    away; a data directory of one's own shows nothing."""
+    if not is_sample(data_dir()):
+        return
+    with st.container(border=True, key="sample-banner"):
+        st.markdown(
+            ":material/science: **Sample data from 2022, for illustration.** Figures with a source link are reported "
+            "facts; everything else is generated and must not be quoted."
+        )
+        with st.expander("What is reported, what is generated"):
+            st.markdown(SAMPLE_NOTES.read_text(encoding="utf-8"))
 
 
 # Every page once, the overview first (its address is the app's root). Paths are relative to dashboard.py.
