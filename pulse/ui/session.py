@@ -21,7 +21,7 @@ from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
 from pulse.metrics.summary import Tables, compute_tables
 from pulse.ui.url_state import sidebar_filters
-from pulse.ui.widgets import VIEW, user_errors
+from pulse.ui.widgets import VIEW, stop_with, user_errors
 
 # A file served by the app itself: a Material or emoji icon is fetched from an outside host (a font or emoji
 # CDN), which fails offline and tells that host who opened the dashboard.
@@ -191,10 +191,20 @@ def tables(data: Dataset, filters: Filters) -> Tables:
     return _for(data, _tables, compute_tables, filters)
 
 
+# A war room's new directory, before the watcher's first fetch (or anyone's first upload).
+NOTHING_STORED = (
+    "Nothing is stored in this data directory yet. `python -m pulse watch --config watch.toml --data DIR` adds "
+    "hashtag counts at once and your hosts' Spaces as they go live; the Data page takes files of Spaces, hashtags and "
+    "rallies (their columns are in docs/data.md)."
+)
+
+
 def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
     """What every analysis page starts with: the data, the shared sidebar filters and the tables they give."""
     with user_errors():
         data = load_data()
+        if data.is_empty:
+            stop_with(NOTHING_STORED)
         filters = sidebar_filters(data, hashtags=hashtags)
         st.session_state[VIEW] = filters  # download file names carry the view's filters
         # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
