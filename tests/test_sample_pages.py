@@ -37,8 +37,14 @@ def test_the_bundled_sample_says_it_is_illustrative_with_its_notes_one_click_awa
     assert not at.exception
     assert banner_shown(at)
     [notes] = [e for e in at.expander if e.label == "What is reported, what is generated"]
-    assert notes.markdown[0].value == (BUNDLED / "README.md").read_text(encoding="utf-8").strip()
-    assert "446,000 listeners in total" in notes.markdown[0].value
+    shown = notes.markdown[0].value
+    assert shown == session.sample_notes() and "446,000 listeners in total" in shown
+    # data/README.md, its headings below the page's own: the page's title stays the page's first heading.
+    readme = (BUNDLED / "README.md").read_text(encoding="utf-8")
+    assert [line for line in shown.splitlines() if line.startswith("#")] == [
+        "##" + line for line in readme.splitlines()[1:] if line.startswith("#")
+    ]
+    assert "#### Marked as the sample: `SAMPLE.md`" in shown.splitlines()
 
 
 def test_a_data_directory_of_ones_own_has_no_banner(tmp_path, monkeypatch):

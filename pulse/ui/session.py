@@ -1,6 +1,7 @@
 """Page setup and navigation, and the data a page draws: loaded and computed once per change of the stored
 files (cached for every session), with this session's own uploads in place of the stored datasets they replace."""
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -153,7 +154,14 @@ def sample_banner() -> None:
             "facts; everything else is generated and must not be quoted."
         )
         with st.expander("What is reported, what is generated"):
-            st.markdown(SAMPLE_NOTES.read_text(encoding="utf-8"))
+            st.markdown(sample_notes())
+
+
+def sample_notes() -> str:
+    """data/README.md as the banner shows it: without its title, its sections below the page's own headings (the
+    page's title stays its first heading)."""
+    _, body = SAMPLE_NOTES.read_text(encoding="utf-8").split("\n", 1)
+    return re.sub(r"^(##+) ", r"##\1 ", body, flags=re.MULTILINE).strip()
 
 
 # Every page once, the overview first (its address is the app's root). Paths are relative to dashboard.py.
