@@ -15,8 +15,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-spark.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt -r requirements-spark.txt
 	touch $@
 
+# Listens on 127.0.0.1 (this machine only) unless PULSE_HOST, or Streamlit's own server.address, says otherwise.
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+	$(PY) -m pulse.ui.serve --server.port $(PORT)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest -q

@@ -4,5 +4,6 @@ and shows what every page shares; each page's own content is in pages/."""
 from pulse.ui import session
 
 page = session.navigation()
+session.sample_banner()
 session.upload_banner()
 page.run()

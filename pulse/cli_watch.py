@@ -4,8 +4,8 @@ import argparse
 import os
 from pathlib import Path
 
-from pulse.config import data_dir, time_zone
-from pulse.data.store import Store
+from pulse.config import time_zone
+from pulse.data.store import command_store
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -15,7 +15,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     watch.add_argument("--config", type=Path, required=True, metavar="watch.toml", help="what to watch (TOML)")
     watch.add_argument(
-        "--data", type=Path, metavar="DIR", help="data directory to keep fresh (default: PULSE_DATA_DIR or data/)"
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="data directory to keep fresh (default: PULSE_DATA_DIR or data/; the bundled sample only when named here)",
     )
     watch.add_argument("--once", action="store_true", help="run every due job once and exit (for cron)")
     watch.set_defaults(run=run_watch)
@@ -28,10 +31,10 @@ def run_watch(args: argparse.Namespace) -> int:
     from pulse.watch.runner import Shutdown, Watcher
     from pulse.watch.settings import described, read_config, webhooks_from
 
+    store = command_store(args.data)  # first: a war room pointed at the sample is told where to go instead
     config = read_config(args.config)
     webhooks = webhooks_from(config)
     token = token_from_env()
-    store = Store(args.data if args.data is not None else data_dir())
     tz = time_zone()
     lock = WatchLock(store.root)
     lock.acquire()

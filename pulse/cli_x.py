@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from pulse.config import data_dir, interval_seconds, time_zone
+from pulse.config import interval_seconds, time_zone
 from pulse.data import ingest
 from pulse.data.contract import as_utc
 from pulse.data.load import load_dataset, read_table, summarise_samples
-from pulse.data.store import MergeSummary, Store
+from pulse.data.store import MergeSummary, Store, command_store
 from pulse.errors import PulseError
 
 if TYPE_CHECKING:
@@ -67,7 +67,10 @@ def _space_id(text: str) -> str:
 
 def _store_and_api(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", type=Path, metavar="DIR", help="data directory to save into (default: PULSE_DATA_DIR or data/)"
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="data directory to save into (default: PULSE_DATA_DIR or data/; the bundled sample only when named here)",
     )
     parser.add_argument("--base-url", metavar="URL", help="X API root (default: X_API_BASE_URL or https://api.x.com/2)")
 
@@ -122,10 +125,6 @@ def _client(args: argparse.Namespace) -> "XClient":
     return x_api.XClient(x_api.token_from_env(), base_url=x_api.base_url_from_env(args.base_url))
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store(args.data if args.data is not None else data_dir())
-
-
 def read_hosts(path: Path) -> pl.DataFrame:
     """The host table (host, party) the user keeps, as text."""
     if not path.is_file():
@@ -151,7 +150,8 @@ def _fetch_and_merge(
 ) -> int:
     """Run a fetch-x command: fetch (a limit part-way keeps what arrived before it), merge what came into
     `dataset` through the store, as the Data page does, and print the summary; EXIT_PARTIAL after a limit."""
-    client, store = _client(args), _store(args)
+    store = command_store(args.data)  # before the fetch: a refused directory costs no API call
+    client = _client(args)
     partial = None
     try:
         fetched = fetch(client)
@@ -241,7 +241,8 @@ def _wait(seconds: float) -> None:
 
 
 def run_track_space(args: argparse.Namespace) -> int:
-    client, store = _client(args), _store(args)
+    store = command_store(args.data)
+    client = _client(args)
     taken = 0
 
     def on_sample(space_id: str, at: datetime, participants: int) -> None:

@@ -10,6 +10,9 @@ from pulse.errors import PulseError
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_DATA_DIR = ROOT / "data"
+# The file that marks a data directory as the bundled 2022 sample (data/README.md says which of its figures are
+# reported facts): pages say the data is illustrative, and writers keep live data out of it (pulse.data.store).
+SAMPLE_MARKER = "SAMPLE.md"
 DEFAULT_TZ = "Asia/Karachi"
 _INTERVAL = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)?$")
 _SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600}
@@ -18,6 +21,11 @@ _SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600}
 def data_dir() -> Path:
     """The store the dashboard shows: PULSE_DATA_DIR if set, else the bundled data."""
     return Path(os.environ.get("PULSE_DATA_DIR", BUNDLED_DATA_DIR))
+
+
+def is_sample(directory: Path) -> bool:
+    """Whether `directory` is the bundled sample (or a copy of it): it holds SAMPLE.md."""
+    return (Path(directory) / SAMPLE_MARKER).is_file()
 
 
 def checked_time_zone(name: str) -> str:

@@ -384,7 +384,7 @@ def rollup(
     """Bring DIR's rollup up to date with the raw files at `raw`; see the module's docstring."""
     say = progress or (lambda text: None)
     out.mkdir(parents=True, exist_ok=True)
-    store = Store(out)
+    store = Store(out, allow_sample=True)  # --out is always named by the caller, even when it is the sample
     for name in ("hashtags", "hashtag_authors", "hashtag_author_days"):
         current = store.path(name)
         if current is not None and current.suffix != ".parquet":

@@ -10,8 +10,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from werkzeug import Request, Response
 
+from pulse import config
+from pulse.data.store import SAMPLE_REFUSAL, Store
+from pulse.escape import markdown_text
 from pulse.ui import editor, session
 from tests.conftest import BUNDLED, ROOT
+from tests.test_sample_guard import snapshot
 
 PAGE = str(ROOT / "pages" / "5_Data.py")
 KEY = "correct horse battery staple"
@@ -261,3 +265,63 @@ def test_problems_leave_empty_cells_blank(store_dir):
     problems = at.dataframe[1]
     assert problems.value["line"].isna().any()  # a problem with the whole file has no line or column
     assert problems.proto.HasField("placeholder") and problems.proto.placeholder == ""  # blank, not "None"
+
+
+# -- the bundled sample: shown, never written ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def sample_dir(store_dir):
+    """The copy marked as the bundled sample, as data/ is (SAMPLE.md)."""
+    shutil.copy(BUNDLED / config.SAMPLE_MARKER, store_dir)
+    return store_dir
+
+
+def refused(at: AppTest) -> bool:
+    """The page says why nothing was written and where a war room goes, and shows no traceback."""
+    return not at.exception and [e.value for e in at.error] == [markdown_text(SAMPLE_REFUSAL)]
+
+
+@pytest.mark.parametrize("button", ["data-replace", "data-merge"])
+@pytest.mark.parametrize("source", ["upload", "url"])
+def test_a_save_into_the_sample_is_refused_and_changes_nothing(sample_dir, source, button, httpserver, monkeypatch):
+    before = snapshot(sample_dir)
+    at = data_page()
+    if source == "upload":
+        at.file_uploader(key="upload-spaces").upload("spaces.csv", spaces_with_new_row(sample_dir))
+        at.run()
+    else:
+        monkeypatch.setenv("PULSE_ALLOW_HOSTS", "127.0.0.1")
+        httpserver.expect_request("/spaces.csv").respond_with_data(spaces_with_new_row(sample_dir))
+        at.text_input(key="data-url").input(httpserver.url_for("/spaces.csv"))
+        at.button(key="data-fetch").click().run()
+    assert "52 rows of spaces, all valid" in at.success[0].value
+    at.text_input(key="data-editor-key").input(KEY)
+    at.button(key=button).click().run()
+    assert refused(at)
+    assert snapshot(sample_dir) == before
+    at.button(key="data-session").click().run()  # looking at it in one's own session is still fine
+    assert not at.exception and "spaces" in at.session_state["session_uploads"]
+    assert snapshot(sample_dir) == before
+
+
+def test_an_undo_in_the_sample_is_refused_and_changes_nothing(sample_dir):
+    Store(sample_dir, allow_sample=True).save("spaces", pl.read_csv(sample_dir / "spaces.csv").head(3))
+    before = snapshot(sample_dir)
+    at = data_page()
+    at.selectbox(key="data-undo-dataset").select("spaces").run()
+    at.text_input(key="data-undo-key").input(KEY)
+    at.button(key="data-undo").click().run()
+    assert refused(at)
+    assert snapshot(sample_dir) == before
+
+
+def test_tracking_into_the_sample_is_refused_before_it_starts(sample_dir, x_api):
+    before = snapshot(sample_dir)
+    at = data_page()
+    at.text_input(key="track-space-id").input(SPACE_ID)
+    at.text_input(key="track-editor-key").input(KEY)
+    at.button(key="track-start").click().run()
+    assert refused(at)
+    assert editor.trackers().statuses() == [] and x_api == []
+    assert snapshot(sample_dir) == before

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from pulse.data import contract
 from pulse.data.dataset import DEFAULT_COLORS
 from pulse.data.load import load_data_dir
 from pulse.errors import PulseError, ValidationError
@@ -70,10 +71,17 @@ def test_parties_table_colours_and_defaults_for_unknown_parties(tmp_path):
     assert again.colors["NEW"] == data.colors["NEW"]  # stable from one load to the next
 
 
-def test_missing_required_dataset_is_named(tmp_path):
-    (tmp_path / "spaces.csv").write_text(SPACES, encoding="utf-8")
-    with pytest.raises(PulseError, match="no hashtags.csv, hashtags.parquet or hashtags.xlsx found"):
-        load_data_dir(tmp_path, "Asia/Karachi")
+def test_a_war_room_directory_loads_with_whatever_the_watcher_has_stored_so_far(tmp_path):
+    """`pulse watch` stores hashtag counts first, Spaces when a host goes live and rallies never: a dataset that is
+    not there yet is empty, with its contract's columns."""
+    assert load_data_dir(tmp_path, "Asia/Karachi").is_empty  # a new directory
+    counts = "hashtag,party,period_start,tweets\nImranKhan,PTI,2026-12-07T16:00:00Z,12\n"
+    (tmp_path / "hashtags.csv").write_text(counts, encoding="utf-8")
+    data = load_data_dir(tmp_path, "Asia/Karachi")
+    assert data.hashtags.counts.rows() == [("ImranKhan", "PTI", utc(2026, 12, 7, 16), 12)]
+    assert data.spaces.is_empty() and data.spaces.schema == contract.SPACES.schema
+    assert data.rallies.is_empty() and data.rallies.schema == contract.RALLIES.schema
+    assert data.party_codes == ["PTI"] and not data.is_empty
 
 
 def test_two_files_for_one_dataset_are_refused(tmp_path):

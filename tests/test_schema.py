@@ -9,7 +9,6 @@ from pulse.data.contract import (
     EDITABLE,
     HASHTAG_COUNTS,
     HASHTAG_TWEETS,
-    OPTIONAL_DATASETS,
     REGISTRY,
     SPACES,
     contract_for,
@@ -255,7 +254,7 @@ def test_other_unparsable_timestamps_get_the_plain_reason():
 
 
 def test_every_dataset_is_declared_once_in_the_registry():
-    """DATASETS, EDITABLE and the optional ones are read from REGISTRY, in its order (the Data page lists them so)."""
+    """DATASETS and EDITABLE are read from REGISTRY, in its order (the Data page lists them so)."""
     assert DATASETS == (
         "spaces",
         "hashtags",
@@ -270,7 +269,6 @@ def test_every_dataset_is_declared_once_in_the_registry():
     )
     assert EDITABLE == ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
     assert ingest.EDITABLE == EDITABLE
-    assert set(DATASETS) - set(OPTIONAL_DATASETS) == {"spaces", "hashtags", "rallies"}
     assert tuple(entry.name for entry in REGISTRY) == DATASETS
 
 

@@ -341,20 +341,20 @@ def hashtag_contract(columns: list[str], file: str) -> Contract:
 @dataclass(frozen=True)
 class DatasetEntry:
     """A dataset the app stores and loads, declared once: REGISTRY holds one per dataset, and the lists of
-    datasets (DATASETS, EDITABLE, OPTIONAL_DATASETS) and contract_for are read from it."""
+    datasets (DATASETS, EDITABLE) and contract_for are read from it. Any dataset may be missing from a data
+    directory (pulse.data.load then gives an empty table, or none)."""
 
     name: str
     # The contract its files meet; for hashtags, which come in two forms, what picks the form from a file's header.
     contract: Contract | Callable[[list[str], str], Contract]
     editable: bool = False  # replaced and merged on the Data page (pulse.data.ingest)
-    optional: bool = True  # a data directory without it still loads (with an empty table, or none)
 
 
 # In the order the store and the pages list datasets (the Data page lists EDITABLE in this order).
 REGISTRY = (
-    DatasetEntry("spaces", SPACES, editable=True, optional=False),
-    DatasetEntry("hashtags", hashtag_contract, editable=True, optional=False),
-    DatasetEntry("rallies", RALLIES, editable=True, optional=False),
+    DatasetEntry("spaces", SPACES, editable=True),
+    DatasetEntry("hashtags", hashtag_contract, editable=True),
+    DatasetEntry("rallies", RALLIES, editable=True),
     DatasetEntry("parties", PARTIES, editable=True),
     DatasetEntry("hashtag_groups", HASHTAG_GROUPS, editable=True),
     DatasetEntry("space_samples", SPACE_SAMPLES),
@@ -368,7 +368,6 @@ REGISTRY = (
 _BY_NAME = {r.name: r for r in REGISTRY}
 DATASETS = tuple(r.name for r in REGISTRY)
 EDITABLE = tuple(r.name for r in REGISTRY if r.editable)
-OPTIONAL_DATASETS = tuple(r.name for r in REGISTRY if r.optional)
 
 
 def contract_for(dataset: str, columns: list[str], file: str) -> Contract:

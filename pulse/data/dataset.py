@@ -48,6 +48,11 @@ class Dataset:
     tz: str
 
     @property
+    def is_empty(self) -> bool:
+        """Nothing to show yet: no Space, hashtag count or rally (a war room's directory before its first fetch)."""
+        return self.spaces.is_empty() and self.hashtags.counts.is_empty() and self.rallies.is_empty()
+
+    @property
     def colors(self) -> dict[str, str]:
         return dict(self.parties.select("party", "color").iter_rows())
 

@@ -12,10 +12,12 @@ from pulse.data import budget
 from pulse.data.contract import (
     DRIVER_COLUMNS,
     HASHTAG_AUTHOR_DAYS,
+    HASHTAG_COUNTS,
     HASHTAG_GROUPS,
     HASHTAG_TWEETS,
-    OPTIONAL_DATASETS,
+    RALLIES,
     SPACE_SAMPLES,
+    SPACES,
     Contract,
     contract_for,
     one_spelling,
@@ -136,35 +138,29 @@ def load_dataset(store: Store | Path, name: str) -> tuple[pl.DataFrame, Contract
 SUMMARY_SCHEMA = {"space_id": pl.String, "peak_listeners": pl.Int64, "avg_listeners": pl.Float64}
 EMPTY_GROUPS = pl.DataFrame(schema=HASHTAG_GROUPS.schema)
 EMPTY_SAMPLES = pl.DataFrame(schema=SPACE_SAMPLES.schema)
-
-
-def _missing(store: Store, name: str) -> PulseError:
-    return PulseError(f"{store.root}: no {name}.csv, {name}.parquet or {name}.xlsx found")
+EMPTY_SPACES = pl.DataFrame(schema=SPACES.schema)
+EMPTY_RALLIES = pl.DataFrame(schema=RALLIES.schema)
+NO_HASHTAGS = Hashtags(pl.DataFrame(schema=HASHTAG_COUNTS.schema), None, "counts", 0)
 
 
 def _dataset(store: Store, name: str, empty: pl.DataFrame | None = None) -> pl.DataFrame | None:
-    """A validated dataset; when there is no file, `empty` for an optional one, else a PulseError."""
+    """A validated dataset, or `empty` when there is no file."""
     loaded = load_dataset(store, name)
-    if loaded is not None:
-        return loaded[0]
-    if name in OPTIONAL_DATASETS:
-        return empty
-    raise _missing(store, name)
+    return empty if loaded is None else loaded[0]
 
 
 def load_data_dir(directory: Path, tz: str) -> Dataset:
-    """Load and validate every dataset in `directory`; spaces, hashtags and rallies are required."""
+    """Load and validate every dataset in `directory`. Any of them may be missing, and is then empty: a war room's
+    new directory gets hashtags and Spaces as `pulse watch` fetches them, and rallies when someone uploads them."""
     if not directory.is_dir():
         raise PulseError(f"data directory {directory} does not exist")
     store = Store(directory)
-    spaces = _dataset(store, "spaces")
+    spaces = _dataset(store, "spaces", EMPTY_SPACES)
     hashtags_path = store.path("hashtags")
-    if hashtags_path is None:
-        raise _missing(store, "hashtags")
-    hashtags = load_hashtags(hashtags_path, tz)
+    hashtags = NO_HASHTAGS if hashtags_path is None else load_hashtags(hashtags_path, tz)
     if hashtags.authors_daily is None:
         hashtags = replace(hashtags, authors_daily=rolled_up_authors(store))
-    rallies = _dataset(store, "rallies")
+    rallies = _dataset(store, "rallies", EMPTY_RALLIES)
     samples = _dataset(store, "space_samples", EMPTY_SAMPLES)
     spaces = with_tracked_audience(spaces, samples)
     return Dataset(

@@ -6,6 +6,9 @@ content to a temporary file in the same directory, fsyncs it and renames it over
 a reader sees either the old or the new file, never half of one. All writers in all processes
 take `<root>/.lock` first, so two saves never interleave and a merge never loses an update.
 
+The bundled 2022 sample (marked by its SAMPLE.md) is written only by a writer that was given it by name (a
+command's `--data`): live data mixed into it would be measured against its illustrative figures.
+
 The store moves files; it does not know what is in them (loading and validation live elsewhere).
 """
 
@@ -47,6 +50,13 @@ _HISTORY_FILE = re.compile(r"^(\d{8}T\d{6}\.\d{6}Z)-(.+)$")
 # atomic_write's temp files for a dataset file, its history copy or the record of saves: .<file name>.<random>.tmp
 _DATASET_FILE = "(?:{})(?:{})".format("|".join(DATASETS), "|".join(re.escape(s) for s in SUFFIXES))
 _TEMP_FILE = re.compile(rf"^\.(?:(?:\d{{8}}T\d{{6}}\.\d{{6}}Z-)?{_DATASET_FILE}|{re.escape(SAVES)})\.[^.]+\.tmp$")
+# No path in it: the Data page shows it too, and the server's paths are nobody's business there.
+SAMPLE_REFUSAL = (
+    f"Nothing was written: this data directory is the bundled 2022 sample (its {config.SAMPLE_MARKER} says so), "
+    "and live data must not mix with its illustrative figures. Run the war room on a directory of its own: "
+    "python -m pulse watch --config watch.toml --data warroom/, then PULSE_DATA_DIR=warroom make run. "
+    "A command writes into the sample only when its --data names it."
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,11 @@ class HistoryEntry:
 class Store:
     """The dataset files of one data directory."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, allow_sample: bool = False):
+        """`allow_sample`: the writer was given `root` by name (a command's --data), so it may write into the
+        bundled sample; any other write into it is refused (check_writable)."""
         self.root = Path(root)
+        self.allow_sample = allow_sample
         self._lock = filelock.FileLock(self.root / ".lock", timeout=LOCK_TIMEOUT_S)
 
     def __repr__(self) -> str:
@@ -142,6 +155,11 @@ class Store:
         return sorted(entries, key=lambda e: e.path.name, reverse=True)
 
     # -- writing ------------------------------------------------------------------------------
+
+    def check_writable(self) -> None:
+        """A PulseError saying what to do instead, for a write into the bundled sample nobody asked for by name."""
+        if not self.allow_sample and config.is_sample(self.root):
+            raise PulseError(SAMPLE_REFUSAL)
 
     def save(self, name: str, frame: pl.DataFrame, fmt: Format | None = None) -> Path:
         """Replace dataset `name` with `frame`, atomically, keeping the old file in history."""
@@ -238,7 +256,8 @@ class Store:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the directory's lock, as every writer does (a PulseError when it stays busy)."""
+        """Hold the directory's lock, as every writer does (a PulseError when it stays busy, or is the sample)."""
+        self.check_writable()
         self.root.mkdir(parents=True, exist_ok=True)
         try:
             with self._lock:
@@ -319,6 +338,14 @@ class Store:
                 f"could not keep a copy of {current.name} in history, so nothing was saved: {error.strerror or error}"
             ) from error
         return destination
+
+
+def command_store(named: Path | None) -> Store:
+    """The store a command writes into, checked before it fetches anything: `--data` when given (naming the sample
+    there is asking for it), else PULSE_DATA_DIR or data/, refused if that is the sample."""
+    store = Store(named if named is not None else config.data_dir(), allow_sample=named is not None)
+    store.check_writable()
+    return store
 
 
 def upsert(current: pl.DataFrame | None, new: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, MergeSummary]:

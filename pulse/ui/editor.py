@@ -206,6 +206,7 @@ def track_a_space(store: Store, configured_key: str | None) -> None:
         if (start or stop) and key_accepted(track_key, configured_key, "started or stopped"):
             try:
                 if start:
+                    store.check_writable()  # here, not at the first sample in the tracker's thread
                     trackers().start(track_id, every, x_token, Store(store.root).append_samples)
                 elif not trackers().stop(track_id):
                     st.info(f"Space {markdown_text(track_id.strip())} is not being tracked.")

@@ -1,6 +1,7 @@
 """Page setup and navigation, and the data a page draws: loaded and computed once per change of the stored
 files (cached for every session), with this session's own uploads in place of the stored datasets they replace."""
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -9,7 +10,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pulse.config import data_dir, time_zone
+from pulse.config import BUNDLED_DATA_DIR, data_dir, is_sample, time_zone
 from pulse.data.contract import Contract
 from pulse.data.dataset import Dataset, RawTweets
 from pulse.data.export import export_name, xlsx_bytes
@@ -21,7 +22,7 @@ from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
 from pulse.metrics.summary import Tables, compute_tables
 from pulse.ui.url_state import sidebar_filters
-from pulse.ui.widgets import VIEW, user_errors
+from pulse.ui.widgets import VIEW, stop_with, user_errors
 
 # A file served by the app itself: a Material or emoji icon is fetched from an outside host (a font or emoji
 # CDN), which fails offline and tells that host who opened the dashboard.
@@ -138,6 +139,31 @@ def upload_banner() -> None:
         st.button("Back to the stored data", key="drop-uploads", on_click=_drop_uploads, icon=":material/undo:")
 
 
+# Which of the sample's figures are reported facts and which are generated.
+SAMPLE_NOTES = BUNDLED_DATA_DIR / "README.md"
+
+
+def sample_banner() -> None:
+    """While the bundled sample is in view, say on every page that it is illustrative, with its notes one click
+    away; a data directory of one's own shows nothing."""
+    if not is_sample(data_dir()):
+        return
+    with st.container(border=True, key="sample-banner"):
+        st.markdown(
+            ":material/science: **Sample data from 2022, for illustration.** Figures with a source link are reported "
+            "facts; everything else is generated and must not be quoted."
+        )
+        with st.expander("What is reported, what is generated"):
+            st.markdown(sample_notes())
+
+
+def sample_notes() -> str:
+    """data/README.md as the banner shows it: without its title, its sections below the page's own headings (the
+    page's title stays its first heading)."""
+    _, body = SAMPLE_NOTES.read_text(encoding="utf-8").split("\n", 1)
+    return re.sub(r"^(##+) ", r"##\1 ", body, flags=re.MULTILINE).strip()
+
+
 # Every page once, the overview first (its address is the app's root). Paths are relative to dashboard.py.
 # No page icons: a page's icon becomes the tab's icon, and a material icon there is fetched from Google's font
 # host (a request to another host, which fails offline); the tab keeps the app's own icon instead.
@@ -173,10 +199,20 @@ def tables(data: Dataset, filters: Filters) -> Tables:
     return _for(data, _tables, compute_tables, filters)
 
 
+# A war room's new directory, before the watcher's first fetch (or anyone's first upload).
+NOTHING_STORED = (
+    "Nothing is stored in this data directory yet. `python -m pulse watch --config watch.toml --data DIR` adds "
+    "hashtag counts at once and your hosts' Spaces as they go live; the Data page takes files of Spaces, hashtags and "
+    "rallies (their columns are in docs/data.md)."
+)
+
+
 def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
     """What every analysis page starts with: the data, the shared sidebar filters and the tables they give."""
     with user_errors():
         data = load_data()
+        if data.is_empty:
+            stop_with(NOTHING_STORED)
         filters = sidebar_filters(data, hashtags=hashtags)
         st.session_state[VIEW] = filters  # download file names carry the view's filters
         # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
