@@ -10,7 +10,7 @@ from pathlib import Path
 from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
 from pulse.data.export import write_tables
-from pulse.data.load import load_data_dir, load_raw_tweets
+from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.metrics.drivers import (
@@ -18,11 +18,10 @@ from pulse.metrics.drivers import (
     SHOW_AUTHOR_IDS_ENV,
     author_key,
     burst_min_accounts,
-    driver_tables,
-    exports,
+    view_driver_tables,
 )
 from pulse.metrics.filters import Filters
-from pulse.metrics.summary import compute_tables
+from pulse.metrics.summary import compute_tables, export_tables
 from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write, write_partitioned
 
 
@@ -111,18 +110,25 @@ def run_export(args: argparse.Namespace) -> int:
             f"--party {' '.join(unknown)}: not in the data; known party codes: {', '.join(known)}. Nothing was written"
         )
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
-    raw = load_raw_tweets(Store(args.data))  # who drives each hashtag, where tweets have authors
-    salt = os.environ.get(AUTHOR_SALT_ENV, "").strip()
-    key, more = author_key(salt, os.environ.get(SHOW_AUTHOR_IDS_ENV)), {}
-    if raw is not None:
-        tables = driver_tables(raw.rows, data.hashtag_groups, filters, args.tz, "hashtag", burst_min_accounts())
-        more = exports(tables, key)
+    store = Store(args.data)
+    raw = load_raw_tweets(store)  # who drives each hashtag: from the rollup's day counts or raw tweets with authors
+    drivers = view_driver_tables(
+        raw.rows if raw is not None else None,
+        load_author_days(store),
+        data.hashtag_groups,
+        filters,
+        args.tz,
+        "hashtag",
+        burst_min_accounts(),
+    )
+    salt, show_raw = os.environ.get(AUTHOR_SALT_ENV, "").strip(), os.environ.get(SHOW_AUTHOR_IDS_ENV)
     metric_tables = compute_tables(data, filters)
-    for path in write_tables(metric_tables.as_dict() | more, args.out, args.tz, xlsx=args.format == "xlsx"):
+    frames = export_tables(metric_tables, drivers, lambda: author_key(salt, show_raw))
+    for path in write_tables(frames, args.out, args.tz, xlsx=args.format == "xlsx"):
         print(path)
     if all(frame.is_empty() for frame in metric_tables.as_dict().values()):
         print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)
-    if "copy_bursts" in more and key is not None and not salt:
+    if "copy_bursts" in frames and author_key(salt, show_raw) is not None and not salt:
         print(f"note: author ids are hashed with a one-off key; set {AUTHOR_SALT_ENV} to keep them", file=sys.stderr)
     return 0
 
