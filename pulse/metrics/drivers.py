@@ -8,7 +8,6 @@ one tweet wherever tweets are counted together (by tweet_id where present; rows 
 import hashlib
 import hmac
 import os
-import secrets
 from dataclasses import dataclass
 
 import polars as pl
@@ -59,18 +58,6 @@ def burst_min_accounts() -> int:
     if not raw.isdigit() or int(raw) < 2:
         raise PulseError(f"{BURST_MIN_ACCOUNTS_ENV} must be a whole number of at least 2, not {raw!r}")
     return int(raw)
-
-
-AUTHOR_SALT_ENV = "PULSE_AUTHOR_SALT"  # or author_salt in secrets.toml: the key of the author-id hash
-SHOW_AUTHOR_IDS_ENV = "PULSE_SHOW_AUTHOR_IDS"  # or show_author_ids: "true" shows raw ids (entitled teams only)
-_ONE_OFF_KEY = secrets.token_bytes(32)  # without a salt: pseudonyms hold for this process only
-
-
-def author_key(salt: str | None, show_raw: str | None) -> bytes | None:
-    """The key author ids are hashed with (a one-off key without `salt`); None when raw ids are to be shown."""
-    if (show_raw or "").strip().lower() in ("1", "true", "yes"):
-        return None
-    return salt.encode() if salt else _ONE_OFF_KEY
 
 
 def normalise_text(text: pl.Expr) -> pl.Expr:
