@@ -18,8 +18,10 @@ from pulse.data import ingest
 from pulse.data.author_key import KEY_FILE, author_key, rotate_key, stored_key
 from pulse.data.store import Store
 from pulse.errors import PulseError
+from pulse.escape import markdown_text
 from tests.conftest import BUNDLED, ROOT
 from tests.test_cli import export, read
+from tests.test_pages import run
 
 
 @pytest.fixture
@@ -123,14 +125,17 @@ def test_the_key_never_leaves_the_data_directory(data, tmp_path):
     assert all(KEY_FILE not in name for name, _, _ in store.fingerprint())
 
 
+DAMAGED = (
+    "the data directory's author key (.author-key) is not one pulse wrote; make a new one with "
+    "`python -m pulse rotate-author-key --data DIR` (author pseudonyms will change)"
+)
+
+
 def test_a_damaged_or_unwritable_key_is_an_error_that_never_quotes_it(tmp_path):
     (tmp_path / KEY_FILE).write_text("not-a-key-but-maybe-a-secret\n")
     with pytest.raises(PulseError) as damaged:
         stored_key(tmp_path)
-    assert str(damaged.value) == (
-        "the data directory's author key (.author-key) is not one pulse wrote; make a new one with "
-        "`python -m pulse rotate-author-key --data DIR` (author pseudonyms will change)"
-    )
+    assert str(damaged.value) == DAMAGED
     with pytest.raises(PulseError) as missing:
         stored_key(tmp_path / "nowhere")
     assert str(missing.value) == (
@@ -142,3 +147,11 @@ def test_a_damaged_or_unwritable_key_is_an_error_that_never_quotes_it(tmp_path):
     assert result.stderr == (
         f"error: {tmp_path / 'nowhere'} is not a directory: name the data directory whose author key to rotate\n"
     )
+
+
+def test_the_hashtags_page_reports_a_damaged_key_without_a_traceback(data, monkeypatch):
+    (data / KEY_FILE).write_text("not-a-key-but-maybe-a-secret\n")
+    monkeypatch.setenv("PULSE_DATA_DIR", str(data))
+    at = run("2_Hashtags")
+    assert not at.exception
+    assert [e.value for e in at.error] == [markdown_text(DAMAGED)]  # the message, as text: never the key
