@@ -9,20 +9,14 @@ from pathlib import Path
 
 from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
+from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, rotate_key
 from pulse.data.export import write_tables
-from pulse.data.load import load_data_dir, load_raw_tweets
+from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import PulseError
-from pulse.metrics.drivers import (
-    AUTHOR_SALT_ENV,
-    SHOW_AUTHOR_IDS_ENV,
-    author_key,
-    burst_min_accounts,
-    driver_tables,
-    exports,
-)
+from pulse.metrics.drivers import burst_min_accounts, view_driver_tables
 from pulse.metrics.filters import Filters
-from pulse.metrics.summary import compute_tables
+from pulse.metrics.summary import compute_tables, export_tables
 from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write, write_partitioned
 
 
@@ -95,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     rollup.add_argument("--master", default="local[*]", help="Spark master URL (default local[*]; spark://, yarn ...)")
     rollup.set_defaults(run=run_rollup)
 
+    rotate = commands.add_parser(
+        "rotate-author-key",
+        help="replace the data directory's author key: pseudonyms change and no longer match earlier exports",
+    )
+    rotate.add_argument("--data", type=Path, required=True, help="the data directory whose key to replace")
+    rotate.set_defaults(run=run_rotate_author_key)
+
     cli_x.add_commands(commands)  # fetch-x, track-space
     cli_watch.add_commands(commands)  # watch
     return parser
@@ -111,19 +112,31 @@ def run_export(args: argparse.Namespace) -> int:
             f"--party {' '.join(unknown)}: not in the data; known party codes: {', '.join(known)}. Nothing was written"
         )
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
-    raw = load_raw_tweets(Store(args.data))  # who drives each hashtag, where tweets have authors
-    salt = os.environ.get(AUTHOR_SALT_ENV, "").strip()
-    key, more = author_key(salt, os.environ.get(SHOW_AUTHOR_IDS_ENV)), {}
-    if raw is not None:
-        tables = driver_tables(raw.rows, data.hashtag_groups, filters, args.tz, "hashtag", burst_min_accounts())
-        more = exports(tables, key)
+    store = Store(args.data)
+    raw = load_raw_tweets(store)  # who drives each hashtag: from the rollup's day counts or raw tweets with authors
+    drivers = view_driver_tables(
+        raw.rows if raw is not None else None,
+        load_author_days(store),
+        data.hashtag_groups,
+        filters,
+        args.tz,
+        "hashtag",
+        burst_min_accounts(),
+    )
+    salt, show_raw = os.environ.get(AUTHOR_SALT_ENV, "").strip(), os.environ.get(SHOW_AUTHOR_IDS_ENV)
     metric_tables = compute_tables(data, filters)
-    for path in write_tables(metric_tables.as_dict() | more, args.out, args.tz, xlsx=args.format == "xlsx"):
+    frames = export_tables(metric_tables, drivers, lambda: author_key(args.data, salt, show_raw))
+    for path in write_tables(frames, args.out, args.tz, xlsx=args.format == "xlsx"):
         print(path)
     if all(frame.is_empty() for frame in metric_tables.as_dict().values()):
         print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)
-    if "copy_bursts" in more and key is not None and not salt:
-        print(f"note: author ids are hashed with a one-off key; set {AUTHOR_SALT_ENV} to keep them", file=sys.stderr)
+    return 0
+
+
+def run_rotate_author_key(args: argparse.Namespace) -> int:
+    print(f"{rotate_key(args.data)}: a new author key; pseudonyms from now on differ from those in earlier exports")
+    if os.environ.get(AUTHOR_SALT_ENV, "").strip():
+        print(f"note: {AUTHOR_SALT_ENV} is set, and while it is, it is the key: change it to rotate", file=sys.stderr)
     return 0
 
 

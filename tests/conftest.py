@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import streamlit as st
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# In CI, tests that need a system tool (Chromium, LibreOffice) fail without it instead of being skipped.
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
 @pytest.fixture(autouse=True)

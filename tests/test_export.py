@@ -124,6 +124,46 @@ def test_workbook_has_a_sheet_per_table_with_typed_cells_and_guarded_text():
     assert book["hashtag_daily"]["B2"].value == 7_000_000
 
 
+def column_widths(sheet) -> dict[str, int]:
+    """Each column's width as Excel reads it (whole characters; the file adds the 5-pixel padding, 0.71)."""
+    widths = {}
+    for dimension in sheet.column_dimensions.values():
+        for column in range(dimension.min, dimension.max + 1):
+            widths[sheet.cell(1, column).value] = int(dimension.width)
+    return widths
+
+
+def test_workbook_columns_fit_their_header_and_widest_value_and_long_text_wraps():
+    title = "Imported government na manzoor: what next? " * 3  # 129 characters
+    spaces = pl.DataFrame(
+        {
+            "hashtag": ["ImportedHakumatNaManzoor", "x"],
+            "started_at": [utc(2022, 4, 20, 17), None],
+            "total_listeners": [446_000, -1_234_567],
+            "lift": [12.3456, None],
+            "is_record": [True, False],
+            "title": [title, "short"],
+            "none": pl.Series([None, None], dtype=pl.Int64),
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"spaces": spaces}, "Asia/Karachi")))
+    sheet = book["spaces"]
+    # Each is its header or its widest value as shown, whichever is longer, plus 2; at most 50.
+    assert column_widths(sheet) == {
+        "hashtag": 24 + 2,  # ImportedHakumatNaManzoor
+        "started_at": 16 + 2,  # 2022-04-20 17:00
+        "started_at_local": 16 + 2,  # the header, as long as the time
+        "total_listeners": 15 + 2,  # the header, longer than -1,234,567
+        "lift": 5 + 2,  # 12.35
+        "is_record": 9 + 2,  # the header, longer than FALSE
+        "title": 50,  # 129 characters: capped, and wrapped
+        "none": 4 + 2,  # no value: the header
+    }
+    assert sheet["G2"].alignment.wrap_text and not sheet["A2"].alignment.wrap_text
+    # 129 characters at 48 a line take 3 lines of 15 points; the short row keeps the default height.
+    assert sheet.row_dimensions[2].height == 45 and sheet.row_dimensions[3].height is None
+
+
 # -- a whole set or nothing ----------------------------------------------------------------------------------
 
 

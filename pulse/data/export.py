@@ -28,6 +28,16 @@ WHOLE_LIMIT = 2.0**53
 # Characters kept in a file name; anything else (a '/' in a party code, a space) becomes '_'.
 _UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
 MAX_PARTIES_IN_NAME = 4
+# Workbook column widths, in characters (Excel's unit: the width of one digit). A column is as wide as its header
+# or its widest value as shown, plus a margin, up to MAX_WIDTH; longer text wraps within it.
+MAX_WIDTH = 50
+WIDTH_MARGIN = 2
+# How times and dates are shown in the workbook, and so how many characters they take.
+XLSX_DATETIME = "yyyy-mm-dd hh:mm"
+XLSX_DATE = "yyyy-mm-dd"
+# A line of 11-point text is 15 points high. Neither Excel nor LibreOffice fits a row's height to its wrapped text
+# when opening a file, so rows with wrapped text are given the height of their lines.
+LINE_HEIGHT_PT = 15
 
 
 def with_local_times(frame: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -89,6 +99,7 @@ def xlsx_bytes(frames: dict[str, pl.DataFrame], tz: str) -> bytes:
     with xlsxwriter.Workbook(buffer, options) as workbook:
         for name, frame in frames.items():
             sheet = for_export(frame, tz).with_columns(pl.col(pl.Datetime).dt.replace_time_zone(None))
+            widths = column_widths(sheet)
             sheet.write_excel(
                 workbook,
                 worksheet=_sheet_name(name),
@@ -97,14 +108,57 @@ def xlsx_bytes(frames: dict[str, pl.DataFrame], tz: str) -> bytes:
                 freeze_panes=(1, 0),
                 float_precision=2,
                 dtype_formats={
-                    pl.Datetime: "yyyy-mm-dd hh:mm",
-                    pl.Date: "yyyy-mm-dd",
+                    pl.Datetime: XLSX_DATETIME,
+                    pl.Date: XLSX_DATE,
                     (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64): "#,##0",
                     (pl.Float32, pl.Float64): "#,##0.00",
                 },
-                column_widths={c: 18 for c, t in sheet.schema.items() if t.is_temporal()} or None,
+                column_formats={c: {"text_wrap": True} for c, w in widths.items() if w == MAX_WIDTH} or None,
+                # polars takes pixels (xlsxwriter's set_column_pixels): a digit is 7 px, and Excel adds 5 px.
+                column_widths={c: w * 7 + 5 for c, w in widths.items()},
             )
+            worksheet = workbook.get_worksheet_by_name(_sheet_name(name))
+            for row, lines in _wrapped_lines(sheet, widths).items():
+                worksheet.set_row(row + 1, lines * LINE_HEIGHT_PT)  # below the header row
     return buffer.getvalue()
+
+
+def column_widths(sheet: pl.DataFrame) -> dict[str, int]:
+    """Each column's width in characters as xlsx_bytes shows it: its header or its widest value, whichever is
+    wider, plus WIDTH_MARGIN, at most MAX_WIDTH (text beyond it wraps)."""
+    return {name: min(max(len(name), _widest_value(sheet[name])) + WIDTH_MARGIN, MAX_WIDTH) for name in sheet.columns}
+
+
+def _widest_value(column: pl.Series) -> int:
+    """Characters of the column's widest value in the workbook's formats (0 when it has none)."""
+    dtype = column.dtype
+    if column.null_count() == column.len():
+        return 0
+    if isinstance(dtype, pl.Datetime):
+        return len(XLSX_DATETIME)
+    if dtype == pl.Date:
+        return len(XLSX_DATE)
+    if dtype == pl.Boolean:
+        return len("FALSE")
+    if dtype.is_integer():  # the widest is the largest or the most negative, written as #,##0
+        return max(len(f"{value:,}") for value in (column.min(), column.max()))
+    if dtype.is_float():  # as #,##0.00
+        return max(len(f"{value:,.2f}") for value in (column.min(), column.max()))
+    return column.cast(pl.String).str.len_chars().max()
+
+
+def _wrapped_lines(sheet: pl.DataFrame, widths: dict[str, int]) -> dict[int, int]:
+    """Rows whose wrapped text takes more than one line, and how many lines it takes (by row index)."""
+    wrapped = [c for c, w in widths.items() if w == MAX_WIDTH and sheet.schema[c] == pl.String]
+    if not wrapped:
+        return {}
+    per_line = MAX_WIDTH - WIDTH_MARGIN
+    lines = sheet.select(
+        pl.max_horizontal(
+            (pl.col(c).str.len_chars() + per_line - 1) // per_line + pl.col(c).str.count_matches("\n") for c in wrapped
+        ).fill_null(1)
+    ).to_series()
+    return {row: lines[row] for row in (lines > 1).arg_true().to_list()}
 
 
 def _sheet_name(name: str) -> str:

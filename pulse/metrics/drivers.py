@@ -8,7 +8,6 @@ one tweet wherever tweets are counted together (by tweet_id where present; rows 
 import hashlib
 import hmac
 import os
-import secrets
 from dataclasses import dataclass
 
 import polars as pl
@@ -59,18 +58,6 @@ def burst_min_accounts() -> int:
     if not raw.isdigit() or int(raw) < 2:
         raise PulseError(f"{BURST_MIN_ACCOUNTS_ENV} must be a whole number of at least 2, not {raw!r}")
     return int(raw)
-
-
-AUTHOR_SALT_ENV = "PULSE_AUTHOR_SALT"  # or author_salt in secrets.toml: the key of the author-id hash
-SHOW_AUTHOR_IDS_ENV = "PULSE_SHOW_AUTHOR_IDS"  # or show_author_ids: "true" shows raw ids (entitled teams only)
-_ONE_OFF_KEY = secrets.token_bytes(32)  # without a salt: pseudonyms hold for this process only
-
-
-def author_key(salt: str | None, show_raw: str | None) -> bytes | None:
-    """The key author ids are hashed with (a one-off key without `salt`); None when raw ids are to be shown."""
-    if (show_raw or "").strip().lower() in ("1", "true", "yes"):
-        return None
-    return salt.encode() if salt else _ONE_OFF_KEY
 
 
 def normalise_text(text: pl.Expr) -> pl.Expr:
@@ -264,6 +251,25 @@ def driver_tables(
     return DriverTables(key, drivers, concentration(drivers, authors, key), bursts, has_text)
 
 
+def view_driver_tables(
+    raw: pl.DataFrame | None,
+    days: pl.DataFrame | None,
+    groups: pl.DataFrame,
+    filters: Filters,
+    tz: str,
+    key: str = "hashtag",
+    min_accounts: int = BURST_MIN_ACCOUNTS,
+) -> DriverTables | None:
+    """Who drives each hashtag or campaign (`key`) in a view: per hashtag from the rollup's day counts when there
+    are any (exact, author_day_tables) with the bursts of the raw rows, else from the raw rows; None with neither."""
+    if days is not None and key == "hashtag":
+        tables = author_day_tables(days, filters)
+        return tables if raw is None else with_bursts(tables, raw, filters, tz, min_accounts)
+    if raw is None:
+        return None
+    return driver_tables(raw, groups, filters, tz, key, min_accounts)
+
+
 def _picked(filters: Filters) -> pl.Expr:
     """Whether a row's hashtag is one the filters pick: picked as the pages spell them, matched as hashtags compare
     (case and '#' aside)."""
@@ -340,11 +346,3 @@ def top_concentration(tables: DriverTables, count: int = 12) -> pl.DataFrame:
     """The concentration rows of the `count` series with most tweets, in that order (most first)."""
     top = tables.drivers.head(count).select(tables.key, "party").with_row_index("__order")
     return tables.concentration.join(top, on=[tables.key, "party"], how="inner").sort("__order", "top").drop("__order")
-
-
-def exports(tables: DriverTables, key: bytes | None) -> dict[str, pl.DataFrame]:
-    """The driver CSVs by file name: hashtag_drivers, and copy_bursts when there are texts (ids keyed-hashed)."""
-    frames = {"hashtag_drivers": tables.drivers}
-    if tables.has_text:
-        frames["copy_bursts"] = with_account_ids(tables.bursts, key)
-    return frames

@@ -2,6 +2,7 @@
 Overview's "since yesterday" picks and the Compare page's head to head. See docs/metrics.md.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,6 +10,7 @@ import polars as pl
 
 from pulse.data.contract import local_date
 from pulse.data.dataset import Dataset
+from pulse.metrics.drivers import DriverTables, with_account_ids
 from pulse.metrics.events import event_lift, events
 from pulse.metrics.filters import Filters, data_window, in_dates, in_parties
 from pulse.metrics.hashtags import hashtag_daily, party_daily
@@ -57,6 +59,20 @@ class Tables:
             "party_summary": self.party_summary,
             "events": self.events,
         }
+
+
+def export_tables(
+    tables: Tables, drivers: DriverTables | None, author_key: Callable[[], bytes | None]
+) -> dict[str, pl.DataFrame]:
+    """Every table of a view by file name, as the export CLI writes them and the sidebar's workbook holds them: the
+    metric tables, then hashtag_drivers when tweets have authors, and copy_bursts when they have texts, with account
+    ids hashed with `author_key()` (as they are for None), which is called only then."""
+    frames = tables.as_dict()
+    if drivers is not None:
+        frames["hashtag_drivers"] = drivers.drivers
+        if drivers.has_text:
+            frames["copy_bursts"] = with_account_ids(drivers.bursts, author_key())
+    return frames
 
 
 def party_summary(

@@ -15,7 +15,7 @@ from pulse.metrics.hashtags import unique_authors_daily
 from pulse.metrics.recent import with_coverage
 from pulse.ui.session import who_drives
 from pulse.ui.settings import author_ids_key
-from pulse.ui.widgets import chart, empty_state, table
+from pulse.ui.widgets import chart, empty_state, table, user_errors
 
 
 def unique_authors(data: Dataset, filters: Filters, span: tuple[datetime, datetime] | None) -> None:
@@ -40,7 +40,9 @@ def who_drives_it(data: Dataset, filters: Filters, by: str) -> None:
     if found is None:
         empty_state("No raw tweets with authors: add a raw_tweets file (docs/data.md) to see who drives each hashtag.")
     else:
-        (dataset, rows, drivers), key = found, author_ids_key()
+        with user_errors():  # the data directory's author key is made on first use, which can fail
+            key = author_ids_key()
+        dataset, rows, drivers = found
         st.caption(driver_source(dataset, rows, data.hashtags.form, key is not None))
         table(drivers.drivers, f"{by}_drivers", data.tz, height=320)
         shares = top_concentration(drivers)

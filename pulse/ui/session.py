@@ -16,11 +16,12 @@ from pulse.data.dataset import Dataset, RawTweets
 from pulse.data.export import export_name, xlsx_bytes
 from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets, with_uploads
 from pulse.data.store import Store
-from pulse.metrics.drivers import DriverTables, author_day_tables, burst_min_accounts, driver_tables, with_bursts
+from pulse.metrics.drivers import DriverTables, burst_min_accounts, view_driver_tables
 from pulse.metrics.events import describe_events, event_windows, events
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
-from pulse.metrics.summary import Tables, compute_tables
+from pulse.metrics.summary import Tables, compute_tables, export_tables
+from pulse.ui.settings import author_ids_key
 from pulse.ui.url_state import sidebar_filters
 from pulse.ui.widgets import VIEW, stop_with, user_errors
 
@@ -217,11 +218,20 @@ def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
         st.session_state[VIEW] = filters  # download file names carry the view's filters
         # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
         # keeps one cached set of tables per parties and dates, whichever hashtags are picked.
-        shown = tables(data, replace(filters, hashtags=None))
+        unpicked = replace(filters, hashtags=None)
+        shown = tables(data, unpicked)
+    directory = data_dir()
+    fingerprint = Store(directory).fingerprint()
+
+    def workbook() -> bytes:
+        # Run on the click, outside the page's script (no st.* here): who drives each hashtag is only computed then.
+        drivers = _driver_tables(str(directory), data.tz, fingerprint, unpicked, "hashtag", burst_min_accounts())
+        return xlsx_bytes(export_tables(shown, drivers, author_ids_key), data.tz)
+
     with st.sidebar:
         st.download_button(
             "Excel workbook of this view",
-            lambda: xlsx_bytes(shown.as_dict(), data.tz),
+            workbook,
             file_name=export_name("pulse-export", ".xlsx", filters.start, filters.end, filters.parties),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="download-workbook",
@@ -255,15 +265,9 @@ def _driver_tables(
     directory: str, tz: str, fingerprint: tuple, filters: Filters, by: str, min_accounts: int
 ) -> DriverTables | None:
     raw = _raw_tweets(directory, fingerprint)
-    # Per hashtag, the rollup's day counts when there are any (exact); per campaign, raw rows (pulse.metrics.drivers).
-    days = _author_days(directory, fingerprint) if by == "hashtag" else None
-    if days is not None:
-        tables = author_day_tables(days, filters)
-        return tables if raw is None else with_bursts(tables, raw.rows, filters, tz, min_accounts)
-    if raw is None:
-        return None
+    days = _author_days(directory, fingerprint) if by == "hashtag" else None  # not read for campaigns
     groups = _load(directory, tz, fingerprint).hashtag_groups
-    return driver_tables(raw.rows, groups, filters, tz, by, min_accounts)
+    return view_driver_tables(raw.rows if raw is not None else None, days, groups, filters, tz, by, min_accounts)
 
 
 def who_drives(data: Dataset, filters: Filters, by: str) -> tuple[str, int, DriverTables] | None:

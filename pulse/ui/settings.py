@@ -5,8 +5,9 @@ import os
 
 import streamlit as st
 
+from pulse.config import data_dir
 from pulse.connectors.x_api import TOKEN_ENV
-from pulse.metrics.drivers import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key
+from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key
 
 
 def _configured(secret: str, variable: str) -> str | None:
@@ -29,5 +30,7 @@ def configured_x_token() -> str | None:
 
 
 def author_ids_key() -> bytes | None:
-    """The key author ids are hashed with on screen and in downloads; None when the setting shows raw ids."""
-    return author_key(_configured("author_salt", AUTHOR_SALT_ENV), _configured("show_author_ids", SHOW_AUTHOR_IDS_ENV))
+    """The key author ids are hashed with on screen and in downloads, the CLI's for the same data directory; None
+    when the setting shows raw ids."""
+    salt, show_raw = _configured("author_salt", AUTHOR_SALT_ENV), _configured("show_author_ids", SHOW_AUTHOR_IDS_ENV)
+    return author_key(data_dir(), salt, show_raw)

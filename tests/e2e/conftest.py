@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import IN_CI
+
 from .streamlit_dom import ROOT, is_known_noise, open_page, prepare_context, screenshot
 
 E2E_DIR = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 CHROMIUM = Path(os.environ.get("PULSE_E2E_CHROMIUM", "/usr/bin/chromium"))
-IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 EDITOR_KEY = "e2e-editor-key-not-a-secret"
 VIEWPORT = {"width": 1400, "height": 2400}
 CHROMIUM_ARGS = [
