@@ -143,12 +143,12 @@ def copy_bursts(rows: pl.DataFrame, min_accounts: int = BURST_MIN_ACCOUNTS) -> t
         .group_by("__episode", maintain_order=True)
         .agg(pl.col("party").first())
     )
+    # Numbered in the order they are listed: the most accounts first, then the most tweets, then the earliest.
     bursts = (
         bursts.join(party, on="__episode")
-        .sort("first_at", "text")
+        .sort("accounts", "tweets", "first_at", "text", descending=[True, True, False, False])
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("burst_id"), cut_text(pl.col("text")))
         .select(*BURSTS)
-        .sort("accounts", "tweets", "first_at", descending=[True, True, False])
     )
     return bursts, members.drop("__index", "__episode")
 
