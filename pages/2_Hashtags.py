@@ -48,7 +48,7 @@ top = summary.sort("tweets", descending=True).row(0, named=True)
 busiest = summary.sort("peak_hour_tweets", descending=True).row(0, named=True)
 peak_hour = busiest["peak_hour"].astimezone(ZoneInfo(data.tz))
 cards = st.columns(4)
-widgets.card(cards[0], "Tweets", labels.number(summary["tweets"].sum()), f"{summary.height} {by}s shown")
+widgets.card(cards[0], "Tweets", labels.number(summary["tweets"].sum()), f"{labels.counted(summary.height, by)} shown")
 widgets.card(cards[1], f"Top {by}", labels.number(top["tweets"]), f"#{top[by]} · {top['party']}")
 widgets.card(cards[2], "Spike days", labels.number(summary["spike_days"].sum()), "summed over the lines shown")
 widgets.card(
