@@ -70,7 +70,7 @@ st.caption(
     f"{SPIKE_WINDOW_DAYS} days before it (history before the date range counts)."
 )
 
-authors.unique_authors(data, filters, series.span)
+authors.unique_authors(data, filters, series.span, by)
 
 st.subheader(f"Top {by}s per party")
 widgets.table(summary, f"top_{by}s", data.tz)

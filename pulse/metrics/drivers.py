@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS, normalise_hashtag
+from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS
 from pulse.data.tweets import tweet_count
 from pulse.errors import PulseError
 from pulse.metrics.filters import Filters, in_dates, in_parties
-from pulse.metrics.hashtags import with_campaign
+from pulse.metrics.hashtags import in_hashtags, with_campaign
 from pulse.metrics.series import share_pct
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
@@ -252,8 +252,9 @@ def driver_tables(
     key: str = "hashtag",
     min_accounts: int = BURST_MIN_ACCOUNTS,
 ) -> DriverTables:
-    """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags."""
-    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
+    """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags (or whole
+    campaigns, by campaign: in_hashtags)."""
+    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & in_hashtags(filters, groups, key)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if key == "campaign":
         chosen = with_campaign(chosen, groups)
@@ -264,16 +265,7 @@ def driver_tables(
     return DriverTables(key, drivers, concentration(drivers, authors, key), bursts, has_text)
 
 
-def _picked(filters: Filters) -> pl.Expr:
-    """Whether a row's hashtag is one the filters pick: picked as the pages spell them, matched as hashtags compare
-    (case and '#' aside)."""
-    if filters.hashtags is None:
-        return pl.lit(True)
-    picked = pl.Series(filters.hashtags, dtype=pl.String)
-    return normalise_hashtag(pl.col("hashtag")).is_in(picked.str.strip_chars_start("#").str.to_lowercase().implode())
-
-
-def author_day_tables(days: pl.DataFrame, filters: Filters) -> DriverTables:
+def author_day_tables(days: pl.DataFrame, groups: pl.DataFrame, filters: Filters) -> DriverTables:
     """Drivers and concentration per hashtag from the rollup's hashtag_author_days, without raw rows; no bursts.
 
     Each author's tweets in the range are the sum of their day counts: exact per hashtag, since a tweet is one
@@ -282,7 +274,7 @@ def author_day_tables(days: pl.DataFrame, filters: Filters) -> DriverTables:
     bursts need texts, which the table has none of: copy_burst_share_pct is empty (see with_bursts).
     """
     key = "hashtag"
-    chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & _picked(filters))
+    chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & in_hashtags(filters, groups))
     per_author = chosen.group_by(key, "party", "author_id").agg(pl.col("tweets").sum().alias("__n"))
     authors = _ranked(per_author.filter(pl.col("author_id").is_not_null()), key)
     anonymous = per_author.filter(pl.col("author_id").is_null()).rename({"__n": "__anonymous"}).drop("author_id")
@@ -292,11 +284,16 @@ def author_day_tables(days: pl.DataFrame, filters: Filters) -> DriverTables:
 
 
 def with_bursts(
-    tables: DriverTables, rows: pl.DataFrame, filters: Filters, tz: str, min_accounts: int = BURST_MIN_ACCOUNTS
+    tables: DriverTables,
+    rows: pl.DataFrame,
+    groups: pl.DataFrame,
+    filters: Filters,
+    tz: str,
+    min_accounts: int = BURST_MIN_ACCOUNTS,
 ) -> DriverTables:
     """Per-hashtag tables from author_day_tables with the copy-paste bursts (and their share) of the raw rows in
     the filters, which carry the texts; as they are when those rows have no text."""
-    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
+    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & in_hashtags(filters, groups)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if chosen["text"].null_count() == chosen.height:
         return tables

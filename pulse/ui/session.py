@@ -179,9 +179,9 @@ def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
         data = load_data()
         filters = sidebar_filters(data, hashtags=hashtags)
         st.session_state[VIEW] = filters  # download file names carry the view's filters
-        # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
+        # No page reads the export tables' hashtag filters (the Hashtags page has its own series): leaving them out
         # keeps one cached set of tables per parties and dates, whichever hashtags are picked.
-        shown = tables(data, replace(filters, hashtags=None))
+        shown = tables(data, replace(filters, hashtags=None, campaigns=None))
     with st.sidebar:
         st.download_button(
             "Excel workbook of this view",
@@ -221,12 +221,12 @@ def _driver_tables(
     raw = _raw_tweets(directory, fingerprint)
     # Per hashtag, the rollup's day counts when there are any (exact); per campaign, raw rows (pulse.metrics.drivers).
     days = _author_days(directory, fingerprint) if by == "hashtag" else None
+    groups = _load(directory, tz, fingerprint).hashtag_groups
     if days is not None:
-        tables = author_day_tables(days, filters)
-        return tables if raw is None else with_bursts(tables, raw.rows, filters, tz, min_accounts)
+        tables = author_day_tables(days, groups, filters)
+        return tables if raw is None else with_bursts(tables, raw.rows, groups, filters, tz, min_accounts)
     if raw is None:
         return None
-    groups = _load(directory, tz, fingerprint).hashtag_groups
     return driver_tables(raw.rows, groups, filters, tz, by, min_accounts)
 
 
