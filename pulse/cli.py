@@ -4,11 +4,13 @@ import argparse
 import os
 import signal
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
+from pulse.data.dataset import Dataset
 from pulse.data.export import write_tables
 from pulse.data.load import load_data_dir, load_raw_tweets
 from pulse.data.store import Store
@@ -22,6 +24,7 @@ from pulse.metrics.drivers import (
     exports,
 )
 from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import in_hashtags, spellings
 from pulse.metrics.summary import compute_tables
 from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write, write_partitioned
 
@@ -59,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--start", type=_date, help="first local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--end", type=_date, help="last local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--party", nargs="+", help="only these party codes")
+    export.add_argument(
+        "--campaign",
+        nargs="+",
+        help="only these campaigns (hashtag_groups), each whole: every hashtag of it; a hashtag names its campaign",
+    )
     export.add_argument(
         "--format",
         choices=("csv", "xlsx"),
@@ -111,6 +119,8 @@ def run_export(args: argparse.Namespace) -> int:
             f"--party {' '.join(unknown)}: not in the data; known party codes: {', '.join(known)}. Nothing was written"
         )
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
+    if args.campaign:
+        filters = replace(filters, campaigns=_campaigns(data, args.campaign))
     raw = load_raw_tweets(Store(args.data))  # who drives each hashtag, where tweets have authors
     salt = os.environ.get(AUTHOR_SALT_ENV, "").strip()
     key, more = author_key(salt, os.environ.get(SHOW_AUTHOR_IDS_ENV)), {}
@@ -125,6 +135,19 @@ def run_export(args: argparse.Namespace) -> int:
     if "copy_bursts" in more and key is not None and not salt:
         print(f"note: author ids are hashed with a one-off key; set {AUTHOR_SALT_ENV} to keep them", file=sys.stderr)
     return 0
+
+
+def _campaigns(data: Dataset, names: list[str]) -> tuple[str, ...]:
+    """The campaigns named, each by its name or one of its hashtags; one no hashtag of the data is in is an error."""
+    pairs = spellings(data.hashtags.counts["hashtag"], data.hashtag_groups)
+    unknown = [n for n in names if pairs.filter(in_hashtags(Filters(campaigns=(n,)), data.hashtag_groups)).is_empty()]
+    if unknown:
+        known = ", ".join(pairs["campaign"].unique().sort())
+        raise PulseError(
+            f"--campaign {' '.join(unknown)}: no hashtag in the data belongs to it; known campaigns: {known}. "
+            "Nothing was written"
+        )
+    return tuple(names)
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -120,6 +120,11 @@ def in_hashtags(filters: Filters, groups: pl.DataFrame, by: str = "hashtag") -> 
     return keep
 
 
+def spellings(hashtags: pl.Series, groups: pl.DataFrame) -> pl.DataFrame:
+    """Each distinct hashtag of `hashtags` with its campaign, in hashtag order: what a campaign picker offers."""
+    return with_campaign(hashtags.unique().sort().to_frame("hashtag"), groups)
+
+
 def campaign_daily(daily: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     """The hashtag daily series summed per campaign and party, with growth, rolling mean and running total."""
     keys = ["campaign", "party"]
