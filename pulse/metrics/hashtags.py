@@ -121,7 +121,7 @@ def in_hashtags(filters: Filters, groups: pl.DataFrame, by: str = "hashtag") -> 
 
 
 def spellings(hashtags: pl.Series, groups: pl.DataFrame) -> pl.DataFrame:
-    """Each distinct hashtag of `hashtags` with its campaign, in hashtag order: what a campaign picker offers."""
+    """Each distinct hashtag of `hashtags` with its campaign, in hashtag order: what can be picked, either way."""
     return with_campaign(hashtags.unique().sort().to_frame("hashtag"), groups)
 
 

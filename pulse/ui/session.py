@@ -173,8 +173,9 @@ def tables(data: Dataset, filters: Filters) -> Tables:
     return _for(data, _tables, compute_tables, filters)
 
 
-def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
-    """What every analysis page starts with: the data, the shared sidebar filters and the tables they give."""
+def page_data(hashtags: str | None = None) -> tuple[Dataset, Filters, Tables]:
+    """What every analysis page starts with: the data, the shared sidebar filters and the tables they give;
+    `hashtags` ("hashtag" or "campaign") adds the Hashtags page's picker (url_state.sidebar_filters)."""
     with user_errors():
         data = load_data()
         filters = sidebar_filters(data, hashtags=hashtags)
