@@ -73,12 +73,12 @@ def main() -> None:
     )
     timed(
         "drivers from hashtag_author_days, whole season, by hashtag",
-        lambda: author_day_tables(days, Filters()),
+        lambda: author_day_tables(days, GROUPS, Filters()),
         lambda t: t.drivers.height,
     )
     timed(
         "drivers from hashtag_author_days, one week, by hashtag",
-        lambda: author_day_tables(days, week),
+        lambda: author_day_tables(days, GROUPS, week),
         lambda t: t.drivers.height,
     )
 

@@ -13,8 +13,6 @@ session.setup_page("Hashtags")
 st.title("Hashtags")
 st.caption("Which hashtags carry each party, how fast they grow, and on which days they spiked.")
 
-data, filters, tables = session.page_data(hashtags=True)
-
 LINES = {"Hashtags": "hashtag", "Campaigns": "campaign"}
 MEASURES = {"Tweets": "tweets", "7-day average": "rolling_7d", "Cumulative": "cumulative"}
 controls = st.columns([1.2, 1, 2, 1], vertical_alignment="bottom")
@@ -27,6 +25,8 @@ with controls[0]:
         "views",
         help="A campaign merges the spellings and scripts of one hashtag (data/hashtag_groups.csv).",
     )
+by = LINES[lines]
+data, filters, tables = session.page_data(hashtags=by)  # the sidebar picks hashtags or whole campaigns
 short = url_state.is_short(filters)  # a day or two: by the hour, whatever the link says
 with controls[1]:
     resolution_help = "A range of a day or two is shown by the hour." if short else None
@@ -37,7 +37,7 @@ with controls[1]:
 with controls[2]:
     measure = url_state.choose("Measure", list(MEASURES), "measure", "Tweets", "measures", disabled=hourly)
 log_scale = controls[3].toggle("Log scale", key="hashtags-log", help="Compare small hashtags with large ones")
-by, resolution = LINES[lines], "hourly" if hourly else "daily"
+resolution = "hourly" if hourly else "daily"
 
 series = session.hashtag_series(data, filters, by)
 if series.daily.is_empty():
@@ -48,7 +48,7 @@ top = summary.sort("tweets", descending=True).row(0, named=True)
 busiest = summary.sort("peak_hour_tweets", descending=True).row(0, named=True)
 peak_hour = busiest["peak_hour"].astimezone(ZoneInfo(data.tz))
 cards = st.columns(4)
-widgets.card(cards[0], "Tweets", labels.number(summary["tweets"].sum()), f"{summary.height} {by}s shown")
+widgets.card(cards[0], "Tweets", labels.number(summary["tweets"].sum()), f"{labels.counted(summary.height, by)} shown")
 widgets.card(cards[1], f"Top {by}", labels.number(top["tweets"]), f"#{top[by]} · {top['party']}")
 widgets.card(cards[2], "Spike days", labels.number(summary["spike_days"].sum()), "summed over the lines shown")
 widgets.card(
@@ -70,7 +70,7 @@ st.caption(
     f"{SPIKE_WINDOW_DAYS} days before it (history before the date range counts)."
 )
 
-authors.unique_authors(data, filters, series.span)
+authors.unique_authors(data, filters, series.span, by)
 
 st.subheader(f"Top {by}s per party")
 widgets.table(summary, f"top_{by}s", data.tz)

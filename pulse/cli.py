@@ -4,18 +4,21 @@ import argparse
 import os
 import signal
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from pulse import cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, rotate_key
+from pulse.data.dataset import Dataset
 from pulse.data.export import write_tables
 from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.metrics.drivers import burst_min_accounts, view_driver_tables
 from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import in_hashtags, spellings
 from pulse.metrics.summary import compute_tables, export_tables
 from pulse.synth import DEFAULT_ROWS, DEFAULT_SEED, generate, write, write_partitioned
 
@@ -53,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--start", type=_date, help="first local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--end", type=_date, help="last local date, inclusive (YYYY-MM-DD)")
     export.add_argument("--party", nargs="+", help="only these party codes")
+    export.add_argument(
+        "--campaign",
+        nargs="+",
+        help="only these campaigns (hashtag_groups), each whole: every hashtag of it; a hashtag names its campaign",
+    )
     export.add_argument(
         "--format",
         choices=("csv", "xlsx"),
@@ -112,6 +120,8 @@ def run_export(args: argparse.Namespace) -> int:
             f"--party {' '.join(unknown)}: not in the data; known party codes: {', '.join(known)}. Nothing was written"
         )
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
+    if args.campaign:
+        filters = replace(filters, campaigns=_campaigns(data, args.campaign))
     store = Store(args.data)
     raw = load_raw_tweets(store)  # who drives each hashtag: from the rollup's day counts or raw tweets with authors
     drivers = view_driver_tables(
@@ -138,6 +148,19 @@ def run_rotate_author_key(args: argparse.Namespace) -> int:
     if os.environ.get(AUTHOR_SALT_ENV, "").strip():
         print(f"note: {AUTHOR_SALT_ENV} is set, and while it is, it is the key: change it to rotate", file=sys.stderr)
     return 0
+
+
+def _campaigns(data: Dataset, names: list[str]) -> tuple[str, ...]:
+    """The campaigns named, each by its name or one of its hashtags; one no hashtag of the data is in is an error."""
+    pairs = spellings(data.hashtags.counts["hashtag"], data.hashtag_groups)
+    unknown = [n for n in names if pairs.filter(in_hashtags(Filters(campaigns=(n,)), data.hashtag_groups)).is_empty()]
+    if unknown:
+        known = ", ".join(pairs["campaign"].unique().sort())
+        raise PulseError(
+            f"--campaign {' '.join(unknown)}: no hashtag in the data belongs to it; known campaigns: {known}. "
+            "Nothing was written"
+        )
+    return tuple(names)
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -48,7 +48,7 @@ def test_bad_upload_shows_the_rows_to_fix_and_saves_nothing(store_dir):
     at.file_uploader(key="upload-spaces").upload("spaces.csv", before.replace(b"2022-04-20T17:00:00Z", b"20/04/2022"))
     at.run()
     assert not at.exception
-    assert "was not loaded: 1 problem(s)" in at.error[0].value
+    assert "was not loaded: 1 problem. Fix these rows" in at.error[0].value
     problems = at.dataframe[1].value  # after the stored-datasets table
     assert problems.iloc[0]["column"] == "started_at" and problems.iloc[0]["value"] == "20/04/2022"
     with pytest.raises(KeyError):

@@ -161,10 +161,25 @@ def test_a_gap_of_61_seconds_splits_the_episode():
 
 def test_fewer_accounts_make_a_burst_of_the_four_account_text():
     bursts, _ = copy_bursts(raw(BURST_ROWS), 4)
-    # Ranked by accounts; ids by first time, then text ("Vote..." sorts before "same").
+    # Ranked and numbered by accounts.
     assert bursts.select("burst_id", "text", "accounts", "tweets").rows() == [
         (1, ("Vote NOW " + BANG)[:140], 5, 5),
         (2, "same", 4, 5),
+    ]
+
+
+def test_bursts_are_numbered_in_the_order_they_are_listed():
+    # The earliest burst has the fewest accounts: listed last, numbered last (it was listed 1, 3, 2).
+    rows = raw(
+        [(f"e{i}", "PTI", "h", f"e{i}", seconds(i), "early") for i in range(5)]
+        + [(f"b{i}", "PTI", "h", f"b{i}", seconds(100 + i), "biggest") for i in range(7)]
+        + [(f"m{i}", "PPP", "h", f"m{i}", seconds(200 + i), "middle") for i in range(6)]
+    )
+    bursts, _ = copy_bursts(rows, 5)
+    assert bursts.select("burst_id", "text", "accounts").rows() == [
+        (1, "biggest", 7),
+        (2, "middle", 6),
+        (3, "early", 5),
     ]
 
 

@@ -63,7 +63,7 @@ def rolled(tmp_path, rows) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def test_hand_computed_drivers_and_concentration_from_the_author_days(tmp_path):
     days, _ = rolled(tmp_path, ROWS)
-    tables = author_day_tables(days, Filters())
+    tables = author_day_tables(days, NO_GROUPS, Filters())
     expected = pl.DataFrame(
         {
             "hashtag": ["A", "B", "A"],
@@ -99,14 +99,14 @@ def test_hand_computed_drivers_and_concentration_from_the_author_days(tmp_path):
 )
 def test_per_hashtag_it_equals_the_raw_row_computation(tmp_path, filters):
     days, rows = rolled(tmp_path, ROWS)
-    ours, raw = author_day_tables(days, filters), driver_tables(rows, NO_GROUPS, filters, TZ)
+    ours, raw = author_day_tables(days, NO_GROUPS, filters), driver_tables(rows, NO_GROUPS, filters, TZ)
     assert_frame_equal(ours.drivers, raw.drivers)
     assert_frame_equal(ours.concentration, raw.concentration)
 
 
 def test_on_the_20th_only_a1_has_one_tweet_in_a(tmp_path):
     days, _ = rolled(tmp_path, ROWS)
-    drivers = author_day_tables(days, Filters(date(2022, 4, 20), date(2022, 4, 20))).drivers
+    drivers = author_day_tables(days, NO_GROUPS, Filters(date(2022, 4, 20), date(2022, 4, 20))).drivers
     assert drivers.filter(pl.col("hashtag") == "A", pl.col("party") == "PTI")["tweets"].item() == 3  # t1, t3, t4
 
 
@@ -123,7 +123,7 @@ def test_per_campaign_the_day_sums_would_count_a_two_hashtag_tweet_twice(tmp_pat
 def test_with_bursts_adds_the_raw_rows_bursts_and_their_share(tmp_path):
     pasted = [(f"p{i}", "PTI", "#A", f"b{i}", at(100 + 30 * i), "Same text https://t.co/x") for i in range(5)]
     days, rows = rolled(tmp_path, ROWS + pasted)
-    ours = with_bursts(author_day_tables(days, Filters()), rows, Filters(), TZ, 5)
+    ours = with_bursts(author_day_tables(days, NO_GROUPS, Filters()), rows, NO_GROUPS, Filters(), TZ, 5)
     raw = driver_tables(rows, NO_GROUPS, Filters(), TZ, "hashtag", 5)
     assert_frame_equal(ours.drivers, raw.drivers)
     assert_frame_equal(ours.bursts, raw.bursts)
@@ -139,8 +139,8 @@ def test_with_bursts_adds_the_raw_rows_bursts_and_their_share(tmp_path):
 
 def test_without_texts_with_bursts_changes_nothing(tmp_path):
     days, rows = rolled(tmp_path, ROWS)
-    tables = author_day_tables(days, Filters())
-    assert with_bursts(tables, rows, Filters(), TZ) is tables
+    tables = author_day_tables(days, NO_GROUPS, Filters())
+    assert with_bursts(tables, rows, NO_GROUPS, Filters(), TZ) is tables
 
 
 def test_a_hand_edited_author_days_file_is_checked_against_the_contract(tmp_path):

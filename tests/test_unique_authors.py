@@ -15,6 +15,7 @@ from pulse.metrics.hashtags import unique_authors_daily
 from tests.conftest import BUNDLED, ROOT
 from tests.test_pages import csv_of, downloads, figure  # noqa: F401 (downloads is a fixture)
 
+NO_GROUPS = pl.DataFrame(schema={"hashtag": pl.String, "campaign": pl.String})
 AUTHORS = pl.DataFrame(
     {
         "hashtag": ["a", "a", "b", "c"],
@@ -26,9 +27,18 @@ AUTHORS = pl.DataFrame(
 
 
 def test_unique_authors_follow_dates_parties_and_hashtags():
-    chosen = unique_authors_daily(AUTHORS, Filters(start=date(2022, 4, 21), parties=("PTI",)))
+    chosen = unique_authors_daily(AUTHORS, Filters(start=date(2022, 4, 21), parties=("PTI",)), NO_GROUPS)
     assert_frame_equal(chosen, AUTHORS.slice(1, 2))
-    assert unique_authors_daily(AUTHORS, Filters(hashtags=("c",)))["unique_authors"].to_list() == [7]
+    assert unique_authors_daily(AUTHORS, Filters(hashtags=("c",)), NO_GROUPS)["unique_authors"].to_list() == [7]
+
+
+def test_beside_campaigns_a_picked_hashtag_brings_its_whole_campaign():
+    groups = pl.DataFrame({"hashtag": ["a", "B"], "campaign": ["AB", "AB"]})  # 'b' as the groups file spells it
+    by_hashtag = unique_authors_daily(AUTHORS, Filters(hashtags=("b",)), groups)
+    assert by_hashtag["unique_authors"].to_list() == [2]  # per hashtag: that spelling alone
+    by_campaign = unique_authors_daily(AUTHORS, Filters(hashtags=("b",)), groups, "campaign")
+    assert by_campaign["unique_authors"].to_list() == [3, 5, 2]  # a, a, b: the whole campaign AB
+    assert_frame_equal(unique_authors_daily(AUTHORS, Filters(campaigns=("AB",)), groups), by_campaign)
 
 
 def plotted(values) -> list:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS, normalise_hashtag
+from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS
 from pulse.data.tweets import tweet_count
 from pulse.errors import PulseError
 from pulse.metrics.filters import Filters, in_dates, in_parties
-from pulse.metrics.hashtags import with_campaign
+from pulse.metrics.hashtags import in_hashtags, with_campaign
 from pulse.metrics.series import share_pct
 
 BURST_MIN_ACCOUNTS_ENV = "PULSE_BURST_MIN_ACCOUNTS"
@@ -130,12 +130,12 @@ def copy_bursts(rows: pl.DataFrame, min_accounts: int = BURST_MIN_ACCOUNTS) -> t
         .group_by("__episode", maintain_order=True)
         .agg(pl.col("party").first())
     )
+    # Numbered in the order they are listed: the most accounts first, then the most tweets, then the earliest.
     bursts = (
         bursts.join(party, on="__episode")
-        .sort("first_at", "text")
+        .sort("accounts", "tweets", "first_at", "text", descending=[True, True, False, False])
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("burst_id"), cut_text(pl.col("text")))
         .select(*BURSTS)
-        .sort("accounts", "tweets", "first_at", descending=[True, True, False])
     )
     return bursts, members.drop("__index", "__episode")
 
@@ -239,8 +239,9 @@ def driver_tables(
     key: str = "hashtag",
     min_accounts: int = BURST_MIN_ACCOUNTS,
 ) -> DriverTables:
-    """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags."""
-    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
+    """Drivers, concentration and bursts of raw tweets in the filters' dates, parties and hashtags (or whole
+    campaigns, by campaign: in_hashtags)."""
+    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & in_hashtags(filters, groups, key)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if key == "campaign":
         chosen = with_campaign(chosen, groups)
@@ -263,23 +264,14 @@ def view_driver_tables(
     """Who drives each hashtag or campaign (`key`) in a view: per hashtag from the rollup's day counts when there
     are any (exact, author_day_tables) with the bursts of the raw rows, else from the raw rows; None with neither."""
     if days is not None and key == "hashtag":
-        tables = author_day_tables(days, filters)
-        return tables if raw is None else with_bursts(tables, raw, filters, tz, min_accounts)
+        tables = author_day_tables(days, groups, filters)
+        return tables if raw is None else with_bursts(tables, raw, groups, filters, tz, min_accounts)
     if raw is None:
         return None
     return driver_tables(raw, groups, filters, tz, key, min_accounts)
 
 
-def _picked(filters: Filters) -> pl.Expr:
-    """Whether a row's hashtag is one the filters pick: picked as the pages spell them, matched as hashtags compare
-    (case and '#' aside)."""
-    if filters.hashtags is None:
-        return pl.lit(True)
-    picked = pl.Series(filters.hashtags, dtype=pl.String)
-    return normalise_hashtag(pl.col("hashtag")).is_in(picked.str.strip_chars_start("#").str.to_lowercase().implode())
-
-
-def author_day_tables(days: pl.DataFrame, filters: Filters) -> DriverTables:
+def author_day_tables(days: pl.DataFrame, groups: pl.DataFrame, filters: Filters) -> DriverTables:
     """Drivers and concentration per hashtag from the rollup's hashtag_author_days, without raw rows; no bursts.
 
     Each author's tweets in the range are the sum of their day counts: exact per hashtag, since a tweet is one
@@ -288,7 +280,7 @@ def author_day_tables(days: pl.DataFrame, filters: Filters) -> DriverTables:
     bursts need texts, which the table has none of: copy_burst_share_pct is empty (see with_bursts).
     """
     key = "hashtag"
-    chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & _picked(filters))
+    chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & in_hashtags(filters, groups))
     per_author = chosen.group_by(key, "party", "author_id").agg(pl.col("tweets").sum().alias("__n"))
     authors = _ranked(per_author.filter(pl.col("author_id").is_not_null()), key)
     anonymous = per_author.filter(pl.col("author_id").is_null()).rename({"__n": "__anonymous"}).drop("author_id")
@@ -298,11 +290,16 @@ def author_day_tables(days: pl.DataFrame, filters: Filters) -> DriverTables:
 
 
 def with_bursts(
-    tables: DriverTables, rows: pl.DataFrame, filters: Filters, tz: str, min_accounts: int = BURST_MIN_ACCOUNTS
+    tables: DriverTables,
+    rows: pl.DataFrame,
+    groups: pl.DataFrame,
+    filters: Filters,
+    tz: str,
+    min_accounts: int = BURST_MIN_ACCOUNTS,
 ) -> DriverTables:
     """Per-hashtag tables from author_day_tables with the copy-paste bursts (and their share) of the raw rows in
     the filters, which carry the texts; as they are when those rows have no text."""
-    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
+    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & in_hashtags(filters, groups)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if chosen["text"].null_count() == chosen.height:
         return tables

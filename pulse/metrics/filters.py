@@ -14,12 +14,17 @@ from pulse.metrics.recent import as_of, data_span
 
 @dataclass(frozen=True)
 class Filters:
-    """What the user selected: inclusive local dates, parties and hashtags (None = all)."""
+    """What the user selected: inclusive local dates, parties, hashtags and campaigns (None = all).
+
+    Hashtags and campaigns are picked as hashtags compare (case and '#' aside); a campaign is every hashtag of it
+    (pulse.metrics.hashtags.in_hashtags), and a table built from campaigns takes a picked hashtag's whole campaign.
+    """
 
     start: date | None = None
     end: date | None = None
     parties: tuple[str, ...] | None = None
     hashtags: tuple[str, ...] | None = None
+    campaigns: tuple[str, ...] | None = None
 
 
 def in_dates(at: pl.Expr, filters: Filters, tz: str | None = None) -> pl.Expr:

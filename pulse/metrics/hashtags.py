@@ -81,19 +81,48 @@ class HashtagTables:
         return self.daily.filter(pl.col("is_spike")).sort("date", self.key).drop("is_spike")
 
 
-def with_campaign(frame: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
-    """Each row's campaign: its hashtag's entry in `hashtag_groups`, else the hashtag itself."""
+def campaign_of(hashtag: pl.Expr, groups: pl.DataFrame) -> pl.Expr:
+    """The campaign of each hashtag: its entry in `hashtag_groups`, else the hashtag itself."""
     # A groups file with two spellings of one hashtag is rejected on load; a frame built otherwise keeps
     # the first, so a hashtag never counts twice.
     # Matched as hashtags compare (case and '#' aside), so the groups file may spell a hashtag its own way.
-    key = normalise_hashtag(pl.col("hashtag")).alias("__key")
-    mapping = groups.select(key, "campaign").unique("__key", keep="first", maintain_order=True)
-    return (
-        frame.with_columns(key)
-        .join(mapping, on="__key", how="left", maintain_order="left")
-        .drop("__key")
-        .with_columns(pl.col("campaign").fill_null(pl.col("hashtag")))
+    mapping = groups.select(normalise_hashtag(pl.col("hashtag")).alias("key"), "campaign").unique(
+        "key", keep="first", maintain_order=True
     )
+    return normalise_hashtag(hashtag).replace_strict(
+        mapping["key"], mapping["campaign"], default=hashtag, return_dtype=pl.String
+    )
+
+
+def with_campaign(frame: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Each row's campaign (campaign_of its hashtag)."""
+    return frame.with_columns(campaign_of(pl.col("hashtag"), groups).alias("campaign"))
+
+
+def in_hashtags(filters: Filters, groups: pl.DataFrame, by: str = "hashtag") -> pl.Expr:
+    """Whether a row's hashtag is one the filters pick (every row when they pick none): a hashtag picked, or any
+    hashtag of a campaign picked (named by its name or by one of its hashtags). For a table built from campaigns
+    (`by` "campaign") a hashtag picked picks its whole campaign, so no campaign is ever counted in part.
+    Compared as hashtags compare (case and '#' aside)."""
+    if filters.hashtags is None and filters.campaigns is None:
+        return pl.lit(True)
+    hashtags, campaigns = list(filters.hashtags or ()), list(filters.campaigns or ())
+    if by == "campaign":
+        hashtags, campaigns = [], campaigns + hashtags
+    keep = pl.lit(False)
+    if hashtags:
+        picked = pl.Series(hashtags, dtype=pl.String).to_frame("tag").select(normalise_hashtag(pl.col("tag")))
+        keep |= normalise_hashtag(pl.col("hashtag")).is_in(picked["tag"].implode())
+    if campaigns:
+        named = pl.Series(campaigns, dtype=pl.String).to_frame("name")
+        wanted = named.select(normalise_hashtag(campaign_of(pl.col("name"), groups)))["name"]
+        keep |= normalise_hashtag(campaign_of(pl.col("hashtag"), groups)).is_in(wanted.implode())
+    return keep
+
+
+def spellings(hashtags: pl.Series, groups: pl.DataFrame) -> pl.DataFrame:
+    """Each distinct hashtag of `hashtags` with its campaign, in hashtag order: what can be picked, either way."""
+    return with_campaign(hashtags.unique().sort().to_frame("hashtag"), groups)
 
 
 def campaign_daily(daily: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
@@ -165,8 +194,7 @@ def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> Hash
     """Daily (with spike days) and hourly series and their summary, per hashtag or per campaign (`by`)."""
     tz, counts = data.tz, data.hashtags.counts
     end, span = data_window(counts, filters, tz)  # every hashtag and party: the same window for all
-    if filters.hashtags is not None:
-        counts = counts.filter(pl.col("hashtag").is_in(list(filters.hashtags)))
+    counts = counts.filter(in_hashtags(filters, data.hashtag_groups, by))
     recent = counts.filter(in_parties(filters))
     days = daily_counts(counts, tz)
     # As in hashtag_daily.csv: the series of the date range, then the party filter.
@@ -205,9 +233,10 @@ def share_of_voice(party_daily: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([shares, rest]).sort("date", "party")
 
 
-def unique_authors_daily(authors: pl.DataFrame, filters: Filters) -> pl.DataFrame:
-    """Unique authors per hashtag, party and local day under the filters (raw tweets with author ids only)."""
-    keep = in_dates(pl.col("date"), filters) & in_parties(filters)
-    if filters.hashtags is not None:
-        keep &= pl.col("hashtag").is_in(list(filters.hashtags))
+def unique_authors_daily(
+    authors: pl.DataFrame, filters: Filters, groups: pl.DataFrame, by: str = "hashtag"
+) -> pl.DataFrame:
+    """Unique authors per hashtag, party and local day under the filters (raw tweets with author ids only); beside
+    a view by campaign (`by`), of the hashtags of whole campaigns (in_hashtags)."""
+    keep = in_dates(pl.col("date"), filters) & in_parties(filters) & in_hashtags(filters, groups, by)
     return authors.filter(keep).sort("hashtag", "party", "date")

@@ -13,7 +13,7 @@ from pulse.data.dataset import Dataset
 from pulse.metrics.drivers import DriverTables, with_account_ids
 from pulse.metrics.events import event_lift, events
 from pulse.metrics.filters import Filters, data_window, in_dates, in_parties
-from pulse.metrics.hashtags import hashtag_daily, party_daily
+from pulse.metrics.hashtags import hashtag_daily, in_hashtags, party_daily
 from pulse.metrics.rallies import current_rallies
 from pulse.metrics.recent import (
     Rally,
@@ -123,9 +123,7 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
     end, span = data_window(counts, filters, tz)
 
     daily_all = hashtag_daily(counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters)), tz)
-    hashtags_in = daily_all.filter(in_parties(filters))
-    if filters.hashtags is not None:
-        hashtags_in = hashtags_in.filter(pl.col("hashtag").is_in(list(filters.hashtags)))
+    hashtags_in = daily_all.filter(in_parties(filters) & in_hashtags(filters, data.hashtag_groups))
     party_all = party_daily(daily_all)
 
     rallies_now = current_rallies(data.rallies)

@@ -18,10 +18,12 @@ from pulse.ui.settings import author_ids_key
 from pulse.ui.widgets import chart, empty_state, table, user_errors
 
 
-def unique_authors(data: Dataset, filters: Filters, span: tuple[datetime, datetime] | None) -> None:
-    """Unique authors per hashtag and day, when the data has them (hashtag_authors_daily); nothing otherwise."""
+def unique_authors(data: Dataset, filters: Filters, span: tuple[datetime, datetime] | None, by: str) -> None:
+    """Unique authors per hashtag and day, when the data has them (hashtag_authors_daily); nothing otherwise.
+    Beside a view by campaign (`by`), of the hashtags of the campaigns shown."""
     if data.hashtags.authors_daily is not None:
-        authors = with_coverage(unique_authors_daily(data.hashtags.authors_daily, filters), data.tz, span)
+        chosen = unique_authors_daily(data.hashtags.authors_daily, filters, data.hashtag_groups, by)
+        authors = with_coverage(chosen, data.tz, span)
         author_colors = series_colors(authors, "hashtag", data.colors)
         chart(
             hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz, names=data.names),

@@ -15,6 +15,7 @@ from pulse.escape import markdown_text
 from pulse.http import fetch_bytes
 from pulse.keyguard import KeyGuard
 from pulse.ui.columns import STORE_COLUMNS
+from pulse.ui.labels import counted
 from pulse.ui.session import view_upload
 from pulse.ui.settings import configured_x_token
 from pulse.ui.widgets import user_errors
@@ -121,7 +122,8 @@ def review_incoming(dataset: str, file: str, content: bytes, store: Store, confi
             st.text(error.problems[0].reason)
             return
         st.error(
-            f"**{markdown_text(file)}** was not loaded: {error.total} problem(s). Fix these rows and upload again."
+            f"**{markdown_text(file)}** was not loaded: {counted(error.total, 'problem')}. "
+            "Fix these rows and upload again."
         )
         st.dataframe(ingest.problems_table(error), hide_index=True, key="data-problems", placeholder="")
         return
@@ -162,7 +164,8 @@ def undo_a_save(store: Store, configured_key: str | None) -> None:
     """Put back the version of a dataset saved before its last save."""
     undo_dataset = st.selectbox("Dataset to restore", EDITABLE, key="data-undo-dataset")
     versions = store.history(undo_dataset)
-    st.caption(f"{len(versions)} earlier version(s) of {undo_dataset}." if versions else "No earlier versions.")
+    earlier = f"{counted(len(versions), 'earlier version')} of {undo_dataset}." if versions else "No earlier versions."
+    st.caption(earlier)
     if versions and configured_key is not None:
         undo_key = st.text_input("Editor key", type="password", key="data-undo-key")
         if st.button(f"Undo the last save of {undo_dataset}", key="data-undo") and key_accepted(

@@ -11,6 +11,11 @@ def number(value: float | None, digits: int = 0, suffix: str = "") -> str:
     return "–" if value is None else f"{value:,.{digits}f}{suffix}"
 
 
+def counted(count: int, thing: str) -> str:
+    """'1 campaign', '2 campaigns', '1,204 hashtags': a count and its noun, in the plural unless it is one."""
+    return f"{count:,} {thing if count == 1 else thing + 's'}"
+
+
 def hour_label(start: datetime, tz: str) -> str:
     """'31 May 21:00–22:00 PKT': the local hour starting at `start`."""
     local = start.astimezone(ZoneInfo(tz))

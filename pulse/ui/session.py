@@ -208,17 +208,18 @@ NOTHING_STORED = (
 )
 
 
-def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
-    """What every analysis page starts with: the data, the shared sidebar filters and the tables they give."""
+def page_data(hashtags: str | None = None) -> tuple[Dataset, Filters, Tables]:
+    """What every analysis page starts with: the data, the shared sidebar filters and the tables they give;
+    `hashtags` ("hashtag" or "campaign") adds the Hashtags page's picker (url_state.sidebar_filters)."""
     with user_errors():
         data = load_data()
         if data.is_empty:
             stop_with(NOTHING_STORED)
         filters = sidebar_filters(data, hashtags=hashtags)
         st.session_state[VIEW] = filters  # download file names carry the view's filters
-        # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
+        # No page reads the export tables' hashtag filters (the Hashtags page has its own series): leaving them out
         # keeps one cached set of tables per parties and dates, whichever hashtags are picked.
-        unpicked = replace(filters, hashtags=None)
+        unpicked = replace(filters, hashtags=None, campaigns=None)
         shown = tables(data, unpicked)
     directory = data_dir()
     fingerprint = Store(directory).fingerprint()

@@ -2,15 +2,18 @@
 hashtags) and each page's own choices, with a notice for what a link got wrong."""
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date
 
 import polars as pl
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pulse.data.dataset import Dataset
 from pulse.escape import markdown_text
 from pulse.metrics.filters import Filters
+from pulse.metrics.hashtags import spellings
 from pulse.metrics.recent import as_of, preset_dates
 from pulse.ui.labels import window_label
 
@@ -39,8 +42,9 @@ def _is_date_within(text: str, first: date, last: date) -> bool:
         return False
 
 
-def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
-    """The shared sidebar: parties, date range and (where relevant) hashtags, kept in the URL."""
+def sidebar_filters(data: Dataset, hashtags: str | None = None) -> Filters:
+    """The shared sidebar: parties, date range and, on the Hashtags page, its picker of hashtags ("hashtag") or
+    whole campaigns ("campaign"), kept in the URL."""
     codes = data.party_codes
     names = data.names
     first, last = data_range(data)
@@ -49,7 +53,7 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
     _notice_invalid("dates", lambda v: _is_date_within(v, first, last), "dates")
     _notice_invalid("period", lambda v: v in PERIODS, "periods")
     _note_page_switch()
-    before = {key: st.session_state.get(key) for key in ("party", "period", "hashtag")}
+    before = {key: st.session_state.get(key) for key in ("party", "period", *_PICKERS)}
     with st.sidebar:
         st.header("Filters")
         chosen = st.multiselect(
@@ -62,24 +66,51 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
             persist_state="session",
         )
         start, end = _period(data, first, last, before["period"])
-        selected_tags = None
-        if hashtags:
-            tags = sorted(data.hashtags.counts["hashtag"].unique().to_list())
-            _notice_invalid("hashtag", lambda v: v in tags, "hashtags")
-            picked_tags = st.multiselect(
-                "Hashtags",
-                tags,
-                key="hashtag",
-                bind="query-params",
-                persist_state="session",
-                placeholder="All hashtags",
-            )
-            picked_tags = _persisted("hashtag", before["hashtag"], picked_tags)
-            selected_tags = tuple(picked_tags) if picked_tags else None
+        picked = _hashtag_picker(data, hashtags, before[hashtags]) if hashtags else {}
         st.caption(f"Days are cut in **{data.tz}**.")
     chosen = _persisted("party", before["party"], chosen)
     all_parties = len(chosen) == len(codes)
-    return Filters(start, end, None if all_parties else tuple(chosen), selected_tags)
+    return Filters(start, end, None if all_parties else tuple(chosen), **picked)
+
+
+# The Hashtags page's picker by what its lines are (its URL key): label, placeholder, help.
+_PICKERS = {
+    "hashtag": ("Hashtags", "All hashtags", None),
+    "campaign": (
+        "Campaigns",
+        "All campaigns",
+        "A campaign is every spelling and script of one hashtag (data/hashtag_groups.csv): picking it picks them all.",
+    ),
+}
+
+
+def _hashtag_picker(data: Dataset, by: str, before: list[str] | None) -> dict[str, tuple[str, ...] | None]:
+    """Hashtags (`?hashtag=`) or whole campaigns (`?campaign=`), as Filters' keyword. What the other picker holds
+    (an old link's `?lines=Campaigns&hashtag=...`, or the picks before Lines changed) is carried over: a hashtag
+    as its whole campaign, a campaign as every hashtag of it."""
+    pairs = spellings(data.hashtags.counts["hashtag"], data.hashtag_groups)  # hashtag, campaign
+    for key in _PICKERS:
+        _notice_invalid(key, lambda v, known=set(pairs[key]): v in known, f"{key}s")
+    other = next(key for key in _PICKERS if key != by)
+    carried = st.session_state.get(other) or st.query_params.get_all(other)
+    if carried:
+        chosen = st.session_state.get(by) or st.query_params.get_all(by)
+        st.session_state[by] = sorted({*chosen, *pairs.filter(pl.col(other).is_in(carried))[by]})
+        st.session_state.pop(other, None)
+        # A picker writes the URL only when the user changes it: put the carried picks there, and take the other
+        # picker's out. Streamlit refuses either for a key its last run's picker is bound to; the other picker's
+        # key it drops itself after this run, as that picker is gone.
+        with suppress(StreamlitAPIException):
+            st.query_params[by] = st.session_state[by]
+        with suppress(StreamlitAPIException):
+            del st.query_params[other]
+    label, placeholder, help_ = _PICKERS[by]
+    options = pairs[by].unique().sort().to_list()
+    picked = st.multiselect(
+        label, options, key=by, bind="query-params", persist_state="session", placeholder=placeholder, help=help_
+    )
+    picked = _persisted(by, before, picked)
+    return {f"{by}s": tuple(picked) if picked else None}
 
 
 _PAGE, _SWITCHED = "_pulse_page", "_pulse_switched"

@@ -95,7 +95,7 @@ def test_bad_file_is_reported_good_file_saved_and_undone(visitor, app, restore_d
     assert {p: r for p, r in after_save.items() if p != "PML-N"} == {p: r for p, r in before.items() if p != "PML-N"}
 
     go(page, app, target.url_path)
-    expect(page.get_by_text("1 earlier version(s) of spaces.")).to_be_visible()
+    expect(page.get_by_text("1 earlier version of spaces.")).to_be_visible()
     type_key(page, "data-undo-key", app.editor_key)
     click_then_wait_for(page, "Undo the last save of spaces", "Restored the version of spaces")
     person.shot("4-undone")
