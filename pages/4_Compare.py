@@ -27,7 +27,7 @@ if mode == "Parties":
     week = "–" if tables.as_of is None else labels.window_label(tables.as_of, 168, data.tz)
     st.caption(
         f"**The week**: the 7 days {week}, against the 7 days before. **Selected range**: "
-        f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y} (the sidebar's dates). {labels.AS_OF_HELP}"
+        f"{labels.range_label(filters, data.tz)} (the sidebar's period). {labels.AS_OF_HELP}"
     )
     # Every number at once first, then the trend; one scorecard per party after them (on a phone, each is a screen).
     st.subheader("Head to head")

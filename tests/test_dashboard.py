@@ -117,20 +117,27 @@ def test_the_last_24_hours_preset_draws_hours_with_a_readable_axis():
     assert chart["layout"]["title"]["text"] == "Tweets per hour, by party"
     assert chart["layout"]["xaxis"]["tickformat"] == "%H:%M<br>%-d %b"
     hours = {x for trace in chart["data"] for x in trace["x"]}
-    # The local days the last 24 hours touch: 31 May 00:00 to the last hour of the data, 1 Jun 04:00 local.
-    assert min(hours).startswith("2022-05-31T00:00") and max(hours).startswith("2022-06-01T04:00")
+    # Exactly the last 24 hours: 31 May 05:00 to the last hour of the data, 1 Jun 04:00 local.
+    assert min(hours).startswith("2022-05-31T05:00") and max(hours).startswith("2022-06-01T04:00")
+    assert len(hours) == 24
     summary = at.dataframe[-1].value
-    days = tweets_between(utc(2022, 5, 30, 19), AS_OF)  # 31 May and 1 June, local
-    assert int(summary.loc[summary["party"] == "PTI", "tweets"].iloc[0]) == days["PTI"]
+    pti = summary.loc[summary["party"] == "PTI"].iloc[0]
+    # One figure for one window: the range's tweets are the last 24 h's (59,928), not the 65,964 of the two days.
+    assert int(pti["tweets"]) == int(pti["tweets_24h"]) == tweets_between(utc(2022, 5, 31), AS_OF)["PTI"] == 59_928
 
 
-def test_the_7_day_preset_picks_the_days_it_touches():
+def test_the_7_day_preset_takes_its_168_hours():
     at = run_overview(period="Last 7 days")
     summary = at.dataframe[-1].value
-    assert (
-        int(summary.loc[summary["party"] == "PTI", "tweets"].iloc[0])
-        == tweets_between(utc(2022, 5, 24, 19), AS_OF)["PTI"]
-    )  # 25 May 00:00 to as_of, local
+    pti = summary.loc[summary["party"] == "PTI"].iloc[0]
+    # 25 May 05:00 to as_of, local: 1,067,572, not the 1,075,855 of the eight days those hours touch.
+    assert int(pti["tweets"]) == int(pti["tweets_7d"]) == tweets_between(utc(2022, 5, 25), AS_OF)["PTI"] == 1_067_572
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    hollow = [t for t in figure["data"] if t.get("marker", {}).get("symbol") == "circle-open"]
+    partial = next(t for t in hollow if t["customdata"][0][0] == "PTI")
+    # The daily chart shows the eight days the hours touch; the first and the last are partial (19 and 5 of 24 h).
+    assert partial["x"] == ["2022-05-25", "2022-06-01"]
+    assert [c[1:] for c in partial["customdata"]] == [["19", "24"], ["5", "24"]]
     assert not [d for d in at.get("date_input")]  # a preset shows no date picker
 
 

@@ -220,6 +220,23 @@ def test_hashtags_party_filter_changes_the_numbers(downloads):
     assert "is_spike" in daily.columns and "trailing_mean" in daily.columns
 
 
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_takes_a_presets_hours(page, downloads):
+    at = run(page, period="Last 7 days")
+    assert not at.exception
+    as_of = datetime(2022, 6, 1, tzinfo=UTC)  # the 168 hours from 25 May 05:00 PKT
+    if page == "2_Hashtags":
+        week = bundled("hashtags").filter(pl.col("period_start") >= as_of - timedelta(days=7))
+        assert as_int(metric(at, "Tweets")) == week["tweets"].sum()
+        daily = csv_of(at, downloads, "hashtag_daily").filter(pl.col("hashtag") == "ImranKhanLIVE")
+        # The eight local days the hours touch; the first from 05:00 (19 h), the last to 05:00 (5 h).
+        assert daily["date"].to_list() == [str(date(2022, 5, 25) + timedelta(days=d)) for d in range(8)]
+        assert [daily["hours_covered"][0], daily["hours_covered"][-1]] == ["19", "5"]
+    if page == "1_Spaces":
+        started = bundled("spaces").filter(pl.col("started_at") >= as_of - timedelta(days=7))
+        assert as_int(metric(at, "Spaces")) == started.height
+
+
 def test_hashtags_link_round_trips_by_campaign_hourly(downloads):
     query = dict(party="PTI", dates=["2022-04-09", "2022-04-12"], lines="Campaigns", resolution="Hourly")
     at = run("2_Hashtags", **query)

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -295,8 +295,10 @@ def with_bursts(
     tables: DriverTables, rows: pl.DataFrame, filters: Filters, tz: str, min_accounts: int = BURST_MIN_ACCOUNTS
 ) -> DriverTables:
     """Per-hashtag tables from author_day_tables with the copy-paste bursts (and their share) of the raw rows in
-    the filters, which carry the texts; as they are when those rows have no text."""
-    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & _picked(filters)
+    the filters, which carry the texts; as they are when those rows have no text. Day counts cannot be cut into
+    hours, so with a preset the bursts come from the whole local days its hours touch, as the day counts do."""
+    days = replace(filters, hours=None)
+    keep = in_dates(pl.col("created_at"), days, tz) & in_parties(filters) & _picked(filters)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if chosen["text"].null_count() == chosen.height:
         return tables

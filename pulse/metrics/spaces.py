@@ -4,7 +4,6 @@ the Spaces page's rankings, benchmarks and labels. See docs/metrics.md.
 
 import polars as pl
 
-from pulse.data.contract import local_date
 from pulse.metrics.filters import Filters, in_dates
 from pulse.metrics.series import share_pct
 
@@ -143,7 +142,7 @@ def record_progression(spaces: pl.DataFrame, filters: Filters, tz: str) -> pl.Da
             pl.col("total_listeners").shift(1).alias("previous_record"),
             "record_multiple",
         )
-        .filter(in_dates(local_date(pl.col("started_at"), tz), filters))
+        .filter(in_dates(pl.col("started_at"), filters, tz))
     )
 
 

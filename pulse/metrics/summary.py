@@ -7,10 +7,9 @@ from datetime import datetime
 
 import polars as pl
 
-from pulse.data.contract import local_date
 from pulse.data.dataset import Dataset
 from pulse.metrics.events import event_lift, events
-from pulse.metrics.filters import Filters, data_window, in_dates, in_parties
+from pulse.metrics.filters import Filters, data_window, hours_shown, in_dates, in_parties
 from pulse.metrics.hashtags import hashtag_daily, party_daily
 from pulse.metrics.rallies import current_rallies
 from pulse.metrics.recent import (
@@ -103,27 +102,26 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
     """The five export tables for one set of filters: what the CLI writes and the pages download."""
     tz = data.tz
     counts = data.hashtags.counts
-    spaces = space_metrics(data.spaces).filter(in_dates(local_date(pl.col("started_at"), tz), filters))
+    spaces = space_metrics(data.spaces).filter(in_dates(pl.col("started_at"), filters, tz))
     end, span = data_window(counts, filters, tz)
+    shown = hours_shown(span, filters)
 
-    daily_all = hashtag_daily(counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters)), tz)
+    daily_all = hashtag_daily(counts.filter(in_dates(pl.col("period_start"), filters, tz)), tz)
     hashtags_in = daily_all.filter(in_parties(filters))
     if filters.hashtags is not None:
         hashtags_in = hashtags_in.filter(pl.col("hashtag").is_in(list(filters.hashtags)))
     party_all = party_daily(daily_all)
 
     rallies_now = current_rallies(data.rallies)
-    rallies_in = rallies_now.filter(in_dates(local_date(pl.col("starts_at"), tz), filters))
+    rallies_in = rallies_now.filter(in_dates(pl.col("starts_at"), filters, tz))
     recent = window_totals(counts, end, ["party"])
     summary = party_summary(spaces, daily_all, rallies_in, recent, end, filters.parties)
     # Each event's lift depends on that event and the counts alone: pick the events first.
-    chosen = events(data.spaces, data.rallies).filter(
-        in_dates(local_date(pl.col("at"), tz), filters) & in_parties(filters)
-    )
+    chosen = events(data.spaces, data.rallies).filter(in_dates(pl.col("at"), filters, tz) & in_parties(filters))
     return Tables(
         spaces=spaces.filter(in_parties(filters)),
-        hashtag_daily=with_coverage(hashtags_in, tz, span),
-        party_daily=with_coverage(party_all.filter(in_parties(filters)), tz, span),
+        hashtag_daily=with_coverage(hashtags_in, tz, shown),
+        party_daily=with_coverage(party_all.filter(in_parties(filters)), tz, shown),
         party_summary=summary,
         events=event_lift(chosen, counts),
         as_of=end,

@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pulse.metrics.filters import Filters
+
 AS_OF_HELP = "Recent figures end where the data ends (the last hour it covers), not at today's clock."
 
 
@@ -32,3 +34,12 @@ def window_label(end: datetime, hours: int, tz: str) -> str:
 def as_of_label(end: datetime, tz: str) -> str:
     """'1 Jun 05:00 PKT': a moment in local time, with the zone's abbreviation."""
     return f"{end.astimezone(ZoneInfo(tz)):%-d %b %H:%M %Z}"
+
+
+def range_label(filters: Filters, tz: str) -> str:
+    """The selected range: a preset's hours ('31 May 05:00 – 1 Jun 05:00 PKT') or the local dates of a custom
+    range or all the data ('10 Mar 2022 to 20 Mar 2022')."""
+    if filters.hours is not None:
+        start, end = filters.hours
+        return window_label(end, (end - start) // timedelta(hours=1), tz)
+    return f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y}"
