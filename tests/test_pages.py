@@ -203,6 +203,22 @@ def test_spaces_link_round_trips(downloads):
     assert benchmarks["space_id"][2] == "sp-0020"
 
 
+def test_spaces_measure_above_usual_one_way():
+    at = run("1_Spaces", space="sp-0020")
+    spaces = bundled("spaces")
+    record = spaces.filter(pl.col("space_id") == "sp-0020").row(0, named=True)
+    # PTI's usual before it: its (up to) 20 most recent earlier known totals, without the lowest and highest quarter.
+    earlier = spaces.filter((pl.col("party") == "PTI") & (pl.col("started_at") < record["started_at"]))
+    totals = sorted(earlier.drop_nulls("total_listeners").sort("started_at").tail(20)["total_listeners"].to_list())
+    cut = len(totals) // 4
+    usual = sum(totals[cut : len(totals) - cut]) / (len(totals) - 2 * cut)
+    card = next(m for m in at.metric if m.label == "Against its party's usual")
+    assert card.value == f"{record['total_listeners'] / usual:.1f}× PTI's usual" == "48.1× PTI's usual"
+    assert "How these numbers are computed" in card.help
+    # No second yardstick: the median Space is a named row of the table, not a "+1695% vs median" on a card.
+    assert not [m.delta for m in at.metric if m.delta and "median" in m.delta]
+
+
 # ---- Hashtags -------------------------------------------------------------------------------------------------------
 
 

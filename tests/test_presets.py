@@ -11,7 +11,7 @@ from pulse.metrics.filters import Filters, in_dates
 from pulse.metrics.hashtags import hashtag_tables, party_hourly
 from pulse.metrics.rallies import rallies_in
 from pulse.metrics.spaces import record_progression, space_metrics
-from pulse.metrics.summary import compute_tables
+from pulse.metrics.summary import compute_tables, today
 from tests.conftest import utc
 
 TZ = "Asia/Karachi"
@@ -117,3 +117,28 @@ def test_a_day_the_hours_cut_is_judged_on_its_tweets_in_them(tmp_path):
     assert preset.select("tweets", "trailing_mean", "spike_ratio", "is_spike").row(0) == (150, 10.0, 15.0, True)
     whole = hashtag_tables(data, SAME_DAYS).daily.filter(day)
     assert whole.select("tweets", "spike_ratio", "is_spike").row(0) == (450, 45.0, True)
+
+
+def test_the_latest_space_is_the_live_one_whatever_the_hashtags_as_of(data):
+    space = today(data, LAST_24_HOURS, AS_OF).space
+    # `live` started 3 hours after the hashtag data ends: it is the latest Space, at its peak so far.
+    assert (space["space_id"], space["live"], space["listeners"]) == ("live", True, 482_000)
+    # Fewer than 4 earlier PTI Spaces: no usual, so no multiple.
+    assert space["usual_multiple"] is None
+    # A custom range ending on 31 May ends at its last day: the latest Space then is `inside`.
+    before = today(data, Filters(date(2022, 5, 1), date(2022, 5, 31)), utc(2022, 5, 31, 19)).space
+    assert (before["space_id"], before["live"], before["listeners"]) == ("inside", False, 2000)
+
+
+def test_the_latest_space_is_measured_against_its_partys_usual(tmp_path):
+    # Four earlier PTI Spaces (100, 200, 300, 400): drop the lowest and highest, the usual is (200 + 300) / 2.
+    times = "2022-05-2{0}T10:00:00Z,2022-05-2{0}T11:00:00Z"
+    earlier = [f"e{i},PTI,h,{times.format(i)},{i * 100},{i * 50},{i * 40}" for i in range(1, 5)]
+    header = SPACES.splitlines()[0]
+    ended = "\n".join([header, *earlier, "last,PTI,h,2022-05-31T10:00:00Z,2022-05-31T11:00:00Z,500,300,200"])
+    space = today(data_dir(tmp_path / "ended", HASHTAGS, ended), LAST_24_HOURS, AS_OF).space
+    assert (space["listeners"], space["benchmark_listeners"], space["usual_multiple"]) == (500, 250.0, 2.0)
+    live = "\n".join([header, *earlier, "now,PTI,h,2022-06-01T03:00:00Z,,,1000,"])
+    space = today(data_dir(tmp_path / "live", HASHTAGS, live), LAST_24_HOURS, AS_OF).space
+    # While live, its peak so far: the total it ends with is at least that, so 4.0 is a floor of its score.
+    assert (space["live"], space["listeners"], space["usual_multiple"]) == (True, 1000, 4.0)

@@ -183,18 +183,6 @@ def space_benchmarks(spaces: pl.DataFrame, space_id: str) -> pl.DataFrame:
     return pl.concat([r.with_columns(pl.col(numbers).cast(pl.Float64)) for r in rows]).select(SPACE_BENCHMARK)
 
 
-def vs_typical_pct(value: float | None, typical: float | None) -> float | None:
-    """How far `value` is above (+) or below (-) a typical value, in per cent; None without both."""
-    return None if value is None or not typical else (value - typical) / typical * 100
-
-
-def usual_multiple(overperforming: float | None, party: str) -> str:
-    """'2.3× PTI's usual'; '–' without a multiple (fewer than 4 earlier Spaces, or no total)."""
-    if overperforming is None:
-        return "–"
-    return f"{overperforming:.1f}× {party}'s usual"
-
-
 def space_labels(spaces: pl.DataFrame, tz: str) -> dict[str, str]:
     """A label per Space for pickers, in the order given: party · host · local date · total listeners."""
     local = spaces.select("space_id", "party", "host", pl.col("started_at").dt.convert_time_zone(tz), "total_listeners")

@@ -14,6 +14,7 @@ from pulse.metrics.hashtags import hashtag_daily, party_daily
 from pulse.metrics.rallies import current_rallies
 from pulse.metrics.recent import (
     Rally,
+    day_end,
     latest_space,
     next_or_latest_rally,
     strongest_hour,
@@ -138,22 +139,24 @@ class Today:
     strongest: (
         dict | None
     )  # hashtag, party, period_start, tweets, mean_before, ratio (pulse.metrics.recent.strongest_hour)
-    space: dict | None  # the latest Space with `listeners` (total, or peak so far while live), `live`, `median`
+    space: dict | None  # the latest Space (space_metrics) with `listeners`, `live` and `usual_multiple`
     rally: Rally | None
 
 
 def today(data: Dataset, filters: Filters, as_of_: datetime | None) -> Today:
-    """What happened in the 24 hours to `as_of_`, for the parties chosen."""
+    """What happened in the 24 hours to `as_of_`, for the parties chosen, and the latest Space.
+
+    The latest Space is the last to start, live or not (before the end of a custom range's last day)."""
     keep = in_parties(filters)
-    space = latest_space(data.spaces.filter(keep), as_of_)
+    until = None if filters.hours is not None or filters.end is None else day_end(filters.end, data.tz)
+    space = latest_space(space_metrics(data.spaces).filter(keep), until)
     if space is not None:
         live = space["ended_at"] is None and space["total_listeners"] is None
-        party_spaces = data.spaces.filter((pl.col("party") == space["party"]) & (pl.col("started_at") < as_of_))
-        space |= {
-            "listeners": space["peak_listeners"] if live else space["total_listeners"],
-            "live": live,
-            "median": party_spaces["total_listeners"].median(),
-        }
+        listeners = space["peak_listeners"] if live else space["total_listeners"]
+        usual = space["benchmark_listeners"]
+        # While live, the peak so far against the usual total: a floor of its score (total >= peak).
+        multiple = listeners / usual if listeners is not None and usual else None
+        space |= {"listeners": listeners, "live": live, "usual_multiple": multiple}
     return Today(
         strongest=strongest_hour(data.hashtags.counts.filter(keep), as_of_, ["hashtag", "party"]),
         space=space,

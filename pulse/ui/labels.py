@@ -6,11 +6,24 @@ from zoneinfo import ZoneInfo
 from pulse.metrics.filters import Filters
 
 AS_OF_HELP = "Recent figures end where the data ends (the last hour it covers), not at today's clock."
+USUAL_HELP = (
+    "Total listeners ÷ the party's **usual**: the mean total of its (up to) 20 most recent earlier Spaces, without "
+    "the lowest and highest quarter; none with fewer than 4. See *How these numbers are computed* at the foot of "
+    "the page."
+)
 
 
 def number(value: float | None, digits: int = 0, suffix: str = "") -> str:
     """A number for a card: thousands separators, '–' when unknown."""
     return "–" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def usual_multiple(multiple: float | None, party: str, so_far: bool = False) -> str:
+    """'2.3× PTI's usual' (a Space's total against its party's usual); while live, 'at least 2.3× PTI's usual so
+    far' (its peak so far: the total is at least the peak); '–' without a multiple."""
+    if multiple is None:
+        return "–"
+    return f"at least {multiple:.1f}× {party}'s usual so far" if so_far else f"{multiple:.1f}× {party}'s usual"
 
 
 def hour_label(start: datetime, tz: str) -> str:

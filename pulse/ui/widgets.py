@@ -17,9 +17,8 @@ from pulse.errors import PulseError
 from pulse.escape import markdown_text
 from pulse.metrics.filters import Filters
 from pulse.metrics.recent import party_ranking
-from pulse.metrics.spaces import vs_typical_pct
 from pulse.ui.columns import COLUMNS
-from pulse.ui.labels import number
+from pulse.ui.labels import USUAL_HELP, day_label, number, usual_multiple
 
 
 @contextmanager
@@ -99,7 +98,8 @@ def card(column, label: str, value: str, about: str, help: str | None = None) ->
 
 def benchmark_cards(benchmarks: pl.DataFrame) -> None:
     """One Space's reach, peak, average and retention (pulse.metrics.spaces.space_benchmarks: the Space, the median
-    Space and the all-time record), each against the median Space, with both in its help."""
+    Space and the all-time record), with the median Space's and the record's in its help. How far above usual a
+    Space is has one measure, its party's usual (_usual_delta), not a distance from the median."""
     this, median, record = benchmarks.rows(named=True)
     cards = st.columns(4)
     for slot, (column, label) in zip(
@@ -112,13 +112,11 @@ def benchmark_cards(benchmarks: pl.DataFrame) -> None:
         ),
         strict=True,
     ):
-        value, typical = this[column], median[column]
         suffix, digits = ("%", 1) if column == "retention_pct" else ("", 0)
         slot.metric(
             label,
-            number(value, digits, suffix),
-            delta=None if (change := vs_typical_pct(value, typical)) is None else f"{change:+.0f}% vs median",
-            help=f"{markdown_text(median['compared'])}: {number(typical, digits, suffix)} · all-time record: "
+            number(this[column], digits, suffix),
+            help=f"{markdown_text(median['compared'])}: {number(median[column], digits, suffix)} · all-time record: "
             f"{number(record[column], digits, suffix)}",
             border=True,
         )
@@ -162,4 +160,33 @@ def party_heading(data: Dataset, party: str) -> None:
         f"<b style='font-size:1.25rem'>{markdown_text(party)}</b> "
         f"<span style='color:#6B7079'>{markdown_text(data.names.get(party, ''))}</span>",
         unsafe_allow_html=True,
+    )
+
+
+def _usual_delta(multiple: float | None, party: str, so_far: bool = False) -> dict:
+    """st.metric's delta for a Space against its party's usual (labels.usual_multiple): green above it, red below,
+    with its definition in the help."""
+    if multiple is None:
+        return {"help": USUAL_HELP}
+    above = multiple >= 1
+    return {
+        "delta": markdown_text(usual_multiple(multiple, party, so_far)),
+        "delta_color": "green" if above else "red",
+        "delta_arrow": "up" if above else "down",
+        "help": USUAL_HELP,
+    }
+
+
+def latest_space(space: dict, tz: str) -> None:
+    """The Overview's latest Space (pulse.metrics.summary.today): its listeners (the peak so far while live)
+    against its party's usual, who held it and when, and a link to it on the Spaces page."""
+    st.metric(
+        "Latest Space" + (" · live, peak so far" if space["live"] else ""),
+        number(space["listeners"]),
+        **_usual_delta(space["usual_multiple"], space["party"], so_far=space["live"]),
+    )
+    title = space.get("title") or space["host"]
+    st.text(f"{title} · {space['party']} · {day_label(space['started_at'], tz)}")
+    st.page_link(
+        "pages/1_Spaces.py", label="On Spaces", icon=":material/podcasts:", query_params={"space": space["space_id"]}
     )
