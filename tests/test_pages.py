@@ -344,7 +344,7 @@ def test_compare_parties_follow_the_party_filter(downloads):
     )["tweets"].sum()
     week_card = [m for m in at.metric if m.label == "Tweets, the week"][0]
     assert (as_int(week_card.value), week_card.delta) == (week, f"{(week - before) / before * 100:+.1f}%")
-    assert any("the 7 days 25 May 05:00 – 1 Jun 05:00 PKT" in c.value for c in at.caption)
+    assert any("the 7 days 25 May 2022 05:00 – 1 Jun 2022 05:00 PKT" in c.value for c in at.caption)
     table = csv_of(at, downloads, "head_to_head")
     assert table.columns == ["measure", "PPP", "MQM-P", "leader"]
     assert table.height == 9

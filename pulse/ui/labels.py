@@ -1,6 +1,6 @@
 """Numbers, moments and time windows as text, for cards, captions and headings."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pulse.metrics.filters import Filters
@@ -26,10 +26,16 @@ def usual_multiple(multiple: float | None, party: str, so_far: bool = False) -> 
     return f"at least {multiple:.1f}× {party}'s usual so far" if so_far else f"{multiple:.1f}× {party}'s usual"
 
 
-def hour_label(start: datetime, tz: str) -> str:
-    """'31 May 21:00–22:00 PKT': the local hour starting at `start`."""
+def _day(local: datetime, now: datetime | None) -> str:
+    """'1 Jun' in the server clock's year, '1 Jun 2022' in any other."""
+    this_year = (now or datetime.now(UTC)).astimezone(local.tzinfo).year
+    return f"{local:%-d %b}" if local.year == this_year else f"{local:%-d %b %Y}"
+
+
+def hour_label(start: datetime, tz: str, now: datetime | None = None) -> str:
+    """'31 May 21:00–22:00 PKT': the local hour starting at `start` (with the year when not this year)."""
     local = start.astimezone(ZoneInfo(tz))
-    return f"{local:%-d %b %H:%M}–{(start + timedelta(hours=1)).astimezone(ZoneInfo(tz)):%H:%M %Z}"
+    return f"{_day(local, now)} {local:%H:%M}–{(start + timedelta(hours=1)).astimezone(ZoneInfo(tz)):%H:%M %Z}"
 
 
 def day_label(at: datetime, tz: str) -> str:
@@ -37,22 +43,42 @@ def day_label(at: datetime, tz: str) -> str:
     return f"{at.astimezone(ZoneInfo(tz)):%a %-d %b %Y, %H:%M %Z}"
 
 
-def window_label(end: datetime, hours: int, tz: str) -> str:
-    """'31 May 05:00 – 1 Jun 05:00 PKT': the `hours` before `end`, in local time."""
+def window_label(end: datetime, hours: int, tz: str, now: datetime | None = None) -> str:
+    """'31 May 05:00 – 1 Jun 05:00 PKT': the `hours` before `end`, in local time (with years when not this year)."""
     zone = ZoneInfo(tz)
     start, stop = (end - timedelta(hours=hours)).astimezone(zone), end.astimezone(zone)
-    return f"{start:%-d %b %H:%M} – {stop:%-d %b %H:%M %Z}"
+    return f"{_day(start, now)} {start:%H:%M} – {_day(stop, now)} {stop:%H:%M %Z}"
 
 
-def as_of_label(end: datetime, tz: str) -> str:
-    """'1 Jun 05:00 PKT': a moment in local time, with the zone's abbreviation."""
-    return f"{end.astimezone(ZoneInfo(tz)):%-d %b %H:%M %Z}"
+def as_of_label(end: datetime, tz: str, now: datetime | None = None) -> str:
+    """'1 Jun 05:00 PKT': a moment in local time, with the zone's abbreviation (and the year when not this year)."""
+    local = end.astimezone(ZoneInfo(tz))
+    return f"{_day(local, now)} {local:%H:%M %Z}"
 
 
-def range_label(filters: Filters, tz: str) -> str:
+def range_label(filters: Filters, tz: str, now: datetime | None = None) -> str:
     """The selected range: a preset's hours ('31 May 05:00 – 1 Jun 05:00 PKT') or the local dates of a custom
     range or all the data ('10 Mar 2022 to 20 Mar 2022')."""
     if filters.hours is not None:
         start, end = filters.hours
-        return window_label(end, (end - start) // timedelta(hours=1), tz)
+        return window_label(end, (end - start) // timedelta(hours=1), tz, now)
     return f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y}"
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def data_age(end: datetime, now: datetime | None = None) -> str | None:
+    """How long before the server's clock the data ends, when that is more than a day: '4 years 6 months',
+    '2 months', '3 days' (whole units, rounded down); None within a day."""
+    now, end = (now or datetime.now(UTC)).astimezone(UTC), end.astimezone(UTC)
+    if now - end <= timedelta(days=1):
+        return None
+    months = (now.year - end.year) * 12 + now.month - end.month
+    if (now.day, now.time()) < (end.day, end.time()):  # the last month is not complete yet
+        months -= 1
+    if months < 1:
+        return _count((now - end).days, "day")
+    years, months = divmod(months, 12)
+    return " ".join([*([_count(years, "year")] if years else []), *([_count(months, "month")] if months else [])])

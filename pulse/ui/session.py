@@ -19,9 +19,10 @@ from pulse.metrics.drivers import DriverTables, author_day_tables, burst_min_acc
 from pulse.metrics.events import describe_events, event_windows, events
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
+from pulse.metrics.recent import as_of
 from pulse.metrics.summary import Tables, compute_tables
 from pulse.ui.url_state import sidebar_filters
-from pulse.ui.widgets import VIEW, user_errors
+from pulse.ui.widgets import VIEW, data_age_note, user_errors
 
 # A file served by the app itself: a Material or emoji icon is fetched from an outside host (a font or emoji
 # CDN), which fails offline and tells that host who opened the dashboard.
@@ -182,6 +183,7 @@ def page_data(hashtags: bool = False) -> tuple[Dataset, Filters, Tables]:
         # No page reads the export tables' hashtag filter (the Hashtags page has its own series): leaving it out
         # keeps one cached set of tables per parties and dates, whichever hashtags are picked.
         shown = tables(data, replace(filters, hashtags=None))
+    data_age_note(as_of(data.hashtags.counts, None, data.tz), data.tz)
     with st.sidebar:
         st.download_button(
             "Excel workbook of this view",

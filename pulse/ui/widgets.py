@@ -2,6 +2,7 @@
 a user's errors and for an empty view."""
 
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -18,7 +19,7 @@ from pulse.escape import markdown_text
 from pulse.metrics.filters import Filters
 from pulse.metrics.recent import party_ranking
 from pulse.ui.columns import COLUMNS
-from pulse.ui.labels import USUAL_HELP, day_label, number, usual_multiple
+from pulse.ui.labels import USUAL_HELP, as_of_label, data_age, day_label, number, usual_multiple
 
 
 @contextmanager
@@ -190,3 +191,14 @@ def latest_space(space: dict, tz: str) -> None:
     st.page_link(
         "pages/1_Spaces.py", label="On Spaces", icon=":material/podcasts:", query_params={"space": space["space_id"]}
     )
+
+
+def data_age_note(end: datetime | None, tz: str) -> None:
+    """When the data ends more than a day before the server's clock, say how long ago: old data must not read as
+    current."""
+    if end is not None and (age := data_age(end)) is not None:
+        st.info(
+            f"The data ends {as_of_label(end, tz)}, **{age} ago**: recent figures count back from there, not from "
+            "today.",
+            icon=":material/history:",
+        )
