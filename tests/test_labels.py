@@ -8,8 +8,10 @@ from pulse.metrics.filters import Filters
 from pulse.ui.labels import (
     as_of_label,
     data_age,
+    growth,
     hour_label,
     range_label,
+    short,
     usual_multiple,
     window_label,
 )
@@ -46,6 +48,15 @@ def test_a_moment_shows_its_year_when_it_is_not_this_year():
 )
 def test_how_old_the_data_is(now, expected):
     assert data_age(AS_OF, now) == expected
+
+
+def test_growth_reads_the_same_everywhere():
+    assert (growth(24.94), growth(-42.8), growth(0.0), growth(None)) == ("+24.9%", "-42.8%", "+0.0%", "–")
+
+
+def test_short_counts_keep_three_significant_digits():
+    shown = [short(v) for v in (1_067_572, 854_601, 49_095, 999_999, 999.6, 22, 0, None)]
+    assert shown == ["1.07M", "855K", "49.1K", "1M", "1K", "22", "0", "–"]
 
 
 def test_the_range_is_a_presets_hours_or_a_custom_ranges_days():

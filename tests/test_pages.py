@@ -345,7 +345,14 @@ def test_compare_parties_follow_the_party_filter(downloads):
     week_card = [m for m in at.metric if m.label == "Tweets, the week"][0]
     assert (as_int(week_card.value), week_card.delta) == (week, f"{(week - before) / before * 100:+.1f}%")
     assert any("the 7 days 25 May 2022 05:00 – 1 Jun 2022 05:00 PKT" in c.value for c in at.caption)
+    # Growth reads the same on the card and in the head-to-head table (+24.9%, not 25); the CSV keeps the number.
+    shown = next(d.value for d in at.dataframe if "measure" in d.value.columns).set_index("measure")
+    assert shown.loc["7-day growth (%)", "PPP"] == week_card.delta
+    assert week == 25_558 and shown.loc["Tweets, last 7 days (to as of)", "PPP"] == "25.6K"  # short, for a phone
     table = csv_of(at, downloads, "head_to_head")
+    assert float(table.filter(pl.col("measure") == "7-day growth (%)")["PPP"].item()) == pytest.approx(
+        (week - before) / before * 100, abs=0.01
+    )
     assert table.columns == ["measure", "PPP", "MQM-P", "leader"]
     assert table.height == 9
     assert table.filter(pl.col("measure") == "Tweets, last 7 days (to as of)")["PPP"].item() == f"{week}"

@@ -11,11 +11,28 @@ USUAL_HELP = (
     "the lowest and highest quarter; none with fewer than 4. See *How these numbers are computed* at the foot of "
     "the page."
 )
+GROWTH_FORMAT = "%+.1f%%"  # a change in per cent, everywhere: +24.9%
 
 
 def number(value: float | None, digits: int = 0, suffix: str = "") -> str:
     """A number for a card: thousands separators, '–' when unknown."""
     return "–" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def short(value: float | None) -> str:
+    """A count in three significant digits where room is short (a phone's head-to-head): 1.07M, 855K, 49.1K, 6."""
+    if value is None:
+        return "–"
+    rounded = float(f"{value:.3g}")
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(rounded) >= size:
+            return f"{rounded / size:g}{unit}"
+    return f"{rounded:g}"
+
+
+def growth(pct: float | None) -> str:
+    """'+24.9%': a change in per cent, as the tables show it (GROWTH_FORMAT); '–' when unknown."""
+    return "–" if pct is None else GROWTH_FORMAT % pct
 
 
 def usual_multiple(multiple: float | None, party: str, so_far: bool = False) -> str:

@@ -18,8 +18,9 @@ from pulse.errors import PulseError
 from pulse.escape import markdown_text
 from pulse.metrics.filters import Filters
 from pulse.metrics.recent import party_ranking
+from pulse.metrics.summary import HEAD_TO_HEAD
 from pulse.ui.columns import COLUMNS
-from pulse.ui.labels import USUAL_HELP, as_of_label, data_age, day_label, number, usual_multiple
+from pulse.ui.labels import USUAL_HELP, as_of_label, data_age, day_label, growth, number, short, usual_multiple
 
 
 @contextmanager
@@ -73,17 +74,14 @@ def table(
     name: str,
     tz: str,
     height: int | str = "auto",
-    compact: list[str] = (),
     columns: dict | None = None,
 ) -> None:
     """A table with readable headers and local times, and its CSV (times in UTC, as every export).
 
-    `compact` columns mix units row by row (a head-to-head table), so they are shown short: 1.1M, 86.9.
     `columns` configures columns whose name means something else in this table than in COLUMNS.
     """
     shown = frame.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz))
     config = {c: COLUMNS[c] for c in frame.columns if c in COLUMNS}
-    config |= {c: st.column_config.NumberColumn(c, format="compact") for c in compact}
     config |= columns or {}
     st.dataframe(shown, hide_index=True, height=height, column_config=config, placeholder="–")
     download_csv(frame, name)
@@ -176,6 +174,34 @@ def _usual_delta(multiple: float | None, party: str, so_far: bool = False) -> di
         "delta_arrow": "up" if above else "down",
         "help": USUAL_HELP,
     }
+
+
+def head_to_head(frame: pl.DataFrame, parties: list[str]) -> None:
+    """The head-to-head table (pulse.metrics.summary.head_to_head): each row in its own unit, growth as everywhere
+    (+24.9%), shares with one decimal, counts short (1.07M) so that two parties fit a phone; its CSV keeps the
+    numbers."""
+    kinds = {label: column for column, label in HEAD_TO_HEAD}
+
+    def shown(measure: str, value: float | None) -> str:
+        column = kinds[measure]
+        if column.startswith("growth_"):
+            return growth(value)
+        return number(value, 1, "%") if column.endswith("_pct") else short(value)
+
+    rows = [
+        {**row, **{p: shown(row["measure"], row[p]) for p in parties if p in row}}
+        for row in frame.iter_rows(named=True)
+    ]
+    config = {c: COLUMNS[c] for c in ("measure", "leader")} | {
+        p: st.column_config.TextColumn(p, alignment="right") for p in parties
+    }
+    st.dataframe(
+        pl.DataFrame(rows, schema=dict.fromkeys(frame.columns, pl.String)),
+        hide_index=True,
+        column_config=config,
+        placeholder="–",
+    )
+    download_csv(frame, "head_to_head")
 
 
 def latest_space(space: dict, tz: str) -> None:
