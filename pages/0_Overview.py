@@ -3,10 +3,8 @@
 import streamlit as st
 
 from pulse.charts import parties as party_charts
-from pulse.escape import markdown_text
 from pulse.metrics.hashtags import party_hourly
 from pulse.metrics.rallies import current_rallies
-from pulse.metrics.spaces import vs_typical_pct
 from pulse.metrics.summary import today
 from pulse.ui import labels, live, session, url_state, widgets
 
@@ -52,24 +50,10 @@ if end is not None:
         else:
             st.text("No tweets in the last 24 hours.")
     with space.container(border=True):
-        if (latest := now.space) is not None:
-            change = vs_typical_pct(latest["listeners"], latest["median"])
-            st.metric(
-                "Latest Space" + (" · live, peak so far" if latest["live"] else ""),
-                labels.number(latest["listeners"]),
-                delta=None if change is None else f"{change:+.0f}% vs {markdown_text(latest['party'])}'s median Space",
-                border=False,
-            )
-            title = latest.get("title") or latest["host"]
-            st.text(f"{title} · {latest['party']} · {labels.day_label(latest['started_at'], tz)}")
-            st.page_link(
-                "pages/1_Spaces.py",
-                label="On Spaces",
-                icon=":material/podcasts:",
-                query_params={"space": latest["space_id"]},
-            )
+        if now.space is not None:
+            widgets.latest_space(now.space, tz)
         else:
-            st.text("No Space before the end of the data.")
+            st.text("No Space yet.")
     with rally.container(border=True):
         if (shown := now.rally) is not None:
             row = shown.row

@@ -14,7 +14,6 @@ from pulse.metrics.spaces import (
     space_metrics,
     space_ranking,
     space_reach_by_party,
-    usual_multiple,
 )
 from pulse.ui import labels, session, url_state, widgets
 
@@ -70,8 +69,8 @@ usual = ranking.row(by_predicate=pl.col("space_id") == space_id, named=True)
 cards = st.columns(2)
 cards[0].metric(
     "Against its party's usual",
-    usual_multiple(usual["overperforming"], usual["party"]),
-    help="Total listeners ÷ the party's benchmark: the trimmed mean of its 20 most recent earlier Spaces",
+    markdown_text(labels.usual_multiple(usual["overperforming"], usual["party"])),
+    help=labels.USUAL_HELP,
     border=True,
 )
 cards[1].metric("The party's usual before it", labels.number(usual["benchmark_listeners"]), border=True)

@@ -27,11 +27,11 @@ if mode == "Parties":
     week = "–" if tables.as_of is None else labels.window_label(tables.as_of, 168, data.tz)
     st.caption(
         f"**The week**: the 7 days {week}, against the 7 days before. **Selected range**: "
-        f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y} (the sidebar's dates). {labels.AS_OF_HELP}"
+        f"{labels.range_label(filters, data.tz)} (the sidebar's period). {labels.AS_OF_HELP}"
     )
     # Every number at once first, then the trend; one scorecard per party after them (on a phone, each is a screen).
     st.subheader("Head to head")
-    widgets.table(head_to_head(summary, picked), "head_to_head", data.tz, compact=picked)
+    widgets.head_to_head(head_to_head(summary, picked), picked)
     trend = tables.party_daily.filter(pl.col("party").is_in(picked))
     widgets.chart(party_trend(trend, data.colors, data.tz), "party_trend", trend)
     for party in picked:
@@ -43,7 +43,7 @@ if mode == "Parties":
             cards[0].metric(
                 "Tweets, the week",
                 labels.number(row["tweets_7d"]),
-                delta=None if growth is None else f"{growth:+.1f}%",
+                delta=None if growth is None else labels.growth(growth),
                 help=f"{labels.number(row['tweets_prev_7d'])} tweets in the 7 days before",
             )
             cards[1].metric("Tweets, selected range", labels.number(row["tweets"]))

@@ -27,7 +27,6 @@ from pulse.metrics.spaces import (
     space_metrics,
     space_ranking,
     space_reach_by_party,
-    vs_typical_pct,
 )
 from pulse.metrics.summary import head_to_head
 from tests.conftest import counts_frame, utc
@@ -220,13 +219,11 @@ def test_rally_headline_and_largest_crowds():
     assert largest_crowds(current)["city"].to_list() == ["Lahore", "Peshawar", "Karachi"]
 
 
-def test_space_labels_in_local_time_and_change_against_typical():
+def test_space_labels_in_local_time():
     spaces = four_spaces()
     labels = space_labels(spaces.filter(pl.col("space_id").is_in(["b", "d"])), TZ)
     # 20 April 17:00 UTC is 22:00 in Pakistan: still the 20th; a Space without a total shows a dash.
     assert labels == {"b": "PTI · b · 20 Apr 2022 · 446,000 listeners", "d": "PPP · d · 23 Apr 2022 · – listeners"}
-    assert vs_typical_pct(446_000, 20_000) == 2130.0
-    assert vs_typical_pct(None, 20_000) is None and vs_typical_pct(5, 0) is None
 
 
 def test_spike_days_table_lists_only_spikes_in_date_order():

@@ -203,6 +203,22 @@ def test_spaces_link_round_trips(downloads):
     assert benchmarks["space_id"][2] == "sp-0020"
 
 
+def test_spaces_measure_above_usual_one_way():
+    at = run("1_Spaces", space="sp-0020")
+    spaces = bundled("spaces")
+    record = spaces.filter(pl.col("space_id") == "sp-0020").row(0, named=True)
+    # PTI's usual before it: its (up to) 20 most recent earlier known totals, without the lowest and highest quarter.
+    earlier = spaces.filter((pl.col("party") == "PTI") & (pl.col("started_at") < record["started_at"]))
+    totals = sorted(earlier.drop_nulls("total_listeners").sort("started_at").tail(20)["total_listeners"].to_list())
+    cut = len(totals) // 4
+    usual = sum(totals[cut : len(totals) - cut]) / (len(totals) - 2 * cut)
+    card = next(m for m in at.metric if m.label == "Against its party's usual")
+    assert card.value == f"{record['total_listeners'] / usual:.1f}× PTI's usual" == "48.1× PTI's usual"
+    assert "How these numbers are computed" in card.help
+    # No second yardstick: the median Space is a named row of the table, not a "+1695% vs median" on a card.
+    assert not [m.delta for m in at.metric if m.delta and "median" in m.delta]
+
+
 # ---- Hashtags -------------------------------------------------------------------------------------------------------
 
 
@@ -218,6 +234,23 @@ def test_hashtags_party_filter_changes_the_numbers(downloads):
     days = (date(2022, 6, 1) - date(2022, 3, 1)).days + 1
     assert daily.height == 2 * days
     assert "is_spike" in daily.columns and "trailing_mean" in daily.columns
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_takes_a_presets_hours(page, downloads):
+    at = run(page, period="Last 7 days")
+    assert not at.exception
+    as_of = datetime(2022, 6, 1, tzinfo=UTC)  # the 168 hours from 25 May 05:00 PKT
+    if page == "2_Hashtags":
+        week = bundled("hashtags").filter(pl.col("period_start") >= as_of - timedelta(days=7))
+        assert as_int(metric(at, "Tweets")) == week["tweets"].sum()
+        daily = csv_of(at, downloads, "hashtag_daily").filter(pl.col("hashtag") == "ImranKhanLIVE")
+        # The eight local days the hours touch; the first from 05:00 (19 h), the last to 05:00 (5 h).
+        assert daily["date"].to_list() == [str(date(2022, 5, 25) + timedelta(days=d)) for d in range(8)]
+        assert [daily["hours_covered"][0], daily["hours_covered"][-1]] == ["19", "5"]
+    if page == "1_Spaces":
+        started = bundled("spaces").filter(pl.col("started_at") >= as_of - timedelta(days=7))
+        assert as_int(metric(at, "Spaces")) == started.height
 
 
 def test_hashtags_link_round_trips_by_campaign_hourly(downloads):
@@ -311,8 +344,15 @@ def test_compare_parties_follow_the_party_filter(downloads):
     )["tweets"].sum()
     week_card = [m for m in at.metric if m.label == "Tweets, the week"][0]
     assert (as_int(week_card.value), week_card.delta) == (week, f"{(week - before) / before * 100:+.1f}%")
-    assert any("the 7 days 25 May 05:00 – 1 Jun 05:00 PKT" in c.value for c in at.caption)
+    assert any("the 7 days 25 May 2022 05:00 – 1 Jun 2022 05:00 PKT" in c.value for c in at.caption)
+    # Growth reads the same on the card and in the head-to-head table (+24.9%, not 25); the CSV keeps the number.
+    shown = next(d.value for d in at.dataframe if "measure" in d.value.columns).set_index("measure")
+    assert shown.loc["7-day growth (%)", "PPP"] == week_card.delta
+    assert week == 25_558 and shown.loc["Tweets, last 7 days (to as of)", "PPP"] == "25.6K"  # short, for a phone
     table = csv_of(at, downloads, "head_to_head")
+    assert float(table.filter(pl.col("measure") == "7-day growth (%)")["PPP"].item()) == pytest.approx(
+        (week - before) / before * 100, abs=0.01
+    )
     assert table.columns == ["measure", "PPP", "MQM-P", "leader"]
     assert table.height == 9
     assert table.filter(pl.col("measure") == "Tweets, last 7 days (to as of)")["PPP"].item() == f"{week}"

@@ -224,13 +224,14 @@ def test_the_ranking_puts_the_last_24_hours_first_and_leaves_out_parties_that_ne
     assert_frame_equal(party_ranking(summary), expected)
 
 
-def test_latest_space_and_next_or_latest_rally_are_relative_to_as_of():
+def test_the_latest_space_is_the_last_to_start_and_the_next_or_latest_rally_is_relative_to_as_of():
     spaces = pl.DataFrame(
         {"space_id": ["s1", "s2", "s3"], "started_at": [utc(2022, 5, 1), utc(2022, 5, 20), utc(2022, 6, 2)]},
         schema_overrides={"started_at": pl.Datetime("us", "UTC")},
     )
-    assert latest_space(spaces, utc(2022, 6, 1))["space_id"] == "s2"  # s3 starts after as_of
-    assert latest_space(spaces, utc(2022, 5, 1)) is None  # started at as_of is not before it
+    assert latest_space(spaces)["space_id"] == "s3"  # Spaces have their own clock: not cut at the hashtags' as_of
+    assert latest_space(spaces, utc(2022, 6, 1))["space_id"] == "s2"  # before the end of a custom range
+    assert latest_space(spaces, utc(2022, 5, 1)) is None  # started at the end is not before it
     rallies = current_rallies(
         pl.DataFrame(
             {

@@ -8,7 +8,7 @@ one tweet wherever tweets are counted together (by tweet_id where present; rows 
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -298,8 +298,10 @@ def with_bursts(
     min_accounts: int = BURST_MIN_ACCOUNTS,
 ) -> DriverTables:
     """Per-hashtag tables from author_day_tables with the copy-paste bursts (and their share) of the raw rows in
-    the filters, which carry the texts; as they are when those rows have no text."""
-    keep = in_dates(pl.col("created_at"), filters, tz) & in_parties(filters) & in_hashtags(filters, groups)
+    the filters, which carry the texts; as they are when those rows have no text. Day counts cannot be cut into
+    hours, so with a preset the bursts come from the whole local days its hours touch, as the day counts do."""
+    days = replace(filters, hours=None)
+    keep = in_dates(pl.col("created_at"), days, tz) & in_parties(filters) & in_hashtags(filters, groups)
     chosen = rows.select(*RAW_COLUMNS.keys()).filter(keep)
     if chosen["text"].null_count() == chosen.height:
         return tables

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import polars as pl
 
-from pulse.data.contract import local_date, normalise_hashtag
+from pulse.data.contract import normalise_hashtag
 from pulse.data.dataset import Dataset
-from pulse.metrics.filters import Filters, data_window, in_dates, in_parties
+from pulse.metrics.filters import Filters, data_window, hours_shown, in_dates, in_parties
 from pulse.metrics.recent import window_totals, with_coverage
 from pulse.metrics.series import daily_counts, daily_stats, fill_gaps, pct_change, rolling_7d, share_pct
 
@@ -140,21 +140,22 @@ def spike_days(daily: pl.DataFrame, key: str) -> pl.DataFrame:
     """
     keys = [key, "party"]
     trailing = pl.col("tweets").cast(pl.Float64).shift(1).rolling_mean(SPIKE_WINDOW_DAYS, min_samples=SPIKE_MIN_DAYS)
-    return (
-        daily.sort(*keys, "date")
-        .with_columns(trailing.over(keys).alias("trailing_mean"))
-        .with_columns(
-            pl.when(pl.col("trailing_mean") > 0).then(pl.col("tweets") / pl.col("trailing_mean")).alias("spike_ratio"),
-            ((pl.col("tweets") >= SPIKE_MIN_TWEETS) & (pl.col("tweets") > SPIKE_FACTOR * pl.col("trailing_mean")))
-            .fill_null(False)
-            .alias("is_spike"),
-        )
-    )
+    return daily.sort(*keys, "date").with_columns(trailing.over(keys).alias("trailing_mean")).with_columns(_spike())
+
+
+def _spike() -> list[pl.Expr]:
+    """spike_ratio and is_spike of a day's `tweets` against its `trailing_mean`."""
+    return [
+        pl.when(pl.col("trailing_mean") > 0).then(pl.col("tweets") / pl.col("trailing_mean")).alias("spike_ratio"),
+        ((pl.col("tweets") >= SPIKE_MIN_TWEETS) & (pl.col("tweets") > SPIKE_FACTOR * pl.col("trailing_mean")))
+        .fill_null(False)
+        .alias("is_spike"),
+    ]
 
 
 def party_hourly(counts: pl.DataFrame, filters: Filters, tz: str) -> pl.DataFrame:
     """Tweets per party and hour of the date range (every hour from the first to the last; none is 0)."""
-    chosen = counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters) & in_parties(filters))
+    chosen = counts.filter(in_dates(pl.col("period_start"), filters, tz) & in_parties(filters))
     return fill_gaps(chosen.group_by("party", "period_start").agg(pl.col("tweets").sum()), ["party"], "hour")
 
 
@@ -196,19 +197,21 @@ def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> Hash
     end, span = data_window(counts, filters, tz)  # every hashtag and party: the same window for all
     counts = counts.filter(in_hashtags(filters, data.hashtag_groups, by))
     recent = counts.filter(in_parties(filters))
-    days = daily_counts(counts, tz)
-    # As in hashtag_daily.csv: the series of the date range, then the party filter.
-    daily = hashtag_series(days.filter(in_dates(pl.col("date"), filters))).filter(in_parties(filters))
-    # Spike days look back before the range, so they come from the whole history.
-    history = hashtag_series(days).filter(in_parties(filters))
-    hourly = counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters) & in_parties(filters))
+    in_range = counts.filter(in_dates(pl.col("period_start"), filters, tz))
+    # As in hashtag_daily.csv: the series of the date range (a preset's hours), then the party filter.
+    daily = hashtag_series(daily_counts(in_range, tz)).filter(in_parties(filters))
+    # Spike days look back before the range, so their trailing means come from the whole history.
+    history = hashtag_series(daily_counts(counts, tz)).filter(in_parties(filters))
+    hourly = in_range.filter(in_parties(filters))
     if by == "campaign":
         daily, history = campaign_daily(daily, data.hashtag_groups), campaign_daily(history, data.hashtag_groups)
         hourly = with_campaign(hourly, data.hashtag_groups)
         recent = with_campaign(recent, data.hashtag_groups)
     keys = [by, "party"]
-    spikes = spike_days(history, by).select(*keys, "date", "trailing_mean", "spike_ratio", "is_spike")
-    daily = with_coverage(daily.join(spikes, on=[*keys, "date"], how="left").sort(*keys, "date"), tz, span)
+    trailing = spike_days(history, by).select(*keys, "date", "trailing_mean")
+    # A day a preset's hours cut is judged on its tweets in those hours, as the data's partial last day is.
+    daily = daily.join(trailing, on=[*keys, "date"], how="left").with_columns(_spike()).sort(*keys, "date")
+    daily = with_coverage(daily, tz, hours_shown(span, filters))
     hourly = fill_gaps(hourly.group_by(*keys, "period_start").agg(pl.col("tweets").sum()), keys, "hour")
     summary = series_summary(daily, hourly, by, window_totals(recent, end, keys))
     return HashtagTables(by, daily, hourly, summary, span)

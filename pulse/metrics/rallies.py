@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pulse.data.contract import local_date
 from pulse.metrics.filters import Filters, in_dates, in_parties
 
 
@@ -35,7 +34,7 @@ def current_rallies(rallies: pl.DataFrame) -> pl.DataFrame:
 
 def rallies_in(rallies: pl.DataFrame, filters: Filters, tz: str) -> pl.DataFrame:
     """Rallies as they now stand whose current date is in range, of the selected parties."""
-    return current_rallies(rallies).filter(in_dates(local_date(pl.col("starts_at"), tz), filters) & in_parties(filters))
+    return current_rallies(rallies).filter(in_dates(pl.col("starts_at"), filters, tz) & in_parties(filters))
 
 
 def rally_history(rallies: pl.DataFrame, rally_ids: pl.Series | None = None) -> pl.DataFrame:

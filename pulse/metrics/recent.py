@@ -162,12 +162,13 @@ def next_or_latest_rally(rallies_now: pl.DataFrame, as_of_: datetime | None) -> 
     return Rally(held.row(0, named=True), False)
 
 
-def latest_space(spaces: pl.DataFrame, as_of_: datetime | None) -> dict | None:
-    """The Space that started last before `as_of`; None when there is none."""
-    if as_of_ is None:
-        return None
-    started = spaces.filter(pl.col("started_at") < as_of_).sort("started_at", "space_id", descending=True)
-    return None if started.is_empty() else started.row(0, named=True)
+def latest_space(spaces: pl.DataFrame, until: datetime | None = None) -> dict | None:
+    """The Space that started last (before `until`, when given), live or not; None when there is none.
+
+    Spaces are tracked on their own clock: a Space live now is the latest, whatever the hashtag data's as_of."""
+    started = spaces if until is None else spaces.filter(pl.col("started_at") < until)
+    latest = started.sort("started_at", "space_id", descending=True)
+    return None if latest.is_empty() else latest.row(0, named=True)
 
 
 def preset_dates(preset_hours: int | None, as_of_: datetime | None, first: date, last: date, tz: str) -> tuple:

@@ -4,7 +4,6 @@ the Spaces page's rankings, benchmarks and labels. See docs/metrics.md.
 
 import polars as pl
 
-from pulse.data.contract import local_date
 from pulse.metrics.filters import Filters, in_dates
 from pulse.metrics.series import share_pct
 
@@ -143,7 +142,7 @@ def record_progression(spaces: pl.DataFrame, filters: Filters, tz: str) -> pl.Da
             pl.col("total_listeners").shift(1).alias("previous_record"),
             "record_multiple",
         )
-        .filter(in_dates(local_date(pl.col("started_at"), tz), filters))
+        .filter(in_dates(pl.col("started_at"), filters, tz))
     )
 
 
@@ -182,18 +181,6 @@ def space_benchmarks(spaces: pl.DataFrame, space_id: str) -> pl.DataFrame:
         .select(pl.lit("All-time record").alias("compared"), "space_id", *numbers),
     ]
     return pl.concat([r.with_columns(pl.col(numbers).cast(pl.Float64)) for r in rows]).select(SPACE_BENCHMARK)
-
-
-def vs_typical_pct(value: float | None, typical: float | None) -> float | None:
-    """How far `value` is above (+) or below (-) a typical value, in per cent; None without both."""
-    return None if value is None or not typical else (value - typical) / typical * 100
-
-
-def usual_multiple(overperforming: float | None, party: str) -> str:
-    """'2.3× PTI's usual'; '–' without a multiple (fewer than 4 earlier Spaces, or no total)."""
-    if overperforming is None:
-        return "–"
-    return f"{overperforming:.1f}× {party}'s usual"
 
 
 def space_labels(spaces: pl.DataFrame, tz: str) -> dict[str, str]:

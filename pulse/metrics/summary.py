@@ -8,15 +8,15 @@ from datetime import datetime
 
 import polars as pl
 
-from pulse.data.contract import local_date
 from pulse.data.dataset import Dataset
 from pulse.metrics.drivers import DriverTables, with_account_ids
 from pulse.metrics.events import event_lift, events
-from pulse.metrics.filters import Filters, data_window, in_dates, in_parties
+from pulse.metrics.filters import Filters, data_window, hours_shown, in_dates, in_parties
 from pulse.metrics.hashtags import hashtag_daily, in_hashtags, party_daily
 from pulse.metrics.rallies import current_rallies
 from pulse.metrics.recent import (
     Rally,
+    day_end,
     latest_space,
     next_or_latest_rally,
     strongest_hour,
@@ -119,25 +119,24 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
     """The five export tables for one set of filters: what the CLI writes and the pages download."""
     tz = data.tz
     counts = data.hashtags.counts
-    spaces = space_metrics(data.spaces).filter(in_dates(local_date(pl.col("started_at"), tz), filters))
+    spaces = space_metrics(data.spaces).filter(in_dates(pl.col("started_at"), filters, tz))
     end, span = data_window(counts, filters, tz)
+    shown = hours_shown(span, filters)
 
-    daily_all = hashtag_daily(counts.filter(in_dates(local_date(pl.col("period_start"), tz), filters)), tz)
+    daily_all = hashtag_daily(counts.filter(in_dates(pl.col("period_start"), filters, tz)), tz)
     hashtags_in = daily_all.filter(in_parties(filters) & in_hashtags(filters, data.hashtag_groups))
     party_all = party_daily(daily_all)
 
     rallies_now = current_rallies(data.rallies)
-    rallies_in = rallies_now.filter(in_dates(local_date(pl.col("starts_at"), tz), filters))
+    rallies_in = rallies_now.filter(in_dates(pl.col("starts_at"), filters, tz))
     recent = window_totals(counts, end, ["party"])
     summary = party_summary(spaces, daily_all, rallies_in, recent, end, filters.parties)
     # Each event's lift depends on that event and the counts alone: pick the events first.
-    chosen = events(data.spaces, data.rallies).filter(
-        in_dates(local_date(pl.col("at"), tz), filters) & in_parties(filters)
-    )
+    chosen = events(data.spaces, data.rallies).filter(in_dates(pl.col("at"), filters, tz) & in_parties(filters))
     return Tables(
         spaces=spaces.filter(in_parties(filters)),
-        hashtag_daily=with_coverage(hashtags_in, tz, span),
-        party_daily=with_coverage(party_all.filter(in_parties(filters)), tz, span),
+        hashtag_daily=with_coverage(hashtags_in, tz, shown),
+        party_daily=with_coverage(party_all.filter(in_parties(filters)), tz, shown),
         party_summary=summary,
         events=event_lift(chosen, counts),
         as_of=end,
@@ -154,22 +153,24 @@ class Today:
     strongest: (
         dict | None
     )  # hashtag, party, period_start, tweets, mean_before, ratio (pulse.metrics.recent.strongest_hour)
-    space: dict | None  # the latest Space with `listeners` (total, or peak so far while live), `live`, `median`
+    space: dict | None  # the latest Space (space_metrics) with `listeners`, `live` and `usual_multiple`
     rally: Rally | None
 
 
 def today(data: Dataset, filters: Filters, as_of_: datetime | None) -> Today:
-    """What happened in the 24 hours to `as_of_`, for the parties chosen."""
+    """What happened in the 24 hours to `as_of_`, for the parties chosen, and the latest Space.
+
+    The latest Space is the last to start, live or not (before the end of a custom range's last day)."""
     keep = in_parties(filters)
-    space = latest_space(data.spaces.filter(keep), as_of_)
+    until = None if filters.hours is not None or filters.end is None else day_end(filters.end, data.tz)
+    space = latest_space(space_metrics(data.spaces).filter(keep), until)
     if space is not None:
         live = space["ended_at"] is None and space["total_listeners"] is None
-        party_spaces = data.spaces.filter((pl.col("party") == space["party"]) & (pl.col("started_at") < as_of_))
-        space |= {
-            "listeners": space["peak_listeners"] if live else space["total_listeners"],
-            "live": live,
-            "median": party_spaces["total_listeners"].median(),
-        }
+        listeners = space["peak_listeners"] if live else space["total_listeners"]
+        usual = space["benchmark_listeners"]
+        # While live, the peak so far against the usual total: a floor of its score (total >= peak).
+        multiple = listeners / usual if listeners is not None and usual else None
+        space |= {"listeners": listeners, "live": live, "usual_multiple": multiple}
     return Today(
         strongest=strongest_hour(data.hashtags.counts.filter(keep), as_of_, ["hashtag", "party"]),
         space=space,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pulse.ui.labels import AS_OF_HELP
+from pulse.ui.labels import AS_OF_HELP, GROWTH_FORMAT
 from pulse.watch.alerts import KIND_LABELS, KINDS
 
 _COUNT = "localized"
@@ -19,10 +19,10 @@ SUMMARY_COLUMNS = {
     "as_of": st.column_config.DatetimeColumn("As of", help=AS_OF_HELP, format="D MMM YYYY, HH:mm"),
     "tweets_24h": st.column_config.NumberColumn("Last 24 h", help="Tweets in the 24 h to as of", format=_COUNT),
     "tweets_prev_24h": st.column_config.NumberColumn("24 h before", format=_COUNT),
-    "growth_24h_pct": st.column_config.NumberColumn("24 h growth", format="%+.1f%%"),
+    "growth_24h_pct": st.column_config.NumberColumn("24 h growth", format=GROWTH_FORMAT),
     "tweets_7d": st.column_config.NumberColumn("Last 7 days", help="Tweets in the 168 h to as of", format=_COUNT),
     "tweets_prev_7d": st.column_config.NumberColumn("7 days before", format=_COUNT),
-    "growth_7d_pct": st.column_config.NumberColumn("7-day growth", format="%+.1f%%"),
+    "growth_7d_pct": st.column_config.NumberColumn("7-day growth", format=GROWTH_FORMAT),
 }
 
 
@@ -72,7 +72,7 @@ COLUMNS = {
     "campaign": st.column_config.TextColumn("Campaign"),
     "date": st.column_config.DateColumn("Date", format="D MMM YYYY"),
     "period_start": st.column_config.DatetimeColumn("Hour", format=_LOCAL),
-    "growth_pct": st.column_config.NumberColumn("Day growth", format="%+.1f%%"),
+    "growth_pct": st.column_config.NumberColumn("Day growth", format=GROWTH_FORMAT),
     "rolling_7d": st.column_config.NumberColumn("7-day avg", format="%,.0f"),
     "cumulative": st.column_config.NumberColumn("Cumulative", format=_COUNT),
     "trailing_mean": st.column_config.NumberColumn("14-day mean", format="%,.0f"),

@@ -20,10 +20,11 @@ from pulse.metrics.drivers import DriverTables, burst_min_accounts, view_driver_
 from pulse.metrics.events import describe_events, event_windows, events
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
+from pulse.metrics.recent import as_of
 from pulse.metrics.summary import Tables, compute_tables, export_tables
 from pulse.ui.settings import author_ids_key
 from pulse.ui.url_state import sidebar_filters
-from pulse.ui.widgets import VIEW, stop_with, user_errors
+from pulse.ui.widgets import VIEW, data_age_note, stop_with, user_errors
 
 # A file served by the app itself: a Material or emoji icon is fetched from an outside host (a font or emoji
 # CDN), which fails offline and tells that host who opened the dashboard.
@@ -229,6 +230,7 @@ def page_data(hashtags: str | None = None) -> tuple[Dataset, Filters, Tables]:
         drivers = _driver_tables(str(directory), data.tz, fingerprint, unpicked, "hashtag", burst_min_accounts())
         return xlsx_bytes(export_tables(shown, drivers, author_ids_key), data.tz)
 
+    data_age_note(as_of(data.hashtags.counts, None, data.tz), data.tz)
     with st.sidebar:
         st.download_button(
             "Excel workbook of this view",

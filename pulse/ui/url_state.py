@@ -3,7 +3,7 @@ hashtags) and each page's own choices, with a notice for what a link got wrong."
 
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import streamlit as st
@@ -65,12 +65,12 @@ def sidebar_filters(data: Dataset, hashtags: str | None = None) -> Filters:
             bind="query-params",
             persist_state="session",
         )
-        start, end = _period(data, first, last, before["period"])
+        start, end, hours = _period(data, first, last, before["period"])
         picked = _hashtag_picker(data, hashtags, before[hashtags]) if hashtags else {}
         st.caption(f"Days are cut in **{data.tz}**.")
     chosen = _persisted("party", before["party"], chosen)
     all_parties = len(chosen) == len(codes)
-    return Filters(start, end, None if all_parties else tuple(chosen), **picked)
+    return Filters(start, end, None if all_parties else tuple(chosen), hours=hours, **picked)
 
 
 # The Hashtags page's picker by what its lines are (its URL key): label, placeholder, help.
@@ -124,14 +124,15 @@ def _note_page_switch() -> None:
     st.session_state[_PAGE] = page
 
 
-# Sidebar periods: hours before the data's as_of (None: all the data), or "Custom" dates.
+# Sidebar periods: the hours before the data's as_of, exactly (None: all the data), or "Custom" local dates.
 PERIODS = {"Last 24 hours": 24, "Last 7 days": 168, "Last 30 days": 720, "All": None, "Custom": None}
 _APPLIED = "_pulse_dates"  # the last complete custom range, what the pages show
 _REORDERED = "_pulse_reordered_dates"  # a link's reversed range, put in order on the next run
 
 
-def _period(data: Dataset, first: date, last: date, before: str | None) -> tuple[date, date]:
-    """The period control and, for "Custom", the date range; the local dates the pages show."""
+def _period(data: Dataset, first: date, last: date, before: str | None) -> tuple[date, date, tuple | None]:
+    """The period control and, for "Custom", the date range: the local dates the pages show and, for a preset,
+    its hours [as_of − hours, as_of) in UTC (pulse.metrics.filters.Filters)."""
     default = "Custom" if st.query_params.get_all("dates") else "All"
     period = st.radio(
         "Period",
@@ -149,12 +150,16 @@ def _period(data: Dataset, first: date, last: date, before: str | None) -> tuple
                 f"The link's dates were in reverse order; showing {reordered[0]:%-d %b %Y} to {reordered[1]:%-d %b %Y}."
             )
         _custom_dates(first, last)
-        return st.session_state.get(_APPLIED) or (first, last)
-    end = as_of(data.hashtags.counts, None, data.tz)
-    start_day, end_day = preset_dates(PERIODS[period], end, first, last, data.tz)
-    if PERIODS[period] is not None and end is not None:
-        st.caption(f"{period}: {window_label(end, PERIODS[period], data.tz)}; the charts show the days it touches.")
-    return start_day, end_day
+        return *(st.session_state.get(_APPLIED) or (first, last)), None
+    end, hours = as_of(data.hashtags.counts, None, data.tz), PERIODS[period]
+    start_day, end_day = preset_dates(hours, end, first, last, data.tz)
+    if hours is None or end is None:
+        return start_day, end_day, None
+    st.caption(
+        f"{period}: {window_label(end, hours, data.tz)}, exactly, in every table and chart; a daily chart shows "
+        "the days these hours touch, the partial ones hollow."
+    )
+    return start_day, end_day, (end - timedelta(hours=hours), end)
 
 
 SHORT_RANGE_DAYS = 2  # a range of this many local days or fewer is drawn by the hour

@@ -2,6 +2,7 @@
 a user's errors and for an empty view."""
 
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -17,9 +18,9 @@ from pulse.errors import PulseError
 from pulse.escape import markdown_text
 from pulse.metrics.filters import Filters
 from pulse.metrics.recent import party_ranking
-from pulse.metrics.spaces import vs_typical_pct
+from pulse.metrics.summary import HEAD_TO_HEAD
 from pulse.ui.columns import COLUMNS
-from pulse.ui.labels import number
+from pulse.ui.labels import USUAL_HELP, as_of_label, data_age, day_label, growth, number, short, usual_multiple
 
 
 @contextmanager
@@ -73,17 +74,14 @@ def table(
     name: str,
     tz: str,
     height: int | str = "auto",
-    compact: list[str] = (),
     columns: dict | None = None,
 ) -> None:
     """A table with readable headers and local times, and its CSV (times in UTC, as every export).
 
-    `compact` columns mix units row by row (a head-to-head table), so they are shown short: 1.1M, 86.9.
     `columns` configures columns whose name means something else in this table than in COLUMNS.
     """
     shown = frame.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz))
     config = {c: COLUMNS[c] for c in frame.columns if c in COLUMNS}
-    config |= {c: st.column_config.NumberColumn(c, format="compact") for c in compact}
     config |= columns or {}
     st.dataframe(shown, hide_index=True, height=height, column_config=config, placeholder="–")
     download_csv(frame, name)
@@ -99,7 +97,8 @@ def card(column, label: str, value: str, about: str, help: str | None = None) ->
 
 def benchmark_cards(benchmarks: pl.DataFrame) -> None:
     """One Space's reach, peak, average and retention (pulse.metrics.spaces.space_benchmarks: the Space, the median
-    Space and the all-time record), each against the median Space, with both in its help."""
+    Space and the all-time record), with the median Space's and the record's in its help. How far above usual a
+    Space is has one measure, its party's usual (_usual_delta), not a distance from the median."""
     this, median, record = benchmarks.rows(named=True)
     cards = st.columns(4)
     for slot, (column, label) in zip(
@@ -112,13 +111,11 @@ def benchmark_cards(benchmarks: pl.DataFrame) -> None:
         ),
         strict=True,
     ):
-        value, typical = this[column], median[column]
         suffix, digits = ("%", 1) if column == "retention_pct" else ("", 0)
         slot.metric(
             label,
-            number(value, digits, suffix),
-            delta=None if (change := vs_typical_pct(value, typical)) is None else f"{change:+.0f}% vs median",
-            help=f"{markdown_text(median['compared'])}: {number(typical, digits, suffix)} · all-time record: "
+            number(this[column], digits, suffix),
+            help=f"{markdown_text(median['compared'])}: {number(median[column], digits, suffix)} · all-time record: "
             f"{number(record[column], digits, suffix)}",
             border=True,
         )
@@ -163,3 +160,71 @@ def party_heading(data: Dataset, party: str) -> None:
         f"<span style='color:#6B7079'>{markdown_text(data.names.get(party, ''))}</span>",
         unsafe_allow_html=True,
     )
+
+
+def _usual_delta(multiple: float | None, party: str, so_far: bool = False) -> dict:
+    """st.metric's delta for a Space against its party's usual (labels.usual_multiple): green above it, red below,
+    with its definition in the help."""
+    if multiple is None:
+        return {"help": USUAL_HELP}
+    above = multiple >= 1
+    return {
+        "delta": markdown_text(usual_multiple(multiple, party, so_far)),
+        "delta_color": "green" if above else "red",
+        "delta_arrow": "up" if above else "down",
+        "help": USUAL_HELP,
+    }
+
+
+def head_to_head(frame: pl.DataFrame, parties: list[str]) -> None:
+    """The head-to-head table (pulse.metrics.summary.head_to_head): each row in its own unit, growth as everywhere
+    (+24.9%), shares with one decimal, counts short (1.07M) so that two parties fit a phone; its CSV keeps the
+    numbers."""
+    kinds = {label: column for column, label in HEAD_TO_HEAD}
+
+    def shown(measure: str, value: float | None) -> str:
+        column = kinds[measure]
+        if column.startswith("growth_"):
+            return growth(value)
+        return number(value, 1, "%") if column.endswith("_pct") else short(value)
+
+    rows = [
+        {**row, **{p: shown(row["measure"], row[p]) for p in parties if p in row}}
+        for row in frame.iter_rows(named=True)
+    ]
+    config = {c: COLUMNS[c] for c in ("measure", "leader")} | {
+        p: st.column_config.TextColumn(p, alignment="right") for p in parties
+    }
+    st.dataframe(
+        pl.DataFrame(rows, schema=dict.fromkeys(frame.columns, pl.String)),
+        hide_index=True,
+        column_config=config,
+        placeholder="–",
+    )
+    download_csv(frame, "head_to_head")
+
+
+def latest_space(space: dict, tz: str) -> None:
+    """The Overview's latest Space (pulse.metrics.summary.today): its listeners (the peak so far while live)
+    against its party's usual, who held it and when, and a link to it on the Spaces page."""
+    st.metric(
+        "Latest Space" + (" · live, peak so far" if space["live"] else ""),
+        number(space["listeners"]),
+        **_usual_delta(space["usual_multiple"], space["party"], so_far=space["live"]),
+    )
+    title = space.get("title") or space["host"]
+    st.text(f"{title} · {space['party']} · {day_label(space['started_at'], tz)}")
+    st.page_link(
+        "pages/1_Spaces.py", label="On Spaces", icon=":material/podcasts:", query_params={"space": space["space_id"]}
+    )
+
+
+def data_age_note(end: datetime | None, tz: str) -> None:
+    """When the data ends more than a day before the server's clock, say how long ago: old data must not read as
+    current."""
+    if end is not None and (age := data_age(end)) is not None:
+        st.info(
+            f"The data ends {as_of_label(end, tz)}, **{age} ago**: recent figures count back from there, not from "
+            "today.",
+            icon=":material/history:",
+        )

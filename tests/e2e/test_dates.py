@@ -22,7 +22,7 @@ def test_picking_one_end_of_a_custom_range_keeps_the_page_then_the_other_end_app
     assert query(page.url)["period"] == ["Custom"]
     cards = metrics(page)
     heading = page.locator('[data-testid="stMain"] h3').first.inner_text()
-    assert heading.startswith("Last 24 hours · to 1 Jun 05:00 PKT")
+    assert heading.startswith("Last 24 hours · to 1 Jun 2022 05:00 PKT")
 
     sidebar.locator('[data-testid="stDateInputCalendarButton"]').click()
     before = runs(page)
@@ -40,7 +40,8 @@ def test_picking_one_end_of_a_custom_range_keeps_the_page_then_the_other_end_app
     rerun_after(page, lambda: page.locator('[aria-label^="Sunday, March 20, 2022"]').click())
     person.shot("2-range-applied")
     assert query(page.url)["dates"] == ["2022-03-10", "2022-03-20"]
-    assert page.locator('[data-testid="stMain"] h3').first.inner_text().startswith("Last 24 hours · to 21 Mar 00:00")
+    heading = page.locator('[data-testid="stMain"] h3').first.inner_text()
+    assert heading.startswith("Last 24 hours · to 21 Mar 2022 00:00")
     assert metrics(page) != cards
     assert person.console_errors == []
 
