@@ -75,17 +75,23 @@ def table(
     height: int | str = "auto",
     compact: list[str] = (),
     columns: dict | None = None,
+    shown: pl.DataFrame | None = None,
 ) -> None:
     """A table with readable headers and local times, and its CSV (times in UTC, as every export).
 
     `compact` columns mix units row by row (a head-to-head table), so they are shown short: 1.1M, 86.9.
     `columns` configures columns whose name means something else in this table than in COLUMNS.
+    `shown`: the rows of `frame` to show, when a long table would send the browser more than anyone reads; the
+    table says so, and its CSV has every row.
     """
-    shown = frame.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz))
+    rows = frame if shown is None else shown
+    local = rows.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz))
     config = {c: COLUMNS[c] for c in frame.columns if c in COLUMNS}
     config |= {c: st.column_config.NumberColumn(c, format="compact") for c in compact}
     config |= columns or {}
-    st.dataframe(shown, hide_index=True, height=height, column_config=config, placeholder="–")
+    st.dataframe(local, hide_index=True, height=height, column_config=config, placeholder="–")
+    if rows.height < frame.height:
+        st.caption(f"{rows.height:,} of {frame.height:,} rows shown; the CSV has them all.")
     download_csv(frame, name)
 
 
