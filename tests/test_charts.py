@@ -20,6 +20,7 @@ from pulse.charts.theme import (
     LineStyle,
     finish,
     series_styles,
+    text_on,
 )
 from pulse.data.load import load_data_dir
 from pulse.metrics.filters import Filters
@@ -225,3 +226,8 @@ def test_a_hashtag_every_party_uses_is_a_line_per_party():
         "Pakistan · PML-N": [50, 60],
         "ImranKhan": [7, 8],
     }
+
+
+def test_text_on_a_party_colour_is_white_or_dark_whichever_reads_better():
+    assert text_on("#D62828") == "#FFFFFF"  # PTI red: 5.0:1 with white, 3.0:1 with the dark grey
+    assert text_on("#F28C28") == "#262730"  # MQM-P orange: 2.5:1 with white, 6.0:1 with the dark grey

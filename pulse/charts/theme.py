@@ -16,10 +16,11 @@ from pulse.metrics.recent import day_hours
 
 TEMPLATE = "pulse"
 FONT = "Source Sans Pro, Noto Sans, Noto Nastaliq Urdu, Arial, sans-serif"
+TEXT_COLOR = "#262730"
 
 pio.templates[TEMPLATE] = go.layout.Template(
     layout=go.Layout(
-        font=dict(family=FONT, size=13, color="#262730"),
+        font=dict(family=FONT, size=13, color=TEXT_COLOR),
         # Above the plot, pushing the top margin as far as the (wrapped) title needs: clear of the plot at any width.
         title=dict(font=dict(size=15), x=0, xanchor="left", automargin=True, yref="paper", pad=dict(b=10)),
         separators=".,",
@@ -183,6 +184,17 @@ def tint(hex_color: str, amount: float) -> str:
     rgb = _rgb(hex_color)
     toward = 255 if amount > 0 else 0
     return "#" + "".join(f"{round(c + (toward - c) * abs(amount)):02X}" for c in rgb)
+
+
+def text_on(hex_color: str) -> str:
+    """The text colour that reads best on `hex_color`: white or the template's dark grey (WCAG contrast)."""
+
+    def luminance(color: str) -> float:
+        linear = [(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4) for c in _rgb(color, 1 / 255)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    dark, background = luminance(TEXT_COLOR), luminance(hex_color)
+    return "#FFFFFF" if 1.05 / (background + 0.05) >= (background + 0.05) / (dark + 0.05) else TEXT_COLOR
 
 
 def _rgb(hex_color: str, scale: float = 1.0) -> list[float]:

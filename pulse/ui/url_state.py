@@ -8,8 +8,9 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from pulse.charts.theme import text_on
 from pulse.data.dataset import Dataset
-from pulse.escape import markdown_text
+from pulse.escape import css_string, markdown_text
 from pulse.metrics.filters import Filters
 from pulse.metrics.recent import as_of, preset_dates
 from pulse.ui.labels import window_label
@@ -61,6 +62,7 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
             bind="query-params",
             persist_state="session",
         )
+        _party_chips(data.colors)
         start, end = _period(data, first, last, before["period"])
         selected_tags = None
         if hashtags:
@@ -80,6 +82,16 @@ def sidebar_filters(data: Dataset, hashtags: bool = False) -> Filters:
     chosen = _persisted("party", before["party"], chosen)
     all_parties = len(chosen) == len(codes)
     return Filters(start, end, None if all_parties else tuple(chosen), selected_tags)
+
+
+def _party_chips(colors: dict[str, str]) -> None:
+    """The party filter's chips in each party's colour, so the sidebar reads like the charts' legends.
+    Codes are data (escaped as CSS strings); colours are #RRGGBB, validated by the parties contract."""
+    rules = (
+        f".st-key-party [data-tag][aria-label={css_string(party)}]{{background-color:{color};color:{text_on(color)}}}"
+        for party, color in colors.items()
+    )
+    st.html(f"<style>{''.join(rules)}</style>")
 
 
 _PAGE, _SWITCHED = "_pulse_page", "_pulse_switched"

@@ -60,9 +60,16 @@ def stop_with(message: str) -> NoReturn:
     st.stop()
 
 
+# On a phone plotly's tools (the mode bar) covered the plot: narrow screens go without them (touch zooms anyway).
+NARROW_SCREEN_STYLE = (
+    "<style>@media (max-width: 640px) {[data-testid='stPlotlyChart'] .modebar-container {display: none}}</style>"
+)
+
+
 def chart(figure: go.Figure, name: str, data: pl.DataFrame | None) -> None:
     """A plotly chart (keyed by `name`) with the CSV of exactly the data it draws under it; None when a table
     on the page downloads that very data already (one download per distinct table)."""
+    st.html(NARROW_SCREEN_STYLE)  # style only: Streamlit puts it where it takes no room
     st.plotly_chart(figure, key=f"chart-{name}", config={"displaylogo": False})
     if data is not None:
         download_csv(data, name, "Chart data (CSV)")
