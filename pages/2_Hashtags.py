@@ -19,8 +19,7 @@ data, filters, tables = session.page_data(hashtags=True)
 
 LINES = {"Hashtags": "hashtag", "Campaigns": "campaign"}
 MEASURES = {"Tweets": "tweets", "7-day average": "rolling_7d", "Cumulative": "cumulative"}
-TOP = "Draw the lines with most tweets in the range, the rest summed as one; tables show those (CSVs: all)."
-controls = st.columns([1.7, 1.3, 2.7, 1.7, 1], vertical_alignment="bottom")
+controls = st.columns([1.2, 1, 3], vertical_alignment="bottom")
 with controls[0]:
     lines = url_state.choose(
         "Lines",
@@ -39,9 +38,6 @@ with controls[1]:
     hourly = short or picked == "Hourly"
 with controls[2]:
     measure = url_state.choose("Measure", list(MEASURES), "measure", "Tweets", "measures", disabled=hourly)
-with controls[3]:
-    most = int(url_state.choose("Top", ["5", "10", "20", "50"], "top", str(hashtags.TOP_LINES), "counts", help=TOP))
-log_scale = controls[4].toggle("Log scale", key="hashtags-log", help="Compare small hashtags with large ones")
 by, resolution = LINES[lines], "hourly" if hourly else "daily"
 
 series = session.hashtag_series(data, filters, by)
@@ -64,6 +60,9 @@ widgets.card(
     help="Tweets in the busiest single hour of any line shown",
 )
 
+with st.container(horizontal=True, vertical_alignment="bottom"):  # the chart's own controls, above it
+    most = int(url_state.choose("Top", ["5", "10", "20", "50"], "top", "10", "line counts", help=labels.TOP))
+    log_scale = st.toggle("Log scale", key="hashtags-log", help="Compare small hashtags with large ones")
 volume, drawn = series.hourly if hourly else series.daily, hashtags.top_series(series.daily, by, most)
 shown = hashtags.with_other(volume, drawn, by, "period_start" if hourly else "date")
 styles = series_styles(shown, by, data.colors)

@@ -207,6 +207,7 @@ def test_two_events_of_one_party_differ_by_dash_and_marker():
         ("Space 20 Apr", "#D62828", "solid", "circle"),
         ("Rally 21 Apr", "#EA9494", "dash", "square"),
     ]
+    assert list(fig.layout.xaxis.range) == [-0.3, 1.3]  # the days shown, not plotly's padding for the markers
 
 
 def test_a_hashtag_every_party_uses_is_a_line_per_party():

@@ -29,6 +29,11 @@ def aligned_windows(windows: pl.DataFrame, styles: dict[str, LineStyle], hourly:
     fig.update_traces(hovertemplate=f"%{{customdata[0]}}<br>{unit} %{{x:+d}}<br>%{{y:,}} tweets<extra></extra>")
     fig.add_vline(x=0, line=dict(color=RECORD_COLOR, width=1, dash="dash"))
     fig.add_annotation(x=0, y=1, yref="paper", text="event", showarrow=False, xanchor="left", xshift=4)
-    fig.update_xaxes(dtick=24 if hourly else 1, zeroline=False)
+    # The data's span (a day's markers half a step clear of the edges): plotly pads for the markers, which added a
+    # tick past the last hour and turned every tick label on a phone.
+    pad = 0 if hourly else 0.3
+    fig.update_xaxes(
+        dtick=24 if hourly else 1, zeroline=False, range=[windows["offset"].min() - pad, windows["offset"].max() + pad]
+    )
     fig.update_layout(height=480)
     return finish(fig, title, f"{unit.capitalize()}s from the event", f"Party tweets per {unit}")

@@ -188,7 +188,6 @@ def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> Hash
 
 # ---- Many lines: a chart draws the top series, the rest summed as one --------------------------------------------
 
-TOP_LINES = 10  # the lines a chart draws unless the page's control says otherwise
 OTHER_LINES = {"hashtag": "Other hashtags", "campaign": "Other campaigns"}
 
 

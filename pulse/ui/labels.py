@@ -4,6 +4,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 AS_OF_HELP = "Recent figures end where the data ends (the last hour it covers), not at today's clock."
+TOP = (
+    "The chart draws the lines with the most tweets in the date range and sums the rest as one grey line; the tables "
+    "show each party's top lines and their spike days (their CSVs have every line)."
+)
 
 
 def number(value: float | None, digits: int = 0, suffix: str = "") -> str:
