@@ -2,10 +2,12 @@
 
 from zoneinfo import ZoneInfo
 
+import polars as pl
 import streamlit as st
 
 from pulse.charts.hashtags import hashtag_volume, share_of_voice_area
-from pulse.charts.theme import series_colors
+from pulse.charts.theme import series_styles
+from pulse.metrics import hashtags
 from pulse.metrics.hashtags import SPIKE_FACTOR, SPIKE_MIN_TWEETS, SPIKE_WINDOW_DAYS, share_of_voice
 from pulse.ui import authors, labels, session, url_state, widgets
 
@@ -15,7 +17,7 @@ st.caption("Which hashtags carry each party, how fast they grow, and on which da
 
 LINES = {"Hashtags": "hashtag", "Campaigns": "campaign"}
 MEASURES = {"Tweets": "tweets", "7-day average": "rolling_7d", "Cumulative": "cumulative"}
-controls = st.columns([1.2, 1, 2, 1], vertical_alignment="bottom")
+controls = st.columns([1.2, 1, 3], vertical_alignment="bottom")
 with controls[0]:
     lines = url_state.choose(
         "Lines",
@@ -36,7 +38,6 @@ with controls[1]:
     hourly = short or picked == "Hourly"
 with controls[2]:
     measure = url_state.choose("Measure", list(MEASURES), "measure", "Tweets", "measures", disabled=hourly)
-log_scale = controls[3].toggle("Log scale", key="hashtags-log", help="Compare small hashtags with large ones")
 resolution = "hourly" if hourly else "daily"
 
 series = session.hashtag_series(data, filters, by)
@@ -59,21 +60,24 @@ widgets.card(
     help="Tweets in the busiest single hour of any line shown",
 )
 
-palette = series_colors(summary, by, data.colors)
-volume = series.hourly if hourly else series.daily
-figure = hashtag_volume(
-    volume, by, "tweets" if hourly else MEASURES[measure], palette, data.tz, hourly, log_scale, data.names
-)
-widgets.chart(figure, f"{by}_{resolution}", volume)
+with st.container(horizontal=True, vertical_alignment="bottom"):  # the chart's own controls, above it
+    most = int(url_state.choose("Top", ["5", "10", "20", "50"], "top", "10", "line counts", help=labels.TOP))
+    log_scale = st.toggle("Log scale", key="hashtags-log", help="Compare small hashtags with large ones")
+volume, drawn = series.hourly if hourly else series.daily, hashtags.top_series(series.daily, by, most)
+shown = hashtags.with_other(volume, drawn, by, "period_start" if hourly else "date")
+styles = series_styles(shown, by, data.colors)
+measured = "tweets" if hourly else MEASURES[measure]
+figure = hashtag_volume(shown, by, measured, styles, data.tz, hourly, log_scale, data.names)
+widgets.chart(figure, f"{by}_{resolution}", shown)
 st.caption(
     f"A **spike day** has at least {SPIKE_MIN_TWEETS:,} tweets and more than {SPIKE_FACTOR:g}× the mean of the "
     f"{SPIKE_WINDOW_DAYS} days before it (history before the date range counts)."
 )
 
-authors.unique_authors(data, filters, series.span, by)
+authors.unique_authors(data, filters, series.span, by, most)
 
 st.subheader(f"Top {by}s per party")
-widgets.table(summary, f"top_{by}s", data.tz)
+widgets.table(summary, f"top_{by}s", data.tz, shown=summary.filter(pl.col("rank") <= most))
 
 shares = share_of_voice(tables.party_daily)
 widgets.chart(share_of_voice_area(shares, data.colors, data.tz), "share_of_voice", shares)
@@ -84,7 +88,8 @@ spikes = series.spike_days
 if spikes.is_empty():
     widgets.empty_state("No spike day in the selected range.")
 else:
-    widgets.table(spikes, f"{by}_spike_days", data.tz, height=320)
+    drawn_spikes = spikes.join(drawn, on=[by, "party"], how="semi")
+    widgets.table(spikes, f"{by}_spike_days", data.tz, height=320, shown=drawn_spikes)
 
 st.subheader("Who drives it", help="Authors, how concentrated their tweets are, and copy-paste bursts")
 authors.who_drives_it(data, filters, by)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from pulse.charts.compare import aligned_windows
 from pulse.charts.parties import party_trend
-from pulse.charts.theme import series_colors
+from pulse.charts.theme import series_styles
 from pulse.metrics.events import describe_events, headline_events, window_summary
 from pulse.metrics.rallies import rallies_in
 from pulse.metrics.summary import head_to_head
@@ -62,8 +62,8 @@ else:
         widgets.stop_with("Pick at least two events to compare.")
     hourly_windows = session.aligned_windows(data, picked, True)  # the head-to-head table reads hours either way
     windows = hourly_windows if hourly else session.aligned_windows(data, picked, False)
-    palette = series_colors(windows, "label", data.colors)
-    widgets.chart(aligned_windows(windows, palette, hourly), "event_windows", windows)
+    styles = series_styles(windows, "label", data.colors)
+    widgets.chart(aligned_windows(windows, styles, hourly), "event_windows", windows)
     st.subheader("Head to head")
     chosen = described.filter(pl.col("event").is_in(picked))
     widgets.table(window_summary(hourly_windows, chosen), "events_head_to_head", data.tz)

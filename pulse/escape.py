@@ -1,4 +1,5 @@
-"""Text from data or from a URL, made safe to show: as Streamlit Markdown, and in plotly's small HTML subset.
+"""Text from data or from a URL, made safe to show: as Streamlit Markdown, in plotly's small HTML subset, and as
+a string in a style sheet.
 
 A party code, a host or a link's query parameter is data, never markup. Shown raw, `![p](http://host/x)` makes
 every visitor's browser fetch from that host, `[Sign in again](http://evil)` puts a phishing link inside the
@@ -54,3 +55,12 @@ def plotly_columns(frame: pl.DataFrame) -> pl.DataFrame:
     for character, entity in _PLOTLY_ENTITIES:
         expr = expr.str.replace_all(character, entity, literal=True)
     return frame.with_columns(expr)
+
+
+_CSS_PLAIN = re.compile(r"[A-Za-z0-9_-]")
+
+
+def css_string(value: object) -> str:
+    """`value` as a quoted CSS string (an attribute selector's value): every character but letters, digits, '_'
+    and '-' written as a 6-digit hex escape, so no quote, backslash, '<' or line break ends it or the style tag."""
+    return '"' + "".join(c if _CSS_PLAIN.fullmatch(c) else f"\\{ord(c):06X}" for c in str(value)) + '"'

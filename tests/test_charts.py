@@ -8,9 +8,20 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
+from pulse.charts.compare import aligned_windows
 from pulse.charts.hashtags import hashtag_volume
 from pulse.charts.rallies import MAP_PX_PER_DEGREE, map_labels, rally_map, rally_timeline
-from pulse.charts.theme import LEGEND_LINE_PX, TEMPLATE, TITLE_CHARS, finish, series_colors
+from pulse.charts.theme import (
+    LEGEND_LINE_PX,
+    MARKERS_PER_LINE,
+    OTHER_COLOR,
+    TEMPLATE,
+    TITLE_CHARS,
+    LineStyle,
+    finish,
+    series_styles,
+    text_on,
+)
 from pulse.data.load import load_data_dir
 from pulse.metrics.filters import Filters
 from pulse.metrics.rallies import rallies_in, rally_history
@@ -101,8 +112,8 @@ def test_hashtag_legend_is_grouped_under_each_partys_name(bundled):
             "tweets": [5, 6, 7, 8],
         }
     )
-    palette = series_colors(series, "hashtag", bundled.colors)
-    fig = hashtag_volume(series, "hashtag", "tweets", palette, TZ, names=bundled.names)
+    styles = series_styles(series, "hashtag", bundled.colors)
+    fig = hashtag_volume(series, "hashtag", "tweets", styles, TZ, names=bundled.names)
     groups = [(t.name, t.legendgroup, t.legendrank, t.legendgrouptitle.text) for t in fig.data]
     assert groups == [
         ("ImranKhan", "ImranKhan", 0, "Pakistan Tehreek-e-Insaf"),
@@ -125,7 +136,8 @@ def test_a_hashtags_partial_day_hides_with_it_from_the_legend():
             "partial_day": [False, True, False, True],
         }
     )
-    fig = hashtag_volume(series, "hashtag", "tweets", {"ImranKhan": "#C8102E", "PTIPowerShow": "#E8606E"}, TZ)
+    styles = {"ImranKhan": LineStyle("#C8102E"), "PTIPowerShow": LineStyle("#E8606E", "dash", "square")}
+    fig = hashtag_volume(series, "hashtag", "tweets", styles, TZ)
     unlisted = [t for t in fig.data if t.showlegend is False]
     # Per hashtag: the dotted segment to the partial day and its hollow marker, in the hashtag's own legend group.
     assert sorted((t.legendgroup, t.mode) for t in unlisted) == [
@@ -138,3 +150,85 @@ def test_a_hashtags_partial_day_hides_with_it_from_the_legend():
         "ImranKhan": "ImranKhan",
         "PTIPowerShow": "PTIPowerShow",
     }
+
+
+def test_a_partys_lines_differ_by_dash_and_marker_as_well_as_by_shade():
+    lines = pl.DataFrame(
+        {"hashtag": ["a", "b", "c", "d", "Other hashtags"], "party": ["PTI", "PTI", "PTI", "PPP", None]}
+    )
+    styles = series_styles(lines, "hashtag", {"PTI": "#D62828", "PPP": "#2D2A32"})
+    assert styles == {
+        "a": LineStyle("#D62828", "solid", "circle"),
+        # half-way to white: 214 + 41 / 2 = 234.5 -> 234 (to even), 40 + 215 / 2 = 147.5 -> 148
+        "b": LineStyle("#EA9494", "dash", "square"),
+        "c": LineStyle("#801818", "longdash", "diamond"),  # 40 % toward black: 214 x 0.6 = 128.4, 40 x 0.6 = 24
+        "d": LineStyle("#2D2A32", "solid", "circle"),  # another party's first line
+        "Other hashtags": LineStyle(OTHER_COLOR),
+    }
+
+
+def test_the_hashtag_chart_draws_each_line_in_its_style_and_the_rest_last():
+    days = pl.date_range(date(2021, 1, 1), date(2022, 2, 4), eager=True)  # 400 days: 1,200 points in all
+    series = pl.DataFrame(
+        {
+            "hashtag": ["a"] * 400 + ["b"] * 400 + ["Other hashtags"] * 400,
+            "party": ["PTI"] * 800 + [None] * 400,
+            "date": pl.concat([days] * 3),
+            "tweets": range(1200),
+        }
+    )
+    fig = hashtag_volume(series, "hashtag", "tweets", series_styles(series, "hashtag", {"PTI": "#D62828"}), TZ)
+    drawn = {t.name: (t.mode, t.line.color, t.line.dash, t.marker.symbol, t.marker.maxdisplayed) for t in fig.data}
+    # SVG lines (plotly express draws WebGL above 1,000 points), with a few markers spread along each
+    assert {t.type for t in fig.data} == {"scatter"}
+    assert drawn == {
+        "a": ("lines+markers", "#D62828", "solid", "circle", MARKERS_PER_LINE),
+        "b": ("lines+markers", "#EA9494", "dash", "square", MARKERS_PER_LINE),
+        "Other hashtags": ("lines+markers", OTHER_COLOR, "solid", "circle", MARKERS_PER_LINE),
+    }
+    other = fig.data[2]
+    assert (other.legendrank, other.legendgrouptitle.text) == (1, "All parties")  # after PTI's group
+    assert other.customdata[0][1] == "the rest, summed"  # what the hover says in place of a party
+    assert fig.layout.legend.orientation == "v"  # each party's lines under its name, one to a line
+    assert fig.layout.height == 460 + LEGEND_LINE_PX * (3 + 2 + 1)  # 3 lines, 2 group titles, the spike ring
+
+
+def test_two_events_of_one_party_differ_by_dash_and_marker():
+    windows = pl.DataFrame(
+        {
+            "label": ["Space 20 Apr"] * 2 + ["Rally 21 Apr"] * 2,
+            "party": ["PTI"] * 4,
+            "offset": [0, 1, 0, 1],
+            "tweets": [5, 6, 7, 8],
+        }
+    )
+    fig = aligned_windows(windows, series_styles(windows, "label", {"PTI": "#D62828"}), hourly=False)
+    assert [(t.name, t.line.color, t.line.dash, t.marker.symbol) for t in fig.data] == [
+        ("Space 20 Apr", "#D62828", "solid", "circle"),
+        ("Rally 21 Apr", "#EA9494", "dash", "square"),
+    ]
+    assert list(fig.layout.xaxis.range) == [-0.3, 1.3]  # the days shown, not plotly's padding for the markers
+
+
+def test_a_hashtag_every_party_uses_is_a_line_per_party():
+    series = pl.DataFrame(
+        {
+            "hashtag": ["Pakistan", "Pakistan", "Pakistan", "Pakistan", "ImranKhan", "ImranKhan"],
+            "party": ["PTI", "PTI", "PML-N", "PML-N", "PTI", "PTI"],
+            "date": [date(2022, 4, 1), date(2022, 4, 2)] * 3,
+            "tweets": [5, 6, 50, 60, 7, 8],
+        }
+    )
+    styles = series_styles(series, "hashtag", {"PTI": "#D62828", "PML-N": "#1B8A3A"})
+    assert list(styles) == ["Pakistan · PTI", "ImranKhan", "Pakistan · PML-N"]
+    fig = hashtag_volume(series, "hashtag", "tweets", styles, TZ)
+    assert {t.name: list(t.y) for t in fig.data} == {
+        "Pakistan · PTI": [5, 6],
+        "Pakistan · PML-N": [50, 60],
+        "ImranKhan": [7, 8],
+    }
+
+
+def test_text_on_a_party_colour_is_white_or_dark_whichever_reads_better():
+    assert text_on("#D62828") == "#FFFFFF"  # PTI red: 5.0:1 with white, 3.0:1 with the dark grey
+    assert text_on("#F28C28") == "#262730"  # MQM-P orange: 2.5:1 with white, 6.0:1 with the dark grey

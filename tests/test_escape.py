@@ -15,7 +15,7 @@ from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
 from pulse.charts.parties import party_trend
-from pulse.escape import markdown_text, plotly_columns, plotly_text
+from pulse.escape import css_string, markdown_text, plotly_columns, plotly_text
 from tests.conftest import BUNDLED, ROOT
 
 # The attacker's server: 127.0.0.1:1 never answers, so a browser that tried would only show a broken image.
@@ -185,3 +185,11 @@ def test_the_data_page_shows_hostile_file_names_urls_and_values_as_text(hostile_
     at.button(key="data-fetch").click().run()
     assert_all_text(at)
     assert shown(at.error[0].value).startswith(f"could not download {url}: ")
+
+
+def test_a_css_string_cannot_end_itself_or_the_style_tag():
+    assert css_string("PML-N") == '"PML-N"'
+    # a quote, brackets, braces, '<', '/', a backslash and a line break: each written as a 6-digit hex escape
+    assert css_string('x"]{}</style>\\\n') == (
+        '"x\\000022\\00005D\\00007B\\00007D\\00003C\\00002Fstyle\\00003E\\00005C\\00000A"'
+    )

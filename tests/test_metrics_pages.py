@@ -12,10 +12,13 @@ from pulse.metrics.hashtags import (
     HashtagTables,
     campaign_daily,
     hashtag_daily,
+    hashtag_series,
     series_summary,
     share_of_voice,
     spike_days,
+    top_series,
     with_campaign,
+    with_other,
 )
 from pulse.metrics.rallies import largest_crowds, rally_headline, rally_history
 from pulse.metrics.recent import window_totals
@@ -173,6 +176,66 @@ def test_fill_hours_and_series_summary():
         ("PTI", 2, "b", 5, 5 / 45 * 100, 5),
     ]
     assert summary.filter(pl.col("hashtag") == "a")["peak_hour"].item() == utc(2022, 4, 1, 12)
+
+
+def test_a_chart_draws_the_top_series_and_sums_the_rest_as_one_line():
+    # Over 1-3 April: z 60, d 9, e 9 (a tie: d before e by name), c 6, b 3, a 2.
+    daily = hashtag_series(
+        pl.concat(
+            [
+                daily_series([10, 20, 30], "z"),
+                daily_series([1, 2, 0], "b"),
+                daily_series([5, 0, 1], "c", "PPP"),
+                daily_series([3, 4, 2], "d", "PPP"),
+                daily_series([0, 0, 9], "e", "PML-N"),
+                daily_series([2, 0, 0], "a", "PPP"),
+            ]
+        )
+    ).with_columns(
+        trailing_mean=pl.lit(10.0),
+        spike_ratio=pl.col("tweets") / 10,
+        is_spike=pl.col("tweets") == 30,
+        hours_covered=pl.when(pl.col("date") == date(2022, 4, 3)).then(5.0).otherwise(24.0),
+        partial_day=pl.col("date") == date(2022, 4, 3),
+    )
+    top = top_series(daily, "hashtag", 3)
+    assert top.rows() == [("z", "PTI"), ("d", "PPP"), ("e", "PML-N")]
+    shown = with_other(daily, top, "hashtag")
+    assert shown.columns == daily.columns
+    kept = [daily.filter((pl.col("hashtag") == tag) & (pl.col("party") == party)) for tag, party in top.rows()]
+    assert_frame_equal(shown.head(9), pl.concat(kept))  # as they were, spike days included, the largest first
+    # b + c + a: 1 + 5 + 2, 2 + 0 + 0, 0 + 1 + 0
+    other = shown.filter(pl.col("hashtag") == "Other hashtags")
+    assert other.select(
+        "party", "date", "tweets", "growth_pct", "rolling_7d", "cumulative", "is_spike", "hours_covered", "partial_day"
+    ).rows() == [
+        (None, date(2022, 4, 1), 8, None, 8.0, 8, False, 24.0, False),
+        (None, date(2022, 4, 2), 2, -75.0, 5.0, 10, False, 24.0, False),
+        (None, date(2022, 4, 3), 1, -50.0, 11 / 3, 11, False, 5.0, True),
+    ]
+    assert shown.height == 12
+    assert other.select("trailing_mean", "spike_ratio").null_count().row(0) == (3, 3)
+    assert with_other(daily, top_series(daily, "hashtag", 6), "hashtag").height == daily.height  # nothing left over
+
+
+def test_the_other_line_sums_hours_and_names_campaigns():
+    hourly = pl.DataFrame(
+        {
+            "campaign": ["x", "x", "y", "y", "z", "z"],
+            "party": ["PTI"] * 6,
+            "period_start": [utc(2022, 4, 1, 10), utc(2022, 4, 1, 11)] * 3,
+            "tweets": [9, 9, 1, 2, 3, 4],
+        }
+    )
+    top = top_series(hourly, "campaign", 1)
+    assert with_other(hourly, top, "campaign", "period_start").rows() == [
+        ("x", "PTI", utc(2022, 4, 1, 10), 9),
+        ("x", "PTI", utc(2022, 4, 1, 11), 9),
+        ("Other campaigns", None, utc(2022, 4, 1, 10), 4),
+        ("Other campaigns", None, utc(2022, 4, 1, 11), 6),
+    ]
+    authors = hourly.rename({"tweets": "unique_authors"})
+    assert top_series(authors, "campaign", 2, "unique_authors")["campaign"].to_list() == ["x", "z"]
 
 
 def test_share_of_voice_adds_the_parties_filtered_out():

@@ -277,6 +277,27 @@ def test_hashtags_link_round_trips_by_campaign_hourly(downloads):
     assert csv_of(at, downloads, "top_campaigns").height == 3
 
 
+def test_hashtags_chart_draws_the_top_lines_and_the_rest_as_one(downloads):
+    at = run("2_Hashtags", top="5")
+    assert at.segmented_control(key="top").value == "5"
+    totals = bundled("hashtags").group_by("hashtag", "party").agg(pl.col("tweets").sum())
+    ranked = totals.sort("tweets", descending=True)["hashtag"].to_list()
+    top, rest = ranked[:5], ranked[5:]
+    daily = csv_of(at, downloads, "hashtag_daily")  # the chart's data: what it draws
+    assert daily["hashtag"].unique(maintain_order=True).to_list() == [*top, "Other hashtags"]
+    other = daily.filter(pl.col("hashtag") == "Other hashtags")
+    assert other["tweets"].cast(pl.Int64).sum() == totals.filter(pl.col("hashtag").is_in(rest))["tweets"].sum()
+    assert other["party"].null_count() == other.height
+    legend = [t["name"] for t in figure(at, "hashtag_daily")["data"] if t.get("showlegend") is not False]
+    assert sorted(legend) == sorted([*top, "Other hashtags", "Spike day"])
+    # Spike days: those of the lines drawn are shown, every line's are in the CSV.
+    spikes = csv_of(at, downloads, "hashtag_spike_days")
+    (table,) = [d.value for d in at.dataframe if "spike_ratio" in d.value.columns]
+    assert table["hashtag"].isin(top).all()
+    assert len(table) == spikes.filter(pl.col("hashtag").is_in(top)).height < spikes.height
+    assert f"{len(table):,} of {spikes.height:,} rows shown; the CSV has them all." in [c.value for c in at.caption]
+
+
 def test_share_of_voice_keeps_other_parties_when_filtered(downloads):
     at = run("2_Hashtags", party="PPP")
     shares = csv_of(at, downloads, "share_of_voice")
@@ -385,6 +406,14 @@ def test_compare_events_link_round_trips(downloads):
 def test_compare_events_default_to_the_largest_space_and_rally():
     at = run("4_Compare", compare="Events")
     assert at.multiselect(key="events").value == ["space:sp-0020:20220420T1700", "rally:rl-009:20220421T1500"]
+
+
+def test_compare_events_of_one_party_differ_by_dash_and_marker():
+    at = run("4_Compare", compare="Events")  # the record Space and the Lahore rally: both PTI's
+    lines = [
+        (t["line"]["color"], t["line"]["dash"], t["marker"]["symbol"]) for t in figure(at, "event_windows")["data"]
+    ]
+    assert lines == [("#D62828", "solid", "circle"), ("#EA9494", "dash", "square")]  # they were red and pink
 
 
 def test_compare_events_table_has_unique_visible_column_names():

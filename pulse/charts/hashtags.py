@@ -11,14 +11,17 @@ from pulse.charts.theme import (
     MEASURES,
     OTHER_COLOR,
     RECORD_COLOR,
+    LineStyle,
     add_partial_days,
     as_text,
     day_axis,
     finish,
     hour_axis,
+    line_name,
     local_time,
     no_data,
     solid,
+    styled_lines,
 )
 from pulse.escape import plotly_columns
 from pulse.metrics.hashtags import OTHER_PARTIES
@@ -29,7 +32,7 @@ def hashtag_volume(
     series: pl.DataFrame,
     key: str,
     measure: str,
-    palette: dict[str, str],
+    styles: dict[str, LineStyle],
     tz: str,
     hourly: bool = False,
     log_scale: bool = False,
@@ -37,8 +40,10 @@ def hashtag_volume(
 ) -> go.Figure:
     """Volume per hashtag or campaign over time (daily or hourly); daily tweets mark spike days with a ring.
 
-    The legend groups each party's series under the party's name (`names`: party code -> name)."""
-    series, palette = plotly_columns(series), as_text(palette)
+    The legend groups each party's series under the party's name (`names`: party code -> name); a series of no
+    party (the rest summed: pulse.metrics.hashtags.with_other) comes last."""
+    series, styles = plotly_columns(series).with_columns(line_name(key).alias(key)), as_text(styles)
+    palette = {name: style.color for name, style in styles.items()}
     unit = "hour" if hourly else "day"
     what = "hashtag" if key == "hashtag" else "campaign"
     label = MEASURES[measure].replace(" per day", f" per {unit}")
@@ -48,6 +53,7 @@ def hashtag_volume(
         return no_data(title)
     x = "period_start" if hourly else "date"
     frame = local_time(series, tz, "period_start") if hourly else solid(series, measure)
+    frame = frame.with_columns(pl.col("party").fill_null("the rest, summed"))  # the hover's second field
     fig = px.line(
         frame,
         x=x,
@@ -56,6 +62,7 @@ def hashtag_volume(
         color_discrete_map=palette,
         category_orders={key: list(palette)},
         custom_data=[key, "party"],
+        render_mode="svg",  # WebGL above 1,000 points has no markers spread along a line (maxdisplayed)
     )
     when = "%a %d %b %Y %H:%M" if hourly else "%a %d %b %Y"
     number = ",.0f" if measure == "rolling_7d" else ","
@@ -64,6 +71,7 @@ def hashtag_volume(
             f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>%{{x|{when}}}<br>%{{y:{number}}}<extra></extra>"
         )
     )
+    styled_lines(fig, styles)
     if hourly:
         hour_axis(fig)
     else:
@@ -91,9 +99,13 @@ def hashtag_volume(
         fig.update_yaxes(type="log", rangemode="normal")
     lines = series.select(key, "party").unique(key, maintain_order=True)
     _group_by_party(fig, lines, key, names or {})
-    # On a phone the legend below is one entry per line: room for it, so the plot keeps its height.
+    # The legend below lists one entry per line, each party's under its name: laid out across, a party's first
+    # entry sat beside the last of the party before it, on a phone two parties to a line. Room for it, so the plot
+    # keeps its height.
     legend_lines = lines.height + lines["party"].n_unique() + 1
-    fig.update_layout(height=460 + LEGEND_LINE_PX * legend_lines, legend_groupclick="togglegroup")
+    fig.update_layout(
+        height=460 + LEGEND_LINE_PX * legend_lines, legend_orientation="v", legend_groupclick="togglegroup"
+    )
     return finish(fig, title, "Local time" if hourly else "Local date", label)
 
 
@@ -103,16 +115,18 @@ def _group_by_party(fig: go.Figure, party_of: pl.DataFrame, key: str, names: dic
     Each series is its own legend group with its partial-day segment and marker (legendgroup = the series' name,
     see add_partial_days), so hiding a series from the legend hides them too: plotly hides a trace without a
     legend entry only with its group, and a group per party would hide the party's every series at one click.
-    The party's name is the title of its first series' group, and its series are listed together."""
+    The party's name is the title of its first series' group, and its series are listed together; the series of no
+    party (the rest, summed) after them, under "All parties"."""
     parties = dict(party_of.select(key, "party").iter_rows())
-    order = {party: rank for rank, party in enumerate(dict.fromkeys(parties.values()))}
+    order = {party: rank for rank, party in enumerate(dict.fromkeys(p for p in parties.values() if p is not None))}
     titled: set[str] = set()
     for trace in (t for t in fig.data if t.name in parties):
         party = parties[trace.name]
         trace.legendgroup = trace.name
-        trace.legendrank = order[party]  # before the spike ring's entry (plotly's default rank is 1000)
+        trace.legendrank = order.get(party, len(order))  # before the spike ring's entry (plotly's default is 1000)
         if party not in titled:
-            trace.legendgrouptitle = dict(text=names.get(party, party), font=dict(size=12, color="#6B7079"))
+            title = "All parties" if party is None else names.get(party, party)
+            trace.legendgrouptitle = dict(text=title, font=dict(size=12, color="#6B7079"))
             titled.add(party)
 
 

@@ -4,6 +4,7 @@ Importing any chart module registers the template, since each of them imports th
 """
 
 import textwrap
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -15,10 +16,11 @@ from pulse.metrics.recent import day_hours
 
 TEMPLATE = "pulse"
 FONT = "Source Sans Pro, Noto Sans, Noto Nastaliq Urdu, Arial, sans-serif"
+TEXT_COLOR = "#262730"
 
 pio.templates[TEMPLATE] = go.layout.Template(
     layout=go.Layout(
-        font=dict(family=FONT, size=13, color="#262730"),
+        font=dict(family=FONT, size=13, color=TEXT_COLOR),
         # Above the plot, pushing the top margin as far as the (wrapped) title needs: clear of the plot at any width.
         title=dict(font=dict(size=15), x=0, xanchor="left", automargin=True, yref="paper", pad=dict(b=10)),
         separators=".,",
@@ -178,22 +180,76 @@ def local_time(frame: pl.DataFrame, tz: str, *columns: str) -> pl.DataFrame:
 
 
 def tint(hex_color: str, amount: float) -> str:
-    """`hex_color` mixed with white: 0 is the colour, 1 is white."""
-    rgb = [int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+    """`hex_color` mixed with white (`amount` > 0) or black (< 0): 0 is the colour, 1 white, -1 black."""
+    rgb = _rgb(hex_color)
+    toward = 255 if amount > 0 else 0
+    return "#" + "".join(f"{round(c + (toward - c) * abs(amount)):02X}" for c in rgb)
 
 
-def series_colors(series: pl.DataFrame, key: str, colors: dict[str, str]) -> dict[str, str]:
-    """A colour per series (hashtag, campaign or event) in its party's hue: the first of a party in full colour,
-    the next ones lighter, so a party's series read as a family. `series` has `key` and party, in order."""
-    mapping = {}
-    for (party,), group in (
-        series.select(key, "party").unique(maintain_order=True).group_by("party", maintain_order=True)
-    ):
-        names = group[key].to_list()
-        for i, name in enumerate(names):
-            mapping[name] = tint(colors.get(party, OTHER_COLOR), 0.55 * i / max(len(names) - 1, 1) if i else 0)
-    return mapping
+def text_on(hex_color: str) -> str:
+    """The text colour that reads best on `hex_color`: white or the template's dark grey (WCAG contrast)."""
+
+    def luminance(color: str) -> float:
+        linear = [(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4) for c in _rgb(color, 1 / 255)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    dark, background = luminance(TEXT_COLOR), luminance(hex_color)
+    return "#FFFFFF" if 1.05 / (background + 0.05) >= (background + 0.05) / (dark + 0.05) else TEXT_COLOR
+
+
+def _rgb(hex_color: str, scale: float = 1.0) -> list[float]:
+    return [int(hex_color[i : i + 2], 16) * scale for i in (1, 3, 5)]
+
+
+class LineStyle(NamedTuple):
+    """How one line of a party's family is drawn: its shade of the party's colour, its dash and its marker."""
+
+    color: str
+    dash: str = "solid"
+    symbol: str = "circle"
+
+
+# A party's lines, in order: a shade (white + or black - mixed in), a dash and a marker each, so that two of them
+# differ in print and to a colour-blind reader as well as by shade. "dot" is left out: it marks partial days.
+SHADES = (0.0, 0.5, -0.4, 0.3, -0.2, 0.65)
+DASHES = ("solid", "dash", "longdash", "dashdot", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down", "hexagon")
+MARKERS_PER_LINE = 14  # markers drawn along a line (plotly's maxdisplayed): enough to tell it, not a stripe
+
+
+def line_name(key: str) -> pl.Expr:
+    """A line's name: its `key`, and its party after it when the key is drawn for several parties (a hashtag that
+    every party uses), so that each (key, party) is a line of its own."""
+    shared = pl.col("party").n_unique().over(key) > 1
+    return pl.when(shared).then(pl.format("{} · {}", pl.col(key), pl.col("party"))).otherwise(pl.col(key))
+
+
+def series_styles(series: pl.DataFrame, key: str, colors: dict[str, str]) -> dict[str, LineStyle]:
+    """A style per series (hashtag, campaign or event; by line_name) of its party's family: the first of a party
+    in the party's colour, solid, with circles; the next in other shades, dashes and markers. `series` has `key`
+    and party, in order; a series of no party (the rest summed, "Other hashtags") is grey."""
+    styles = {}
+    lines = series.select(line_name(key).alias(key), "party").unique(maintain_order=True)
+    for (party,), group in lines.group_by("party", maintain_order=True):
+        for i, name in enumerate(group[key].to_list()):
+            if party is None:
+                styles[name] = LineStyle(OTHER_COLOR)
+                continue
+            shade = tint(colors.get(party, OTHER_COLOR), SHADES[i % len(SHADES)])
+            styles[name] = LineStyle(shade, DASHES[i % len(DASHES)], SYMBOLS[i % len(SYMBOLS)])
+    return styles
+
+
+def styled_lines(fig: go.Figure, styles: dict[str, LineStyle]) -> None:
+    """Give each line of `fig` named in `styles` its dash and markers (a few along the line, not one per point:
+    SVG lines, as px.line(render_mode="svg") draws them)."""
+    for trace in fig.data:
+        if (style := styles.get(trace.name)) is not None:
+            trace.update(
+                mode="lines+markers",
+                line=dict(color=style.color, dash=style.dash),
+                marker=dict(color=style.color, symbol=style.symbol, size=7, maxdisplayed=MARKERS_PER_LINE),
+            )
 
 
 def neutral_legend(fig: go.Figure, entries: tuple[tuple[str, str], ...], geo: bool = False) -> None:

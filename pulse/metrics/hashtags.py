@@ -217,6 +217,46 @@ def hashtag_tables(data: Dataset, filters: Filters, by: str = "hashtag") -> Hash
     return HashtagTables(by, daily, hourly, summary, span)
 
 
+# ---- Many lines: a chart draws the top series, the rest summed as one --------------------------------------------
+
+OTHER_LINES = {"hashtag": "Other hashtags", "campaign": "Other campaigns"}
+
+
+def top_series(series: pl.DataFrame, key: str, n: int, by: str = "tweets") -> pl.DataFrame:
+    """The `n` series (`key`, party) with the most `by` summed over `series`, most first; ties by name."""
+    return (
+        series.group_by(key, "party")
+        .agg(pl.col(by).sum())
+        .sort(by, key, "party", descending=[True, False, False], nulls_last=True)
+        .head(n)
+        .select(key, "party")
+    )
+
+
+def with_other(series: pl.DataFrame, top: pl.DataFrame, key: str, at: str = "date") -> pl.DataFrame:
+    """The rows of the `top` series in its order, then every other series summed per `at` (date or period_start)
+    into one line, OTHER_LINES[key], of no party. A daily line gets its growth, rolling mean and running total from
+    its summed tweets (as a campaign does); it is never a spike day. No other line when `top` holds every series."""
+    keys = [key, "party"]
+    ranked = top.select(keys).with_row_index("__rank")
+    kept = ranked.join(series, on=keys).sort("__rank", at).select(series.columns)
+    rest = series.join(top, on=keys, how="anti")
+    if rest.is_empty():
+        return kept
+    coverage = [c for c in ("hours_covered", "partial_day") if c in series.columns]
+    other = (
+        rest.group_by(at)
+        .agg(pl.col("tweets").sum(), pl.col(coverage).first())
+        .with_columns(pl.lit(OTHER_LINES[key]).alias(key), pl.lit(None, series.schema["party"]).alias("party"))
+        .sort(at)
+    )
+    if "cumulative" in series.columns:
+        other = daily_stats(other, [key])
+    if "is_spike" in series.columns:
+        other = other.with_columns(pl.lit(False).alias("is_spike"))
+    return pl.concat([kept, other], how="diagonal_relaxed").select(series.columns)
+
+
 OTHER_PARTIES = "Other parties"
 
 

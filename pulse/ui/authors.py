@@ -7,32 +7,36 @@ import streamlit as st
 
 from pulse.charts.drivers import author_concentration
 from pulse.charts.hashtags import hashtag_volume
-from pulse.charts.theme import series_colors
+from pulse.charts.theme import series_styles
 from pulse.data.dataset import Dataset
 from pulse.metrics.drivers import BURST_GAP_S, burst_min_accounts, driver_source, top_concentration, with_account_ids
 from pulse.metrics.filters import Filters
-from pulse.metrics.hashtags import unique_authors_daily
+from pulse.metrics.hashtags import top_series, unique_authors_daily
 from pulse.metrics.recent import with_coverage
 from pulse.ui.session import who_drives
 from pulse.ui.settings import author_ids_key
 from pulse.ui.widgets import chart, empty_state, table, user_errors
 
 
-def unique_authors(data: Dataset, filters: Filters, span: tuple[datetime, datetime] | None, by: str) -> None:
-    """Unique authors per hashtag and day, when the data has them (hashtag_authors_daily); nothing otherwise.
-    Beside a view by campaign (`by`), of the hashtags of the campaigns shown."""
+def unique_authors(data: Dataset, filters: Filters, span: tuple[datetime, datetime] | None, by: str, top: int) -> None:
+    """Unique authors per day of the `top` hashtags by them, when the data has them (hashtag_authors_daily);
+    nothing otherwise. Beside a view by campaign (`by`), of the hashtags of the campaigns shown. No line sums the
+    rest: an account that used two hashtags would count twice."""
     if data.hashtags.authors_daily is not None:
         chosen = unique_authors_daily(data.hashtags.authors_daily, filters, data.hashtag_groups, by)
         authors = with_coverage(chosen, data.tz, span)
-        author_colors = series_colors(authors, "hashtag", data.colors)
+        lines = top_series(authors, "hashtag", top, "unique_authors")
+        shown = lines.join(authors, on=["hashtag", "party"], maintain_order="left_right").select(authors.columns)
+        styles = series_styles(lines, "hashtag", data.colors)
         chart(
-            hashtag_volume(authors, "hashtag", "unique_authors", author_colors, data.tz, names=data.names),
+            hashtag_volume(shown, "hashtag", "unique_authors", styles, data.tz, names=data.names),
             "unique_authors",
-            authors,
+            shown,
         )
         st.caption(
             "**Unique authors**: accounts that used the hashtag that day, each counted once — a reach figure a few "
-            "very active accounts cannot inflate. Shown per hashtag, as one account may use several spellings."
+            "very active accounts cannot inflate. Shown per hashtag, as one account may use several spellings: "
+            f"the {top} with the most."
         )
 
 

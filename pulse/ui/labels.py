@@ -12,6 +12,10 @@ USUAL_HELP = (
     "the page."
 )
 GROWTH_FORMAT = "%+.1f%%"  # a change in per cent, everywhere: +24.9%
+TOP = (
+    "The chart draws the lines with the most tweets in the date range and sums the rest as one grey line; the tables "
+    "show each party's top lines and their spike days (their CSVs have every line)."
+)
 
 
 def number(value: float | None, digits: int = 0, suffix: str = "") -> str:

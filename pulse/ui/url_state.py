@@ -10,8 +10,9 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from pulse.charts.theme import text_on
 from pulse.data.dataset import Dataset
-from pulse.escape import markdown_text
+from pulse.escape import css_string, markdown_text
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import spellings
 from pulse.metrics.recent import as_of, preset_dates
@@ -65,6 +66,7 @@ def sidebar_filters(data: Dataset, hashtags: str | None = None) -> Filters:
             bind="query-params",
             persist_state="session",
         )
+        _party_chips(data.colors)
         start, end, hours = _period(data, first, last, before["period"])
         picked = _hashtag_picker(data, hashtags, before[hashtags]) if hashtags else {}
         st.caption(f"Days are cut in **{data.tz}**.")
@@ -111,6 +113,16 @@ def _hashtag_picker(data: Dataset, by: str, before: list[str] | None) -> dict[st
     )
     picked = _persisted(by, before, picked)
     return {f"{by}s": tuple(picked) if picked else None}
+
+
+def _party_chips(colors: dict[str, str]) -> None:
+    """The party filter's chips in each party's colour, so the sidebar reads like the charts' legends.
+    Codes are data (escaped as CSS strings); colours are #RRGGBB, validated by the parties contract."""
+    rules = (
+        f".st-key-party [data-tag][aria-label={css_string(party)}]{{background-color:{color};color:{text_on(color)}}}"
+        for party, color in colors.items()
+    )
+    st.html(f"<style>{''.join(rules)}</style>")
 
 
 _PAGE, _SWITCHED = "_pulse_page", "_pulse_switched"

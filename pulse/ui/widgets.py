@@ -61,9 +61,16 @@ def stop_with(message: str) -> NoReturn:
     st.stop()
 
 
+# On a phone plotly's tools (the mode bar) covered the plot: narrow screens go without them (touch zooms anyway).
+NARROW_SCREEN_STYLE = (
+    "<style>@media (max-width: 640px) {[data-testid='stPlotlyChart'] .modebar-container {display: none}}</style>"
+)
+
+
 def chart(figure: go.Figure, name: str, data: pl.DataFrame | None) -> None:
     """A plotly chart (keyed by `name`) with the CSV of exactly the data it draws under it; None when a table
     on the page downloads that very data already (one download per distinct table)."""
+    st.html(NARROW_SCREEN_STYLE)  # style only: Streamlit puts it where it takes no room
     st.plotly_chart(figure, key=f"chart-{name}", config={"displaylogo": False})
     if data is not None:
         download_csv(data, name, "Chart data (CSV)")
@@ -75,15 +82,21 @@ def table(
     tz: str,
     height: int | str = "auto",
     columns: dict | None = None,
+    shown: pl.DataFrame | None = None,
 ) -> None:
     """A table with readable headers and local times, and its CSV (times in UTC, as every export).
 
     `columns` configures columns whose name means something else in this table than in COLUMNS.
+    `shown`: the rows of `frame` to show, when a long table would send the browser more than anyone reads; the
+    table says so, and its CSV has every row.
     """
-    shown = frame.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz))
+    rows = frame if shown is None else shown
+    local = rows.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz))
     config = {c: COLUMNS[c] for c in frame.columns if c in COLUMNS}
     config |= columns or {}
-    st.dataframe(shown, hide_index=True, height=height, column_config=config, placeholder="–")
+    st.dataframe(local, hide_index=True, height=height, column_config=config, placeholder="–")
+    if rows.height < frame.height:
+        st.caption(f"{rows.height:,} of {frame.height:,} rows shown; the CSV has them all.")
     download_csv(frame, name)
 
 

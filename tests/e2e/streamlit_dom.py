@@ -58,16 +58,16 @@ def runs(page: Page) -> int:
     return page.evaluate("window.__pulseRuns || 0")
 
 
-def wait_until_idle(page: Page, after_runs: int = 0) -> None:
+def wait_until_idle(page: Page, after_runs: int = 0, timeout_ms: int = TIMEOUT_MS) -> None:
     """Until a script run newer than `after_runs` has finished, the status widget is gone, lazily loaded
     elements (tables, uploaders, buttons) have replaced their skeletons and plotly has drawn every chart."""
-    page.wait_for_function(_IDLE_AFTER, arg=after_runs, timeout=TIMEOUT_MS)
+    page.wait_for_function(_IDLE_AFTER, arg=after_runs, timeout=timeout_ms)
 
 
-def open_page(page: Page, url: str) -> None:
+def open_page(page: Page, url: str, timeout_ms: int = TIMEOUT_MS) -> None:
     """Load a URL and wait for its first script run (the first connection starts it) to finish."""
     page.goto(url)
-    wait_until_idle(page)
+    wait_until_idle(page, timeout_ms=timeout_ms)
 
 
 def rerun_after(page: Page, action) -> None:
