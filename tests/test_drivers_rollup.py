@@ -142,7 +142,7 @@ def test_with_a_preset_the_bursts_come_from_the_same_whole_days_as_the_day_count
     days, rows = rolled(tmp_path, ROWS + pasted)
     # The 24 hours from 23:00 on the 20th, local: they touch the 20th, whose counts hold the burst 22:01-22:05.
     preset = Filters(date(2022, 4, 20), date(2022, 4, 21), hours=(T0 + timedelta(hours=1), T0 + timedelta(hours=25)))
-    ours = with_bursts(author_day_tables(days, preset), rows, preset, TZ, 5).drivers
+    ours = with_bursts(author_day_tables(days, NO_GROUPS, preset), rows, NO_GROUPS, preset, TZ, 5).drivers
     # A/PTI: its 9 tweets of the two days, 5 of them in the burst; not 0 of 9 (the burst before the hours).
     assert ours.filter(pl.col("hashtag") == "A", pl.col("party") == "PTI").select("tweets", "copy_burst_share_pct").row(
         0

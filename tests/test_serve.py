@@ -58,7 +58,10 @@ def test_streamlits_own_server_address_is_left_to_streamlit(tmp_path):
     (tmp_path / ".streamlit").mkdir()
     (tmp_path / ".streamlit" / "config.toml").write_text('[server]\naddress = "0.0.0.0"\n', encoding="utf-8")
     printed = printed_by_make_run(tmp_path)
-    assert printed[0] == "Local URL: http://localhost:PORT" and printed[1].startswith("Network URL: http://")
+    # Streamlit's own listing for every interface; its "Network URL" line follows only where the machine has a
+    # route out (Streamlit finds that address by one), so it is not asked for here.
+    assert printed[0] == "Local URL: http://localhost:PORT"
+    assert "URL: http://127.0.0.1:PORT" not in printed
 
 
 @pytest.mark.parametrize(
