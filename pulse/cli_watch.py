@@ -28,7 +28,7 @@ def run_watch(args: argparse.Namespace) -> int:
     # Imported here: the X client and requests are for this command, not for export or rollup (which share the parser).
     from pulse.connectors.x_api import BASE_URL_ENV, XClient, base_url_from_env, token_from_env
     from pulse.watch.lock import WatchLock
-    from pulse.watch.runner import Shutdown, Watcher
+    from pulse.watch.runner import X_DEADLINE_S, Shutdown, Watcher
     from pulse.watch.settings import described, read_config, webhooks_from
 
     store = command_store(args.data)  # first: a war room pointed at the sample is told where to go instead
@@ -43,7 +43,7 @@ def run_watch(args: argparse.Namespace) -> int:
         # No waiting inside the client for a rate limit: the job reports it and runs again when next due.
         # X_API_BASE_URL, else the config's [x] base_url, else the public API.
         base_url = base_url_from_env(os.environ.get(BASE_URL_ENV) or config.base_url)
-        client = XClient(token, base_url=base_url, sleep=shutdown.sleep, max_wait_s=0)
+        client = XClient(token, base_url=base_url, sleep=shutdown.sleep, max_wait_s=0, deadline_s=X_DEADLINE_S)
         watcher = Watcher(config, store, client, webhooks, tz, shutdown=shutdown, log=_say)
         _say(
             f"Watching {store.root} for {described(config, webhooks)} (PID {lock.pid}); "

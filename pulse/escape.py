@@ -64,3 +64,45 @@ def css_string(value: object) -> str:
     """`value` as a quoted CSS string (an attribute selector's value): every character but letters, digits, '_'
     and '-' written as a 6-digit hex escape, so no quote, backslash, '<' or line break ends it or the style tag."""
     return '"' + "".join(c if _CSS_PLAIN.fullmatch(c) else f"\\{ord(c):06X}" for c in str(value)) + '"'
+
+
+# -- text for a chat and for a log ---------------------------------------------------------------------------------
+# What chats (Slack, Mattermost, Discord, Teams) read in a message's text: mentions (@channel, @here, @everyone),
+# bare links (https://…, www.…, evil.example) and Markdown. A word joiner after '@', after ':' before '//' and after
+# a '.' inside a name breaks every mention and autolink without changing what the reader sees; Markdown's
+# emphasis, code, link brackets and tables are backslash-escaped (inside a word '_' is never emphasis, as above).
+_CHAT_UNLINKED = re.compile(r"(?<=@)|(?<=:)(?=//)|(?<=\.)(?=\w)")
+_CHAT_MARKDOWN = re.compile(r"[\\*_~`\[\]|]")
+# A line opening with these is a heading, a quote, a list item or a rule in Markdown.
+_CHAT_BLOCK = re.compile(r"^\s*([#>+\-=*]|\d+[.)])(\s|$)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def chat_text(value: object) -> str:
+    """`value` as literal text in a chat message: one line, no mention, no link, no Markdown (Slack's own
+    sequences `& < >` are escaped by the webhook's payload, pulse.watch.delivery)."""
+    line = " ".join(_CONTROL.sub(" ", str(value)).split())
+    line = _CHAT_MARKDOWN.sub(_escaped_in_chat, _CHAT_UNLINKED.sub(_JOINER, line))
+    return _JOINER + line if _CHAT_BLOCK.match(line) else line
+
+
+def _escaped_in_chat(match: re.Match) -> str:
+    character, text, at = match.group(), match.string, match.start()
+    inside_a_word = 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
+    return character if character == "_" and inside_a_word else "\\" + character
+
+
+def log_text(value: object) -> str:
+    """`value` as one line of a log: line breaks, terminal escape codes and other control characters (and the
+    marks that reorder text) written as escapes such as \\n and \\x1b, so text from outside cannot forge a line or
+    repaint the terminal."""
+    return _CONTROL.sub(_control_escape, str(value))
+
+
+def _control_escape(match: re.Match) -> str:
+    character = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if character in named:
+        return named[character]
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -2,13 +2,19 @@
 fetch of URLs a user typed (public addresses only, pinned, within one deadline: see pulse.netguard)."""
 
 import http
+import json
 import os
+import re
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.util import Retry
 
 from pulse.errors import FetchError, PulseError
@@ -30,6 +36,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_DEADLINE_S = 60.0  # one URL fetch, redirects and download included
 DEADLINE_ENV = "PULSE_FETCH_DEADLINE_S"
 MAX_REDIRECTS = 5
+MAX_JSON_DEPTH = 64  # an API's answer nested deeper than this is refused before it is parsed
 _CHUNK = 64 * 1024
 
 Timeout = float | tuple[float, float] | None
@@ -55,10 +62,119 @@ def make_session(
     # retry 413/429/503 that carry one, for as long as the header says.
     retry = retry_policy(retries, backoff, retry_statuses, respect_retry_after=bool(retry_statuses))
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = DeadlineAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """An adapter whose connections the current deadline (see `within`) shuts down when it passes, so a server
+    that answers one byte at a time (each within the read time-out) cannot hold a request open."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._current = threading.local()
+
+    @property
+    def deadline(self) -> Deadline | None:
+        return getattr(self._current, "deadline", None)
+
+    @deadline.setter
+    def deadline(self, deadline: Deadline | None) -> None:
+        self._current.deadline = deadline
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        pool.ConnectionCls = _WatchedHTTPSConnection if pool.scheme == "https" else _WatchedHTTPConnection
+        pool.conn_kw.update(adapter=self)
+        return pool
+
+
+class _Watched:
+    """A urllib3 connection that puts its socket under the adapter's current deadline for each request."""
+
+    def __init__(self, *args, adapter: DeadlineAdapter, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._adapter = adapter
+
+    def request(self, *args, **kwargs):
+        deadline = self._adapter.deadline
+        try:
+            super().request(*args, **kwargs)  # connects first if the pool had no open connection
+        finally:
+            if deadline is not None and self.sock is not None:
+                deadline.watch(self.sock)
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+@contextmanager
+def within(session: requests.Session, seconds: float) -> Iterator[Deadline]:
+    """One deadline for the requests `session` sends in this block (a session of make_session: its connections
+    are shut down when the deadline passes; check `deadline.expired` after a failure)."""
+    adapters = [a for a in dict.fromkeys(session.adapters.values()) if isinstance(a, DeadlineAdapter)]
+    with Deadline(seconds) as deadline:
+        for adapter in adapters:
+            adapter.deadline = deadline
+        try:
+            yield deadline
+        finally:
+            for adapter in adapters:
+                adapter.deadline = None
+
+
+class TooLarge(FetchError):
+    """An answer is larger than the limit its reader allows; the rest of it is never read."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(f"the answer is larger than the limit of {_size(max_bytes)}")
+        self.max_bytes = max_bytes
+
+
+def capped_content(response: requests.Response, max_bytes: int) -> bytes:
+    """The body of a streamed response, read chunk by chunk and closed: TooLarge as soon as it passes `max_bytes`
+    (decompressed), instead of filling memory."""
+    body = bytearray()
+    with response:
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > max_bytes:
+            raise TooLarge(max_bytes)
+        for chunk in response.iter_content(_CHUNK):
+            body += chunk
+            if len(body) > max_bytes:
+                raise TooLarge(max_bytes)
+    return bytes(body)
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than its reader's budget."""
+
+
+# A JSON string (with its escapes) or a bracket: the brackets outside strings are what nest.
+_JSON_NESTING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def json_within(content: bytes, max_depth: int = MAX_JSON_DEPTH) -> object:
+    """`content` parsed as JSON; a ValueError when it is not JSON, TooDeep when it nests deeper than `max_depth`
+    (deep enough to make the parser raise RecursionError, or whoever walks the result)."""
+    if content.count(b"[") + content.count(b"{") > max_depth:
+        depth = 0
+        for match in _JSON_NESTING.finditer(content):
+            bracket = match.group()
+            if bracket in (b"[", b"{"):
+                depth += 1
+                if depth > max_depth:
+                    raise TooDeep(f"nested deeper than {max_depth} levels")
+            elif bracket in (b"]", b"}"):
+                depth -= 1
+    return json.loads(content)
 
 
 def retry_policy(
@@ -349,19 +465,27 @@ def post_json(
     label: str,
     session: requests.Session | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> None:
     """POST `payload` as JSON to `url`; any failure is a FetchError that names `label`, never the URL (a
     StatusError when the server answered with an error status).
 
+    The whole POST, answer included, ends within `deadline_s`, and no byte of the answer's body is read (its
+    status says all): a webhook that drips or sends gigabytes holds nothing up.
     A webhook URL is a secret (its path is the credential), so messages show `label` and the host only.
     Not retried here: a POST may have arrived even when its answer did not, so the caller decides when to retry.
     """
     own_session = session is None
     session = session or make_session()
     try:
-        response = session.post(url, json=payload, timeout=timeout, allow_redirects=False)
-    except requests.RequestException as error:
-        raise request_error(error, url, timeout, prefix=f"could not post to {label}") from None
+        with within(session, deadline_s) as deadline:
+            try:
+                response = session.post(url, json=payload, timeout=timeout, allow_redirects=False, stream=True)
+            except requests.RequestException as error:
+                if deadline.expired:
+                    raise FetchError(f"could not post to {label}: no answer within {_seconds(deadline_s)}") from None
+                raise request_error(error, url, timeout, prefix=f"could not post to {label}") from None
+            response.close()
     finally:
         if own_session:
             session.close()

@@ -5,6 +5,7 @@ run in the test's process with an injected clock and for one run as a subprocess
 """
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -138,3 +139,88 @@ class FakeX:
                 return Response("boom", status=500)
             self.received.append(json.loads(request.get_data()))
         return Response("ok", status=200)
+
+
+class RawServer:
+    """A server on 127.0.0.1 answering every request with `answer(connection)`, for the answers no web framework
+    sends: a body dripped a byte at a time, a body of any size. Counts the requests; stops by itself on exit."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.requests = 0
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> "RawServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._sock.close()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}{path}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+
+    def _handle(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(5)
+            request = b""
+            try:
+                while b"\r\n\r\n" not in request:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    request += chunk
+                head, _, body = request.partition(b"\r\n\r\n")
+                length = next((int(v) for k, _, v in _headers(head) if k == b"content-length"), 0)
+                while len(body) < length:
+                    body += connection.recv(65536)
+                self.requests += 1
+                self.answer(connection, self._stop)
+            except OSError:
+                pass  # the client gave up: what the tests want of it
+
+
+def _headers(head: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    return [line.lower().partition(b": ") for line in head.split(b"\r\n")[1:]]
+
+
+def drip(body: bytes, every_s: float, status: str = "200 OK", whole: bool = False):
+    """An answer whose body (`whole`: the status line and headers too) comes one byte every `every_s` s, each
+    within any read time-out."""
+
+    def answer(connection: socket.socket, stop: threading.Event) -> None:
+        head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        if not whole:
+            connection.sendall(head.encode())
+        for byte in head.encode() + body if whole else body:
+            if stop.wait(every_s):
+                return
+            connection.sendall(bytes([byte]))
+
+    return answer
+
+
+def endless(status: str = "200 OK", chunk: bytes = b"[1," * 21845, limit: int = 64 * 1024 * 1024):
+    """An answer with no length that goes on until `limit` bytes or until the client hangs up."""
+
+    def answer(connection: socket.socket, stop: threading.Event) -> None:
+        connection.sendall(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".encode())
+        sent = 0
+        while sent < limit and not stop.is_set():
+            connection.sendall(chunk)
+            sent += len(chunk)
+
+    return answer

@@ -10,6 +10,7 @@ import functools
 import os
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -20,14 +21,28 @@ from pulse.connectors.x_frames import (
     as_list,
     counts_frame,
     counts_page,
+    is_count,
     party_lookup,
     spaces_frame,
     tweets_frame,
     tweets_page,
 )
-from pulse.data.contract import as_utc
+from pulse.data.contract import MAX_COUNT, as_utc
 from pulse.errors import FetchError, PulseError
-from pulse.http import DEFAULT_TIMEOUT, make_session, request_error, status_message
+from pulse.escape import log_text
+from pulse.http import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    TooDeep,
+    TooLarge,
+    capped_content,
+    fetch_deadline,
+    json_within,
+    make_session,
+    request_error,
+    status_message,
+    within,
+)
 from pulse.redact import hide_secret
 
 DEFAULT_BASE_URL = "https://api.x.com/2"
@@ -39,13 +54,16 @@ MAX_IDS_PER_REQUEST = 100  # the documented maximum of ids / user_ids per Spaces
 RESET_MARGIN_S = 1.0  # x-rate-limit-reset has whole seconds and our clock may run behind X's
 MAX_RATE_WAITS = 3  # waits for one request before giving up, in case the reset time is wrong
 ENDED_STATES = ("ended", "canceled")
+# A search or count that follows meta.next_token stops after this many pages (100 tweets each) and keeps them:
+# a server that never stops handing out tokens would otherwise hold everything in memory and never return.
+MAX_PAGES = 500
+MAX_PROBLEM_CHARS = 200  # of an error X describes, at most this much is shown
 
 TWEET_FIELDS = "created_at,author_id,text,public_metrics,entities"
 MAX_QUERY_CHARS = 512  # the recent-search endpoint's longest query on the basic plans
 _SPACE_ID = re.compile(r"^[A-Za-z0-9]+$")
 _USER_ID = re.compile(r"^[0-9]+$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
-_HASHTAG = re.compile(r"^\w+$")
 
 
 class RateLimited(FetchError):
@@ -80,6 +98,12 @@ def token_from_env() -> str:
 def base_url_from_env(given: str | None = None) -> str:
     """The API root: `given` if set, else X_API_BASE_URL, else the public X API."""
     return (given or "").strip() or os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
+
+
+def is_hashtag(tag: str) -> bool:
+    """Whether `tag` (without '#') can be a hashtag: letters of any script (with their marks), digits and '_', as
+    X's hashtags and the data files have them; nothing that could change a search query."""
+    return bool(tag) and all(c.isalnum() or c == "_" or unicodedata.category(c).startswith("M") for c in tag)
 
 
 def space_id_from(text: str) -> str:
@@ -117,6 +141,9 @@ class XClient:
         max_wait_s: float = 60,
         clock: Callable[[], float] = time.time,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        deadline_s: float | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_pages: int = MAX_PAGES,
     ):
         token = (token or "").strip()
         if not token:
@@ -128,6 +155,10 @@ class XClient:
         self._sleep = sleep
         self._clock = clock
         self._timeout = timeout
+        # As for a URL fetch (pulse.http): one deadline for each request, answer included, and a size cap.
+        self._deadline_s = fetch_deadline() if deadline_s is None else deadline_s
+        self._max_bytes = max_bytes
+        self.max_pages = max_pages
         self.max_wait_s = max_wait_s
         self.__token = token
 
@@ -143,21 +174,16 @@ class XClient:
         where = f"X API {path}"
         waits = 0
         while True:
+            response, content = self._answer(url, params, where)
             try:
-                response = self._session.get(
-                    url,
-                    params=params,
-                    headers={"Authorization": f"Bearer {self.__token}", "User-Agent": "campaign-pulse"},
-                    timeout=self._timeout,
-                )
-            except requests.RequestException as error:
-                raise request_error(error, url, self._timeout, prefix=where) from None
+                body = _json_object(content)
+            except TooDeep as error:
+                raise FetchError(f"{where}: the answer's JSON is {error}: refused") from None
             if response.status_code != 429:
                 break
-            body = _json_object(response)
             if _usage_capped(body):
                 # Waiting does not help: the cap resets with the billing period, not in minutes.
-                detail = _text(body.get("detail")) or "Usage cap exceeded"
+                detail = _problem({"detail": body.get("detail")}) or "Usage cap exceeded"
                 raise UsageCapExceeded(f"{where}: {detail}; no request will succeed until the plan's cap resets")
             reset_at = _reset_time(response)
             if reset_at is None:
@@ -173,12 +199,11 @@ class XClient:
                 f"X API rejected the token (HTTP {response.status_code}) for {path}: check {TOKEN_ENV} "
                 "or x_bearer_token in .streamlit/secrets.toml, and that your X plan includes this endpoint"
             )
-        body = _json_object(response)
         if response.status_code >= 400:
             detail = _problem(body)
             raise FetchError(f"{where}: {status_message(response)}" + (f" ({detail})" if detail else ""))
         if body is None:
-            kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
+            kind = log_text(response.headers.get("Content-Type", "unknown type").split(";")[0])[:60]
             raise FetchError(f"{where}: the answer is not JSON (got {kind}); check the X API base URL")
         if "data" not in body and "meta" not in body:
             # A lookup in which no id was found answers with errors only: for a batch that is an
@@ -189,6 +214,31 @@ class XClient:
                 raise FetchError(f"{where}: {_problem(body)}")
             raise FetchError(f"{where}: the answer has neither data nor meta; check the X API base URL")
         return body
+
+    def _answer(self, url: str, params: dict[str, str], where: str) -> tuple[requests.Response, bytes]:
+        """One GET and its body, within the deadline and the size cap."""
+        with within(self._session, self._deadline_s) as deadline:
+            try:
+                response = self._session.get(
+                    url,
+                    params=params,
+                    headers={"Authorization": f"Bearer {self.__token}", "User-Agent": "campaign-pulse"},
+                    timeout=self._timeout,
+                    stream=True,
+                )
+                content = capped_content(response, self._max_bytes)
+            except TooLarge as error:
+                raise FetchError(f"{where}: {error}") from None
+            except requests.RequestException as error:
+                if deadline.expired:
+                    raise self._too_slow(where) from None
+                raise request_error(error, url, self._timeout, prefix=where) from None
+        if deadline.expired:  # the connection was cut mid-answer: what arrived is not all of it
+            raise self._too_slow(where)
+        return response, content
+
+    def _too_slow(self, where: str) -> FetchError:
+        return FetchError(f"{where}: no complete answer within {self._deadline_s:g} s, the limit for one request")
 
     def _scrub(self, error: PulseError) -> None:
         """Blank out every form of the token in the error's message."""
@@ -247,7 +297,13 @@ class XClient:
         if not isinstance(data, dict) or not isinstance(data.get("state"), str):
             raise FetchError(f"X API /spaces/{space_id}: the answer has no state for the Space")
         count = data.get("participant_count")
-        return data["state"], count if isinstance(count, int) else None, at
+        if count is not None and not is_count(count):
+            # Stored, it would make every page refuse the samples file; checked as files are checked.
+            raise FetchError(
+                f"X API /spaces/{space_id}: participant_count {log_text(repr(count))[:40]} is not a count "
+                f"from 0 to {MAX_COUNT:,}"
+            )
+        return data["state"], count, at
 
     # -- users --------------------------------------------------------------------------------
 
@@ -322,17 +378,25 @@ class XClient:
         return tweets_frame(pages), without
 
     def _pages(self, path: str, params: dict[str, str], kept: Callable[[FetchError], PartialFetch]) -> Iterator[dict]:
-        """Every page of `path`, following meta.next_token; a rate limit or usage cap part-way raises what
-        `kept` makes of the pages that arrived before it."""
+        """Every page of `path`, following meta.next_token; a rate limit or usage cap part-way, a token handed out
+        twice (the same pages again, for ever) or more than `max_pages` pages raise what `kept` makes of the pages
+        that arrived before it."""
+        tokens: set[str] = set()
         while True:
             try:
                 body = self._get(path, params)
             except (RateLimited, UsageCapExceeded) as error:
                 raise kept(error) from None
             yield body
-            next_token = (body.get("meta") or {}).get("next_token")
+            meta = body.get("meta")
+            next_token = meta.get("next_token") if isinstance(meta, dict) else None
             if not next_token:
                 return
+            if not isinstance(next_token, str) or next_token in tokens:
+                raise kept(FetchError(f"X API {path}: the server handed out a page token twice; stopped"))
+            if len(tokens) + 1 >= self.max_pages:
+                raise kept(FetchError(f"X API {path}: stopped after {self.max_pages} pages, the most one fetch takes"))
+            tokens.add(next_token)
             params = {**params, "next_token": next_token}
 
 
@@ -382,9 +446,12 @@ def poll_space(client: XClient, space_id: str) -> tuple[bool, tuple[datetime, in
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _json_object(response: requests.Response) -> dict | None:
+def _json_object(content: bytes) -> dict | None:
+    """The answer as a JSON object, parsed within a depth budget (TooDeep beyond it); None when it is none."""
     try:
-        body = response.json()
+        body = json_within(content)
+    except TooDeep:
+        raise
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
@@ -413,7 +480,8 @@ def _reset_time(response: requests.Response) -> datetime | None:
 
 
 def _problem(body: dict | None) -> str:
-    """The first problem an X error body describes ('detail', else 'title', else 'message')."""
+    """The first problem an X error body describes ('detail', else 'title', else 'message'): a short excerpt, its
+    line breaks and terminal codes escaped, so it can forge no line of a log."""
     if not body:
         return ""
     candidates = [body, *as_list(body.get("errors"))]
@@ -421,7 +489,8 @@ def _problem(body: dict | None) -> str:
         if isinstance(item, dict):
             for field in ("detail", "title", "message"):
                 if _text(item.get(field)):
-                    return _text(item.get(field))
+                    problem = log_text(_text(item.get(field)))
+                    return problem if len(problem) <= MAX_PROBLEM_CHARS else problem[:MAX_PROBLEM_CHARS] + "…"
     return ""
 
 
@@ -446,7 +515,7 @@ def _hashtags(hashtags: list[str], party_of: dict[str, str]) -> list[tuple[str, 
     tags: dict[str, tuple[str, str]] = {}
     for given in hashtags:
         tag = given.strip().lstrip("#")
-        if not _HASHTAG.match(tag):
+        if not is_hashtag(tag):
             raise PulseError(f"not a hashtag: {given!r} (letters, digits and _ only)")
         party = party_of.get(given) or party_of.get(tag) or parties.get(tag.lower())
         if not party:

@@ -3,8 +3,9 @@ analyst's host table), hourly tweet counts and raw tweets. The requests that fet
 
 import polars as pl
 
-from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, SPACES
+from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, MAX_COUNT, SPACES
 from pulse.errors import FetchError, PulseError
+from pulse.escape import log_text
 
 SPACE_URL = "https://x.com/i/spaces/"
 SPACES_SCHEMA = SPACES.schema
@@ -114,8 +115,14 @@ def party_lookup(host_party: pl.DataFrame) -> pl.DataFrame:
 
 def counts_page(body: dict, tag: str, party: str, where: str) -> pl.DataFrame:
     """A counts page as hashtags rows in the counts form, all of `tag` and filed under `party`."""
+    data = as_list(body.get("data"))
+    # Checked on the way in with the range files are checked against: a count of 10^20 fits no column.
+    bad = [c.get("tweet_count") for c in data if isinstance(c, dict) and not is_count(c.get("tweet_count"))]
+    if bad:
+        shown = log_text(repr(bad[0]))[:40]
+        raise FetchError(f"X API {where}: tweet_count {shown} is not a count from 0 to {MAX_COUNT:,}")
     try:
-        return pl.from_dicts(as_list(body.get("data")), schema=_RAW_COUNT).select(
+        return pl.from_dicts(data, schema=_RAW_COUNT).select(
             pl.lit(tag).alias("hashtag"),
             pl.lit(party).alias("party"),
             pl.col("start").str.to_datetime(_X_TIME, time_unit="us", time_zone="UTC").alias("period_start"),
@@ -168,6 +175,11 @@ def tweets_frame(pages: list[pl.DataFrame]) -> pl.DataFrame:
         .cast(TWEETS_SCHEMA)
         .unique(["tweet_id", "hashtag"], keep="first", maintain_order=True)
     )
+
+
+def is_count(value: object) -> bool:
+    """A whole number from 0 to MAX_COUNT, as the data contract takes counts."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 
 
 def as_list(value: object) -> list:
