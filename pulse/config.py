@@ -16,6 +16,7 @@ SAMPLE_MARKER = "SAMPLE.md"
 DEFAULT_TZ = "Asia/Karachi"
 _INTERVAL = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)?$")
 _SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600}
+MAX_INTERVAL_S = 86_400.0  # no job runs less than daily: "1" and 400 zeros would be infinity
 
 
 def data_dir() -> Path:
@@ -112,8 +113,12 @@ def date_window() -> tuple[date, date]:
 
 
 def interval_seconds(text: str) -> float:
-    """Seconds from `30s`, `2m`, `1h` or a plain number of seconds (`45`); a PulseError for anything else."""
+    """Seconds from `30s`, `2m`, `1h` or a plain number of seconds (`45`), at most a day; a PulseError for anything
+    else."""
     match = _INTERVAL.match(str(text).strip().lower())
     if not match or float(match.group(1)) <= 0:
-        raise PulseError(f"not an interval such as 30s, 2m or 45: {text!r}")
-    return float(match.group(1)) * _SECONDS[match.group(2)]
+        raise PulseError(f"not an interval such as 30s, 2m or 45: {text!r:.40}")
+    seconds = float(match.group(1)) * _SECONDS[match.group(2)]
+    if not seconds <= MAX_INTERVAL_S:
+        raise PulseError(f"at most a day ({MAX_INTERVAL_S:,.0f} s, 24h): {text!r:.40}")
+    return seconds

@@ -270,6 +270,23 @@ def test_a_tampered_state_file_says_the_watcher_state_is_unreadable(data, page, 
     assert any(c.value.startswith(markdown_text("watcher state unreadable: .watch/state.json: ")) for c in at.caption)
 
 
+@pytest.mark.parametrize("page", ["dashboard.py", "pages/6_Alerts.py"])
+@pytest.mark.parametrize("attack", ["nested 50,000 deep", "a retry in the year 9999"])
+def test_a_hostile_state_file_shows_unreadable_never_a_traceback(data, page, attack):
+    now = datetime.now(UTC).timestamp()
+    if attack == "nested 50,000 deep":  # RecursionError in the JSON parser
+        content = f'{{"updated_at": {now}, "tracking": {"[" * 50_000 + "]" * 50_000}}}'
+    else:  # a time Python holds but no zone east of UTC can show: OverflowError
+        job = {"every": 900, "failures": 1, "failing_since": now, "last_error": "x", "next_try": 253402300799}
+        content = json.dumps({"updated_at": now, "jobs": {"counts": job}})
+    state_path(data).parent.mkdir()
+    state_path(data).write_text(content)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    assert not at.exception
+    texts = panel_text(at)
+    assert ":red-badge[:material/error: Watcher state unreadable] whether data is being collected is unknown" in texts
+
+
 def test_the_alerts_csv_is_the_filtered_table(data, downloads):  # noqa: F811 - the fixture
     at = AppTest.from_file(str(ROOT / "pages" / "6_Alerts.py"), default_timeout=60)
     at.query_params["alert-party"] = "PTI"

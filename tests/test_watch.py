@@ -402,7 +402,7 @@ def _wait_for(condition, seconds: float, what: str) -> None:
 
 
 def test_sigterm_mid_cycle_loses_nothing_and_a_second_watcher_is_refused(httpserver, tmp_path):
-    fake = FakeX(slow_tags={"slowtag": 4.0})
+    fake = FakeX(slow_tags={"slowtag": 8.0})  # long enough for the second watcher to start and be refused
     fake.install(httpserver)
     config, data = tmp_path / "watch.toml", tmp_path / "data"
     config.write_text(

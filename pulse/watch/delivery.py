@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import polars as pl
 
 from pulse.errors import PulseError
+from pulse.escape import chat_text
 from pulse.http import StatusError, status_text
 from pulse.watch.alerts import ALERT_COLUMNS
 
@@ -27,6 +28,8 @@ RETRY_MAX_S = 3600.0  # ...up to this
 _MAX_DOUBLINGS = math.ceil(math.log2(RETRY_MAX_S / RETRY_FIRST_S))
 # Short: a POST and the record of it are finished before a SIGTERM is obeyed, within the 5 s promised.
 WEBHOOK_TIMEOUT = (2.0, 2.0)
+# The whole POST, however slowly the webhook answers; its answer's body is never read (pulse.http.post_json).
+WEBHOOK_DEADLINE_S = 4.0
 # In `delivered_to`, a webhook that refused the alert is "<fingerprint>:<status>"; one that took it, its fingerprint.
 _REFUSED = ":"
 
@@ -67,9 +70,14 @@ def slack_text(message: str) -> str:
 
 
 def payload(alert: dict) -> dict:
-    """What is POSTed: `text` for the chat, and every column of the alert (times as ISO 8601 UTC)."""
+    """What is POSTed: `text` for the chat, and every column of the alert (times as ISO 8601 UTC).
+
+    The message is pulse's sentence around values from the data (a Space's title, a hashtag, a city); the sentence
+    itself holds no mention, link or Markdown, so the whole of it is made literal for the chat (one line, mentions
+    and links broken, Markdown escaped: pulse.escape.chat_text). The structured `alert` keeps the raw values.
+    """
     shown = {k: v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v for k, v in alert.items()}
-    return {"text": slack_text(alert["message"]), "alert": {k: shown[k] for k in ALERT_COLUMNS}}
+    return {"text": slack_text(chat_text(alert["message"])), "alert": {k: shown[k] for k in ALERT_COLUMNS}}
 
 
 def retry_after(attempts: int) -> timedelta:

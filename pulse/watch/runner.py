@@ -24,15 +24,23 @@ from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, normalise_hashta
 from pulse.data.load import EMPTY_SAMPLES, load_dataset, with_tracked_audience
 from pulse.data.store import MergeSummary, Store, atomic_write
 from pulse.errors import PulseError
+from pulse.escape import log_text
 from pulse.http import make_session, post_json
 from pulse.watch import alerts, delivery, rules
 from pulse.watch.delivery import WEBHOOK_TIMEOUT, Webhook, retry_after
 from pulse.watch.settings import WatchConfig
-from pulse.watch.state import JobStatus, job_json, jobs_of, read_state, state_path
+from pulse.watch.state import JobStatus, job_json, jobs_of, read_state, remembered, state_path
 
 HEARTBEAT_S = 30.0  # the watcher writes its heartbeat at least this often, even with nothing due
 RECENT = timedelta(days=7)  # how far back X's recent counts endpoint reaches
 MAX_POLL_FAILURES = 10  # a Space that cannot be polled this many times in a row is no longer sampled
+MAX_POLL_BACKOFF_S = 600.0  # a failed poll is tried again after sample_every, doubling up to this
+# Delivery starts no POST once this much of a cycle went on it (each POST ends within WEBHOOK_DEADLINE_S): a slow
+# or dead webhook delays counts and samples by seconds, never stops them. What waits goes out next cycle.
+DELIVERY_SLICE_S = 8.0
+# One request to X, answer included, ends within this (fetch-x allows a URL fetch's 60 s): X answers in under a
+# second, and a server that drips its answer must not hold the heartbeat and the samples for longer.
+X_DEADLINE_S = 20.0
 EXIT_JOB_FAILED = 3  # --once: some job failed; what the others fetched is saved
 
 
@@ -135,15 +143,14 @@ class Watcher:
         self.shutdown = shutdown or Shutdown()
         self._clock = clock
         self._sleep = sleep or self.shutdown.sleep
-        self._log = log
+        # Every line escapes control characters: X's error messages and the data's text reach it.
+        self._log = lambda line: log(log_text(line))
         self._session = session or make_session(retries=0)
         self._rallies_version: int | None = None
         state = read_state(store.root)
-        self.state = {
-            "user_ids": dict(state.get("user_ids", {})),
-            "tracking": dict(state.get("tracking", {})),
-            "rallies_seen": state.get("rallies_seen"),
-        }
+        self.state, dropped = remembered(state)
+        if dropped:
+            self._log(f"the watcher state's {', '.join(dropped)} is not what a watcher writes: starting it afresh")
         # The jobs whose outcome the dashboard shows, with the interval it judges them by. Delivery runs every
         # cycle (each alert has its own retry time), so a cycle is its interval.
         every = {"counts": config.counts_every, "spaces": config.spaces_every, "delivery": HEARTBEAT_S}
@@ -218,23 +225,25 @@ class Watcher:
         return report
 
     def _step(self, report: CycleReport, name: str, job: Callable[[], None], job_key: str | None = None) -> bool:
-        """Run one job; an error a user can act on is reported and the next job still runs. The outcome of a
-        scheduled job (`job_key`) is recorded, and the report says when a failed one is tried again."""
+        """Run one job; an error a user can act on is reported and logged, and the next job still runs. The
+        outcome of a scheduled job (`job_key`) is recorded, and the report says when a failed one is tried again."""
         try:
-            job()
+            try:
+                job()
+            except OSError as error:  # a disk that filled up: every write is atomic, so the store is as it was
+                raise PulseError(f"the data directory failed: {error.strerror or error}") from None
         except PulseError as error:
             if job_key is None:
                 report.errors.append(f"{name}: {error}")
             else:
                 retry = self._record(job_key, str(error)).next_try
                 report.errors.append(f"{name}: {error} (next try at {retry:%H:%M:%S} UTC)")
-            ok = False
-        else:
-            if job_key is not None:
-                self._record(job_key, None)
-            ok = True
+            report.ran = True  # a failure is always logged
+            return False
+        if job_key is not None:
+            self._record(job_key, None)
         report.ran = report.ran or job_key is not None
-        return ok
+        return True
 
     def _record(self, name: str, error: str | None) -> JobStatus:
         """A job's outcome: a success, or a failure (`error`), after which a scheduled job is tried again with
@@ -256,33 +265,43 @@ class Watcher:
     # -- counts --------------------------------------------------------------------------------------------------
 
     def _fetch_counts(self, report: CycleReport) -> None:
+        """Each hashtag's hours after its last stored one (within X's 7 days), merged into the store in one write."""
         now = self._now()
         end = _hour(now)  # the end of the last complete hour
         earliest = _hour(now - RECENT + timedelta(hours=1) - timedelta(microseconds=1))
+        stored = self._stored_counts().with_columns(normalise_hashtag(pl.col("hashtag")).alias("hashtag"))
+        # Hours stored after the clock (a hand-edited file, a clock set back) say nothing of what was fetched: they
+        # must not move the fetch-from point, or the hashtag would be silenced until their date.
+        ahead = stored.filter(pl.col("period_start") > now)
+        if ahead.height:
+            latest_ahead = ahead["period_start"].max()
+            report.counts.append(
+                f"{ahead.height} stored hour(s) after the clock (the latest {latest_ahead:%Y-%m-%d %H:00} UTC) "
+                "ignored for where to fetch from"
+            )
         latest = (
-            self._stored_counts()
-            .group_by(normalise_hashtag(pl.col("hashtag")).alias("hashtag"), "party")
-            .agg(pl.col("period_start").max())
+            stored.filter(pl.col("period_start") <= now).group_by("hashtag", "party").agg(pl.col("period_start").max())
         )
         last_stored = {(tag, party): last for tag, party, last in latest.iter_rows()}
-        fetched = added = updated = 0
+        frames: list[pl.DataFrame] = []
+        asked: set[tuple[str, str]] = set()
         try:
             for tag, party in self.config.hashtags:
+                if (tag.lower(), party) in asked:
+                    continue  # one hashtag listed twice: one request, one set of rows
+                asked.add((tag.lower(), party))
                 last = last_stored.get((tag.lower(), party))  # config tags come without '#'
                 start = max(last + timedelta(hours=1), earliest) if last is not None else earliest
-                if start >= end:
-                    continue
-                frame = self.client.tweet_counts_recent([tag], {tag: party}, start, end)
-                fetched += frame.height
-                summary = self._merge_counts(frame)
-                added, updated = added + summary.added, updated + summary.updated
+                if start < end:
+                    frames.append(self.client.tweet_counts_recent([tag], {tag: party}, start, end))
         except PartialFetch as error:
-            fetched += error.partial.height
-            summary = self._merge_counts(error.partial)
-            added, updated = added + summary.added, updated + summary.updated
+            frames.append(error.partial)
             raise
         finally:
-            report.counts.append(f"{fetched} hour(s) fetched, {added} added, {updated} updated")
+            # One write for the whole cycle (and one history copy), whatever stopped it: not one per hashtag.
+            fetched = pl.concat(frames) if frames else pl.DataFrame(schema=HASHTAG_COUNTS.schema)
+            summary = self._merge_counts(fetched)
+            report.counts.append(f"{fetched.height} hour(s) fetched, {summary.added} added, {summary.updated} updated")
 
     def _stored_counts(self) -> pl.DataFrame:
         loaded = load_dataset(self.store, "hashtags")
@@ -339,15 +358,21 @@ class Watcher:
     def _sample(self, space_id: str, fresh: dict[str, int], report: CycleReport) -> None:
         entry = self.state["tracking"][space_id]
         try:
-            ended, sample = poll_space(self.client, space_id)
+            self._poll(space_id, entry, fresh, report)
         except PulseError:
-            entry["failures"] = entry.get("failures", 0) + 1
-            entry["next"] = self._clock() + self.config.sample_every
-            if entry["failures"] >= MAX_POLL_FAILURES:
+            # A failed poll (or the failed lookup of an ended Space's final fields) is tried again after
+            # sample_every, doubling up to MAX_POLL_BACKOFF_S: never at once, which would poll in a busy loop.
+            failures = entry.get("failures", 0) + 1
+            every = self.config.sample_every
+            pause = min(every * 2 ** min(failures - 1, 20), max(MAX_POLL_BACKOFF_S, every))
+            entry.update(failures=failures, next=self._clock() + pause)
+            if failures >= MAX_POLL_FAILURES:
                 del self.state["tracking"][space_id]
                 report.spaces.append(f"Space {space_id} dropped after {MAX_POLL_FAILURES} failed polls")
             raise
-        entry["failures"] = 0
+
+    def _poll(self, space_id: str, entry: dict, fresh: dict[str, int], report: CycleReport) -> None:
+        ended, sample = poll_space(self.client, space_id)
         if sample is not None:
             with self.shutdown.writing():
                 self.store.append_samples(space_id, *sample)
@@ -359,6 +384,7 @@ class Watcher:
             report.spaces.append(f"Space {space_id} ended")
             report.ran = True
             return
+        entry["failures"] = 0
         # A fixed rate, as track_space keeps: a slow answer shortens the next pause; missed ticks are skipped.
         entry["next"] = max(entry["next"] + self.config.sample_every, self._clock())
 
@@ -392,36 +418,54 @@ class Watcher:
 
     def _raise_alerts(self, report: CycleReport, counted: bool, fresh: dict[str, int]) -> None:
         now = self._now()
-        found = []
+        found, failed = [], []
+
+        def check(kind: str, rule: Callable[[], pl.DataFrame]) -> bool:
+            # Each kind alone: one that cannot be checked (a broken file) keeps no other kind's alerts back.
+            try:
+                found.append(rule())
+            except PulseError as error:
+                failed.append(f"{kind}: {error}")
+                return False
+            return True
+
         if counted:
-            hour = _hour(now) - timedelta(hours=1)
-            counts = self._stored_counts()
             config = self.config
-            found.append(
-                rules.spike_alerts(
-                    counts, config.hashtags, hour, config.spike_sigma, config.spike_min_tweets, now, self.tz
-                )
+            hour = _hour(now) - timedelta(hours=1)
+            sigma, least = config.spike_sigma, config.spike_min_tweets
+            check(
+                "spikes",
+                lambda: rules.spike_alerts(self._stored_counts(), config.hashtags, hour, sigma, least, now, self.tz),
             )
         if fresh:
-            loaded = load_dataset(self.store, "spaces")
-            if loaded is not None:
-                spaces = with_tracked_audience(loaded[0], self._samples())
-                live = pl.DataFrame(
-                    {"space_id": list(fresh), "participants": list(fresh.values())},
-                    schema={"space_id": pl.String, "participants": pl.Int64},
-                )
-                found.append(rules.space_record_alerts(live, spaces, now))
+            check("Space records", lambda: self._record_alerts(fresh, now))
         version = self.store.version("rallies")
-        if version != self._rallies_version:
-            found.append(self._rally_alerts(now))
-        raised = pl.concat(found) if found else pl.DataFrame(schema=alerts.SCHEMA)
+        rallies_checked = version == self._rallies_version or check("rallies", lambda: self._rally_alerts(now))
+        # One alert once, however many rules or config lines found it: a repeated key would fail the whole merge.
+        raised = (
+            pl.concat(found).unique("alert_id", keep="first", maintain_order=True) if found else alerts.as_frame([])
+        )
         report.raised = alerts.add_alerts(self.store, raised)
-        # Only once they are stored: a failed save finds the same news next time.
-        self._rallies_version = version
+        # Only once they are stored: a failed save (or check) finds the same news next time.
+        if rallies_checked:
+            self._rallies_version = version
         news = raised.filter(pl.col("kind") == alerts.RALLY)["alert_id"].to_list()
         if news:
             self.state["rallies_seen"] = sorted(set(self.state["rallies_seen"]) | set(news))
         report.ran = report.ran or bool(report.raised)
+        if failed:
+            raise PulseError("; ".join(failed))
+
+    def _record_alerts(self, fresh: dict[str, int], now: datetime) -> pl.DataFrame:
+        loaded = load_dataset(self.store, "spaces")
+        if loaded is None:
+            return alerts.as_frame([])
+        spaces = with_tracked_audience(loaded[0], self._samples())
+        live = pl.DataFrame(
+            {"space_id": list(fresh), "participants": list(fresh.values())},
+            schema={"space_id": pl.String, "participants": pl.Int64},
+        )
+        return rules.space_record_alerts(live, spaces, now)
 
     def _rally_alerts(self, now: datetime) -> pl.DataFrame:
         loaded = load_dataset(self.store, "rallies")
@@ -443,7 +487,11 @@ class Watcher:
             alerts.update_alerts(self.store, alerts.as_frame([row]))
 
         failed = []
+        started = time.monotonic()
         for row in pending.iter_rows(named=True):
+            if time.monotonic() - started >= DELIVERY_SLICE_S:
+                report.waiting += 1  # its turn comes next cycle: counts and samples do not wait for it
+                continue
             final = delivery.deliver(row, self.webhooks, self._post, now, record, self.shutdown.writing)
             with self.shutdown.writing():
                 record(final)
@@ -459,7 +507,14 @@ class Watcher:
         report.ran = report.ran or bool(pending.height)
 
     def _post(self, webhook: Webhook, body: dict) -> None:
-        post_json(webhook.url, body, label=webhook.label, session=self._session, timeout=WEBHOOK_TIMEOUT)
+        post_json(
+            webhook.url,
+            body,
+            label=webhook.label,
+            session=self._session,
+            timeout=WEBHOOK_TIMEOUT,
+            deadline_s=delivery.WEBHOOK_DEADLINE_S,
+        )
 
     # -- state ---------------------------------------------------------------------------------------------------
 
@@ -476,9 +531,12 @@ class Watcher:
         }
         content = json.dumps(state, indent=1, sort_keys=True).encode("utf-8")
         path = state_path(self.store.root)
-        path.parent.mkdir(parents=True, exist_ok=True)
         with nullcontext() if stopped else self.shutdown.writing():
-            atomic_write(path, content)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(path, content)
+            except OSError as error:  # a full disk: the last state written stays, and the watcher goes on
+                self._log(f"{self._now():%Y-%m-%d %H:%M:%S} UTC | could not save the watcher state: {error.strerror}")
 
 
 def _hour(at: datetime) -> datetime:

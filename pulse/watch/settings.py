@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pulse.config import interval_seconds
+from pulse.connectors.x_api import is_hashtag
 from pulse.errors import PulseError
 from pulse.watch.delivery import Webhook
 from pulse.watch.tracking import MIN_INTERVAL_S
@@ -19,7 +20,7 @@ CONFIG_KEYS = {
     "hosts": ("user", "party"),
     "alerts": ("webhooks", "spike_sigma", "spike_min_tweets"),
 }
-_TAG = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+MAX_CONFIG_BYTES = 1024 * 1024  # a watch.toml is a few KB: anything near this is not one
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,20 @@ class WatchConfig:
 def read_config(path: Path) -> WatchConfig:
     """Read and check watch.toml; any unknown key or bad value is a PulseError naming the file and key."""
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as file:  # read no further than the cap: the path may be /dev/zero or a FIFO
+            content = file.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise PulseError(f"watch config {path} not found") from None
+    except OSError as error:
+        raise PulseError(f"watch config {path} cannot be read: {error.strerror or error}") from None
+    if len(content) > MAX_CONFIG_BYTES:
+        raise PulseError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KB: not a watch config")
+    try:
+        raw = tomllib.loads(content.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise PulseError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise PulseError(f"{path}: not valid TOML: nested too deeply") from None
 
     def fail(key: str, why: str) -> PulseError:
         return PulseError(f"{path}: {key}: {why}")
@@ -73,14 +83,14 @@ def read_config(path: Path) -> WatchConfig:
         except PulseError as error:
             raise fail(f"watch.{key}", str(error)) from None
         if seconds < MIN_INTERVAL_S:
-            raise fail(f"watch.{key}", f"at least {MIN_INTERVAL_S:g} s (got {value!r})")
+            raise fail(f"watch.{key}", f"at least {MIN_INTERVAL_S:g} s (got {value!r:.40})")
         return seconds
 
     def entries(name: str, first: str) -> tuple[tuple[str, str], ...]:
         items = raw.get(name, [])
         if not isinstance(items, list):
             raise fail(name, f"must be a list of tables ([[{name}]])")
-        found = []
+        found, seen = [], {}
         for number, item in enumerate(items, start=1):
             where = f"{name}[{number}]"
             item = table(where, item)
@@ -88,8 +98,16 @@ def read_config(path: Path) -> WatchConfig:
                 if key not in item:
                     raise fail(where, f"{key} is missing")
             found.append((text(f"{where}.{first}", item[first]).lstrip("#@"), text(f"{where}.party", item["party"])))
-            if not (set(found[-1][0].lower()) <= _TAG):
-                raise fail(f"{where}.{first}", f"letters, digits and _ only (got {item[first]!r})")
+            # A hashtag in any script's letters, as X's hashtags and the data files have them; a username in ASCII.
+            if not is_hashtag(found[-1][0]) or (first == "user" and not found[-1][0].isascii()):
+                raise fail(f"{where}.{first}", f"letters, digits and _ only (got {item[first]!r:.60})")
+            # Matched as hashtags and usernames always are: case-insensitively. A hashtag may count for two
+            # parties; a host belongs to one.
+            key = found[-1][0].lower() if first == "user" else (found[-1][0].lower(), found[-1][1])
+            if key in seen:
+                twice = f"{item[first]!r} is listed twice (also as {name}[{seen[key]}]; case does not count)"
+                raise fail(f"{where}.{first}", twice)
+            seen[key] = number
         return tuple(found)
 
     unknown = [k for k in raw if k not in CONFIG_KEYS]

@@ -4,7 +4,6 @@ the Spaces it is sampling.
 The only part of the watcher the app reads; it imports nothing of the collector.
 """
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,11 +15,18 @@ from pulse.data.contract import SPACES
 from pulse.data.load import EMPTY_SAMPLES, load_dataset
 from pulse.data.store import Store
 from pulse.errors import PulseError
+from pulse.http import json_within
 
 WATCH_DIR = ".watch"
 STALE_S = 120.0  # a heartbeat older than this means no watcher is running
 FAILING_INTERVALS = 2  # a job that has not succeeded for this many of its intervals is failing
 JOBS = ("counts", "spaces", "delivery")  # the jobs whose outcome the state keeps, in the order they are shown
+MAX_STATE_BYTES = 8 * 1024 * 1024  # a watcher's state is KBs; read no more than this of a file that claims to be one
+STATE_DEPTH = 8  # the state nests 3 deep
+# A time a watcher wrote is Unix seconds between 1970 and 2100: beyond, a page cannot even show it in a time zone.
+LATEST_TIME_S = 4_102_444_800.0
+MAX_EVERY_S = 86_400.0  # no job's interval is longer than a day (pulse.config.interval_seconds)
+MAX_FAILURES = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,20 @@ def state_path(root: Path) -> Path:
     return Path(root) / WATCH_DIR / "state.json"
 
 
+def _load(root: Path) -> object:
+    """The state file parsed (FileNotFoundError when there is none); a ValueError saying why it is no JSON a
+    watcher writes: too large, nested too deep, or not JSON."""
+    with open(state_path(root), "rb") as file:
+        content = file.read(MAX_STATE_BYTES + 1)
+    if len(content) > MAX_STATE_BYTES:
+        raise ValueError(f"larger than {MAX_STATE_BYTES // (1024 * 1024)} MB")
+    return json_within(content, STATE_DEPTH)
+
+
 def read_state(root: Path) -> dict:
     """The watcher's state, or an empty one when there is none or it cannot be read."""
     try:
-        state = json.loads(state_path(root).read_text(encoding="utf-8"))
+        state = _load(root)
     except (OSError, ValueError):
         return {}
     return state if isinstance(state, dict) else {}
@@ -80,15 +96,33 @@ def read_status(root: Path, now: datetime) -> WatchStatus | None:
     A state file that cannot be read or holds what no watcher writes is a PulseError saying so.
     """
     try:
-        state = json.loads(state_path(root).read_text(encoding="utf-8"))
+        state = _load(root)
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as error:
-        raise _unreadable(f"not a JSON file ({error})") from None
+        raise _unreadable(f"not a JSON file ({str(error)[:80]})") from None
     try:
         return _status(state, now)
     except PulseError as error:
         raise _unreadable(str(error)) from None
+
+
+def remembered(state: dict) -> tuple[dict, list[str]]:
+    """What a restarted watcher takes back from its state: the hosts' user ids, the Spaces it samples and the
+    rallies it has seen, each left out (and named in the second value) when it is not what a watcher writes."""
+    ids, tracking, seen = state.get("user_ids", {}), state.get("tracking", {}), state.get("rallies_seen")
+    dropped = []
+    if not (isinstance(ids, dict) and all(isinstance(v, str) and v.isdigit() for v in ids.values())):
+        ids = {}
+        dropped.append("user_ids")
+    entries = tracking.items() if isinstance(tracking, dict) else ()
+    kept = {s: e for s, e in entries if isinstance(e, dict) and _number(e.get("next")) and _count(e.get("failures"))}
+    if not isinstance(tracking, dict) or len(kept) < len(tracking):
+        dropped.append("tracking")
+    if seen is not None and not (isinstance(seen, list) and all(isinstance(k, str) for k in seen)):
+        seen = None  # as for a first run: what is there now is not news
+        dropped.append("rallies_seen")
+    return {"user_ids": dict(ids), "tracking": kept, "rallies_seen": seen}, dropped
 
 
 def _unreadable(why: str) -> PulseError:
@@ -133,9 +167,9 @@ def _job(name: str, entry: object) -> JobStatus:
     if not isinstance(entry, dict):
         raise PulseError(f"{where}: not an object (got {entry!r:.40})")
     every, failures, error = entry.get("every"), entry.get("failures", 0), entry.get("last_error")
-    if not _number(every) or every <= 0:
+    if not _number(every) or not 0 < every <= MAX_EVERY_S:
         raise PulseError(f"{where}.every: not a number of seconds (got {every!r:.40})")
-    if not (isinstance(failures, int) and not isinstance(failures, bool) and failures >= 0):
+    if not _count(failures):
         raise PulseError(f"{where}.failures: not a count (got {failures!r:.40})")
     if error is not None and not isinstance(error, str):
         raise PulseError(f"{where}.last_error: not text (got {error!r:.40})")
@@ -172,12 +206,16 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_FAILURES
+
+
 def _moment(value: object, key: str) -> datetime | None:
     """A time the watcher wrote (Unix seconds), or None."""
     if value is None:
         return None
     try:
-        if not _number(value):
+        if not _number(value) or not 0 <= value <= LATEST_TIME_S:
             raise ValueError
         return datetime.fromtimestamp(value, UTC)
     except (ValueError, OverflowError, OSError):
