@@ -13,6 +13,7 @@ from datetime import timedelta
 from subprocess import PIPE
 
 import pytest
+from werkzeug import Response
 
 from pulse.cli import main
 from pulse.data.load import load_dataset
@@ -196,6 +197,28 @@ def test_a_broken_rallies_file_keeps_back_no_spike(httpserver, tmp_path):
     assert report.raised == 1
     assert [e.split(":")[0] for e in report.errors] == ["alerts"]
     assert "rallies:" in report.errors[0]
+
+
+# -- 8. API numbers checked on the way in ----------------------------------------------------------------------------
+
+
+def test_a_listener_count_of_10_to_the_12_is_not_stored_and_the_samples_stay_readable(httpserver, tmp_path):
+    counts = iter([500, 10**12, 700])
+    httpserver.expect_request(f"/2/spaces/{SPACE_ID}").respond_with_handler(
+        lambda request: Response(
+            json.dumps({"data": {"id": SPACE_ID, "state": "live", "participant_count": next(counts)}}),
+            content_type="application/json",
+        )
+    )
+    clock, lines = Clock(T0), []
+    watcher = make_watcher(httpserver, tmp_path, clock, WatchConfig(sample_every=30), lines)
+    watcher.state["tracking"][SPACE_ID] = {"next": clock(), "failures": 0}
+    for _ in range(3):
+        watcher.cycle()
+        clock.advance(30)
+    samples = load_dataset(tmp_path, "space_samples")[0]  # before: refused as out of range, on every page
+    assert samples["participants"].to_list() == [500, 700]
+    assert "participant_count 1000000000000 is not a count from 0 to 1,000,000,000" in lines[1]
 
 
 # -- 13. the lock ---------------------------------------------------------------------------------------------------
