@@ -29,7 +29,7 @@ _MAX_DOUBLINGS = math.ceil(math.log2(RETRY_MAX_S / RETRY_FIRST_S))
 # Short: a POST and the record of it are finished before a SIGTERM is obeyed, within the 5 s promised.
 WEBHOOK_TIMEOUT = (2.0, 2.0)
 # The whole POST, however slowly the webhook answers; its answer's body is never read (pulse.http.post_json).
-WEBHOOK_DEADLINE_S = 4.0
+WEBHOOK_DEADLINE_S = 3.0
 # In `delivered_to`, a webhook that refused the alert is "<fingerprint>:<status>"; one that took it, its fingerprint.
 _REFUSED = ":"
 
