@@ -23,7 +23,7 @@ from pulse.escape import chat_text, log_text
 from pulse.watch import alerts, delivery, runner
 from pulse.watch.lock import WatchLock
 from pulse.watch.settings import WatchConfig, read_config
-from pulse.watch.state import read_state, state_path
+from pulse.watch.state import read_state, read_status, state_path
 from tests.conftest import ROOT, utc
 from tests.fake_x import FakeX, RawServer, drip, endless
 from tests.test_watch import HOOK, SPACE_ID, T0, Clock, _wait_for, _watch, make_watcher, spiky_counts
@@ -344,6 +344,16 @@ def test_a_tampered_state_file_restarts_the_watcher_afresh_instead_of_crashing_i
     assert lines == [
         "the watcher state's user_ids, tracking, rallies_seen is not what a watcher writes: starting it afresh"
     ]
+
+
+def test_a_fifo_in_place_of_the_state_file_is_unreadable_not_a_hang(tmp_path):
+    state_path(tmp_path).parent.mkdir()
+    os.mkfifo(state_path(tmp_path))
+    with pytest.raises(
+        PulseError, match=r"^watcher state unreadable: .watch/state.json: not a JSON file \(not a regular"
+    ):
+        read_status(tmp_path, T0)
+    assert read_state(tmp_path) == {}
 
 
 def test_a_full_disk_is_a_clear_error_and_leaves_the_store_as_it_was(httpserver, tmp_path, monkeypatch, capsys):

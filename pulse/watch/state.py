@@ -5,6 +5,8 @@ The only part of the watcher the app reads; it imports nothing of the collector.
 """
 
 import math
+import os
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,7 +76,11 @@ def state_path(root: Path) -> Path:
 def _load(root: Path) -> object:
     """The state file parsed (FileNotFoundError when there is none); a ValueError saying why it is no JSON a
     watcher writes: too large, nested too deep, or not JSON."""
-    with open(state_path(root), "rb") as file:
+    # Not blocking, and only a regular file: a FIFO put in its place would hang the page that reads it.
+    fd = os.open(state_path(root), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
         content = file.read(MAX_STATE_BYTES + 1)
     if len(content) > MAX_STATE_BYTES:
         raise ValueError(f"larger than {MAX_STATE_BYTES // (1024 * 1024)} MB")
