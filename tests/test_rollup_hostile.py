@@ -98,6 +98,30 @@ def test_counts_the_watcher_merges_while_a_rollup_runs_are_kept(hand_archive, tm
     assert "LiveTag" in pl.read_parquet(data / COUNTS_FILE)["hashtag"].to_list()
 
 
+def test_the_documented_war_room_layout_keeps_both_feeds(hand_archive, tmp_path):
+    """README: watch into warroom/, rollup into archive/, the archive's hours merged on the war room's Data page."""
+    warroom, archive_dir = tmp_path / "warroom", tmp_path / "archive"
+    live = pl.DataFrame(
+        {
+            "hashtag": ["ImportedHakumatNaManzoor", "LiveTag"],
+            "party": ["PTI", "PTI"],
+            "period_start": [utc(2022, 4, 20, 17), utc(2022, 4, 23, 10)],  # the first hour the archive holds too
+            "tweets": [1, 167],
+        }
+    )
+    ingest.merge(Store(warroom), ingest.inspect_frame(live, "hashtags", "X API tweet counts"), TZ)
+    rollup(str(hand_archive), archive_dir, TZ)
+    counts = (archive_dir / COUNTS_FILE).read_bytes()
+    ingest.merge(Store(warroom), ingest.inspect(counts, COUNTS_FILE, "hashtags"), TZ)
+    merged = ingest.load_dataset(Store(warroom), "hashtags")[0]
+    assert merged.height == 7  # the archive's 6 hours and the watcher's later one
+    hour = merged.filter(pl.col("period_start") == utc(2022, 4, 20, 17), pl.col("party") == "PTI")
+    assert hour["tweets"].to_list() == [2]  # the archive's complete count replaces the watcher's
+    assert merged.filter(pl.col("hashtag") == "LiveTag")["tweets"].to_list() == [167]
+    with pytest.raises(PulseError, match=NOT_OURS):
+        rollup(str(hand_archive), warroom, TZ)  # and the rollup never writes into the war room
+
+
 # -- 12: a Parquet bomb is refused by the row budget; a day too large for a batch is read by hours --------------
 
 
