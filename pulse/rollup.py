@@ -13,19 +13,27 @@ a hashtag is written the way most rows of the whole archive write it, as the loa
 respell old days without their rows being read. The outputs and the manifest are replaced under the store's lock,
 each atomically, and the manifest names the bytes of the outputs it describes: a run interrupted at any point leaves
 a state the next run recognises (or rebuilds from scratch).
+
+Its inputs are untrusted: each file is held to the raw-tweets row budget (PULSE_MAX_RAW_TWEETS) before a row is
+read, a day too large for one batch is read a few hours at a time, a link leading out of the raw directory is
+refused, and a message quotes at most a short, escaped excerpt of what a file holds. It writes only the tables it
+wrote before (pulse.rollup_manifest), through the store.
 """
 
 import glob
 import itertools
-import json
+import math
+import os
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from pulse import config
+from pulse.data import budget
 from pulse.data.contract import (
     HASHTAG_AUTHOR_DAYS,
     HASHTAG_AUTHORS,
@@ -36,7 +44,7 @@ from pulse.data.contract import (
     shown_spellings,
     tidy_hashtag,
 )
-from pulse.data.store import MANIFEST, Store, atomic_write, digest, parquet_bytes
+from pulse.data.store import MANIFEST, Store, digest, parquet_bytes
 from pulse.data.tweets import (
     REQUIRED,
     aggregate,
@@ -51,6 +59,14 @@ from pulse.data.tweets import (
 )
 from pulse.data.validation import validate
 from pulse.errors import Problem, PulseError, ValidationError
+from pulse.rollup_manifest import (
+    MANIFEST_VERSION,
+    Seen,
+    check_owned,
+    load_manifest,
+    seen_files,
+    write_outputs,
+)
 
 COUNTS_FILE = "hashtags.parquet"
 AUTHORS_FILE = "hashtag_authors.parquet"
@@ -59,12 +75,12 @@ RAW_SUFFIXES = (".parquet", ".csv")
 # Rows per batch of whole days: the distinct (day, party, hashtag, author) keys of one batch are in memory at
 # once, about 0.1 GiB per million rows on the generated data; 12M rows keep the polars engine near 1.5 GiB.
 BATCH_ROWS = 12_000_000
-MANIFEST_VERSION = 3  # 3: hashtag_author_days; an older rollup is rebuilt from scratch, so that it is complete
 # A batch reads a little around its days' UTC range, in case a clock change falls at midnight.
 SLACK = timedelta(hours=3)
 COUNTS_ORDER = ("period_start", "party", "hashtag")
 AUTHORS_ORDER = ("date", "party", "hashtag")
 AUTHOR_DAYS_ORDER = ("date", "party", "hashtag", "author_id")
+EXCERPT_CHARS = 40  # of a value read from a file, in a message
 
 
 @dataclass(frozen=True)
@@ -75,29 +91,6 @@ class RawFile:
     label: str
     size: int
     mtime_ns: int
-
-
-@dataclass(frozen=True)
-class Seen:
-    """What a run learnt of one input file; the manifest keeps one per file."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    rows: int
-    first_day: str | None  # the local days it holds, ISO dates; None when it has no rows
-    last_day: str | None
-    authors: bool  # it has an author_id column
-    # How many rows write each hashtag each way (tidied: no spaces, no '#'). A hashtag is shown as the spelling
-    # most rows of the whole archive use, as the loader shows it; counted per file, so that a rerun can
-    # subtract a changed or removed file's rows and add a new one's without reading the others.
-    spellings: dict[str, int]
-
-    def days(self) -> set[date]:
-        if self.first_day is None:
-            return set()
-        first, last = date.fromisoformat(self.first_day), date.fromisoformat(self.last_day)
-        return {first + timedelta(days=i) for i in range((last - first).days + 1)}
 
 
 @dataclass(frozen=True)
@@ -122,9 +115,26 @@ class Rolled:
     author_days: pl.DataFrame | None = None
 
 
-# An engine rolls up (files, local days, tz); None when a row has a blank party or hashtag. The polars engine
-# here and the Spark one (pulse.spark_rollup) give the same frames.
-Engine = Callable[[list[RawFile], list[date], str], Rolled | None]
+# An engine rolls up (files, local days, tz, and optionally a UTC window within them); None when a row has a
+# blank party or hashtag. The polars engine here and the Spark one (pulse.spark_rollup) give the same frames.
+Window = tuple[datetime, datetime] | None
+Engine = Callable[..., Rolled | None]  # (files, days, tz) or (files, days, tz, window)
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """At most `limit` characters of a value read from a file, escaped (control characters, quotes) and quoted, '…'
+    where it was cut: a message never carries a file's lines."""
+    text = str(value)
+    return repr(text[:limit] + ("…" if len(text) > limit else ""))
+
+
+def _tamed(error: ValidationError) -> ValidationError:
+    """The report with each value cut to EXCERPT_CHARS characters (a Problem quotes its value escaped)."""
+    cut = [
+        replace(p, value=p.value[:EXCERPT_CHARS] + "…") if len(p.value or "") > EXCERPT_CHARS else p
+        for p in error.problems
+    ]
+    return ValidationError(cut, error.total)
 
 
 def find_raw(raw: str, out: Path) -> list[RawFile]:
@@ -138,7 +148,7 @@ def find_raw(raw: str, out: Path) -> list[RawFile]:
         paths = [Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file()]
         fixed = list(itertools.takewhile(lambda part: not glob.has_magic(part), given.parts))
         root = Path(*fixed) if fixed else Path()
-    own = out.resolve()
+    own, inside = out.resolve(), root.resolve()
     found = []
     for path in sorted(paths):
         relative = path.relative_to(root)
@@ -148,6 +158,12 @@ def find_raw(raw: str, out: Path) -> list[RawFile]:
         resolved = path.resolve()
         if resolved.parent == own:
             continue  # the rollup's own outputs, when DIR is inside PATH
+        if path != given and not resolved.is_relative_to(inside):
+            # A link to a file elsewhere (/etc/passwd, another team's data): never read, and where it leads unsaid.
+            raise PulseError(
+                f"{excerpt(str(relative))} is a link to a file outside {raw}: the rollup does not follow links out "
+                "of the raw directory; copy the file in, or remove the link"
+            )
         stat = resolved.stat()
         found.append(RawFile(resolved, str(relative), stat.st_size, stat.st_mtime_ns))
     if not found:
@@ -173,15 +189,23 @@ def raw_rows(file: RawFile) -> tuple[pl.LazyFrame, bool]:
     except (pl.exceptions.PolarsError, OSError) as error:
         raise _unreadable(file, error) from None
     if not set(REQUIRED) <= set(schema.names()):
-        validate(pl.DataFrame(schema=dict(schema)), HASHTAG_TWEETS, file.label)  # raises: a missing column
+        reason = f"missing required column (found {_header(schema)})"
+        raise ValidationError([Problem(file.label, None, c, None, reason) for c in REQUIRED if c not in schema])
     columns, _ = row_columns(schema)
     if columns is None:
         # Types the fast reader does not take (a number for a time, say): the validator says which cells.
         validate(source.head(1000).collect(), HASHTAG_TWEETS, file.label, *_first_line(file))
-        raise ValidationError([Problem(file.label, None, None, None, f"unsupported column types: {dict(schema)}")])
+        raise ValidationError([Problem(file.label, None, None, None, f"unsupported column types ({_header(schema)})")])
     if "author_id" in schema and "tweet_id" in schema:
         columns.append(pl.col("tweet_id").cast(pl.String))
     return source.select(columns), "author_id" in schema
+
+
+def _header(schema: pl.Schema, shown: int = 4) -> str:
+    """A file's columns as a message names them: how many, and the first few, each an excerpt with its type."""
+    names = [f"{excerpt(name, 24)}: {dtype}" for name, dtype in list(schema.items())[:shown]]
+    more = f" and {len(schema) - shown} more" if len(schema) > shown else ""
+    return f"{len(schema)} column(s): {', '.join(names) or 'none'}{more}"
 
 
 def _first_line(file: RawFile) -> tuple[int, str]:
@@ -189,12 +213,16 @@ def _first_line(file: RawFile) -> tuple[int, str]:
 
 
 def _unreadable(file: RawFile, error: Exception) -> ValidationError:
-    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    # The reader's own words may quote the file: an excerpt of their first line only.
+    reason = excerpt(str(error).splitlines()[0], 80) if str(error) else type(error).__name__
     return ValidationError([Problem(file.label, None, None, None, f"could not be read: {reason}")])
 
 
 def profile(file: RawFile, tz: str) -> Seen:
     """Check a new or changed file's rows and learn which local days it holds.
+
+    Its rows are counted first (from the footer for Parquet, by the line breaks for CSV): a file over the
+    raw-tweets budget (PULSE_MAX_RAW_TWEETS) is refused before any row is read.
 
     A broken row (an empty or unparsable time, a count that is not a whole number or is negative) raises the
     validator's report: file, row or line, column, value. Blank parties and hashtags would cost a read of
@@ -203,6 +231,7 @@ def profile(file: RawFile, tz: str) -> Seen:
     rows, authors = raw_rows(file)
     try:
         source = scan(file)
+        within_budget(file.label, source.select(pl.len()).collect().item())
         _, broken = row_columns(source.collect_schema())
         if source.filter(broken).select(pl.len()).collect().item():
             report_broken_rows(file.path, file.label)
@@ -231,6 +260,11 @@ def profile(file: RawFile, tz: str) -> Seen:
     )
 
 
+def within_budget(label: str, rows: int) -> None:
+    """A refusal naming PULSE_MAX_RAW_TWEETS for a file with more rows than one file may have."""
+    budget.check_rows(label, rows, config.max_raw_tweets(), "PULSE_MAX_RAW_TWEETS")
+
+
 def utc_range(days: list[date], tz: str) -> tuple[datetime, datetime]:
     """UTC times that enclose the local days `days` in `tz`, with slack for a clock change at midnight."""
     zone = ZoneInfo(tz)
@@ -238,15 +272,18 @@ def utc_range(days: list[date], tz: str) -> tuple[datetime, datetime]:
     return first, datetime.combine(max(days) + timedelta(days=1), time(), zone).astimezone(UTC) + SLACK
 
 
-def polars_engine(files: list[RawFile], days: list[date], tz: str) -> Rolled | None:
-    """The rollup of local `days` from every row of `files`, aggregated as the loader aggregates raw tweets.
+def polars_engine(files: list[RawFile], days: list[date], tz: str, window: Window = None) -> Rolled | None:
+    """The rollup of local `days` from every row of `files` (those of the UTC `window` when given), aggregated as
+    the loader aggregates raw tweets.
 
     The batch's rows (its UTC range, pruned by Parquet statistics) are read by polars' streaming engine, only
     the four columns; pulse.data.tweets.aggregate then counts them. None when a party or hashtag is blank.
     """
-    low, high = utc_range(days, tz)
+    low, high = window or utc_range(days, tz)
     parts = [raw_rows(f)[0].filter(pl.col("created_at").is_between(low, high, closed="left")) for f in files]
     rows = pl.concat(parts, how="diagonal_relaxed").collect(engine="streaming")
+    if rows.is_empty():  # a slice of a day may hold no rows
+        return Rolled(counts_table(pl.DataFrame(schema=HASHTAG_COUNTS.schema)), None, 0)
     aggregated = aggregate(rows, tz)
     if aggregated is None:
         return None
@@ -254,10 +291,14 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str) -> Rolled | N
     counts, authors = (None if f is None else f.with_columns(normalise_hashtag(pl.col("hashtag"))) for f in aggregated)
     wanted = pl.Series(days, dtype=pl.Date).implode()
     counts = counts.filter(local_date(pl.col("period_start"), tz).is_in(wanted))
-    if authors is not None:
-        authors = authors.filter(pl.col("date").is_in(wanted)).rename({"unique_authors": "authors"})
-    authors = None if authors is None else authors_table(authors)
-    days_table = None if authors is None else author_days_table(author_days(rows, tz, wanted))
+    if "author_id" not in rows.columns:
+        return Rolled(counts_table(counts), None, int(counts["tweets"].sum()))
+    # Some file has author ids: the tables are written even when these rows have none (blank is none).
+    if authors is None:
+        authors = pl.DataFrame(schema=HASHTAG_AUTHORS.schema)
+    authors = authors.filter(pl.col("date").is_in(wanted)).rename({"unique_authors": "authors"}, strict=False)
+    authors = authors_table(authors)
+    days_table = author_days_table(author_days(rows, tz, wanted))
     return Rolled(counts_table(counts), authors, int(counts["tweets"].sum()), days_table)
 
 
@@ -276,8 +317,7 @@ def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
     def ids(column: str) -> pl.Series:
         if column not in rows.columns:
             return pl.Series(column, [None] * rows.height, dtype=pl.String)
-        found = compact_ids(rows[column])
-        return found if found.dtype.is_integer() else found.replace("", None)
+        return compact_ids(rows[column])
 
     per_author = (
         rows.lazy()
@@ -314,8 +354,9 @@ def author_days_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(HASHTAG_AUTHOR_DAYS.names).cast(schema).sort(AUTHOR_DAYS_ORDER, nulls_last=False)
 
 
-def batches(days: set[date], seen: list[Seen], limit: int = BATCH_ROWS) -> Iterator[list[date]]:
-    """Days in order, in batches of about `limit` rows (each file's rows spread evenly over its days)."""
+def batches(days: set[date], seen: list[Seen], limit: int = BATCH_ROWS) -> Iterator[tuple[list[date], float]]:
+    """Days in order, in batches of about `limit` rows (each file's rows spread evenly over its days), each with
+    its estimated rows."""
     per_day: dict[date, float] = dict.fromkeys(days, 0.0)
     for s in seen:
         held = s.days() & days
@@ -324,26 +365,41 @@ def batches(days: set[date], seen: list[Seen], limit: int = BATCH_ROWS) -> Itera
     batch, rows = [], 0.0
     for day in sorted(days):
         if batch and rows + per_day[day] > limit:
-            yield batch
+            yield batch, rows
             batch, rows = [], 0.0
         batch.append(day)
         rows += per_day[day]
     if batch:
-        yield batch
+        yield batch, rows
 
 
-def read_manifest(out: Path, tz: str) -> dict[str, Seen] | None:
-    """The previous run's files, when its manifest is for `tz` and the outputs are the ones it wrote; else None."""
-    try:
-        manifest = json.loads((out / MANIFEST).read_text())
-        if manifest["version"] != MANIFEST_VERSION or manifest["tz"] != tz:
+def roll(engine: Engine, files: list[RawFile], days: list[date], tz: str, rows: float, limit: int) -> Rolled | None:
+    """The engine's rollup of a batch; one day of more than `limit` rows is read a few UTC hours at a time.
+
+    Tweets per hour and per author add up across the slices; unique authors do not, so they are counted from the
+    day's tweets per author (a null author is none), which is what the loader counts too.
+    """
+    if len(days) > 1 or rows <= limit:
+        return engine(files, days, tz)
+    low, high = utc_range(days, tz)
+    hours = math.ceil((high - low) / timedelta(hours=1))
+    step = timedelta(hours=max(1, hours // math.ceil(rows / limit)))
+    parts = []
+    while low < high:
+        part = engine(files, days, tz, (low, min(low + step, high)))
+        if part is None:
             return None
-        for name, recorded in manifest["outputs"].items():
-            if digest((out / name).read_bytes()) != recorded:
-                return None  # a run stopped between two renames, or a hand edit: start afresh
-        return {f["path"]: Seen(**f) for f in manifest["files"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        parts.append(part)
+        low += step
+    counts = pl.concat([p.counts for p in parts]).group_by(COUNTS_ORDER).agg(pl.col("tweets").sum())
+    total = int(counts["tweets"].sum())
+    per_author = [p.author_days for p in parts if p.author_days is not None]
+    if not per_author:
+        return Rolled(counts_table(counts), None, total)
+    per_author = pl.concat(per_author).group_by(AUTHOR_DAYS_ORDER).agg(pl.col("tweets").sum())
+    authors = per_author.filter(pl.col("author_id").is_not_null()).group_by(AUTHORS_ORDER).agg(pl.len())
+    authors = authors.rename({"len": "authors"})
+    return Rolled(counts_table(counts), authors_table(authors), total, author_days_table(per_author))
 
 
 def _previous(out: Path, name: str, schema: dict) -> pl.DataFrame:
@@ -359,6 +415,7 @@ def plan(
     for i, file in enumerate(files, 1):
         old = before.get(str(file.path))
         if old is not None and (old.size, old.mtime_ns) == (file.size, file.mtime_ns):
+            within_budget(file.label, old.rows)  # the budget may have been lowered since
             seen.append(old)
             continue
         new = profile(file, tz)
@@ -373,6 +430,21 @@ def plan(
     return seen, changed
 
 
+def writable(out: Path) -> Store:
+    """DIR as the store the rollup writes into: made if need be, writable, and holding no table it did not write."""
+    if out.exists() and not out.is_dir():
+        raise PulseError(f"cannot write the rollup into {out}: it is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PulseError(f"cannot write the rollup into {out}: {error.strerror or error}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PulseError(f"cannot write the rollup into {out}: permission denied")
+    store = Store(out, allow_sample=True)  # --out is always named by the caller, even when it is the sample
+    check_owned(store)
+    return store
+
+
 def rollup(
     raw: str,
     out: Path,
@@ -383,36 +455,17 @@ def rollup(
 ) -> Result:
     """Bring DIR's rollup up to date with the raw files at `raw`; see the module's docstring."""
     say = progress or (lambda text: None)
-    out.mkdir(parents=True, exist_ok=True)
-    store = Store(out, allow_sample=True)  # --out is always named by the caller, even when it is the sample
-    for name in ("hashtags", "hashtag_authors", "hashtag_author_days"):
-        current = store.path(name)
-        if current is not None and current.suffix != ".parquet":
-            raise PulseError(f"{current} is not the rollup's: move it away so that {name}.parquet can be written")
-    manifest_bytes = (out / MANIFEST).read_bytes() if (out / MANIFEST).is_file() else None
+    store = writable(out)
+    manifest = load_manifest(out)
+    manifest_bytes = (out / MANIFEST).read_bytes() if manifest is not None else None
     files = find_raw(raw, out)
-    before = read_manifest(out, tz) or {}
-    seen, changed = plan(files, before, tz, say)
-    by_path = {str(f.path): f for f in files}
-    total = sum(s.rows for s in seen if s.days() & changed)
-    counts, authors, author_day_parts, done, read = [], [], [], 0, set()
-    for batch in batches(changed, seen, batch_rows):
-        inputs = [by_path[s.path] for s in seen if s.days() & set(batch)]
-        rolled = engine(inputs, batch, tz) if inputs else None
-        if inputs and rolled is None:  # a blank party or hashtag: the validator's report names file, row, column
-            for file in inputs:
-                report_broken_rows(file.path, file.label)
-            raise PulseError(f"a row with an empty party or hashtag in {', '.join(f.label for f in inputs)}")
-        if rolled is None:
-            continue
-        counts.append(rolled.counts)
-        if rolled.authors is not None:
-            authors.append(rolled.authors)
-        if rolled.author_days is not None:
-            author_day_parts.append(rolled.author_days)
-        read |= {f.path for f in inputs}
-        done += rolled.rows
-        say(f"days {batch[0]} to {batch[-1]}: {len(inputs)} files read, {done:,} of about {total:,} rows done")
+    before = seen_files(out, manifest, tz) or {}
+    try:
+        seen, changed = plan(files, before, tz, say)
+        parts = rolled_batches(files, seen, changed, tz, engine, say, batch_rows)
+    except ValidationError as error:
+        raise _tamed(error) from None
+    counts, authors, author_day_parts, done, read = parts
     recomputed = pl.Series(sorted(changed), dtype=pl.Date).implode()
     shown = spelled(seen)
     kept = None
@@ -434,8 +487,41 @@ def rollup(
         "outputs": {name: digest(content) for name, content in outputs.items()},
         "files": [asdict(s) for s in sorted(seen, key=lambda s: s.path)],
     }
-    written = write_outputs(store, outputs, json.dumps(manifest, indent=1).encode(), manifest_bytes)
+    written = write_outputs(store, outputs, manifest, manifest_bytes)
     return Result(len(files), len(read), len(changed), done, written)
+
+
+def rolled_batches(
+    files: list[RawFile],
+    seen: list[Seen],
+    changed: set[date],
+    tz: str,
+    engine: Engine,
+    say: Callable[[str], None],
+    batch_rows: int,
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], int, set[Path]]:
+    """The changed days rolled up batch by batch: counts, authors and author-days parts, rows done, files read."""
+    by_path = {str(f.path): f for f in files}
+    total = sum(s.rows for s in seen if s.days() & changed)
+    counts, authors, author_day_parts, done, read = [], [], [], 0, set()
+    for batch, rows in batches(changed, seen, batch_rows):
+        inputs = [by_path[s.path] for s in seen if s.days() & set(batch)]
+        rolled = roll(engine, inputs, batch, tz, rows, batch_rows) if inputs else None
+        if inputs and rolled is None:  # a blank party or hashtag: the validator's report names file, row, column
+            for file in inputs:
+                report_broken_rows(file.path, file.label)
+            raise PulseError(f"a row with an empty party or hashtag in {', '.join(f.label for f in inputs)}")
+        if rolled is None:
+            continue
+        counts.append(rolled.counts)
+        if rolled.authors is not None:
+            authors.append(rolled.authors)
+        if rolled.author_days is not None:
+            author_day_parts.append(rolled.author_days)
+        read |= {f.path for f in inputs}
+        done += rolled.rows
+        say(f"days {batch[0]} to {batch[-1]}: {len(inputs)} files read, {done:,} of about {total:,} rows done")
+    return counts, authors, author_day_parts, done, read
 
 
 def spelled(seen: list[Seen]) -> Callable[[pl.DataFrame], pl.DataFrame]:
@@ -457,30 +543,3 @@ def spelled(seen: list[Seen]) -> Callable[[pl.DataFrame], pl.DataFrame]:
 def _merged(kept: pl.DataFrame | None, new: list[pl.DataFrame], schema: dict) -> pl.DataFrame:
     parts = ([kept] if kept is not None else []) + new
     return pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=schema)
-
-
-def write_outputs(store: Store, outputs: dict[str, bytes], manifest: bytes, expected: bytes | None) -> list[Path]:
-    """Replace the outputs, then the manifest that names them, under the store's lock; each file atomically.
-
-    Nothing is written when the manifest would not change (its digests cover the outputs): the dashboard's
-    cache stays warm. `expected` is the manifest this run started from: another run's is not overwritten.
-    """
-    out = store.root
-    with store.locked():
-        current = (out / MANIFEST).read_bytes() if (out / MANIFEST).is_file() else None
-        if current != expected:
-            raise PulseError(f"another rollup into {out} finished while this one ran; run it again")
-        if current == manifest:
-            return []
-        written = []
-        try:
-            for name, content in outputs.items():
-                atomic_write(out / name, content)
-                written.append(out / name)
-            for name in (AUTHORS_FILE, AUTHOR_DAYS_FILE):
-                if name not in outputs and (out / name).is_file():
-                    (out / name).unlink()  # no input has author ids any more: a stale table would mislead
-            atomic_write(out / MANIFEST, manifest)
-        except OSError as error:
-            raise PulseError(f"could not write the rollup into {out}: {error.strerror or error}") from error
-    return [*written, out / MANIFEST]

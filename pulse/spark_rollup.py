@@ -28,6 +28,7 @@ from pulse.rollup import (
     COUNTS_ORDER,
     RawFile,
     Rolled,
+    Window,
     author_days_table,
     authors_table,
     counts_table,
@@ -68,9 +69,10 @@ def _created_at(frame: DataFrame) -> Column:
     return F.col("created_at").cast("timestamp")
 
 
-def read(spark: SparkSession, files: list[RawFile]) -> DataFrame:
-    """Every row of `files` as created_at, party, hashtag, author_id and tweet_id (null where a file has none)."""
-    frames = []
+def read(spark: SparkSession, files: list[RawFile]) -> tuple[DataFrame, bool]:
+    """Every row of `files` as created_at, party, hashtag, author_id and tweet_id (null where a file has none), and
+    whether some file has an author_id column."""
+    frames, authors = [], False
     for suffix in (".parquet", ".csv"):
         paths = [str(f.path) for f in files if f.path.suffix.lower() == suffix]
         if not paths:
@@ -79,6 +81,7 @@ def read(spark: SparkSession, files: list[RawFile]) -> DataFrame:
             frame = spark.read.option("mergeSchema", "true").parquet(*paths)
         else:
             frame = spark.read.option("header", "true").option("encoding", "UTF-8").csv(paths)
+        authors |= "author_id" in frame.columns
         author, tweet = (
             F.col(c).cast("string") if c in frame.columns else F.lit(None).cast("string")
             for c in ("author_id", "tweet_id")
@@ -95,13 +98,15 @@ def read(spark: SparkSession, files: list[RawFile]) -> DataFrame:
     union = frames[0]
     for frame in frames[1:]:
         union = union.unionByName(frame)
-    return union
+    return union, authors
 
 
-def roll(spark: SparkSession, files: list[RawFile], days: list[date], tz: str) -> Rolled | None:
-    """The rollup of local `days` from every row of `files`; None when a party or hashtag is blank."""
-    low, high = utc_range(days, tz)
-    rows = read(spark, files).where((F.col("created_at") >= F.lit(low)) & (F.col("created_at") < F.lit(high)))
+def roll(spark: SparkSession, files: list[RawFile], days: list[date], tz: str, window: Window = None) -> Rolled | None:
+    """The rollup of local `days` from every row of `files` (of the UTC `window` when given); None when a party or
+    hashtag is blank."""
+    low, high = window or utc_range(days, tz)
+    rows, with_authors = read(spark, files)
+    rows = rows.where((F.col("created_at") >= F.lit(low)) & (F.col("created_at") < F.lit(high)))
     wall = F.from_utc_timestamp(F.col("created_at"), tz)  # the local wall-clock time, as a UTC timestamp
     party, hashtag = _trimmed(F.col("party")), _trimmed(F.col("hashtag"))
     keyed = rows.select(
@@ -124,14 +129,15 @@ def roll(spark: SparkSession, files: list[RawFile], days: list[date], tz: str) -
     counts = pl.from_arrow(counts.toArrow())
     if counts["__bad"].max() or 0:
         return None
+    if not with_authors:
+        return Rolled(counts_table(counts), None, int(counts["tweets"].sum() or 0))
+    # A blank author id is no author, as a missing one is (pulse.data.tweets.compact_ids).
     authors = (
-        keyed.where(F.col("author").isNotNull())
+        keyed.where(F.col("author") != "")
         .groupBy("date", "party", "hashtag")
         .agg(F.count_distinct("author").alias("authors"))
     )
     authors = pl.from_arrow(authors.toArrow())
-    if not authors.height:
-        return Rolled(counts_table(counts), None, int(counts["tweets"].sum() or 0))
     # As pulse.data.tweets.tweet_count: distinct tweet ids, and each row without one; a blank author is none.
     tweet = F.when(F.col("tweet") != "", F.col("tweet"))
     author_days = keyed.groupBy(
@@ -149,7 +155,7 @@ def roll(spark: SparkSession, files: list[RawFile], days: list[date], tz: str) -
 def spark_engine(master: str | None = None, spark: SparkSession | None = None):
     """An engine for pulse.rollup.rollup that aggregates on Spark (a session on `master`, or the one given)."""
     spark = spark or session(master)
-    return lambda files, days, tz: roll(spark, files, days, tz)
+    return lambda files, days, tz, window=None: roll(spark, files, days, tz, window)
 
 
 def main(argv: list[str] | None = None) -> int:

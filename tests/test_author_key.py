@@ -119,7 +119,7 @@ def test_the_key_never_leaves_the_data_directory(data, tmp_path):
     store = Store(data)
     overview = ingest.stored_overview(store)
     assert KEY_FILE not in overview["file"].to_list()
-    with zipfile.ZipFile(io.BytesIO(ingest.zip_bytes(ingest.stored_tables(store)))) as archive:
+    with zipfile.ZipFile(io.BytesIO(ingest.zip_bytes(ingest.stored_tables(store, stored_key(data))))) as archive:
         assert all(KEY_FILE not in name for name in archive.namelist())
         assert not [name for name in archive.namelist() if holds_key(archive.read(name))]
     assert all(KEY_FILE not in name for name, _, _ in store.fingerprint())

@@ -115,7 +115,7 @@ def test_merging_counts_into_raw_tweets_is_refused_and_changes_nothing(tmp_path)
 def test_export_zip_holds_every_stored_dataset_as_analyst_csv(tmp_path):
     store = Store(tmp_path)
     ingest.replace(store, ingest.inspect(COUNTS.encode(), "counts.csv", "hashtags"))
-    archive = zipfile.ZipFile(io.BytesIO(ingest.zip_bytes(ingest.stored_tables(store))))
+    archive = zipfile.ZipFile(io.BytesIO(ingest.zip_bytes(ingest.stored_tables(store, None))))
     assert archive.namelist() == ["hashtags.csv"]
     assert archive.read("hashtags.csv").decode("utf-8-sig").splitlines()[0] == "hashtag,party,period_start,tweets"
 

@@ -14,11 +14,15 @@ MAX_PAGE_LINES = 100
 
 # package (or module) -> what it must never import: pulse packages by dotted prefix, outside packages by name
 FORBIDDEN = {
-    "pulse.data": ("pulse.metrics", "pulse.charts", "pulse.ui", "pulse.watch", "pulse.rollup", "streamlit", "plotly"),
+    "pulse.data": (
+        *("pulse.metrics", "pulse.charts", "pulse.ui", "pulse.watch", "pulse.rollup", "pulse.rollup_manifest"),
+        *("streamlit", "plotly"),
+    ),
     "pulse.metrics": ("pulse.charts", "pulse.ui", "pulse.watch", "streamlit", "plotly", "requests"),
     "pulse.charts": ("pulse.ui", "pulse.watch", "streamlit", "requests"),
     "pulse.watch": ("pulse.ui", "pulse.charts", "streamlit", "plotly"),
     "pulse.rollup": ("pulse.ui", "pulse.metrics", "pulse.charts", "pulse.watch", "streamlit"),
+    "pulse.rollup_manifest": ("pulse.ui", "pulse.metrics", "pulse.charts", "pulse.watch", "streamlit"),
     "pulse.spark_rollup": ("pulse.ui", "pulse.metrics", "pulse.charts", "pulse.watch", "streamlit"),
     "pulse.connectors": ("pulse.ui", "pulse.metrics", "pulse.charts", "pulse.watch", "streamlit"),
 }

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pulse import rollup as rollup_module
+from pulse import rollup_manifest
 from pulse.cli import main
 from pulse.data.load import load_data_dir
 from pulse.data.store import MANIFEST
@@ -47,8 +47,11 @@ def second_day() -> pl.DataFrame:
 
 @pytest.fixture
 def hand_archive(tmp_path):
+    return hand_made(tmp_path / "raw")
+
+
+def hand_made(raw):
     """Two files of a hive-partitioned archive, one CSV and one Parquet, written by hand."""
-    raw = tmp_path / "raw"
     (raw / "day=2022-04-20").mkdir(parents=True)
     (raw / "day=2022-04-20" / "part-0.csv").write_text(FIRST_DAY_CSV, encoding="utf-8")
     (raw / "day=2022-04-21").mkdir()
@@ -295,18 +298,19 @@ def test_an_interrupted_run_leaves_the_previous_rollup_and_manifest_intact(days_
     shutil.rmtree(raw / "day=2022-03-03")  # something to do
     batches = []
 
-    def interrupted(files, days, tz):
+    def interrupted(files, days, tz, window=None):
         batches.append(days)
         if len(batches) == 2:
             raise KeyboardInterrupt  # Ctrl-C, or SIGTERM (the CLI turns it into an exit), mid-run
-        return polars_engine(files, days, tz)
+        return polars_engine(files, days, tz, window)
 
     full = rollup(str(raw), tmp_path / "full", TZ)
     assert full.days > 2
     with pytest.raises(KeyboardInterrupt):
         rollup(str(raw), out, TZ, interrupted, batch_rows=1)  # one day per batch
     assert {name: (out / name).read_bytes() for name in previous} == previous
-    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, MANIFEST, ".lock"])  # no temporary file
+    # No temporary file: the tables, the manifest, and the store's lock and record of saves.
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, MANIFEST, ".lock", ".saves.json"])
     rollup(str(raw), out, TZ)
     assert outputs(out) == outputs(tmp_path / "full")
 
@@ -316,17 +320,17 @@ def test_a_run_stopped_between_its_renames_is_rebuilt_from_scratch(days_archive,
     out = tmp_path / "out"
     rollup(str(raw), out, TZ)
     shutil.rmtree(raw / "day=2022-03-03")
-    real = rollup_module.atomic_write
+    real = rollup_manifest.atomic_write
 
     def dies_before_the_manifest(target, content):
-        if target.name == MANIFEST:
+        if target.name == MANIFEST and b'"writing"' not in content:  # the final one, after the tables
             raise OSError(28, "No space left on device")
         real(target, content)
 
-    monkeypatch.setattr(rollup_module, "atomic_write", dies_before_the_manifest)
+    monkeypatch.setattr(rollup_manifest, "atomic_write", dies_before_the_manifest)
     with pytest.raises(PulseError, match="No space left on device"):
         rollup(str(raw), out, TZ)
-    monkeypatch.setattr(rollup_module, "atomic_write", real)
+    monkeypatch.setattr(rollup_manifest, "atomic_write", real)
     # The tables are new and the manifest old: their digests disagree, so the next run starts afresh.
     assert rollup(str(raw), out, TZ).read == 7
     assert outputs(out) == full_run(raw, tmp_path)

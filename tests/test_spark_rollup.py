@@ -12,6 +12,7 @@ from pulse.rollup import AUTHOR_DAYS_FILE, AUTHORS_FILE, COUNTS_FILE, rollup
 from pulse.synth import generate
 from tests.conftest import utc
 from tests.test_rollup import archive, bump
+from tests.test_rollup_hostile import BLANK_AUTHORS
 
 if os.environ.get("CI") != "true" and (shutil.which("java") is None or importlib.util.find_spec("pyspark") is None):
     pytest.skip(
@@ -82,3 +83,14 @@ def test_a_spark_rerun_after_a_change_equals_a_full_polars_run(spark, raw, tmp_p
     rollup(str(work), tmp_path / "polars", "Asia/Karachi")
     for name in (COUNTS_FILE, AUTHORS_FILE, AUTHOR_DAYS_FILE):
         assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "polars" / name).read_bytes()
+
+
+def test_a_blank_author_id_is_no_author_on_spark_either(spark, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.csv").write_text(BLANK_AUTHORS)
+    engine = spark_rollup.spark_engine(spark=spark)
+    rollup(str(raw), tmp_path / "spark", "Asia/Karachi", engine, batch_rows=spark_rollup.BATCH_ROWS)
+    assert pl.read_parquet(tmp_path / "spark" / AUTHORS_FILE)["authors"].to_list() == [1]
+    days = pl.read_parquet(tmp_path / "spark" / AUTHOR_DAYS_FILE)
+    assert days.select("author_id", "tweets").rows() == [(None, 2), ("u1", 1)]

@@ -9,11 +9,15 @@ message shows what it holds. It is readable by its owner only (0600), as mkstemp
 """
 
 import contextlib
+import hashlib
+import hmac
 import os
 import re
 import secrets
 import tempfile
 from pathlib import Path
+
+import polars as pl
 
 from pulse.errors import PulseError
 
@@ -31,6 +35,23 @@ def author_key(data: Path, salt: str | None, show_raw: str | None) -> bytes | No
     if (show_raw or "").strip().lower() in ("1", "true", "yes"):
         return None
     return salt.encode() if salt else stored_key(data)
+
+
+def pseudonyms(ids: list, key: bytes) -> list[str]:
+    """Each id's keyed hash: `a-` and the first 12 hex digits of HMAC-SHA256 with `key` of the id as text."""
+    return ["a-" + hmac.new(key, str(i).encode(), hashlib.sha256).hexdigest()[:12] for i in ids]
+
+
+def pseudonymised(frame: pl.DataFrame, key: bytes | None) -> pl.DataFrame:
+    """`frame` with its author_id column as pseudonyms (of the id as compared: stripped text; a blank one stays
+    empty), the ones every page and export shows; as it is when `key` is None (raw ids are to be shown) or it has
+    no author_id."""
+    if key is None or "author_id" not in frame.columns:
+        return frame
+    text = pl.col("author_id").cast(pl.String).str.strip_chars()
+    ids = frame.select(text.filter(text != "").unique())["author_id"]
+    hashed = pl.Series(pseudonyms(ids.to_list(), key), dtype=pl.String)
+    return frame.with_columns(text.replace_strict(ids, hashed, default=None, return_dtype=pl.String).alias("author_id"))
 
 
 def stored_key(data: Path) -> bytes:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
+from pulse.data.author_key import pseudonymised
 from pulse.data.contract import (
     EDITABLE,
     HASHTAG_COUNTS,
@@ -254,11 +255,12 @@ def stored_overview(store: Store) -> pl.DataFrame:
     )
 
 
-def stored_tables(store: Store) -> dict[str, pl.DataFrame]:
-    """Every stored dataset as validated rows (for export)."""
+def stored_tables(store: Store, author_key: bytes | None) -> dict[str, pl.DataFrame]:
+    """Every stored dataset as validated rows (for export), author ids pseudonymised with `author_key` as every
+    page and export shows them (raw only for None: a deployment that shows raw ids)."""
     tables = {}
     for name in EDITABLE:
         loaded = load_dataset(store, name)
         if loaded is not None:
-            tables[name] = loaded[0]
+            tables[name] = pseudonymised(loaded[0], author_key)
     return tables

@@ -166,6 +166,21 @@ class Store:
         with self.locked():
             return self._save(name, frame, fmt)
 
+    def replace_bytes(self, name: str, content: bytes, suffix: str) -> Path:
+        """Replace dataset `name` with a whole file's `content` (of type `suffix`), atomically, keeping the old file
+        in history: for a writer that makes the bytes itself (the rollup's Parquet tables)."""
+        with self.locked():
+            return self._write_bytes(name, content, suffix, keep_history=True)
+
+    def remove(self, name: str) -> None:
+        """Take dataset `name`'s file away, into history (undo puts it back)."""
+        with self.locked():
+            current = self.path(name)
+            if current is not None:
+                self._copy_to_history(name, current)
+                _remove(current)
+                self._record_save(name)
+
     def merge(
         self,
         name: str,
@@ -475,10 +490,18 @@ def digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def file_digest(path: Path) -> str:
+    """digest() of a file's bytes, read in blocks (a table may be large)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
 def rollup_wrote(path: Path) -> bool:
-    """Whether `path` holds the bytes the rollup last wrote there, as the manifest beside it records them."""
+    """Whether `path` holds bytes the rollup wrote there, as the manifest beside it records them: its last run's
+    outputs, or those of a run stopped while it replaced them (the manifest names them before the first rename)."""
     try:
-        recorded = json.loads((path.parent / MANIFEST).read_text())["outputs"][path.name]
-        return digest(path.read_bytes()) == recorded
-    except (OSError, ValueError, KeyError, TypeError):
+        manifest = json.loads((path.parent / MANIFEST).read_text())
+        recorded = [manifest.get(part, {}).get(path.name) for part in ("outputs", "writing")]
+        return file_digest(path) in recorded
+    except (OSError, ValueError, AttributeError):
         return False

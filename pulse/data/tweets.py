@@ -278,15 +278,17 @@ def aggregate(rows: pl.DataFrame, tz: str, require: bool = True) -> tuple[pl.Dat
     # and sorting the keys sorts the result by time, party and hashtag (ranks sort as the text they stand for).
     n_tags, n_pairs, pair = key.n_tags, key.n_pairs, key.pair
     hourly = rows.lazy().group_by((bucket * n_pairs + pair).alias("__key")).agg(pl.len().alias("tweets"))
-    with_authors = "author_id" in rows.columns and rows["author_id"].null_count() < rows.height
+    # A blank author id is no author, as a missing one is (compact_ids): counted as a tweet, not as an author.
+    ids = compact_ids(rows["author_id"]) if "author_id" in rows.columns else None
+    with_authors = ids is not None and ids.null_count() < rows.height
     if with_authors:
         days = table["date"].to_physical()
         first_day = int(days.min())
         keyed = rows.lazy().select(
             ((day - first_day).cast(pl.Int64) * n_pairs + pair).alias("__key"),
-            pl.lit(compact_ids(rows["author_id"])).alias("__author"),
+            pl.lit(ids).alias("__author"),
         )
-        if rows["author_id"].null_count():
+        if ids.null_count():
             keyed = keyed.filter(pl.col("__author").is_not_null())
         # unique().len() rather than n_unique(): the same count, about a quarter faster in a group-by here.
         daily = keyed.group_by("__key").agg(pl.col("__author").unique().len().cast(pl.Int64).alias("unique_authors"))
@@ -412,7 +414,8 @@ def pair_names(pair: str | pl.Expr, n_tags: int, tag_names: pl.Series, party_nam
 
 
 def compact_ids(authors: pl.Series) -> pl.Series:
-    """Ids (of authors, of tweets) as the contract compares them (stripped text), as integers when that is exact."""
+    """Ids (of authors, of tweets) as the contract compares them (stripped text, a blank one missing), as integers
+    when that is exact."""
     if authors.dtype.is_integer():
         return authors
     # X's user ids are decimal numbers: counting them as integers is exact when every id is written the one
@@ -426,7 +429,7 @@ def compact_ids(authors: pl.Series) -> pl.Series:
     exact = numbers.select(
         (pl.col("canonical") & pl.col("number").is_not_null()).sum() == authors.len() - authors.null_count()
     ).item()
-    return numbers["number"] if exact else authors.str.strip_chars()
+    return numbers["number"] if exact else authors.str.strip_chars().replace("", None)
 
 
 def tweet_count() -> pl.Expr:

@@ -5,13 +5,12 @@ optional tweet_id, author_id and text). A tweet that carries several hashtags is
 one tweet wherever tweets are counted together (by tweet_id where present; rows without one are each a tweet).
 """
 
-import hashlib
-import hmac
 import os
 from dataclasses import dataclass, replace
 
 import polars as pl
 
+from pulse.data.author_key import pseudonyms
 from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS
 from pulse.data.tweets import tweet_count
 from pulse.errors import PulseError
@@ -316,8 +315,7 @@ def with_account_ids(bursts: pl.DataFrame, key: bytes | None) -> pl.DataFrame:
     """Bursts with their account ids '|'-joined: as keyed hashes (HMAC-SHA256 with `key`), or as they are (None)."""
     ids = bursts.select(pl.col("account_ids").explode().drop_nulls().unique())["account_ids"]
     if key is not None:
-        hashed = ["a-" + hmac.new(key, str(i).encode(), hashlib.sha256).hexdigest()[:12] for i in ids.to_list()]
-        mapping = pl.Series(hashed, dtype=pl.String)
+        mapping = pl.Series(pseudonyms(ids.to_list(), key), dtype=pl.String)
         shown = pl.col("account_ids").list.eval(pl.element().replace_strict(ids, mapping, return_dtype=pl.String))
     else:
         shown = pl.col("account_ids").list.eval(pl.element().cast(pl.String))

@@ -17,7 +17,7 @@ from pulse.keyguard import KeyGuard
 from pulse.ui.columns import STORE_COLUMNS
 from pulse.ui.labels import counted
 from pulse.ui.session import view_upload
-from pulse.ui.settings import configured_x_token
+from pulse.ui.settings import author_ids_key, configured_x_token
 from pulse.ui.widgets import user_errors
 from pulse.watch import tracking
 from pulse.watch.tracking import Trackers
@@ -78,7 +78,9 @@ def stored_datasets(store: Store) -> None:
         st.dataframe(ingest.stored_overview(store), hide_index=True, column_config=STORE_COLUMNS, placeholder="–")
         st.download_button(
             "Export all datasets (zip)",
-            lambda: ingest.zip_bytes(ingest.stored_tables(store)),
+            # Author ids as keyed hashes, as on every page and in every export; raw only where the deployment's
+            # show_author_ids says so.
+            lambda: ingest.zip_bytes(ingest.stored_tables(store, author_ids_key())),
             file_name="campaign-pulse-data.zip",
             mime="application/zip",
             icon=":material/folder_zip:",
