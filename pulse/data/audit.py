@@ -75,6 +75,8 @@ class Entry:
             "version_before": self.version_before,
             "version_after": self.version_after,
         }
+        # Empty text is written as an empty cell (null), not as "" in quotes.
+        row = {name: None if value == "" else value for name, value in row.items()}
         return pl.DataFrame([row], schema=AUDIT.schema, orient="row")
 
 

@@ -113,7 +113,8 @@ def no_access_page() -> None:
     )
     ask = found.contact or ", ".join(found.admins()) or "the person who runs this dashboard"
     st.write(f"Ask {markdown_text(ask)} to give you a role, then sign in again.")
-    st.button("Sign out", icon=":material/logout:", key="sign-out", on_click=st.logout)
+    if st.button("Sign out", icon=":material/logout:", key="sign-out"):
+        st.logout()
 
 
 def identity_sidebar(who: Visitor) -> None:
@@ -125,7 +126,8 @@ def identity_sidebar(who: Visitor) -> None:
             st.markdown(f"**{markdown_text(who.shown_name)}** · {who.role}")
             if who.email and who.email != who.shown_name:
                 st.caption(markdown_text(who.email))
-            st.button("Sign out", icon=":material/logout:", key="sign-out", on_click=st.logout)
+            if st.button("Sign out", icon=":material/logout:", key="sign-out"):
+                st.logout()
         else:
             st.markdown(f"Not signed in · {who.role}")
             for provider in providers():
