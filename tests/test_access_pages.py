@@ -277,3 +277,10 @@ def test_the_same_write_paths_run_for_an_editor(store_dir, path):
     assert not at.exception and not at.error
     assert snapshot(store_dir) != before
     assert load_dataset(store_dir, "audit")[0]["actor"].to_list()[-1] == "desk@party.example"
+
+
+def test_a_misspelt_rule_stops_the_app_with_its_name_and_shows_no_data(store_dir):
+    at = app(ADMIN, ACCESS | {"anonymous": "everyone"}).run()
+    reason = markdown_text("[access] anonymous is 'everyone': expected one of none, viewer")
+    assert at.error[0].value == f"Sign-in is misconfigured: {reason}"
+    assert (len(at.metric), len(at.dataframe)) == (0, 0)
