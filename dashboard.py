@@ -1,9 +1,13 @@
 """Campaign Pulse: the entry point (`streamlit run dashboard.py`). It lists the pages, the overview first,
 and shows what every page shares; each page's own content is in pages/."""
 
-from pulse.ui import session
+from pulse.access import VIEWER
+from pulse.ui import access, session
 
-page = session.navigation()
-session.sample_banner()
-session.upload_banner()
+who = access.visitor()  # with sign-in on (secrets.toml's [auth]): afresh on every run, from st.user and [access]
+page = session.navigation(who)
+if who.may(VIEWER):
+    access.identity_sidebar(who)
+    session.sample_banner()
+    session.upload_banner()
 page.run()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from pulse.config import data_dir
 from pulse.data.store import Store
-from pulse.ui import editor, session, settings
+from pulse.ui import access, editor, session, settings
 
 session.setup_page("Data")
 st.title("Data")
@@ -15,12 +15,15 @@ editor.saved_message()
 st.subheader("Stored datasets")
 editor.stored_datasets(store)
 
-st.subheader("Bring data in")
-editor.bring_data_in(store, configured_key)
+# A viewer (sign-in on) gets the reads only: no control that changes anything is drawn. Each write path checks the
+# role again on the server before it runs (pulse.ui.editor).
+if access.may_change():
+    st.subheader("Bring data in")
+    editor.bring_data_in(store, configured_key)
 
-st.subheader("Undo a save")
-editor.undo_a_save(store, configured_key)
+    st.subheader("Undo a save")
+    editor.undo_a_save(store, configured_key)
 
-st.subheader("Track a live Space")
-editor.track_a_space(store, configured_key)
+    st.subheader("Track a live Space")
+    editor.track_a_space(store, configured_key)
 editor.tracker_status()

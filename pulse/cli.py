@@ -8,12 +8,15 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from pulse import cli_watch, cli_x
-from pulse.config import DEFAULT_TZ, checked_time_zone
+from pulse.config import DEFAULT_TZ, checked_time_zone, data_dir
+from pulse.data import audit
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, rotate_key
 from pulse.data.dataset import Dataset
 from pulse.data.export import write_tables
-from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets
+from pulse.data.load import load_author_days, load_data_dir, load_dataset, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.metrics.drivers import burst_min_accounts, view_driver_tables
@@ -103,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rotate.add_argument("--data", type=Path, required=True, help="the data directory whose key to replace")
     rotate.set_defaults(run=run_rotate_author_key)
+
+    trail = commands.add_parser("audit", help="print the audit trail: every change to the store, newest first")
+    trail.add_argument("--data", type=Path, help="the data directory (default: PULSE_DATA_DIR, else data/)")
+    trail.add_argument("--since", type=_date, help="only changes on or after this UTC date (YYYY-MM-DD)")
+    trail.add_argument("--format", choices=("csv", "table"), default="table", help="csv, or a table (default)")
+    trail.set_defaults(run=run_audit)
 
     cli_x.add_commands(commands)  # fetch-x, track-space
     cli_watch.add_commands(commands)  # watch
@@ -194,6 +203,31 @@ def run_rollup(args: argparse.Namespace) -> int:
     )
     for path in done.written:
         print(path)
+    return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    directory = args.data if args.data is not None else data_dir()
+    if not directory.is_dir():
+        raise PulseError(f"data directory {directory} does not exist")
+    loaded = load_dataset(Store(directory), audit.AUDIT_DATASET)
+    rows = audit.read(loaded[0] if loaded else None, args.since)
+    if args.format == "csv":
+        sys.stdout.write(audit.csv_bytes(rows).decode("utf-8"))
+        return 0
+    if rows.is_empty():
+        print("No changes recorded" + (f" since {args.since}." if args.since else "."))
+        return 0
+    with pl.Config(
+        tbl_rows=-1,
+        tbl_cols=-1,
+        tbl_width_chars=10_000,
+        fmt_str_lengths=200,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        tbl_formatting="ASCII_MARKDOWN",
+    ):
+        print(rows.with_columns(pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%SZ")))
     return 0
 
 

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from pulse.config import time_zone
+from pulse.data.audit import WATCH
 from pulse.data.store import command_store
 
 
@@ -31,7 +32,7 @@ def run_watch(args: argparse.Namespace) -> int:
     from pulse.watch.runner import X_DEADLINE_S, Shutdown, Watcher
     from pulse.watch.settings import described, read_config, webhooks_from
 
-    store = command_store(args.data)  # first: a war room pointed at the sample is told where to go instead
+    store = command_store(args.data, WATCH)  # first: a war room pointed at the sample is told where to go instead
     config = read_config(args.config)
     webhooks = webhooks_from(config)
     token = token_from_env()

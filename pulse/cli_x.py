@@ -17,6 +17,7 @@ import polars as pl
 
 from pulse.config import interval_seconds, time_zone
 from pulse.data import ingest
+from pulse.data.audit import cli_actor
 from pulse.data.contract import as_utc
 from pulse.data.load import load_dataset, read_table, summarise_samples
 from pulse.data.store import MergeSummary, Store, command_store
@@ -150,7 +151,7 @@ def _fetch_and_merge(
 ) -> int:
     """Run a fetch-x command: fetch (a limit part-way keeps what arrived before it), merge what came into
     `dataset` through the store, as the Data page does, and print the summary; EXIT_PARTIAL after a limit."""
-    store = command_store(args.data)  # before the fetch: a refused directory costs no API call
+    store = command_store(args.data, cli_actor("fetch-x"))  # before the fetch: a refused directory costs no API call
     client = _client(args)
     partial = None
     try:

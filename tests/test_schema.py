@@ -266,6 +266,7 @@ def test_every_dataset_is_declared_once_in_the_registry():
         "raw_tweets",
         "hashtag_authors",
         "hashtag_author_days",
+        "audit",
     )
     assert EDITABLE == ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
     assert ingest.EDITABLE == EDITABLE

@@ -96,7 +96,14 @@ def test_crash_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
     assert stray_files(tmp_path) == []
     # The old file was not replaced, so there is nothing to undo to.
     assert store.history("rallies") == []
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [".lock", ".saves.json", "rallies.csv"]
+    # The first save is in the audit; the failed one is not.
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [
+        ".lock",
+        ".saves.json",
+        "audit.csv",
+        "rallies.csv",
+    ]
+    assert len((tmp_path / "audit.csv").read_text().splitlines()) == 2
     assert store.last_saved("rallies") == saved_at  # a failed save is not recorded as one
 
 

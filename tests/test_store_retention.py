@@ -54,7 +54,7 @@ def test_temp_files_of_a_crashed_save_are_removed_at_the_next_save(tmp_path):
     assert [p for p in crashed if p.exists()] == []
     assert all(p.read_bytes() == b"half a file" for p in others)  # not ours: left alone
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == sorted(
-        [".lock", ".notes.tmp", ".saves.json", "parties.csv", "parties.csv.tmp", "spaces.csv"]
+        [".lock", ".notes.tmp", ".saves.json", "audit.csv", "parties.csv", "parties.csv.tmp", "spaces.csv"]
     )
 
 

@@ -318,6 +318,29 @@ ALERTS = Contract(
 )
 
 
+# Every change to the store, appended under its lock by the store itself (pulse.data.store, pulse.data.audit); no page
+# or command edits or deletes a row, and the history's retention never touches it. actor is an email, cli:<os user>
+# or watch; source a file name, a URL's host or x-api; the versions are the content fingerprints of the dataset's
+# file before and after, so an undo's version_after is the version_before of the save it undid.
+AUDIT = Contract(
+    "audit",
+    (
+        Column("at", "datetime"),
+        Column("actor", "str"),
+        Column("role", "str", nullable=True),
+        Column("action", "str"),
+        Column("dataset", "str"),
+        Column("rows_added", "int", nonnegative=True),
+        Column("rows_updated", "int", nonnegative=True),
+        Column("rows_removed", "int", nonnegative=True),
+        Column("source", "str", nullable=True),
+        Column("content_sha256", "str", nullable=True),
+        Column("version_before", "str", nullable=True),
+        Column("version_after", "str", nullable=True),
+    ),
+)
+
+
 def hashtag_contract(columns: list[str], file: str) -> Contract:
     """Detect the hashtags form from the header: raw tweets (created_at) or counts (period_start)."""
     if "created_at" in columns:
@@ -364,6 +387,7 @@ REGISTRY = (
     DatasetEntry("raw_tweets", HASHTAG_TWEETS, editable=True),
     DatasetEntry("hashtag_authors", HASHTAG_AUTHORS),
     DatasetEntry("hashtag_author_days", HASHTAG_AUTHOR_DAYS),
+    DatasetEntry("audit", AUDIT),  # append-only: written by the store alone (pulse.data.audit)
 )
 _BY_NAME = {r.name: r for r in REGISTRY}
 DATASETS = tuple(r.name for r in REGISTRY)

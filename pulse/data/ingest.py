@@ -8,11 +8,13 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace as replace_fields
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import polars as pl
 
+from pulse.data.audit import content_sha256
 from pulse.data.author_key import pseudonymised
 from pulse.data.contract import (
     EDITABLE,
@@ -35,6 +37,8 @@ SPACES_KEPT_ON_FETCH = ("total_listeners", "peak_listeners", "avg_listeners", "t
 # A fetch always writes the Space's own x.com link as source_url; an analyst's stored source
 # (where the kept total was reported) wins over it, since the link says nothing the id does not.
 SPACES_STORED_FIRST_ON_FETCH = ("source_url",)
+# The audit's source for rows fetched from the X API (fetch-x, watch) rather than from a file.
+X_API_SOURCE = "x-api"
 
 
 @dataclass(frozen=True)
@@ -45,18 +49,21 @@ class Inspected:
     file: str
     contract: Contract
     frame: pl.DataFrame
+    source: str = ""  # what the audit names: the file's name, a URL's host, or x-api
+    content_sha256: str = ""  # of the file's bytes as uploaded or fetched; empty for rows made from an API's answer
 
     @property
     def form(self) -> str:
         return _form(self.contract)
 
 
-def inspect(content: bytes, file: str, dataset: str) -> Inspected:
-    """Read and validate a whole file as `dataset`; raises ValidationError listing every problem."""
+def inspect(content: bytes, file: str, dataset: str, source: str | None = None) -> Inspected:
+    """Read and validate a whole file as `dataset`; raises ValidationError listing every problem. `source` is what
+    the audit names if the file is saved (a URL's host), the file's name when not given."""
     if dataset not in EDITABLE:
         raise PulseError(f"unknown dataset {dataset!r}: expected one of {', '.join(EDITABLE)}")
     frame, contract = validate_table(read_table(content, file), dataset)
-    return Inspected(dataset, file, contract, frame)
+    return Inspected(dataset, file, contract, frame, source or file, content_sha256(content))
 
 
 def inspect_frame(frame: pl.DataFrame, dataset: str, source: str) -> Inspected:
@@ -64,7 +71,7 @@ def inspect_frame(frame: pl.DataFrame, dataset: str, source: str) -> Inspected:
     if dataset not in EDITABLE:
         raise PulseError(f"unknown dataset {dataset!r}: expected one of {', '.join(EDITABLE)}")
     typed, contract = validate_table(Table(frame, source, 1, "row"), dataset)
-    return Inspected(dataset, source, contract, typed)
+    return Inspected(dataset, source, contract, typed, X_API_SOURCE)
 
 
 def fill_known(
@@ -119,7 +126,9 @@ def merge_keys(inspected: Inspected) -> list[str]:
 
 def replace(store: Store, inspected: Inspected) -> Path:
     """Replace the stored dataset with the inspected file (the old one goes to history)."""
-    return store.save(inspected.dataset, inspected.frame)
+    return store.save(
+        inspected.dataset, inspected.frame, source=inspected.source, content_sha256=inspected.content_sha256
+    )
 
 
 def merge(
@@ -137,7 +146,7 @@ def merge(
     stored = store.path(inspected.dataset)
     if inspected.contract is HASHTAG_TWEETS and stored is not None and _stored_form(stored) is HASHTAG_COUNTS:
         counts, _ = aggregate_tweets(inspected.frame, tz)
-        new = Inspected(inspected.dataset, inspected.file, HASHTAG_COUNTS, counts)
+        new = replace_fields(inspected, contract=HASHTAG_COUNTS, frame=counts)
     keys = merge_keys(new)
 
     def read_current(path: Path) -> pl.DataFrame:
@@ -154,7 +163,15 @@ def merge(
         # Also under the lock: the stored values kept are those of the file being merged into.
         return fill_known(with_stored_spellings(rows, current), current, keys, keep_stored, stored_first)
 
-    return store.merge(new.dataset, new.frame, keys, read_current, complete=complete)
+    return store.merge(
+        new.dataset,
+        new.frame,
+        keys,
+        read_current,
+        complete=complete,
+        source=new.source,
+        content_sha256=new.content_sha256,
+    )
 
 
 def with_stored_spellings(new: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:

@@ -9,7 +9,9 @@ take `<root>/.lock` first, so two saves never interleave and a merge never loses
 The bundled 2022 sample (marked by its SAMPLE.md) is written only by a writer that was given it by name (a
 command's `--data`): live data mixed into it would be measured against its illustrative figures.
 
-The store moves files; it does not know what is in them (loading and validation live elsewhere).
+The store moves files; it does not know what is in them (loading and validation live elsewhere). It records
+every change it makes in the append-only audit (pulse.data.audit), under the same lock, with the actor it was made
+for: the person signed in to the dashboard, the user at the shell, or the watcher.
 """
 
 import hashlib
@@ -30,6 +32,7 @@ import filelock
 import polars as pl
 
 from pulse import config
+from pulse.data.audit import AUDIT_DATASET, AUDIT_FILE, Actor, Entry, cli_actor, row_count, version_of
 from pulse.data.contract import DATASETS, SPACE_SAMPLES, as_utc
 from pulse.errors import PulseError
 
@@ -80,11 +83,13 @@ class HistoryEntry:
 class Store:
     """The dataset files of one data directory."""
 
-    def __init__(self, root: Path, allow_sample: bool = False):
+    def __init__(self, root: Path, allow_sample: bool = False, actor: Actor | None = None):
         """`allow_sample`: the writer was given `root` by name (a command's --data), so it may write into the
-        bundled sample; any other write into it is refused (check_writable)."""
+        bundled sample; any other write into it is refused (check_writable). `actor`: whom the audit names for its
+        changes (the user at the shell when not given)."""
         self.root = Path(root)
         self.allow_sample = allow_sample
+        self.actor = actor if actor is not None else cli_actor()
         self._lock = filelock.FileLock(self.root / ".lock", timeout=LOCK_TIMEOUT_S)
 
     def __repr__(self) -> str:
@@ -110,6 +115,8 @@ class Store:
         """(file name, mtime_ns, size) of every dataset file: changes whenever any dataset does."""
         found = []
         for name in DATASETS:
+            if name == AUDIT_DATASET:
+                continue  # a change is recorded there with the dataset it changed: no second reload of the data
             for suffix in SUFFIXES:
                 try:
                     stat = (self.root / f"{name}{suffix}").stat()
@@ -161,10 +168,30 @@ class Store:
         if not self.allow_sample and config.is_sample(self.root):
             raise PulseError(SAMPLE_REFUSAL)
 
-    def save(self, name: str, frame: pl.DataFrame, fmt: Format | None = None) -> Path:
-        """Replace dataset `name` with `frame`, atomically, keeping the old file in history."""
+    def save(
+        self, name: str, frame: pl.DataFrame, fmt: Format | None = None, *, source: str = "", content_sha256: str = ""
+    ) -> Path:
+        """Replace dataset `name` with `frame`, atomically, keeping the old file in history; `source` and
+        `content_sha256` (the file it came from, and its bytes' SHA-256) go into the audit."""
+        _refuse_audit(name)
         with self.locked():
-            return self._save(name, frame, fmt)
+            before = self.path(name)
+            removed, version_before = row_count(before), version_of(before)
+            path = self._save(name, frame, fmt)
+            self._audit(
+                Entry(
+                    self.actor,
+                    "replace",
+                    name,
+                    rows_added=frame.height,
+                    rows_removed=removed,
+                    source=source,
+                    content_sha256=content_sha256,
+                    version_before=version_before,
+                    version_after=version_of(path),
+                )
+            )
+            return path
 
     def replace_bytes(self, name: str, content: bytes, suffix: str) -> Path:
         """Replace dataset `name` with a whole file's `content` (of type `suffix`), atomically, keeping the old file
@@ -189,12 +216,17 @@ class Store:
         read_current: Callable[[Path], pl.DataFrame],
         fmt: Format | None = None,
         complete: Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame] | None = None,
+        *,
+        source: str = "",
+        content_sha256: str = "",
     ) -> MergeSummary:
         """Upsert `new` into dataset `name` by `keys`, reading the current file under the lock.
 
         `complete(new, current)`, if given, returns the rows to upsert once the current rows are known
-        (e.g. to keep stored values the new rows lack); it runs under the lock too.
+        (e.g. to keep stored values the new rows lack); it runs under the lock too. A merge that changed the
+        file is audited with `source` and `content_sha256`.
         """
+        _refuse_audit(name)
         with self.locked():
             current_path = self.path(name)
             # Read here, under the lock, not by the caller before it: a save by another process
@@ -207,11 +239,26 @@ class Store:
             same_format = current_path is not None and (fmt is None or current_path.suffix == f".{fmt}")
             # Nothing changed: no write, so no history entry and no cache invalidation.
             if summary.added or summary.updated or not same_format:
-                self._save(name, merged, fmt)
+                version_before = version_of(current_path)
+                path = self._save(name, merged, fmt)
+                self._audit(
+                    Entry(
+                        self.actor,
+                        "merge",
+                        name,
+                        rows_added=summary.added,
+                        rows_updated=summary.updated,
+                        source=source,
+                        content_sha256=content_sha256,
+                        version_before=version_before,
+                        version_after=version_of(path),
+                    )
+                )
             return summary
 
     def undo(self, name: str) -> Path:
         """Put back the newest history version of `name` (it leaves history; the replaced one is dropped)."""
+        _refuse_audit(name)
         with self.locked():
             entries = self.history(name)
             if not entries:
@@ -219,6 +266,7 @@ class Store:
             entry = entries[0]
             target = self.root / _HISTORY_FILE.match(entry.path.name).group(2)
             current = self.path(name)
+            removed, version_before = row_count(current), version_of(current)
             try:
                 # A rename within one file system is atomic and moves the bytes unchanged, and it
                 # removes the entry from history in the same step.
@@ -230,7 +278,27 @@ class Store:
             if current is not None and current != target:
                 _remove(current)  # the restored version had another format
             self._record_save(name)
+            self._audit(
+                Entry(
+                    self.actor,
+                    "undo",
+                    name,
+                    rows_added=row_count(target),
+                    rows_removed=removed,
+                    version_before=version_before,
+                    version_after=version_of(target),
+                )
+            )
             return target
+
+    def record(self, action: str, dataset: str, source: str = "") -> None:
+        """Audit a change made outside the store's own writes (a tracker started or stopped), under its lock."""
+        _check_name(dataset)
+        with self.locked():
+            version = version_of(self.path(dataset))
+            self._audit(
+                Entry(self.actor, action, dataset, source=source, version_before=version, version_after=version)
+            )
 
     def append_samples(self, space_id: str, at: datetime, participants: int) -> Path:
         """Add one (space_id, at, participants) row to space_samples, atomically, without history."""
@@ -282,6 +350,18 @@ class Store:
             raise PulseError(
                 f"the data directory is busy: another save has held it for {LOCK_TIMEOUT_S} s; try again in a moment"
             ) from None
+
+    def _audit(self, entry: Entry) -> None:
+        """Append `entry` to the audit (under the lock): the earlier rows' bytes stay exactly as written."""
+        path = self.root / AUDIT_FILE
+        existing = path.read_bytes() if path.is_file() else b""
+        if existing and not existing.endswith(b"\n"):
+            existing += b"\n"
+        row = _csv_bytes(entry.frame(datetime.now(UTC)), header=not existing.strip())
+        try:
+            atomic_write(path, existing + row)
+        except OSError as error:
+            raise PulseError(f"the change was made but could not be audited: {error.strerror or error}") from error
 
     def _history_dir(self, name: str) -> Path:
         return self.root / ".history" / name
@@ -355,10 +435,11 @@ class Store:
         return destination
 
 
-def command_store(named: Path | None) -> Store:
+def command_store(named: Path | None, actor: Actor | None = None) -> Store:
     """The store a command writes into, checked before it fetches anything: `--data` when given (naming the sample
-    there is asking for it), else PULSE_DATA_DIR or data/, refused if that is the sample."""
-    store = Store(named if named is not None else config.data_dir(), allow_sample=named is not None)
+    there is asking for it), else PULSE_DATA_DIR or data/, refused if that is the sample. `actor`: whom the audit
+    names (the user at the shell when not given)."""
+    store = Store(named if named is not None else config.data_dir(), allow_sample=named is not None, actor=actor)
     store.check_writable()
     return store
 
@@ -399,6 +480,11 @@ def upsert(current: pl.DataFrame | None, new: pl.DataFrame, keys: list[str]) -> 
         how="vertical",
     )
     return merged, MergeSummary(added=added.height, updated=existing.height - unchanged, unchanged=unchanged)
+
+
+def _refuse_audit(name: str) -> None:
+    if name == AUDIT_DATASET:
+        raise PulseError("the audit only grows: no page or command can replace, merge into or undo it")
 
 
 def _check_name(name: str) -> None:

@@ -1,19 +1,27 @@
-"""The Data page's editing: the editor-key check, and the blocks that bring a file in, save or merge it, undo a
-save and track a live Space."""
+"""The Data page's editing: who may change the data, and the blocks that bring a file in, save or merge it, undo a
+save and track a live Space.
+
+Each write path checks, on the server and just before it runs, that the visitor may change the data: with sign-in
+on (secrets.toml's `[auth]`), that their role is editor or admin now, and the editor key is not accepted; without it,
+the editor key, as before. Hiding a button is not the check: a session can send any widget's event.
+"""
 
 import math
+from urllib.parse import urlsplit
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pulse.config import history_versions, time_zone
 from pulse.data import ingest
+from pulse.data.audit import Actor
 from pulse.data.contract import EDITABLE
 from pulse.data.store import Store
 from pulse.errors import PulseError, ValidationError
 from pulse.escape import markdown_text
 from pulse.http import fetch_bytes
 from pulse.keyguard import KeyGuard
+from pulse.ui import access
 from pulse.ui.columns import STORE_COLUMNS
 from pulse.ui.labels import counted
 from pulse.ui.session import view_upload
@@ -31,7 +39,10 @@ def key_guard() -> KeyGuard:
 
 def key_accepted(given: str | None, configured: str, nothing_was: str) -> bool:
     """Whether the typed editor key is the configured one, unless too many wrong ones came first; if not, say
-    that nothing was `nothing_was`."""
+    that nothing was `nothing_was`. Never with sign-in on: no shared secret goes around the roles."""
+    if access.sign_in_on():
+        st.error(f"The editor key is not accepted when sign-in is on; nothing was {nothing_was}.")
+        return False
     ctx = get_script_run_ctx()
     with user_errors():
         verdict = key_guard().attempt(ctx.session_id if ctx else "", given, configured)
@@ -52,6 +63,28 @@ def _duration(seconds: float) -> str:
     # 600.0000000001 s, which must read "10 min", not "11 min".
     seconds = round(seconds, 3)
     return f"{math.ceil(seconds / 60)} min" if seconds > 90 else f"{math.ceil(seconds)} s"
+
+
+def writer(given_key: str | None, configured_key: str | None, nothing_was: str) -> Actor | None:
+    """Who makes a save, an undo or a tracker change, checked now: an editor or admin with sign-in on; the editor
+    key's holder without it. None (and the reason shown) when the change must not run."""
+    if access.sign_in_on():
+        return access.change_allowed(nothing_was)
+    if configured_key is None:
+        st.error(f"No editor key is configured, so nothing may be changed; nothing was {nothing_was}.")
+        return None
+    return access.EDITOR_KEY_ACTOR if key_accepted(given_key, configured_key, nothing_was) else None
+
+
+def may_bring_in(nothing_was: str) -> bool:
+    """Whether this visitor may upload or fetch a file into their session: anyone with sign-in off (as ever), an
+    editor or admin with it on."""
+    return not access.sign_in_on() or access.change_allowed(nothing_was) is not None
+
+
+def _key_field(key: str) -> str | None:
+    """The editor key's field, without sign-in only (with it, the role decides and no key is asked)."""
+    return None if access.sign_in_on() else st.text_input("Editor key", type="password", key=key)
 
 
 @st.cache_resource(show_spinner=False)
@@ -98,26 +131,36 @@ def bring_data_in(store: Store, configured_key: str | None) -> None:
         uploaded = st.file_uploader(
             f"CSV, Parquet or Excel (up to {cap_mb} MB)", type=["csv", "parquet", "xlsx"], key=f"upload-{dataset}"
         )
-        if uploaded is not None:
-            st.session_state["incoming"] = (dataset, uploaded.name, uploaded.getvalue())
+        if uploaded is not None and may_bring_in("uploaded"):
+            st.session_state["incoming"] = (dataset, uploaded.name, uploaded.getvalue(), uploaded.name)
     with url_tab:
         url = st.text_input("URL of a CSV, Parquet or Excel file (http or https)", key="data-url")
         if st.button("Fetch", icon=":material/cloud_download:", key="data-fetch") and url:
-            try:
-                from_url = fetch_bytes(url, max_bytes=cap_mb * 1024 * 1024)
-                st.session_state["incoming"] = (dataset, ingest.file_name_from_url(url), from_url)
-            except PulseError as error:
-                st.session_state.pop("incoming", None)
-                st.error(markdown_text(error), icon=":material/cloud_off:")
+            fetch_url(dataset, url, cap_mb)
     incoming = st.session_state.get("incoming")
     if incoming is not None and incoming[0] == dataset:
         review_incoming(*incoming, store=store, configured_key=configured_key)
 
 
-def review_incoming(dataset: str, file: str, content: bytes, store: Store, configured_key: str | None) -> None:
+def fetch_url(dataset: str, url: str, cap_mb: int) -> None:
+    """Fetch a file from `url` into this session for review (no request at all for a visitor who may not)."""
+    st.session_state.pop("incoming", None)
+    if not may_bring_in("fetched"):
+        return
+    try:
+        from_url = fetch_bytes(url, max_bytes=cap_mb * 1024 * 1024)
+        host = urlsplit(url).hostname or ""
+        st.session_state["incoming"] = (dataset, ingest.file_name_from_url(url), from_url, host)
+    except PulseError as error:
+        st.error(markdown_text(error), icon=":material/cloud_off:")
+
+
+def review_incoming(
+    dataset: str, file: str, content: bytes, source: str, store: Store, configured_key: str | None
+) -> None:
     """Show the validation result of a file, then the ways to use it."""
     try:
-        inspected = ingest.inspect(content, file, dataset)
+        inspected = ingest.inspect(content, file, dataset, source)
     except ValidationError as error:
         if ingest.whole_file_problem(error):  # too large, unreadable: one sentence, shown whole at any width
             st.error(f"**{markdown_text(file)}** was not loaded.")
@@ -136,30 +179,48 @@ def review_incoming(dataset: str, file: str, content: bytes, store: Store, confi
     st.dataframe(inspected.frame.head(100), hide_index=True, key="data-preview")
 
     if st.button("View in my session only", key="data-session", help="Not saved: only you see it, until you leave"):
-        view_upload(dataset, inspected.frame, inspected.contract)
-        st.toast(f"Your pages now show your {dataset}; nobody else's do.")
-    if configured_key is None:
+        view_in_session(inspected)
+    if configured_key is None and not access.sign_in_on():
         st.info("Saving is off: no editor key is configured (`editor_key` in .streamlit/secrets.toml).")
         return
-    given = st.text_input("Editor key", type="password", key="data-editor-key")
+    given = _key_field("data-editor-key")
     replace_col, merge_col = st.columns(2)
     replace_clicked = replace_col.button("Replace", type="primary", key="data-replace")
     merge_clicked = merge_col.button("Merge", key="data-merge")
-    if not (replace_clicked or merge_clicked) or not key_accepted(given, configured_key, "saved"):
-        return
+    if replace_clicked or merge_clicked:
+        done = save_incoming(store, inspected, "replace" if replace_clicked else "merge", given, configured_key)
+        if done is not None:
+            st.session_state.pop("incoming", None)
+            st.session_state["data-saved"] = done
+            st.rerun()
+
+
+def view_in_session(inspected: ingest.Inspected) -> None:
+    """Show this session's pages an inspected file in place of the stored dataset, if this visitor may."""
+    if may_bring_in("shown in your session"):
+        view_upload(inspected.dataset, inspected.frame, inspected.contract)
+        st.toast(f"Your pages now show your {inspected.dataset}; nobody else's do.")
+
+
+def save_incoming(
+    store: Store, inspected: ingest.Inspected, how: str, given_key: str | None, configured_key: str | None
+) -> str | None:
+    """Replace or merge (`how`) an inspected file into the store, audited as this visitor's change, once the
+    change is allowed; what was done, or None when it was refused or failed (and said so)."""
+    actor = writer(given_key, configured_key, "saved")
+    if actor is None:
+        return None
+    store = Store(store.root, store.allow_sample, actor)
+    dataset = inspected.dataset
     with user_errors():
-        if replace_clicked:
+        if how == "replace":
             ingest.replace(store, inspected)
-            done = f"Replaced {dataset} with {inspected.frame.height:,} rows. Undo is below."
-        else:
-            summary = ingest.merge(store, inspected, time_zone())
-            done = (
-                f"Merged into {dataset}: {summary.added:,} added, {summary.updated:,} updated, "
-                f"{summary.unchanged:,} unchanged."
-            )
-    st.session_state.pop("incoming", None)
-    st.session_state["data-saved"] = done
-    st.rerun()
+            return f"Replaced {dataset} with {inspected.frame.height:,} rows. Undo is below."
+        summary = ingest.merge(store, inspected, time_zone())
+        return (
+            f"Merged into {dataset}: {summary.added:,} added, {summary.updated:,} updated, "
+            f"{summary.unchanged:,} unchanged."
+        )
 
 
 def undo_a_save(store: Store, configured_key: str | None) -> None:
@@ -168,15 +229,23 @@ def undo_a_save(store: Store, configured_key: str | None) -> None:
     versions = store.history(undo_dataset)
     earlier = f"{counted(len(versions), 'earlier version')} of {undo_dataset}." if versions else "No earlier versions."
     st.caption(earlier)
-    if versions and configured_key is not None:
-        undo_key = st.text_input("Editor key", type="password", key="data-undo-key")
-        if st.button(f"Undo the last save of {undo_dataset}", key="data-undo") and key_accepted(
-            undo_key, configured_key, "changed"
+    if versions and (configured_key is not None or access.sign_in_on()):
+        undo_key = _key_field("data-undo-key")
+        if st.button(f"Undo the last save of {undo_dataset}", key="data-undo") and undo_last_save(
+            store, undo_dataset, undo_key, configured_key
         ):
-            with user_errors():
-                store.undo(undo_dataset)
             st.session_state["data-saved"] = f"Restored the version of {undo_dataset} saved before the last save."
             st.rerun()
+
+
+def undo_last_save(store: Store, dataset: str, given_key: str | None, configured_key: str | None) -> bool:
+    """Undo the last save of `dataset`, audited as this visitor's change, once the change is allowed."""
+    actor = writer(given_key, configured_key, "changed")
+    if actor is None:
+        return False
+    with user_errors():
+        Store(store.root, store.allow_sample, actor).undo(dataset)
+    return True
 
 
 def track_a_space(store: Store, configured_key: str | None) -> None:
@@ -187,7 +256,7 @@ def track_a_space(store: Store, configured_key: str | None) -> None:
         "it goes on after you leave this page (or run `python -m pulse track-space ID`)."
     )
     x_token = configured_x_token()
-    if configured_key is None or x_token is None:
+    if (configured_key is None and not access.sign_in_on()) or x_token is None:
         st.info(
             "Tracking is off: it needs the editor key and an X API bearer token "
             "(`x_bearer_token` in .streamlit/secrets.toml or X_BEARER_TOKEN).",
@@ -204,19 +273,39 @@ def track_a_space(store: Store, configured_key: str | None) -> None:
             step=5,
             key="track-every",
         )
-        track_key = st.text_input("Editor key", type="password", key="track-editor-key")
+        track_key = _key_field("track-editor-key")
         start_col, stop_col = st.columns(2)
         start = start_col.button("Start tracking", type="primary", icon=":material/play_arrow:", key="track-start")
         stop = stop_col.button("Stop tracking", icon=":material/stop:", key="track-stop")
-        if (start or stop) and key_accepted(track_key, configured_key, "started or stopped"):
-            try:
-                if start:
-                    store.check_writable()  # here, not at the first sample in the tracker's thread
-                    trackers().start(track_id, every, x_token, Store(store.root).append_samples)
-                elif not trackers().stop(track_id):
-                    st.info(f"Space {markdown_text(track_id.strip())} is not being tracked.")
-            except PulseError as error:
-                st.error(markdown_text(error), icon=":material/error:")
+        if start or stop:
+            change_tracking(store, "start" if start else "stop", track_id, every, x_token, track_key, configured_key)
+
+
+def change_tracking(
+    store: Store,
+    how: str,
+    track_id: str,
+    every: float,
+    x_token: str,
+    given_key: str | None,
+    configured_key: str | None,
+) -> None:
+    """Start or stop (`how`) tracking a Space, audited as this visitor's change, once the change is allowed."""
+    actor = writer(given_key, configured_key, "started or stopped")
+    if actor is None:
+        return
+    audited = Store(store.root, store.allow_sample, actor)
+    try:
+        if how == "start":
+            store.check_writable()  # here, not at the first sample in the tracker's thread
+            started = trackers().start(track_id, every, x_token, Store(store.root).append_samples)
+            audited.record("track-start", "space_samples", started.space_id)
+        elif trackers().stop(track_id):
+            audited.record("track-stop", "space_samples", tracking.space_id_from(track_id))
+        else:
+            st.info(f"Space {markdown_text(track_id.strip())} is not being tracked.")
+    except PulseError as error:
+        st.error(markdown_text(error), icon=":material/error:")
 
 
 def tracker_status() -> None:

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from pulse.access import VIEWER
 from pulse.config import BUNDLED_DATA_DIR, data_dir, is_sample, time_zone
 from pulse.data.contract import Contract
 from pulse.data.dataset import Dataset, RawTweets
@@ -22,6 +23,7 @@ from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
 from pulse.metrics.recent import as_of
 from pulse.metrics.summary import Tables, compute_tables, export_tables
+from pulse.ui import access
 from pulse.ui.settings import author_ids_key
 from pulse.ui.url_state import sidebar_filters
 from pulse.ui.widgets import VIEW, data_age_note, stop_with, user_errors
@@ -31,9 +33,11 @@ from pulse.ui.widgets import VIEW, data_age_note, stop_with, user_errors
 PAGE_ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
 
 
-def setup_page(title: str) -> None:
+def setup_page(title: str, needed: str = VIEWER) -> None:
+    """The page's title and icon, after checking on the server that the visitor's role includes `needed`."""
     _leave_old_multipage_mode()
     st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=str(PAGE_ICON), layout="wide")
+    access.require(needed)
 
 
 _STARTED = "_pulse_started"
@@ -178,12 +182,20 @@ PAGES = (
     ("pages/5_Data.py", "Data"),
     ("pages/6_Alerts.py", "Alerts"),
 )
+# Listed for admins only, and only with sign-in on: without it nobody is an admin (`python -m pulse audit` reads it).
+ADMIN_PAGES = (("pages/7_Audit.py", "Audit"),)
 
 
-def navigation():
-    """The sidebar's page list (st.navigation), the overview as the default page."""
+def navigation(who: access.Visitor):
+    """The sidebar's page list (st.navigation) for this visitor's role, the overview as the default page. A visitor
+    who may not read gets one hidden page, the sign-in or no-access page: any page's URL then falls back to it."""
+    if not who.may(VIEWER):
+        alone = access.no_access_page if who.signed_in else access.sign_in_page
+        title = "No access" if who.signed_in else "Sign in"
+        return st.navigation([st.Page(alone, title=title, url_path="signin", default=True)], position="hidden")
+    listed = PAGES + (ADMIN_PAGES if access.is_admin() else ())
     return st.navigation(
-        [st.Page(path, title=title, url_path=title, default=i == 0) for i, (path, title) in enumerate(PAGES)]
+        [st.Page(path, title=title, url_path=title, default=i == 0) for i, (path, title) in enumerate(listed)]
     )
 
 
