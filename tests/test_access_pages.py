@@ -284,3 +284,22 @@ def test_a_misspelt_rule_stops_the_app_with_its_name_and_shows_no_data(store_dir
     reason = markdown_text("[access] anonymous is 'everyone': expected one of none, viewer")
     assert at.error[0].value == f"Sign-in is misconfigured: {reason}"
     assert (len(at.metric), len(at.dataframe)) == (0, 0)
+
+
+def _author_ids_shown() -> None:
+    import streamlit as st
+
+    from pulse.ui.settings import author_ids_key
+
+    st.markdown("raw ids" if author_ids_key() is None else "pseudonyms")
+
+
+@pytest.mark.parametrize(("user", "shown"), [(VIEWER, "pseudonyms"), (EDITOR, "pseudonyms"), (ADMIN, "raw ids")])
+def test_with_sign_in_raw_author_ids_are_for_admins_only(store_dir, user, shown):
+    """show_author_ids asks for raw ids (the zip, bursts, drivers); with sign-in on only an admin gets them."""
+    at = AppTest.from_function(_author_ids_shown, default_timeout=30)
+    at.secrets["auth"], at.secrets["access"], at.secrets["show_author_ids"] = AUTH, ACCESS, "true"
+    at.user = user
+    at.run()
+    assert not at.exception
+    assert at.markdown[0].value == shown

@@ -8,6 +8,7 @@ import streamlit as st
 from pulse.config import data_dir
 from pulse.connectors.x_api import TOKEN_ENV
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key
+from pulse.ui.access import is_admin, sign_in_on
 
 
 def _configured(secret: str, variable: str) -> str | None:
@@ -31,6 +32,8 @@ def configured_x_token() -> str | None:
 
 def author_ids_key() -> bytes | None:
     """The key author ids are hashed with on screen and in downloads, the CLI's for the same data directory; None
-    when the setting shows raw ids."""
+    when the setting shows raw ids, which with sign-in on it does for admins only."""
     salt, show_raw = _configured("author_salt", AUTHOR_SALT_ENV), _configured("show_author_ids", SHOW_AUTHOR_IDS_ENV)
+    if sign_in_on() and not is_admin():
+        show_raw = None
     return author_key(data_dir(), salt, show_raw)
