@@ -84,7 +84,8 @@ def test_a_war_room_after_the_watchers_first_pass_shows_its_data(httpserver, tmp
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in warroom.iterdir() if not p.name.startswith(".")) == ["hashtags.csv"]
+    # The counts, and the audit's record of the watcher writing them (pulse.data.audit).
+    assert sorted(p.name for p in warroom.iterdir() if not p.name.startswith(".")) == ["audit.csv", "hashtags.csv"]
 
     monkeypatch.setenv("PULSE_DATA_DIR", str(warroom))
     at = overview()
