@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, MISSING, VIEWPORT, _free_port, _healthy, _tail
+from .conftest import ARTIFACTS, VIEWPORT, _free_port, _healthy, _tail
 from .streamlit_dom import ROOT, grid_records, nav_link, open_page, prepare_context, rerun_after, screenshot
 
 COOKIE_SECRET = "e2e-cookie-secret-not-a-secret-at-all"
@@ -128,18 +128,6 @@ def public(provider, tmp_path_factory):
     """`anonymous = "viewer"`: a public dashboard, with sign-in for the team."""
     with dashboard(provider, tmp_path_factory.mktemp("auth-public"), "viewer") as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if MISSING:
-        pytest.fail(f"End-to-end tests cannot run in CI: {MISSING}", pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
