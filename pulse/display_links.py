@@ -34,6 +34,7 @@ MAX_EXPIRY = timedelta(days=366)
 _PREFIX = "v1"
 _CONTEXT = b"campaign-pulse display link v1\x00"  # a signature for anything else under the same secret never fits
 _EXPIRES = re.compile(r"^(\d{1,4})\s*(h|d)$")
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 
 # Why a token is refused: what the server logs and the refusal page says, in words that give nothing away.
 MALFORMED, BAD_SIGNATURE, EXPIRED, REVOKED, UNKNOWN = "malformed", "bad signature", "expired", "revoked", "unknown"
@@ -115,7 +116,7 @@ def verify(token: str, secret: bytes, links: dict[str, Link], now: datetime) -> 
     """What `token` grants now; Refused when it is malformed, not signed with `secret` (tampered or foreign),
     expired, or names a link that is revoked or not kept (`links`: pulse.display_links.read_links)."""
     parts = token.split(".") if isinstance(token, str) and len(token) <= MAX_TOKEN_CHARS else []
-    if len(parts) != 3 or parts[0] != _PREFIX:
+    if len(parts) != 3 or parts[0] != _PREFIX or not all(_BASE64URL.fullmatch(part) for part in parts[1:]):
         raise Refused(MALFORMED)
     try:
         payload, signature = _unb64(parts[1]), _unb64(parts[2])

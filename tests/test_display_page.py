@@ -3,6 +3,8 @@ given the claims under test) and off. A share link opens its display and no othe
 revoked one shows a refusal with no data, and the server logs why without the token. The real screen (sizes,
 rotation, refresh) is tests/e2e/test_display.py."""
 
+import csv
+import html
 import logging
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -13,8 +15,10 @@ from streamlit.testing.v1 import AppTest
 from pulse.data.audit import Actor
 from pulse.data.store import Store
 from pulse.display_links import create_link, revoke_link, token_for
+from pulse.watch import alerts
 from tests.conftest import BUNDLED, ROOT
 from tests.test_access_pages import ACCESS, AUTH, VIEWER
+from tests.test_alerts_page import alert
 
 DASHBOARD = str(ROOT / "dashboard.py")
 SECRET = "a display secret of at least thirty-two characters"
@@ -75,7 +79,6 @@ def test_a_share_link_opens_its_display_and_no_other_page(store_dir):
     assert "Share of voice, last 24 hours" in page and 'data-panel="share"' in page
     assert "Share of all tweets in the last 24 hours" in page
     assert "Sign in" not in [b.label for b in at.button]
-    assert not at.sidebar.children or not at.sidebar.button
     for other in ("pages/0_Overview.py", "pages/1_Spaces.py", "pages/5_Data.py", "pages/7_Audit.py"):
         with pytest.raises(ValueError):  # the link's page is the only one registered
             at.switch_page(other)
@@ -150,15 +153,26 @@ def test_a_signed_in_viewer_opens_any_display(store_dir):
 def test_without_sign_in_displays_are_open_and_links_still_work(store_dir):
     at = app(None, sign_in=False).run()
     at.switch_page("pages/8_Display.py").run()
-    assert 'data-panel="share"' in shown(at)  # the first configured display, `board`, its first panel
-    _, token = link(store_dir, "war-room")
+    page = shown(at)
+    assert 'data-panel="today"' in page and 'data-panel="record"' in page  # the first configured: war-room's grid
+    _, token = link(store_dir, "board")
     at = app(None, token, sign_in=False)
     at.switch_page("pages/8_Display.py").run()
-    assert 'data-panel="record"' in shown(at)
+    assert 'data-panel="share"' in shown(at) and 'data-panel="record"' not in shown(at)
 
 
-def test_the_panels_show_the_samples_figures(store_dir):
+def test_the_record_panel_shows_the_samples_record_and_alerts_are_text(store_dir):
+    with (store_dir / "spaces.csv").open(encoding="utf-8") as file:
+        spaces = [row for row in csv.DictReader(file) if row["total_listeners"]]
+    best = max(spaces, key=lambda row: int(row["total_listeners"]))
+    raised = datetime(2022, 5, 31, 20, tzinfo=UTC)
+    alerts.add_alerts(
+        Store(store_dir),
+        alerts.as_frame([alert("spike/x/PTI", "spike", "PTI", raised, "<script>x()</script> **#Spike** up", True)]),
+    )
     _, token = link(store_dir, "war-room")
     at = app(None, token).run()
     page = shown(at)
-    assert "Tweets in the last 24 hours" in page and "The all-time Space record" in page
+    assert f'<div class="pd-fig">{int(best["total_listeners"]):,}</div>' in page
+    assert html.escape(best["host"]) in page
+    assert "&lt;script&gt;x()&lt;/script&gt; **#Spike** up" in page and "<script>" not in page

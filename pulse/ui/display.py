@@ -48,7 +48,8 @@ REFUSALS = {
 }
 REFUSED = "This display link does not work here."
 
-# The kiosk look: no sidebar, toolbar, page list or element toolbar; the screen fills the window without scrolling.
+# The kiosk look: no sidebar, toolbar, page list or element toolbar; the screen fills the window without scrolling,
+# and what a refresh replaces is not dimmed while it runs (no flicker).
 # Sizes in vh scale with the screen; clamp() keeps figures at 48 px and labels at 20 px at the least.
 _KIOSK = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
@@ -56,11 +57,13 @@ _KIOSK = """<style>
 [data-testid="stStatusWidget"], footer { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding: 1.2vh 1.6vw 0 1.6vw !important; max-width: 100% !important; }
 [data-testid="stMain"] { overflow: hidden; }
+[data-stale="true"] { opacity: 1 !important; transition: none !important; }
 .stApp { --pd-fg: #1F2329; --pd-muted: #5A606B; --pd-card: #F3F4F6; --pd-bad: #C62828; --pd-good: #1B7F3B; }
 .pd-head { display: flex; gap: 1.2vw; align-items: baseline; font-size: clamp(20px, 2.4vh, 34px);
   color: var(--pd-muted); white-space: nowrap; overflow: hidden; }
-.pd-head .pd-title { color: var(--pd-fg); font-weight: 700; font-size: clamp(24px, 3.6vh, 48px); }
-.pd-head .pd-asof { margin-left: auto; }
+.pd-head .pd-title { color: var(--pd-fg); font-weight: 700; font-size: clamp(24px, 3.6vh, 48px); flex-shrink: 0; }
+.pd-head .pd-name { flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
+.pd-head .pd-asof { margin-left: auto; flex-shrink: 0; }
 .pd-stale { color: var(--pd-bad); font-weight: 700; }
 .pd-panel { color: var(--pd-fg); }
 .pd-cell-title { font-size: clamp(20px, 2.6vh, 36px); font-weight: 700; color: var(--pd-fg); margin-bottom: 0.6vh; }
@@ -184,11 +187,12 @@ def _header(display: Display, title: str, place: str, as_of, now: datetime, tz: 
         ago = html.escape(live.ago(as_of, now)) + (" · stale" if old else "")
         age = f'<span class="{"pd-stale" if old else ""}" data-testid="display-age">{ago}</span>'
         age = f"data as of {html.escape(as_of_label(as_of, tz, now))} · {age}"
-    sample = " · sample data (2022), for illustration" if is_sample(data_dir()) else ""
-    links = f'<a href="?display={display.name}&links=manage">share links</a>' if admin else ""
+    sample = " · sample data, for illustration" if is_sample(data_dir()) else ""
+    links = f'<a href="?display={display.name}&amp;links=manage">share links</a>' if admin else ""
     return (
         f'<div class="pd-head"><span class="pd-title">{html.escape(title)}</span>'
-        f'<span data-testid="display-place">{place}</span><span>{html.escape(display.name)}{sample}</span>'
+        f'<span data-testid="display-place">{place}</span>'
+        f'<span class="pd-name">{html.escape(display.name)}{sample}</span>'
         f'{links}<span class="pd-asof">{age}</span></div>'
     )
 

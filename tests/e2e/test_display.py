@@ -19,6 +19,8 @@ from pulse.data import ingest
 from pulse.data.audit import Actor
 from pulse.data.store import Store
 from pulse.display_links import create_link, read_links, token_for
+from pulse.watch import alerts
+from tests.test_alerts_page import alert
 
 from .conftest import ARTIFACTS, _free_port, _healthy, _tail
 from .streamlit_dom import ROOT, open_page, prepare_context, screenshot, wait_until_idle
@@ -43,8 +45,9 @@ MERGED_HOUR = b"hashtag,party,period_start,tweets\nHaqParast,MQM-P,2022-05-31T23
 _OVERFLOW = """() => ['stMain', 'stAppViewContainer', 'stMainBlockContainer']
     .map(id => document.querySelector(`[data-testid="${id}"]`))
     .concat([document.documentElement, document.body])
-    .filter(e => e && e.scrollHeight > e.clientHeight + 1)
-    .map(e => `${e.dataset.testid || e.tagName}: ${e.scrollHeight} > ${e.clientHeight}`)"""
+    .filter(e => e && (e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1))
+    .map(e => `${e.dataset.testid || e.tagName}: ${e.scrollWidth}×${e.scrollHeight} in `
+              + `${e.clientWidth}×${e.clientHeight}`)"""
 _SIZES = """() => ({
     figures: [...document.querySelectorAll('.pd-fig')].map(e => parseFloat(getComputedStyle(e).fontSize)),
     labels: [...document.querySelectorAll('.pd-label, .pd-alert, .pd-head')]
@@ -62,6 +65,13 @@ def served(issuer: str, work: Path):
     data.mkdir()
     for csv in sorted((ROOT / "data").glob("*.csv")):
         shutil.copy(csv, data / csv.name)
+    raised = datetime(2022, 5, 31, 18, tzinfo=UTC)
+    long = "a message long enough to need more than one line of a wall screen, " * 3
+    seven = [
+        alert(f"spike/{n}/PTI", "spike", "PTI", raised + timedelta(minutes=n), f"#Tag{n}: {long}", True)
+        for n in range(7)
+    ]
+    alerts.add_alerts(Store(data), alerts.as_frame(seven))  # the 5 newest are shown, however long
     displays = work / "displays.toml"
     displays.write_text(DISPLAYS, encoding="utf-8")
     port = _free_port()
@@ -159,7 +169,7 @@ def test_every_panel_and_the_grid_fit_both_sizes_in_large_text(board, screen):
             sizes = page.evaluate(_SIZES)
             assert sizes["chrome"] == [], name
             assert sizes["labels"] and min(sizes["labels"]) >= 20, (name, sizes["labels"])
-            if display not in ("only-live", "only-alerts"):  # no Space is live and no alert raised in the sample
+            if display not in ("only-live", "only-alerts"):  # no Space is live in the sample; alerts are text
                 assert sizes["figures"] and min(sizes["figures"]) >= 48, (name, sizes["figures"])
 
 
