@@ -5,6 +5,7 @@ rotation, refresh) is tests/e2e/test_display.py."""
 
 import csv
 import html
+import json
 import logging
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from pulse.display_links import create_link, revoke_link, token_for
 from pulse.watch import alerts
 from tests.conftest import BUNDLED, ROOT
 from tests.test_access_pages import ACCESS, AUTH, VIEWER
-from tests.test_alerts_page import alert
+from tests.test_alerts_page import add_live_space, alert, write_status
 
 DASHBOARD = str(ROOT / "dashboard.py")
 SECRET = "a display secret of at least thirty-two characters"
@@ -33,6 +34,10 @@ theme = "dark"
 name = "board"
 panels = ["share", "today"]
 parties = ["PTI", "PPP"]
+
+[[display]]
+name = "spaces"
+panels = ["live"]
 """
 
 
@@ -176,3 +181,17 @@ def test_the_record_panel_shows_the_samples_record_and_alerts_are_text(store_dir
     assert f'<div class="pd-fig">{int(best["total_listeners"]):,}</div>' in page
     assert html.escape(best["host"]) in page
     assert "&lt;script&gt;x()&lt;/script&gt; **#Spike** up" in page and "<script>" not in page
+
+
+def test_the_live_panel_shows_each_sampled_space_and_its_audience(store_dir):
+    _, token = link(store_dir, "spaces")
+    at = app(None, token).run()
+    assert "No Space is being followed: pulse watch is not running." in shown(at)
+    add_live_space(store_dir)
+    write_status(store_dir, datetime.now(UTC) - timedelta(seconds=10), ["live1"])
+    at = app(None, token).run()
+    page = shown(at)
+    assert "ImranKhanPTI · Jalsa *tonight*" in page
+    assert '<div class="pd-fig">4,500</div><div class="pd-label ">listening now</div>' in page
+    (chart,) = at.get("plotly_chart")
+    assert json.loads(chart.proto.spec)["data"][0]["y"] == [1200, 4500]

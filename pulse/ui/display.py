@@ -40,8 +40,8 @@ LOG = logging.getLogger("pulse.display")
 TURN_SLACK_S = 0.5  # a rerun a little early still turns the panel: timers are not exact
 NEWEST_ALERTS = 5
 CARDS = {"rotate": 6, "grid": 4}  # party cards a panel holds and still fits the screen
-LIVE_SPACES = {"rotate": 2, "grid": 1}
-CHART_HEIGHT = {"rotate": 300, "grid": 140}  # px: plotly sizes a chart itself
+LIVE_SPACES = {"rotate": 2, "grid": 1}  # side by side
+CHART_HEIGHT = {"rotate": 300, "grid": 120}  # px: plotly sizes a chart itself
 REFUSALS = {
     display_links.EXPIRED: "This display link has expired.",
     display_links.REVOKED: "This display link has been revoked.",
@@ -278,7 +278,7 @@ def _record(display: Display, data: Dataset, tables: Tables, layout: str) -> str
     held = f"{best['host']} · {day_label(best['started_at'], data.tz)} · {before}"
     top = _card(best["party"], _color(data.colors, best["party"]), number(best["total_listeners"]), held)
     parties = _parties(space_reach_by_party(spaces), display).filter(pl.col("best_space_reach").is_not_null())
-    parties = parties.sort("best_space_reach", "party", descending=[True, False]).head(CARDS[layout] - 1)
+    parties = parties.sort("best_space_reach", "party", descending=[True, False]).head(CARDS[layout] // 2)
     cards = [
         _card(row["party"], _color(data.colors, row["party"]), number(row["best_space_reach"]), "its best Space")
         for row in parties.iter_rows(named=True)
@@ -322,18 +322,18 @@ def _live(display: Display, data: Dataset, now: datetime, layout: str, css: str)
     if spaces.is_empty():
         st.html(_live_block(css, _nothing("No Space is live now.")))
         return
-    for space in spaces.head(LIVE_SPACES[layout]).iter_rows(named=True):
+    shown = spaces.head(LIVE_SPACES[layout])
+    for column, space in zip(st.columns(shown.height, gap="large"), shown.iter_rows(named=True), strict=True):
         audience = samples.filter(pl.col("space_id") == space["space_id"])
         listening = audience["participants"][-1] if audience.height else None
         title = f"{space['host']} · {space['title'] or 'untitled'}"
         card = _card(space["party"], _color(colors, space["party"]), number(listening), "listening now")
-        st.html(_live_block(css, f'<div class="pd-label pd-line">{html.escape(title)}</div>{card}'))
+        column.html(_live_block(css, f'<div class="pd-label pd-line">{html.escape(title)}</div>{card}'))
         if audience.height:
             chart = space_audience(audience, data.tz, _color(colors, space["party"]))
             figure = for_screen(chart, CHART_HEIGHT[layout], display.theme == "dark")
-            st.plotly_chart(
-                figure, key=f"display-live-{space['space_id']}", theme=None, config={"displayModeBar": False}
-            )
+            key = f"display-live-{space['space_id']}"
+            column.plotly_chart(figure, key=key, theme=None, config={"displayModeBar": False})
     more = spaces.height - LIVE_SPACES[layout]
     if more > 0:
         st.html(_live_block(css, _nothing(f"and {more} more live")))
