@@ -14,11 +14,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pulse.data.audit import Actor
+from pulse.data.load import load_dataset
 from pulse.data.store import Store
-from pulse.display_links import create_link, revoke_link, token_for
+from pulse.display_links import create_link, read_links, revoke_link, token_for, verify
 from pulse.watch import alerts
 from tests.conftest import BUNDLED, ROOT
-from tests.test_access_pages import ACCESS, AUTH, VIEWER
+from tests.test_access_pages import ACCESS, ADMIN, AUTH, VIEWER
 from tests.test_alerts_page import add_live_space, alert, write_status
 
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -107,8 +108,6 @@ def test_a_bad_link_is_refused_with_no_data_and_logged_without_the_token(store_d
     elif how == "revoked":
         revoke_link(Store(store_dir), link_id, datetime.now(UTC))
     elif how == "foreign":
-        from pulse.display_links import read_links
-
         token = token_for(read_links(store_dir)[link_id], b"another deployment's secret, also long enough")
     elif how == "unknown display":
         _, token = link(store_dir, "lobby")
@@ -195,3 +194,35 @@ def test_the_live_panel_shows_each_sampled_space_and_its_audience(store_dir):
     assert '<div class="pd-fig">4,500</div><div class="pd-label ">listening now</div>' in page
     (chart,) = at.get("plotly_chart")
     assert json.loads(chart.proto.spec)["data"][0]["y"] == [1200, 4500]
+
+
+def test_an_admin_makes_and_revokes_a_link_on_the_display_page_and_a_viewer_cannot(store_dir):
+    at = app(ADMIN).run()
+    at.switch_page("pages/8_Display.py")
+    at.query_params["links"] = "manage"
+    at.run()
+    assert not at.exception and at.title[0].value == "Display links"
+    at.selectbox(key="display-link-display").select("board")
+    at.text_input(key="display-link-note").input("newsroom wall")
+    next(b for b in at.button if b.label == "Create link").click().run()
+    (made,) = read_links(store_dir).values()
+    assert (made.display, made.note, made.created_by) == ("board", "newsroom wall", "lead@party.example")
+    address = at.code[0].value
+    assert address.startswith("http") and "/Display?link=v1." in address
+    token = address.split("link=", 1)[1]
+    assert verify(token, SECRET.encode(), read_links(store_dir), datetime.now(UTC)).display == "board"
+    at.button(key="display-link-revoke").click().run()
+    assert read_links(store_dir)[made.id].revoked_by == "lead@party.example"
+    trail = load_dataset(store_dir, "audit")[0]
+    assert trail.select("actor", "action").rows() == [
+        ("lead@party.example", "display-link-create"),
+        ("lead@party.example", "display-link-revoke"),
+    ]
+
+    viewer = app(VIEWER).run()
+    viewer.switch_page("pages/8_Display.py")
+    viewer.query_params["links"] = "manage"
+    viewer.run()
+    assert not viewer.title and "data-panel" in shown(viewer)  # the screen, not the links
+    with pytest.raises(KeyError):
+        viewer.selectbox(key="display-link-display")
