@@ -101,8 +101,10 @@ def admitted() -> tuple[Display, str | None]:
         with user_errors():
             return display_named(st.query_params.get("display"), displays), None
     grant = _grant(token)
-    with user_errors():
-        return display_named(grant.display, displays), token
+    if grant.display not in displays:  # removed from displays.toml since: a refusal naming no other display
+        LOG.warning("display link refused: no display %s (link %s)", log_text(grant.display), grant.link_id)
+        _refuse(REFUSED)
+    return displays[grant.display], token
 
 
 def _check(token: str) -> display_links.Grant:
