@@ -281,6 +281,8 @@ def for_screen(fig: go.Figure, height: int, dark: bool) -> go.Figure:
     fig.update_layout(
         height=height,
         title_text="",
+        xaxis_title=None,  # time, and listeners: the panel's own words say so in larger type
+        yaxis_title=None,
         font_size=18,
         margin=dict(t=10, b=10, l=10, r=10),
         paper_bgcolor="rgba(0,0,0,0)",

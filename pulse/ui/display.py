@@ -39,7 +39,7 @@ from pulse.watch import alerts
 LOG = logging.getLogger("pulse.display")
 TURN_SLACK_S = 0.5  # a rerun a little early still turns the panel: timers are not exact
 NEWEST_ALERTS = 5
-CARDS = {"rotate": 6, "grid": 4}  # party cards a panel holds and still fits the screen
+CARDS = {"rotate": 6, "grid": 3}  # party cards a panel holds and still fits the screen (a grid's: one row)
 LIVE_SPACES = {"rotate": 2, "grid": 1}  # side by side
 CHART_HEIGHT = {"rotate": 300, "grid": 120}  # px: plotly sizes a chart itself
 REFUSALS = {
@@ -75,7 +75,7 @@ _KIOSK = """<style>
 .pd-cards { display: flex; flex-wrap: wrap; gap: 1.2vh 1.2vw; }
 .pd-card { background: var(--pd-card); border-radius: 10px; padding: 1vh 1vw; flex: 1 1 28%; min-width: 0;
   border-top: 0.9vh solid var(--pd-party); }
-.pd-grid .pd-card { flex: 1 1 40%; }
+.pd-grid .pd-card { flex: 1 1 28%; }
 .pd-up { color: var(--pd-good); } .pd-down { color: var(--pd-bad); }
 .pd-alert { font-size: clamp(20px, 3vh, 40px); color: var(--pd-fg); white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; padding: 0.5vh 0; border-bottom: 1px solid var(--pd-card); }
@@ -236,9 +236,9 @@ def _today(display: Display, data: Dataset, tables: Tables, layout: str) -> str:
     for row in ranked.iter_rows(named=True):
         change, pct = growth(row["growth_24h_pct"]), row["growth_24h_pct"]
         trend = "" if pct is None else "pd-up" if pct >= 0 else "pd-down"
-        cards.append(_card(row["party"], _color(data.colors, row["party"]), number(row["tweets_24h"]),
-                           f"{change} on the 24 h before", trend))  # fmt: skip
-    return f'<div class="pd-label">Tweets in the last 24 hours</div><div class="pd-cards">{"".join(cards)}</div>'
+        cards.append(_card(row["party"], _color(data.colors, row["party"]), number(row["tweets_24h"]), change, trend))
+    about = "Tweets in the last 24 hours, and the change on the 24 hours before"
+    return f'<div class="pd-label">{about}</div><div class="pd-cards">{"".join(cards)}</div>'
 
 
 def _hour(display: Display, data: Dataset, tables: Tables, layout: str) -> str:
@@ -279,16 +279,16 @@ def _record(display: Display, data: Dataset, tables: Tables, layout: str) -> str
     before = f"previous record {number(best['previous_record'])}" if known else "the first record"
     held = f"{best['host']} · {day_label(best['started_at'], data.tz)} · {before}"
     top = _card(best["party"], _color(data.colors, best["party"]), number(best["total_listeners"]), held)
+    shown = f'<div class="pd-label">The all-time Space record (total listeners)</div><div class="pd-cards">{top}</div>'
+    if layout == "grid":  # a quarter of the screen: the record alone
+        return shown
     parties = _parties(space_reach_by_party(spaces), display).filter(pl.col("best_space_reach").is_not_null())
     parties = parties.sort("best_space_reach", "party", descending=[True, False]).head(CARDS[layout] // 2)
     cards = [
         _card(row["party"], _color(data.colors, row["party"]), number(row["best_space_reach"]), "its best Space")
         for row in parties.iter_rows(named=True)
     ]
-    return (
-        f'<div class="pd-label">The all-time Space record (total listeners)</div><div class="pd-cards">{top}</div>'
-        f'<div class="pd-label">Each party\'s best</div><div class="pd-cards">{"".join(cards)}</div>'
-    )
+    return f'{shown}<div class="pd-label">Each party\'s best</div><div class="pd-cards">{"".join(cards)}</div>'
 
 
 def _share(display: Display, data: Dataset, tables: Tables, layout: str) -> str:

@@ -202,8 +202,9 @@ def navigation(who: access.Visitor):
     """The sidebar's page list (st.navigation) for this visitor's role, the overview as the default page. A visitor
     who may not read gets one hidden page, the sign-in or no-access page: any page's URL then falls back to it."""
     if not who.may(VIEWER) and st.query_params.get("link"):  # a share link grants its display, no other page
-        path, title = DISPLAY_PAGE
-        return st.navigation([st.Page(path, title=title, url_path=title, default=True)], position="hidden")
+        path, title = DISPLAY_PAGE  # at its own address, and at the root (a default page's address)
+        both = [st.Page(path, title=title, url_path="link", default=True), st.Page(path, title=title, url_path=title)]
+        return st.navigation(both, position="hidden")
     if not who.may(VIEWER):
         alone = access.no_access_page if who.signed_in else access.sign_in_page
         title = "No access" if who.signed_in else "Sign in"
