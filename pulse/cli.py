@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pulse import cli_watch, cli_x
+from pulse import cli_display, cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone, data_dir
 from pulse.data import audit
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, rotate_key
@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_x.add_commands(commands)  # fetch-x, track-space
     cli_watch.add_commands(commands)  # watch
+    cli_display.add_commands(commands)  # display-link create, list, revoke
     return parser
 
 

@@ -273,3 +273,24 @@ def no_data(title: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return finish(fig, title, "", "")
+
+
+def for_screen(fig: go.Figure, height: int, dark: bool) -> go.Figure:
+    """A chart for a wall screen (pulse.ui.display): a set height, text legible across a room, no title (the panel
+    says what it shows), and on a dark screen light text on the page's own background."""
+    fig.update_layout(
+        height=height,
+        title_text="",
+        xaxis_title=None,  # time, and listeners: the panel's own words say so in larger type
+        yaxis_title=None,
+        font_size=18,
+        margin=dict(t=10, b=10, l=10, r=10),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        showlegend=False,
+    )
+    if dark:
+        fig.update_layout(font_color="#FAFAFA")
+        fig.update_xaxes(gridcolor="#30343C", linecolor="#30343C")
+        fig.update_yaxes(gridcolor="#30343C", linecolor="#30343C")
+    return fig

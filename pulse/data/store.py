@@ -351,6 +351,10 @@ class Store:
                 f"the data directory is busy: another save has held it for {LOCK_TIMEOUT_S} s; try again in a moment"
             ) from None
 
+    def audit(self, entry: Entry) -> None:
+        """Audit a change to a store file outside the dataset registry (display links), under the lock."""
+        self._audit(entry)
+
     def _audit(self, entry: Entry) -> None:
         """Append `entry` to the audit (under the lock): the earlier rows' bytes stay exactly as written."""
         path = self.root / AUDIT_FILE

@@ -12,7 +12,7 @@ from pulse.data.dataset import Dataset
 from pulse.metrics.drivers import DriverTables, with_account_ids
 from pulse.metrics.events import event_lift, events
 from pulse.metrics.filters import Filters, data_window, hours_shown, in_dates, in_parties
-from pulse.metrics.hashtags import hashtag_daily, in_hashtags, party_daily
+from pulse.metrics.hashtags import OTHER_PARTIES, hashtag_daily, in_hashtags, party_daily
 from pulse.metrics.rallies import current_rallies
 from pulse.metrics.recent import (
     Rally,
@@ -175,6 +175,21 @@ def today(data: Dataset, filters: Filters, as_of_: datetime | None) -> Today:
         strongest=strongest_hour(data.hashtags.counts.filter(keep), as_of_, ["hashtag", "party"]),
         space=space,
         rally=next_or_latest_rally(current_rallies(data.rallies).filter(keep), as_of_),
+    )
+
+
+def share_last_24h(summary: pl.DataFrame, parties: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Each party's share of every party's tweets in the 24 hours to as_of (`summary`: party_summary of every
+    party), those not in `parties` summed as 'Other parties'; the most first, parties without a tweet left out."""
+    named = pl.col("party")
+    if parties is not None:
+        named = pl.when(named.is_in(list(parties))).then(named).otherwise(pl.lit(OTHER_PARTIES))
+    return (
+        summary.group_by(named.alias("party"))
+        .agg(pl.col("tweets_24h").sum())
+        .filter(pl.col("tweets_24h") > 0)
+        .with_columns(share_pct(pl.col("tweets_24h"), pl.col("tweets_24h").sum()).alias("share_24h_pct"))
+        .sort("tweets_24h", "party", descending=[True, False])
     )
 
 

@@ -49,7 +49,15 @@ def _live(directory: str, space_ids: tuple[str, ...], versions: tuple[int, ...])
     return spaces, samples, dict(colors.select("party", "color").iter_rows()), alerts.load_alerts(store)
 
 
-def _read(directory: Path, now: datetime) -> state.WatchStatus | str | None:
+def live_now(directory: Path, status: state.WatchStatus) -> tuple:
+    """The Spaces the watcher samples, their samples so far, the party colours and the alerts, read again only
+    when one of their files changes."""
+    store = Store(directory)
+    versions = tuple(store.version(name) for name in ("spaces", "space_samples", "parties", "alerts"))
+    return _live(str(directory), status.live, versions)
+
+
+def read_status(directory: Path, now: datetime) -> state.WatchStatus | str | None:
     """The watcher's status; why its state cannot be read; or None when no watcher ever ran on this data."""
     try:
         return state.read_status(directory, now)
@@ -63,7 +71,7 @@ def live_panel() -> None:
     audience so far. It reruns alone every LIVE_REFRESH_S s, not the page around it; with no watcher ever run on
     this data it shows nothing."""
     directory, now = data_dir(), datetime.now(UTC)
-    status = _read(directory, now)
+    status = read_status(directory, now)
     if status is None:
         return
     tz = time_zone()
@@ -71,10 +79,8 @@ def live_panel() -> None:
         _health(status, now, tz)
         if isinstance(status, str) or not status.running:
             return
-        store = Store(directory)
-        versions = tuple(store.version(name) for name in ("spaces", "space_samples", "parties", "alerts"))
         with user_errors():
-            spaces, samples, colors, raised = _live(str(directory), status.live, versions)
+            spaces, samples, colors, raised = live_now(directory, status)
         for alert in raised.head(RECENT_ALERTS).iter_rows(named=True):
             at = alert["raised_at"].astimezone(ZoneInfo(tz))
             st.text(f"{at:%-d %b %H:%M} · {alert['message']}")  # text from the data: never Markdown
@@ -94,7 +100,7 @@ def watcher_health() -> None:
     headline, and each job's last success and last error one tap away, so that on a phone the alerts still come
     first."""
     directory, now = data_dir(), datetime.now(UTC)
-    status = _read(directory, now)
+    status = read_status(directory, now)
     if status is not None:
         with st.container(border=True, key="watcher-health"):
             _health(status, now, time_zone(), folded=True)
@@ -108,7 +114,7 @@ def _health(status: state.WatchStatus | str, now: datetime, tz: str, folded: boo
         st.caption(markdown_text(status))
         return
     failing = status.failing(now)
-    beat = f"`pulse watch` running, heartbeat {_ago(status.updated_at, now)} · {len(status.live)} live Space(s)"
+    beat = f"`pulse watch` running, heartbeat {ago(status.updated_at, now)} · {len(status.live)} live Space(s)"
     if not status.running:
         st.markdown(
             f":red-badge[:material/power_off: Stopped] `pulse watch` stopped at {_when(status.stopped_at, now, tz)}: "
@@ -152,10 +158,10 @@ def _when(at: datetime, now: datetime, tz: str) -> str:
     a moment to come."""
     local = at.astimezone(ZoneInfo(tz))
     day = "" if local.date() == now.astimezone(ZoneInfo(tz)).date() else f"{local:%-d %b} "
-    return f"{day}{local:%H:%M %Z} ({_ago(at, now)})"
+    return f"{day}{local:%H:%M %Z} ({ago(at, now)})"
 
 
-def _ago(at: datetime, now: datetime) -> str:
+def ago(at: datetime, now: datetime) -> str:
     """'2 min ago', or 'in 30 s'."""
     seconds = int((now - at).total_seconds())
     return f"{_duration(seconds)} ago" if seconds >= 0 else f"in {_duration(-seconds)}"

@@ -33,11 +33,13 @@ from pulse.ui.widgets import VIEW, data_age_note, stop_with, user_errors
 PAGE_ICON = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
 
 
-def setup_page(title: str, needed: str = VIEWER) -> None:
-    """The page's title and icon, after checking on the server that the visitor's role includes `needed`."""
+def setup_page(title: str, needed: str | None = VIEWER) -> None:
+    """The page's title and icon, after checking on the server that the visitor's role includes `needed` (None:
+    the page checks who may see it itself, as the Display page does for its share links)."""
     _leave_old_multipage_mode()
     st.set_page_config(page_title=f"{title} · Campaign Pulse", page_icon=str(PAGE_ICON), layout="wide")
-    access.require(needed)
+    if needed is not None:
+        access.require(needed)
 
 
 _STARTED = "_pulse_started"
@@ -120,6 +122,14 @@ def load_data() -> Dataset:
     return own
 
 
+def stored_view(filters: Filters) -> tuple[Dataset, Tables]:
+    """The stored data alone (no session's uploads: a display shows what everyone sees) and its tables for these
+    filters, each computed once per version of the stored files."""
+    directory = data_dir()
+    key = (str(directory), time_zone(), Store(directory).fingerprint())
+    return _load(*key), _tables(*key, filters)
+
+
 def view_upload(dataset: str, frame: pl.DataFrame, contract: Contract) -> None:
     """Show this session's pages a validated upload in place of the stored dataset (never saved)."""
     st.session_state.setdefault(SESSION_UPLOADS, {})[dataset] = (frame, contract)
@@ -184,16 +194,22 @@ PAGES = (
 )
 # Listed for admins only, and only with sign-in on: without it nobody is an admin (`python -m pulse audit` reads it).
 ADMIN_PAGES = (("pages/7_Audit.py", "Audit"),)
+# A screen that runs by itself (pulse.ui.display): listed for readers; a share link opens it and nothing else.
+DISPLAY_PAGE = ("pages/8_Display.py", "Display")
 
 
 def navigation(who: access.Visitor):
     """The sidebar's page list (st.navigation) for this visitor's role, the overview as the default page. A visitor
     who may not read gets one hidden page, the sign-in or no-access page: any page's URL then falls back to it."""
+    if not who.may(VIEWER) and st.query_params.get("link"):  # a share link grants its display, no other page
+        path, title = DISPLAY_PAGE  # at its own address, and at the root (a default page's address)
+        both = [st.Page(path, title=title, url_path="link", default=True), st.Page(path, title=title, url_path=title)]
+        return st.navigation(both, position="hidden")
     if not who.may(VIEWER):
         alone = access.no_access_page if who.signed_in else access.sign_in_page
         title = "No access" if who.signed_in else "Sign in"
         return st.navigation([st.Page(alone, title=title, url_path="signin", default=True)], position="hidden")
-    listed = PAGES + (ADMIN_PAGES if access.is_admin() else ())
+    listed = PAGES + (DISPLAY_PAGE,) + (ADMIN_PAGES if access.is_admin() else ())
     return st.navigation(
         [st.Page(path, title=title, url_path=title, default=i == 0) for i, (path, title) in enumerate(listed)]
     )

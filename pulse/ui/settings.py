@@ -8,6 +8,7 @@ import streamlit as st
 from pulse.config import data_dir
 from pulse.connectors.x_api import TOKEN_ENV
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key
+from pulse.display_links import SECRET_ENV, SECRET_NAME
 from pulse.ui.access import is_admin, sign_in_on
 
 
@@ -28,6 +29,11 @@ def configured_editor_key() -> str | None:
 def configured_x_token() -> str | None:
     """The X API bearer token: `x_bearer_token` in secrets.toml, else X_BEARER_TOKEN; None when neither. Never shown."""
     return _configured("x_bearer_token", TOKEN_ENV)
+
+
+def configured_display_secret() -> str | None:
+    """What share links to displays are signed with: `display_secret` in secrets.toml, else PULSE_DISPLAY_SECRET."""
+    return _configured(SECRET_NAME, SECRET_ENV)
 
 
 def author_ids_key() -> bytes | None:
