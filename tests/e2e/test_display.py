@@ -24,7 +24,7 @@ from tests.test_alerts_page import add_live_space, alert, write_status
 
 from .conftest import ARTIFACTS, _free_port, _healthy, _tail
 from .streamlit_dom import ROOT, open_page, prepare_context, screenshot, wait_until_idle
-from .test_sign_in import ACCESS, COOKIE_SECRET, browser, provider  # noqa: F401 (fixtures)
+from .test_sign_in import ACCESS, COOKIE_SECRET, provider  # noqa: F401 (a fixture)
 
 SECRET = "e2e-display-secret-long-enough-to-sign"
 SIZES = ((1920, 1080), (1280, 720))
