@@ -397,7 +397,7 @@ CLAIMS = Contract(
         Rule(
             "source_url",
             ("source_url",),
-            lambda: ~pl.col("source_url").str.contains(_HTTP_URL),
+            lambda: (pl.col("source_url") != "") & ~pl.col("source_url").str.contains(_HTTP_URL),
             "source_url must be an http:// or https:// address",
         ),
         Rule(
