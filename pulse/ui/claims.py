@@ -32,7 +32,6 @@ from pulse.ui.editor import writer
 from pulse.ui.labels import counted, day_label, number
 from pulse.ui.widgets import user_errors
 
-CLAIMS_PAGE = "pages/8_Claims.py"
 CARDS_SHOWN = 30  # cards drawn; the table below and its CSV hold every claim
 REPORT_NOTE = "Reported attendance is itself a report, not a measurement: a claim is set beside another report."
 COLUMNS = {
@@ -170,15 +169,15 @@ def explanation() -> None:
 
 
 def mention(ledger: pl.DataFrame, space_id: str) -> None:
-    """The latest claim about a Space, if any: its badge and quote, with a link to the ledger."""
+    """The latest claim about a Space, if any: its badge and quote, and how many more the Claims page has. Text, not
+    a page link: the Spaces page also runs on its own (a link resolves only among the pages the entry declares)."""
     about = claims_about(ledger, "space", space_id)
     if about.is_empty():
         return
     claim = about.row(0, named=True)
     badge(claim["verdict"])
-    st.caption(f"“{markdown_text(claim['claim_text'])}” · {markdown_text(claim['claimant'])}")
-    more = f" (and {counted(about.height - 1, 'other claim')})" if about.height > 1 else ""
-    st.page_link(CLAIMS_PAGE, label=f"Claims about this Space{more}", icon=":material/fact_check:")
+    more = f"{counted(about.height, 'claim')} about this Space on the Claims page"
+    st.caption(f"“{markdown_text(claim['claim_text'])}” · {markdown_text(claim['claimant'])} · {more}")
 
 
 # ---- Editors: add a claim -------------------------------------------------------------------------------------------
