@@ -107,8 +107,8 @@ def test_each_comparison_at_and_around_its_threshold(comparison, claimed, measur
 
 
 def test_thresholds_are_exact_where_floats_are_not():
-    """Claimed "about 0.3" with 0.33 measured: in floats 0.33 - 0.3 is 0.030000000000000027, above 10 % of 0.3 (0.03), so a
-    float comparison would call it understated. Read as the decimals they were written as, it is exactly 10 %."""
+    """Claimed "about 0.3" with 0.33 measured: in floats 0.33 - 0.3 is 0.030000000000000027, above 10 % of 0.3
+    (0.03), so a float comparison would call it understated. Read as the decimals written, it is exactly 10 %."""
     assert abs(0.33 - 0.3) > 0.3 * 0.1  # the float trap this guards against
     assert judge("about", as_decimal(0.3), Measure(as_decimal(0.33)), Tolerances()) == ACCURATE
     assert as_decimal(446000.0) == Decimal(446000) and as_decimal(165_000) == Decimal(165000)
