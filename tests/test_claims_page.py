@@ -159,3 +159,15 @@ def test_a_bad_claim_from_the_form_is_refused_by_column_and_value(store_dir):
     assert problems[["line", "column", "value"]].values.tolist() == [[2, "metric", "tweets"]]
     assert (store_dir / "claims.csv").read_bytes() == before
     assert not (store_dir / "audit.csv").exists()
+
+
+def test_the_overviews_latest_space_mentions_a_claim_about_it(store_dir):
+    """The bundled latest Space (sp-0051) has no claim; one made about it shows on its card, with its verdict."""
+    with (store_dir / "claims.csv").open("a", encoding="utf-8") as file:
+        file.write("c-051,2022-06-01T00:00:00Z,PTI official account,Our biggest Space this week,,space,sp-0051,")
+        file.write("total_listeners,at_least,50000,,\n")
+    at = claims_page("pages/0_Overview.py").run()
+    assert not at.exception
+    text = markdown(at)
+    assert ":green-badge[Accurate]" in text  # 53,300 listeners: at least 50,000
+    assert "1 claim about this Space on the Claims page" in text
