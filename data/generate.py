@@ -1,4 +1,4 @@
-"""Write the bundled default data (parties, spaces, rallies, hashtags, hashtag_groups) deterministically.
+"""Write the bundled default data (parties, spaces, rallies, hashtags, hashtag_groups, claims) deterministically.
 
 Run `python data/generate.py`: the CSVs next to this script are rewritten, identical on every run.
 A few rows are reported facts (constants below, with their sources); everything else is illustrative,
@@ -51,6 +51,28 @@ CAMPAIGN_SPELLINGS = {  # the three spellings and their illustrative share of th
     "امپورٹڈ_حکومت_نامنظور": 0.22,
     "ImportedHakoomatNaManzoor": 0.08,
 }
+
+# The seed article's own numbers, quoted exactly, as the claims ledger (claims.csv) checks them against the data.
+# The report is dated 21 April 2022; the time of day it went out is not reported (noon PKT here, illustrative).
+# Subjects, metrics and comparisons are how the ledger reads each quote: "over" is more_than, "about" is about.
+REPORT_PUBLISHED = utc(2022, 4, 21, 7)
+REPORT_CLAIMANT = "thepakistan.pk (press report)"
+CLAIMS = [  # claim_id, quote, subject_type, subject, metric, comparison, claimed_value, window_start
+    ("c-001", "a total of 446,000 people tuned from around the world to converse with Imran",
+     "space", "sp-0020", "total_listeners", "equals", 446_000, None),
+    ("c-002", "It was reported that about half a million users interacted with Khan",
+     "space", "sp-0020", "total_listeners", "about", 500_000, None),
+    ("c-003", "with an average of 165,000 users tuned in at a given time",
+     "space", "sp-0020", "avg_listeners", "equals", 165_000, None),
+    ("c-004", "The record was previously held by K-POP with over 44,000 listeners in his space.",
+     "space", "sp-0001", "total_listeners", "more_than", 44_000, None),
+    ("c-005", "Imran Khan holds world’s largest Twitter space",
+     "space", "sp-0020", "total_listeners", "largest", None, None),
+    # Counted from the vote ("since the ouster"): 10 April, 00:00 PKT, as of the report.
+    ("c-006", "his party has used the hashtag “Imported Hakumat Na-Manzoor”, the largest trend in the "
+     "country’s social media history — tweeted over 7 million times",
+     "campaign", "ImportedHakumatNaManzoor", "tweets", "more_than", 7_000_000, "2022-04-10"),
+]  # fmt: skip
 
 # Rally dates, press reports of April and May 2022 (sources in the rows below):
 # Peshawar 13 April (9 pm, Ring Road); Karachi first set for 17 April, moved on 12 April to 16 April;
@@ -166,6 +188,29 @@ def parties_frame() -> pl.DataFrame:
 
 def hashtag_groups_frame() -> pl.DataFrame:
     return pl.DataFrame([(h, c) for h, _, c in HASHTAGS], schema=["hashtag", "campaign"], orient="row")
+
+
+def claims_frame() -> pl.DataFrame:
+    rows = [
+        (
+            cid,
+            fmt(REPORT_PUBLISHED),
+            REPORT_CLAIMANT,
+            quote,
+            SEED_ARTICLE_URL,
+            kind,
+            subject,
+            metric,
+            how,
+            value,
+            start,
+            None,
+        )
+        for cid, quote, kind, subject, metric, how, value, start in CLAIMS
+    ]
+    columns = ["claim_id", "claimed_at", "claimant", "claim_text", "source_url", "subject_type", "subject", "metric"]
+    columns += ["comparison", "claimed_value", "window_start", "window_end"]
+    return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String) | {"claimed_value": pl.Int64}, orient="row")
 
 
 # --- rallies -----------------------------------------------------------------------------------
@@ -619,6 +664,7 @@ def main() -> None:
         "rallies.csv": rallies_frame(),
         "hashtags.csv": hashtag_counts(rng, space_rows),
         "hashtag_groups.csv": hashtag_groups_frame(),
+        "claims.csv": claims_frame(),
     }
     outputs["raw_tweets.csv"] = raw_tweet_sample(outputs["hashtags.csv"])
     for name, frame in outputs.items():

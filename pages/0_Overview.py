@@ -6,7 +6,7 @@ from pulse.charts import parties as party_charts
 from pulse.metrics.hashtags import party_hourly
 from pulse.metrics.rallies import current_rallies
 from pulse.metrics.summary import today
-from pulse.ui import labels, live, session, url_state, widgets
+from pulse.ui import claims, labels, live, session, url_state, widgets
 
 session.setup_page("Overview")
 st.title("Campaign Pulse")
@@ -52,6 +52,7 @@ if end is not None:
     with space.container(border=True):
         if now.space is not None:
             widgets.latest_space(now.space, tz)
+            claims.mention(session.claims_ledger(data), now.space["space_id"])  # a claim about it, if any
         else:
             st.text("No Space yet.")
     with rally.container(border=True):

@@ -15,7 +15,7 @@ from pulse.metrics.spaces import (
     space_ranking,
     space_reach_by_party,
 )
-from pulse.ui import labels, session, url_state, widgets
+from pulse.ui import claims, labels, session, url_state, widgets
 
 session.setup_page("Spaces")
 st.title("Spaces")
@@ -63,6 +63,7 @@ widgets.table(ranking, "spaces_ranked", data.tz, height=420)
 
 st.subheader("One Space in detail")
 space_id = url_state.choose_id("Space", space_labels(ranking, data.tz), "space", best["space_id"], "Spaces")
+claims.mention(session.claims_ledger(data), space_id)  # what was claimed about it, and the verdict
 benchmarks = space_benchmarks(every_space, space_id)
 widgets.benchmark_cards(benchmarks)
 usual = ranking.row(by_predicate=pl.col("space_id") == space_id, named=True)

@@ -5,12 +5,12 @@ import os
 import signal
 import sys
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 
-from pulse import cli_display, cli_watch, cli_x
+from pulse import claims_export, cli_display, cli_watch, cli_x
 from pulse.config import DEFAULT_TZ, checked_time_zone, data_dir
 from pulse.data import audit
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, rotate_key
@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("csv", "xlsx"),
         default="csv",
         help="csv: one file per table (default); xlsx: one pulse-export.xlsx with a sheet per table",
+    )
+    export.add_argument(
+        "--claimreview",
+        action="store_true",
+        help="also write claims.jsonld: a schema.org ClaimReview per judged claim (publisher: [claims] publisher in "
+        f".streamlit/secrets.toml or {claims_export.PUBLISHER_ENV})",
     )
     export.set_defaults(run=run_export)
 
@@ -129,6 +135,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise PulseError(
             f"--party {' '.join(unknown)}: not in the data; known party codes: {', '.join(known)}. Nothing was written"
         )
+    organisation = claims_export.publisher() if args.claimreview else None  # before anything is written
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
     if args.campaign:
         filters = replace(filters, campaigns=_campaigns(data, args.campaign))
@@ -145,9 +152,12 @@ def run_export(args: argparse.Namespace) -> int:
     )
     salt, show_raw = os.environ.get(AUTHOR_SALT_ENV, "").strip(), os.environ.get(SHOW_AUTHOR_IDS_ENV)
     metric_tables = compute_tables(data, filters)
-    frames = export_tables(metric_tables, drivers, lambda: author_key(args.data, salt, show_raw))
+    ledger = claims_export.ledger(data, raw)
+    frames = export_tables(metric_tables, drivers, lambda: author_key(args.data, salt, show_raw), ledger)
     for path in write_tables(frames, args.out, args.tz, xlsx=args.format == "xlsx"):
         print(path)
+    if organisation is not None:
+        print(claims_export.write_claimreview(ledger, args.out, organisation, datetime.now(UTC).date()))
     if all(frame.is_empty() for frame in metric_tables.as_dict().values()):
         print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)
     return 0

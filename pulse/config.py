@@ -3,6 +3,7 @@
 import os
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -122,3 +123,28 @@ def interval_seconds(text: str) -> float:
     if not seconds <= MAX_INTERVAL_S:
         raise PulseError(f"at most a day ({MAX_INTERVAL_S:,.0f} s, 24h): {text!r:.40}")
     return seconds
+
+
+# -- claims: how far `equals` and `about` may be from the measure (pulse.metrics.claims), in per cent of the claim --
+DEFAULT_CLAIM_EQUALS_PCT = "1"
+DEFAULT_CLAIM_ABOUT_PCT = "10"
+
+
+def _percent(name: str, default: str) -> Decimal:
+    text = os.environ.get(name, "").strip() or default
+    try:
+        value = Decimal(text.rstrip("%").strip())
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise PulseError(f"{name}={text!r} is not a per cent from 0 to 100")
+    return value
+
+
+def claim_tolerances() -> tuple[Decimal, Decimal]:
+    """The tolerances of `equals` and `about` as fractions of the claim: PULSE_CLAIM_EQUALS_PCT (default 1) and
+    PULSE_CLAIM_ABOUT_PCT (default 10), read exactly as written."""
+    return (
+        _percent("PULSE_CLAIM_EQUALS_PCT", DEFAULT_CLAIM_EQUALS_PCT) / 100,
+        _percent("PULSE_CLAIM_ABOUT_PCT", DEFAULT_CLAIM_ABOUT_PCT) / 100,
+    )

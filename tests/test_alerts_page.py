@@ -82,12 +82,18 @@ def test_alerts_read_as_cards_newest_first_with_kinds_in_words_and_the_codes_kep
         f"**Space record** · PTI · 1 Feb 2024, 21:00 PKT  \n{markdown_text(record)}  \n{sent}",
     ]
     # The kind filter and the table name kinds in words; the table's data, its CSV and the URL keep the codes.
-    assert at.multiselect(key="alert-kind").options == ["Spike", "Space record", "Rally announced"]
+    assert at.multiselect(key="alert-kind").options == [
+        "Spike",
+        "Space record",
+        "Rally announced",
+        "Claim verdict changed",
+    ]
     kind = json.loads(at.dataframe[0].proto.columns)["kind"]["type_config"]
     assert kind["options"] == [
         {"value": "spike", "label": "Spike"},
         {"value": "space_record", "label": "Space record"},
         {"value": "rally", "label": "Rally announced"},
+        {"value": "claim", "label": "Claim verdict changed"},
     ]
     assert at.dataframe[0].value["kind"].tolist() == ["rally", "spike", "space_record"]
 

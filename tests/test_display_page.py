@@ -141,12 +141,12 @@ def test_without_a_link_a_visitor_who_is_not_signed_in_sees_the_sign_in_page(sto
     at = app(None).run()
     assert at.button(key="sign-in-default")
     with pytest.raises(ValueError):
-        at.switch_page("pages/8_Display.py")
+        at.switch_page("pages/9_Display.py")
 
 
 def test_a_signed_in_viewer_opens_any_display(store_dir):
     at = app(VIEWER).run()
-    at.switch_page("pages/8_Display.py")
+    at.switch_page("pages/9_Display.py")
     at.query_params["display"] = "war-room"
     at.run()
     assert not at.exception
@@ -160,12 +160,12 @@ def test_a_signed_in_viewer_opens_any_display(store_dir):
 
 def test_without_sign_in_displays_are_open_and_links_still_work(store_dir):
     at = app(None, sign_in=False).run()
-    at.switch_page("pages/8_Display.py").run()
+    at.switch_page("pages/9_Display.py").run()
     page = shown(at)
     assert 'data-panel="today"' in page and 'data-panel="record"' in page  # the first configured: war-room's grid
     _, token = link(store_dir, "board")
     at = app(None, token, sign_in=False)
-    at.switch_page("pages/8_Display.py").run()
+    at.switch_page("pages/9_Display.py").run()
     assert 'data-panel="share"' in shown(at) and 'data-panel="record"' not in shown(at)
 
 
@@ -202,7 +202,7 @@ def test_the_live_panel_shows_each_sampled_space_and_its_audience(store_dir):
 
 def test_an_admin_makes_and_revokes_a_link_on_the_display_page_and_a_viewer_cannot(store_dir):
     at = app(ADMIN).run()
-    at.switch_page("pages/8_Display.py")
+    at.switch_page("pages/9_Display.py")
     at.query_params["links"] = "manage"
     at.run()
     assert not at.exception and at.title[0].value == "Display links"
@@ -224,7 +224,7 @@ def test_an_admin_makes_and_revokes_a_link_on_the_display_page_and_a_viewer_cann
     ]
 
     viewer = app(VIEWER).run()
-    viewer.switch_page("pages/8_Display.py")
+    viewer.switch_page("pages/9_Display.py")
     viewer.query_params["links"] = "manage"
     viewer.run()
     assert not viewer.title and "data-panel" in shown(viewer)  # the screen, not the links

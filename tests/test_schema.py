@@ -264,11 +264,12 @@ def test_every_dataset_is_declared_once_in_the_registry():
         "space_samples",
         "alerts",
         "raw_tweets",
+        "claims",
         "hashtag_authors",
         "hashtag_author_days",
         "audit",
     )
-    assert EDITABLE == ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets")
+    assert EDITABLE == ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets", "claims")
     assert ingest.EDITABLE == EDITABLE
     assert tuple(entry.name for entry in REGISTRY) == DATASETS
 

@@ -318,6 +318,98 @@ ALERTS = Contract(
 )
 
 
+# The claims ledger (pulse.metrics.claims): every public number a party or the press states, with what it is about
+# and how it compares, so that it can be set beside what the data measures. The metrics each subject type may name:
+CLAIM_METRICS = {
+    "space": ("total_listeners", "peak_listeners", "avg_listeners", "record_multiple"),
+    "hashtag": ("tweets", "unique_authors", "peak_hour_tweets"),
+    "campaign": ("tweets", "unique_authors", "peak_hour_tweets"),
+    "party": ("tweets", "spaces", "spaces_reach"),
+    "rally": ("reported_attendance",),
+}
+CLAIM_COMPARISONS = ("equals", "about", "at_least", "more_than", "at_most", "less_than", "largest")
+CLAIM_TEXT_CHARS = 500
+_HTTP_URL = r"(?i)^https?://[^\s]+$"
+
+
+def _claim_metric_unknown() -> pl.Expr:
+    allowed = pl.lit(False)
+    for subject_type, metrics in CLAIM_METRICS.items():
+        allowed |= (pl.col("subject_type") == subject_type) & pl.col("metric").is_in(metrics)
+    return pl.col("subject_type").is_in(list(CLAIM_METRICS)) & ~allowed
+
+
+CLAIMS = Contract(
+    "claims",
+    (
+        Column("claim_id", "str"),
+        Column("claimed_at", "datetime"),
+        Column("claimant", "str"),
+        Column("claim_text", "str"),
+        Column("source_url", "str", required=False, nullable=True),
+        Column("subject_type", "str"),
+        Column("subject", "str"),
+        Column("metric", "str"),
+        Column("comparison", "str"),
+        Column("claimed_value", "float", nullable=True, nonnegative=True),
+        Column("window_start", "date", required=False, nullable=True),
+        Column("window_end", "date", required=False, nullable=True),
+    ),
+    key=("claim_id",),
+    rules=(
+        Rule(
+            "subject_type",
+            ("subject_type",),
+            lambda: ~pl.col("subject_type").is_in(list(CLAIM_METRICS)),
+            "subject_type must be one of " + ", ".join(CLAIM_METRICS),
+        ),
+        Rule(
+            "metric",
+            ("subject_type", "metric"),
+            _claim_metric_unknown,
+            "not a metric of this subject_type: "
+            + "; ".join(f"{kind}: {', '.join(metrics)}" for kind, metrics in CLAIM_METRICS.items()),
+        ),
+        Rule(
+            "comparison",
+            ("comparison",),
+            lambda: ~pl.col("comparison").is_in(CLAIM_COMPARISONS),
+            "comparison must be one of " + ", ".join(CLAIM_COMPARISONS),
+        ),
+        Rule(
+            "claimed_value",
+            ("comparison", "claimed_value"),
+            lambda: pl.col("claimed_value").is_null() & (pl.col("comparison") != "largest"),
+            "a claimed_value is required for this comparison (only largest has none)",
+        ),
+        Rule(
+            "claimed_value",
+            ("comparison", "claimed_value"),
+            lambda: pl.col("claimed_value").is_not_null() & (pl.col("comparison") == "largest"),
+            "largest takes no claimed_value: leave it empty",
+        ),
+        Rule(
+            "claim_text",
+            ("claim_text",),
+            lambda: pl.col("claim_text").str.len_chars() > CLAIM_TEXT_CHARS,
+            f"claim_text is longer than {CLAIM_TEXT_CHARS} characters",
+        ),
+        Rule(
+            "source_url",
+            ("source_url",),
+            lambda: (pl.col("source_url") != "") & ~pl.col("source_url").str.contains(_HTTP_URL),
+            "source_url must be an http:// or https:// address",
+        ),
+        Rule(
+            "window_end",
+            ("window_start", "window_end"),
+            lambda: pl.col("window_end") < pl.col("window_start"),
+            "window_end is before window_start",
+        ),
+    ),
+)
+
+
 # Every change to the store, appended under its lock by the store itself (pulse.data.store, pulse.data.audit); no page
 # or command edits or deletes a row, and the history's retention never touches it. actor is an email, cli:<os user>
 # or watch; source a file name, a URL's host or x-api; the versions are the content fingerprints of the dataset's
@@ -385,6 +477,7 @@ REGISTRY = (
     # raw_tweets: an optional raw sample beside counts-form hashtags, in the raw form (HASHTAG_TWEETS), for authors
     # and texts only (pulse.metrics.drivers); the volume always comes from hashtags.
     DatasetEntry("raw_tweets", HASHTAG_TWEETS, editable=True),
+    DatasetEntry("claims", CLAIMS, editable=True),  # the claims ledger: checked against the data (metrics.claims)
     DatasetEntry("hashtag_authors", HASHTAG_AUTHORS),
     DatasetEntry("hashtag_author_days", HASHTAG_AUTHOR_DAYS),
     DatasetEntry("audit", AUDIT),  # append-only: written by the store alone (pulse.data.audit)

@@ -4,11 +4,11 @@ Hashtags and its parties' names and colours), and raw tweets for who drives a ha
 Reading and loading them is pulse.data.load.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from pulse.data.contract import PARTIES
+from pulse.data.contract import CLAIMS, PARTIES
 
 # Stable fallback colours for parties the parties table does not name.
 DEFAULT_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#9D755D", "#E45756", "#72B7B2", "#EECA3B")
@@ -46,6 +46,8 @@ class Dataset:
     hashtag_groups: pl.DataFrame  # hashtag, campaign
     space_samples: pl.DataFrame  # space_id, at, participants
     tz: str
+    # The claims ledger (CLAIMS), checked against the rest by pulse.metrics.claims; none in most directories.
+    claims: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CLAIMS.schema))
 
     @property
     def is_empty(self) -> bool:

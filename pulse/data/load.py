@@ -10,6 +10,7 @@ import polars as pl
 from pulse import config
 from pulse.data import budget
 from pulse.data.contract import (
+    CLAIMS,
     DRIVER_COLUMNS,
     HASHTAG_AUTHOR_DAYS,
     HASHTAG_COUNTS,
@@ -140,6 +141,7 @@ EMPTY_GROUPS = pl.DataFrame(schema=HASHTAG_GROUPS.schema)
 EMPTY_SAMPLES = pl.DataFrame(schema=SPACE_SAMPLES.schema)
 EMPTY_SPACES = pl.DataFrame(schema=SPACES.schema)
 EMPTY_RALLIES = pl.DataFrame(schema=RALLIES.schema)
+EMPTY_CLAIMS = pl.DataFrame(schema=CLAIMS.schema)
 NO_HASHTAGS = Hashtags(pl.DataFrame(schema=HASHTAG_COUNTS.schema), None, "counts", 0)
 
 
@@ -171,6 +173,7 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
         hashtag_groups=_dataset(store, "hashtag_groups", EMPTY_GROUPS),
         space_samples=samples,
         tz=tz,
+        claims=_dataset(store, "claims", EMPTY_CLAIMS),
     )
 
 
@@ -244,7 +247,8 @@ def with_tracked_audience(spaces: pl.DataFrame, samples: pl.DataFrame) -> pl.Dat
 
 def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]]) -> Dataset:
     """`data` with some datasets replaced by validated uploads (a user's own view, never saved)."""
-    changes: dict = {name: uploads[name][0] for name in ("spaces", "rallies", "hashtag_groups") if name in uploads}
+    replaced = ("spaces", "rallies", "hashtag_groups", "claims")
+    changes: dict = {name: uploads[name][0] for name in replaced if name in uploads}
     if "hashtags" in uploads:
         changes["hashtags"] = hashtags_from(*uploads["hashtags"], data.tz)
     if "spaces" in uploads:

@@ -62,16 +62,22 @@ class Tables:
 
 
 def export_tables(
-    tables: Tables, drivers: DriverTables | None, author_key: Callable[[], bytes | None]
+    tables: Tables,
+    drivers: DriverTables | None,
+    author_key: Callable[[], bytes | None],
+    claims: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every table of a view by file name, as the export CLI writes them and the sidebar's workbook holds them: the
     metric tables, then hashtag_drivers when tweets have authors, and copy_bursts when they have texts, with account
-    ids hashed with `author_key()` (as they are for None), which is called only then."""
+    ids hashed with `author_key()` (as they are for None), which is called only then; then the claims ledger with
+    its verdicts (pulse.metrics.claims.claim_verdicts) whenever claims exist."""
     frames = tables.as_dict()
     if drivers is not None:
         frames["hashtag_drivers"] = drivers.drivers
         if drivers.has_text:
             frames["copy_bursts"] = with_account_ids(drivers.bursts, author_key())
+    if claims is not None and not claims.is_empty():
+        frames["claims"] = claims
     return frames
 
 

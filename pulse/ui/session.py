@@ -11,12 +11,13 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from pulse.access import VIEWER
-from pulse.config import BUNDLED_DATA_DIR, data_dir, is_sample, time_zone
+from pulse.config import BUNDLED_DATA_DIR, claim_tolerances, data_dir, is_sample, time_zone
 from pulse.data.contract import Contract
 from pulse.data.dataset import Dataset, RawTweets
 from pulse.data.export import export_name, xlsx_bytes
 from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets, with_uploads
 from pulse.data.store import Store
+from pulse.metrics.claims import Tolerances, claim_verdicts
 from pulse.metrics.drivers import DriverTables, burst_min_accounts, view_driver_tables
 from pulse.metrics.events import describe_events, event_windows, events
 from pulse.metrics.filters import Filters
@@ -189,13 +190,14 @@ PAGES = (
     ("pages/2_Hashtags.py", "Hashtags"),
     ("pages/3_Rallies.py", "Rallies"),
     ("pages/4_Compare.py", "Compare"),
+    ("pages/8_Claims.py", "Claims"),
     ("pages/5_Data.py", "Data"),
     ("pages/6_Alerts.py", "Alerts"),
 )
 # Listed for admins only, and only with sign-in on: without it nobody is an admin (`python -m pulse audit` reads it).
 ADMIN_PAGES = (("pages/7_Audit.py", "Audit"),)
 # A screen that runs by itself (pulse.ui.display): listed for readers; a share link opens it and nothing else.
-DISPLAY_PAGE = ("pages/8_Display.py", "Display")
+DISPLAY_PAGE = ("pages/9_Display.py", "Display")
 
 
 def navigation(who: access.Visitor):
@@ -252,11 +254,15 @@ def page_data(hashtags: str | None = None) -> tuple[Dataset, Filters, Tables]:
         shown = tables(data, unpicked)
     directory = data_dir()
     fingerprint = Store(directory).fingerprint()
+    own_uploads = bool(st.session_state.get(SESSION_UPLOADS))
+    with user_errors():
+        tolerances = claim_tolerances()
 
     def workbook() -> bytes:
         # Run on the click, outside the page's script (no st.* here): who drives each hashtag is only computed then.
         drivers = _driver_tables(str(directory), data.tz, fingerprint, unpicked, "hashtag", burst_min_accounts())
-        return xlsx_bytes(export_tables(shown, drivers, author_ids_key), data.tz)
+        ledger = _ledger(data, tolerances) if own_uploads else _claims(str(directory), data.tz, fingerprint, tolerances)
+        return xlsx_bytes(export_tables(shown, drivers, author_ids_key, ledger), data.tz)
 
     data_age_note(as_of(data.hashtags.counts, None, data.tz), data.tz)
     with st.sidebar:
@@ -299,6 +305,27 @@ def _driver_tables(
     days = _author_days(directory, fingerprint) if by == "hashtag" else None  # not read for campaigns
     groups = _load(directory, tz, fingerprint).hashtag_groups
     return view_driver_tables(raw.rows if raw is not None else None, days, groups, filters, tz, by, min_accounts)
+
+
+def _ledger(data: Dataset, tolerances: tuple) -> pl.DataFrame:
+    """The claims of `data` with their verdicts; raw tweets are read only when a claim counts unique authors."""
+    authors = None
+    if (data.claims["metric"] == "unique_authors").any():
+        directory = data_dir()
+        raw = _raw_tweets(str(directory), Store(directory).fingerprint())
+        authors = None if raw is None else raw.rows
+    return claim_verdicts(data, authors, Tolerances(*tolerances))
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking the claims…")
+def _claims(directory: str, tz: str, fingerprint: tuple, tolerances: tuple) -> pl.DataFrame:
+    return _ledger(_load(directory, tz, fingerprint), tolerances)
+
+
+def claims_ledger(data: Dataset) -> pl.DataFrame:
+    """Every claim with its verdict (pulse.metrics.claims), computed once per data version and tolerances."""
+    with user_errors():
+        return _for(data, _claims, _ledger, claim_tolerances())
 
 
 def who_drives(data: Dataset, filters: Filters, by: str) -> tuple[str, int, DriverTables] | None:

@@ -17,9 +17,10 @@ from pulse.data.store import MergeSummary, Store
 SPIKE = "spike"
 SPACE_RECORD = "space_record"
 RALLY = "rally"
-KINDS = (SPIKE, SPACE_RECORD, RALLY)
+CLAIM = "claim"
+KINDS = (SPIKE, SPACE_RECORD, RALLY, CLAIM)
 # How the app names each kind; the stored alerts, their CSV and the webhook payload keep the codes.
-KIND_LABELS = {SPIKE: "Spike", SPACE_RECORD: "Space record", RALLY: "Rally announced"}
+KIND_LABELS = {SPIKE: "Spike", SPACE_RECORD: "Space record", RALLY: "Rally announced", CLAIM: "Claim verdict changed"}
 SCHEMA = ALERTS.schema
 # The columns a webhook receives; the delivery bookkeeping (which webhooks, when to retry) stays at home.
 ALERT_COLUMNS = ALERTS.names[: ALERTS.names.index("error") + 1]

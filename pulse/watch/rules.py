@@ -1,4 +1,5 @@
-"""When the watcher raises an alert: a hashtag spike, a live Space passing a record, a rally announced or moved.
+"""When the watcher raises an alert: a hashtag spike, a live Space passing a record, a rally announced or moved, a
+claim whose verdict over all the data is no longer its verdict as of the claim.
 
 Detection is pure (frames in, alert rows out, in the alerts contract: see pulse.watch.alerts). Every alert has a
 stable `alert_id` built from its kind, subject and time, so checking again, or a restarted watcher, finds the
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from pulse.data.contract import normalise_hashtag
-from pulse.watch.alerts import RALLY, SCHEMA, SPACE_RECORD, SPIKE
+from pulse.watch.alerts import CLAIM, RALLY, SCHEMA, SPACE_RECORD, SPIKE
 
 SPIKE_HOURS = 12  # a spike is measured against this many hours before it
 _ID_TIME = "%Y-%m-%dT%H:%MZ"
@@ -202,6 +203,38 @@ def rally_alerts(rallies: pl.DataFrame, seen: set[str], raised_at: datetime, tz:
                 pl.when(pl.col("previous_city").is_null())
                 .then(pl.lit(" (announced)"))
                 .otherwise(pl.format(" (moved from {})", was)),
+            ).alias("message"),
+        )
+    )
+
+
+def claim_alerts(verdicts: pl.DataFrame, raised_at: datetime) -> pl.DataFrame:
+    """An alert for each claim (pulse.metrics.claims.claim_verdicts) whose verdict over all the data differs from its
+    verdict as of the claim, e.g. a hashtag that has since passed the 7 million a party claimed. Keyed by claim and
+    verdict: raised once, and again only when the verdict over all the data changes to another one."""
+    changed = verdicts.filter(
+        (pl.col("verdict_all_data") != pl.col("verdict")) & (pl.col("verdict_all_data") != "unverifiable")
+    )
+    return _rows(
+        changed.select(
+            pl.concat_str(pl.lit(CLAIM), "claim_id", "verdict_all_data", separator="/").alias("alert_id"),
+            pl.lit(raised_at).cast(pl.Datetime("us", "UTC")).alias("raised_at"),
+            pl.lit(CLAIM).alias("kind"),
+            "party",
+            pl.col("claim_id").alias("subject"),
+            pl.col("measured_all_data").alias("value"),
+            pl.col("claimed_value").alias("baseline"),
+            pl.format(
+                "Claim {} by {} ({} of {}) is {} over all the data: {} measured, {} as of the claim",
+                "claim_id",
+                "claimant",
+                pl.when(pl.col("comparison") == "largest")
+                .then(pl.lit("the largest"))
+                .otherwise(pl.format("{} {}", "comparison", _count(pl.col("claimed_value")))),
+                "subject",
+                "verdict_all_data",
+                _count(pl.col("measured_all_data")),
+                "verdict",
             ).alias("message"),
         )
     )

@@ -18,14 +18,16 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import requests
 
+from pulse.config import claim_tolerances
 from pulse.connectors.x_api import PartialFetch, XClient, poll_space
 from pulse.data import ingest
 from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, normalise_hashtag
-from pulse.data.load import EMPTY_SAMPLES, load_dataset, with_tracked_audience
+from pulse.data.load import EMPTY_SAMPLES, load_data_dir, load_dataset, with_tracked_audience
 from pulse.data.store import MergeSummary, Store, atomic_write
 from pulse.errors import PulseError
 from pulse.escape import log_text
 from pulse.http import make_session, post_json
+from pulse.metrics.claims import Tolerances, claim_verdicts
 from pulse.watch import alerts, delivery, rules
 from pulse.watch.delivery import WEBHOOK_TIMEOUT, Webhook, retry_after
 from pulse.watch.settings import WatchConfig
@@ -439,6 +441,8 @@ class Watcher:
             )
         if fresh:
             check("Space records", lambda: self._record_alerts(fresh, now))
+        if counted and self.store.path("claims") is not None:  # a claim's measure moves with the counts
+            check("claims", lambda: rules.claim_alerts(self._claims(), now))
         version = self.store.version("rallies")
         rallies_checked = version == self._rallies_version or check("rallies", lambda: self._rally_alerts(now))
         # One alert once, however many rules or config lines found it: a repeated key would fail the whole merge.
@@ -466,6 +470,11 @@ class Watcher:
             schema={"space_id": pl.String, "participants": pl.Int64},
         )
         return rules.space_record_alerts(live, spaces, now)
+
+    def _claims(self) -> pl.DataFrame:
+        """The stored claims with their verdicts, as the Claims page shows them."""
+        data = load_data_dir(self.store.root, self.tz)
+        return claim_verdicts(data, None, Tolerances(*claim_tolerances()))
 
     def _rally_alerts(self, now: datetime) -> pl.DataFrame:
         loaded = load_dataset(self.store, "rallies")

@@ -45,7 +45,7 @@ roles_claim = "roles"
 "@party.example" = "viewer"
 """
 NEW_SPACE = "sp-e2e-auth,PTI,PTI Official,Signed-in merge,2022-04-15T15:00:00Z,2022-04-15T16:00:00Z,4321,,,"
-PAGES = ["Overview", "Spaces", "Hashtags", "Rallies", "Compare", "Data", "Alerts", "Display"]
+PAGES = ["Overview", "Spaces", "Hashtags", "Rallies", "Compare", "Claims", "Data", "Alerts", "Display"]
 
 
 @pytest.fixture(scope="module")
