@@ -80,4 +80,5 @@ def test_the_overview_shows_live_data_an_alert_and_a_growing_space_while_watch_r
     finally:
         watcher.send_signal(signal.SIGTERM)
         assert watcher.wait(timeout=10) == 0, log.read_text()
-    assert len(fake.received) == 1
+    # Each stored alert reaches the webhook exactly once: the spike and the claim.
+    assert len(fake.received) == 2
