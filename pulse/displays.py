@@ -19,7 +19,7 @@ from pulse.errors import PulseError
 DISPLAYS_ENV = "PULSE_DISPLAYS"
 DEFAULT_FILE = ROOT / ".streamlit" / "displays.toml"
 MAX_CONFIG_BYTES = 64 * 1024
-# What each panel shows (pulse.ui.display draws them). `claims` comes with the claims dataset (issue 18).
+# What each panel shows (pulse.ui.display draws them).
 PANELS = {
     "today": "The last 24 hours by party",
     "hour": "The strongest hashtag hour",
@@ -27,6 +27,7 @@ PANELS = {
     "alerts": "The newest alerts",
     "record": "Space records",
     "share": "Share of voice, last 24 hours",
+    "claims": "The newest claims, checked",
 }
 LAYOUTS = ("rotate", "grid")
 THEMES = ("light", "dark")
@@ -100,8 +101,7 @@ def _display(item: object, where: str) -> Display:
         raise PulseError(f"{where}.panels: a list of one or more panels ({', '.join(PANELS)})")
     for panel in panels:
         if panel not in PANELS:
-            later = " (it comes with the claims dataset, issue 18)" if panel == "claims" else ""
-            raise PulseError(f"{where}.panels: unknown panel {panel!r:.40}{later}: use {', '.join(PANELS)}")
+            raise PulseError(f"{where}.panels: unknown panel {panel!r:.40}: use {', '.join(PANELS)}")
     if len(set(panels)) < len(panels):
         raise PulseError(f"{where}.panels: a panel is listed twice")
     layout = _choice(item, "layout", LAYOUTS, where)

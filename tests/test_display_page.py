@@ -39,6 +39,11 @@ parties = ["PTI", "PPP"]
 [[display]]
 name = "spaces"
 panels = ["live"]
+
+[[display]]
+name = "claims"
+panels = ["claims"]
+parties = ["PTI"]
 """
 
 
@@ -230,3 +235,34 @@ def test_an_admin_makes_and_revokes_a_link_on_the_display_page_and_a_viewer_cann
     assert not viewer.title and "data-panel" in shown(viewer)  # the screen, not the links
     with pytest.raises(KeyError):
         viewer.selectbox(key="display-link-display")
+
+
+def test_the_claims_panel_counts_the_verdicts_and_lists_the_newest_claims_of_its_parties(store_dir):
+    # The bundled ledger (data/claims.csv) holds six claims of 21 April 2022: c-004 is about the K-pop Space (party
+    # OTHER) and this display shows PTI only. Of the other five, c-001, c-003 and c-005 are accurate and c-002 and
+    # c-006 overstated (docs/metrics.md). A newer claim whose text is markup comes first, as text.
+    with (store_dir / "claims.csv").open("a", encoding="utf-8") as file:
+        file.write(
+            "c-007,2022-05-01T07:00:00Z,<i>PTI</i> spokesman,<script>x()</script> 500 rallies,,party,PTI,"
+            "spaces,at_least,500,,\n"
+        )
+    _, token = link(store_dir, "claims")
+    at = app(None, token).run()
+    assert not at.exception
+    page = shown(at)
+    counts = [
+        ("Accurate", "#21C354", "3"),
+        ("Overstated", "#FF4B4B", "3"),
+        ("Understated", "#FFA421", "0"),
+        ("Unverifiable", "#A3A8B8", "0"),
+    ]
+    for verdict, color, count in counts:
+        assert (
+            f'<div class="pd-card" style="--pd-party:{color}"><div class="pd-label">{verdict}</div>'
+            f'<div class="pd-fig">{count}</div>'
+        ) in page
+    order = [page.index(f"{claim}") for claim in ("500 rallies", "world’s largest", "average of 165,000", "half a")]
+    assert order == sorted(order)  # the newest first; c-001 is the sixth, past the five shown
+    assert "44,000" not in page and "446,000 people" not in page
+    assert "<b>Overstated</b> · &lt;i&gt;PTI&lt;/i&gt; spokesman: &lt;script&gt;x()&lt;/script&gt; 500 rallies" in page
+    assert "<script>" not in page

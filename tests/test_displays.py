@@ -57,7 +57,6 @@ def test_defaults_and_the_tick():
     [
         ('name = "a"\npanels = ["today"]\ncolour = "red"', "d.toml: display[1].colour: unknown key"),
         ('name = "a"\npanels = ["today", "weather"]', "d.toml: display[1].panels: unknown panel 'weather'"),
-        ('name = "a"\npanels = ["claims"]', "it comes with the claims dataset, issue 18"),
         ('name = "a"\npanels = []', "d.toml: display[1].panels: a list of one or more panels"),
         ('name = "a"\npanels = ["today", "today"]', "a panel is listed twice"),
         ('name = "a"\npanels = ["today"]\nlayout = "mosaic"', "display[1].layout: rotate or grid (got 'mosaic')"),

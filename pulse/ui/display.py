@@ -17,6 +17,7 @@ import streamlit as st
 
 from pulse import display_links
 from pulse.access import VIEWER
+from pulse.charts.claims import VERDICT_COLORS
 from pulse.charts.spaces import space_audience
 from pulse.charts.theme import OTHER_COLOR, for_screen
 from pulse.config import data_dir, is_sample
@@ -25,6 +26,7 @@ from pulse.data.store import Store
 from pulse.displays import PANELS, Display, display_named, load_displays
 from pulse.errors import PulseError
 from pulse.escape import log_text
+from pulse.metrics.claims import VERDICT_LABELS, verdict_counts
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import OTHER_PARTIES
 from pulse.metrics.recent import party_ranking
@@ -39,6 +41,7 @@ from pulse.watch import alerts
 LOG = logging.getLogger("pulse.display")
 TURN_SLACK_S = 0.5  # a rerun a little early still turns the panel: timers are not exact
 NEWEST_ALERTS = 5
+NEWEST_CLAIMS = {"rotate": 5, "grid": 2}  # lines under the verdict counts that still fit the screen
 CARDS = {"rotate": 6, "grid": 3}  # party cards a panel holds and still fits the screen (a grid's: one row)
 LIVE_SPACES = {"rotate": 2, "grid": 1}  # side by side
 CHART_HEIGHT = {"rotate": 300, "grid": 120}  # px: plotly sizes a chart itself
@@ -76,6 +79,7 @@ _KIOSK = """<style>
 .pd-card { background: var(--pd-card); border-radius: 10px; padding: 1vh 1vw; flex: 1 1 28%; min-width: 0;
   border-top: 0.9vh solid var(--pd-party); }
 .pd-grid .pd-card { flex: 1 1 28%; }
+.pd-four .pd-card { flex: 1 1 20%; }
 .pd-up { color: var(--pd-good); } .pd-down { color: var(--pd-bad); }
 .pd-alert { font-size: clamp(20px, 3vh, 40px); color: var(--pd-fg); white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; padding: 0.5vh 0; border-bottom: 1px solid var(--pd-card); }
@@ -204,7 +208,9 @@ def _panel(name: str, display: Display, data: Dataset, tables: Tables, now: date
     if name == "live":  # with charts: drawn by Streamlit, not as one block of HTML
         _live(display, data, now, layout, css)
         return
-    body = {"today": _today, "hour": _hour, "alerts": _alerts, "record": _record, "share": _share}[name]
+    body = {"today": _today, "hour": _hour, "alerts": _alerts, "record": _record, "share": _share, "claims": _claims}[
+        name
+    ]
     st.html(f'<div class="{css}" data-panel="{name}">{body(display, data, tables, layout)}</div>')
 
 
@@ -309,6 +315,29 @@ def _share(display: Display, data: Dataset, tables: Tables, layout: str) -> str:
         '<div class="pd-label">Share of all tweets in the last 24 hours</div>'
         f'<div class="pd-bar">{bar}</div><div class="pd-cards">{"".join(cards)}</div>'
     )
+
+
+def _claims(display: Display, data: Dataset, tables: Tables, layout: str) -> str:
+    """How many claims have each verdict, then the newest claims (by when they were made) with their verdicts: the
+    Claims page's ledger, computed once per data version (session.claims_ledger)."""
+    ledger = _parties(session.claims_ledger(data), display)
+    if ledger.is_empty():
+        return _nothing("No claims in the ledger yet.")
+    cards = [
+        _card(VERDICT_LABELS[verdict], VERDICT_COLORS[verdict], number(count), "claims")
+        for verdict, count in verdict_counts(ledger).items()
+    ]
+    newest = ledger.sort("claimed_at", "claim_id", descending=True).head(NEWEST_CLAIMS[layout])
+    lines = []
+    for row in newest.iter_rows(named=True):
+        at = row["claimed_at"].astimezone(ZoneInfo(data.tz))
+        color = _color(data.colors, row["party"]) if row["party"] is not None else OTHER_COLOR
+        lines.append(
+            f'<div class="pd-alert" style="border-left:0.6vw solid {color};padding-left:0.6vw">'
+            f'<span class="pd-when">{at:%-d %b}</span><b>{html.escape(VERDICT_LABELS[row["verdict"]])}</b> · '
+            f"{html.escape(row['claimant'])}: {html.escape(row['claim_text'])}</div>"
+        )
+    return f'<div class="pd-cards pd-four">{"".join(cards)}</div><div style="margin-top:1.5vh">{"".join(lines)}</div>'
 
 
 def _live(display: Display, data: Dataset, now: datetime, layout: str, css: str) -> None:

@@ -28,13 +28,14 @@ from .test_sign_in import ACCESS, COOKIE_SECRET, provider  # noqa: F401 (a fixtu
 
 SECRET = "e2e-display-secret-long-enough-to-sign"
 SIZES = ((1920, 1080), (1280, 720))
-PANELS = ("today", "hour", "live", "alerts", "record", "share")
+PANELS = ("today", "hour", "live", "alerts", "record", "share", "claims")
 ROTATE_S, REFRESH_S = 4.0, 3.0
 SHOTS = Path(os.environ.get("PULSE_DISPLAY_SHOTS", str(ARTIFACTS / "display")))
 DISPLAYS = "".join(
     f'[[display]]\nname = "only-{panel}"\npanels = ["{panel}"]\nrefresh = "3s"\ntheme = "dark"\n\n' for panel in PANELS
 ) + (
     '[[display]]\nname = "grid"\npanels = ["today", "hour", "alerts", "share"]\nlayout = "grid"\nrefresh = "3s"\n\n'
+    '[[display]]\nname = "grid-live"\npanels = ["claims", "live", "record"]\nlayout = "grid"\nrefresh = "3s"\n\n'
     '[[display]]\nname = "wall"\npanels = ["today", "hour", "share"]\nrotate = "4s"\nrefresh = "3s"\n\n'
     '[[display]]\nname = "mqm"\npanels = ["today"]\nrefresh = "3s"\nparties = ["MQM-P"]\n'
 )
@@ -161,7 +162,7 @@ def open_display(page, address: str) -> None:
 def test_every_panel_and_the_grid_fit_both_sizes_in_large_text(board, screen):
     for width, height in SIZES:
         page = screen(width, height)
-        for display in [f"only-{panel}" for panel in PANELS] + ["grid"]:
+        for display in [f"only-{panel}" for panel in PANELS] + ["grid", "grid-live"]:
             _, address = share(board, display)
             write_status(board[1], datetime.now(UTC), ["live1"])
             open_display(page, address)
