@@ -1,4 +1,5 @@
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +58,18 @@ def identical_rows_parquet(row: dict[str, object], rows: int) -> bytes:
         for start in range(0, rows, chunk):
             writer.write_table(table.slice(0, min(chunk, rows - start)))
     return buffer.getvalue()
+
+
+@pytest.fixture
+def store_dir(tmp_path, monkeypatch) -> Path:
+    """A copy of the bundled data for the app under test to read and write (PULSE_DATA_DIR), with no editor key,
+    author salt or author-id switch from the developer's environment."""
+    directory = tmp_path / "data"
+    shutil.copytree(BUNDLED, directory, ignore=shutil.ignore_patterns("*.py", "*.md"))
+    monkeypatch.setenv("PULSE_DATA_DIR", str(directory))
+    for setting in ("PULSE_EDITOR_KEY", "PULSE_AUTHOR_SALT", "PULSE_SHOW_AUTHOR_IDS"):
+        monkeypatch.delenv(setting, raising=False)
+    return directory
 
 
 BOMB_ROWS = 30_000_000

@@ -2,7 +2,6 @@
 (at.user) and the secrets `[auth]` and `[access]` (at.secrets). Every write path is also called directly with a
 viewer's identity, and nothing changes. The real sign-in flow is tests/e2e/test_sign_in.py."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from pulse.data.load import load_dataset
 from pulse.escape import markdown_text
-from tests.conftest import BUNDLED, ROOT
+from tests.conftest import ROOT
 
 DASHBOARD = str(ROOT / "dashboard.py")
 KEY = "correct horse battery staple"
@@ -35,15 +34,6 @@ VIEWER = {"is_logged_in": True, "email": "intern@party.example", "name": "Intern
 EDITOR = {"is_logged_in": True, "email": "desk@party.example", "name": "Data Desk"}
 ADMIN = {"is_logged_in": True, "email": "lead@party.example", "name": "Campaign Lead"}
 NEW_SPACE = "sp-9999,PPP,Bilawal Bhutto,Test,2022-05-30T15:00:00Z,2022-05-30T16:00:00Z,500000,,,\n"
-
-
-@pytest.fixture
-def store_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "data"
-    shutil.copytree(BUNDLED, directory, ignore=shutil.ignore_patterns("*.py", "*.md"))
-    monkeypatch.setenv("PULSE_DATA_DIR", str(directory))
-    monkeypatch.delenv("PULSE_EDITOR_KEY", raising=False)
-    return directory
 
 
 def app(user: dict, access: dict | None = None, page: str = DASHBOARD) -> AppTest:

@@ -2,16 +2,14 @@
 claim mentioned beside its Space; and the editors' form, role-checked and audited."""
 
 import json
-import shutil
 from datetime import date
 
 import polars as pl
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from pulse.data.load import load_dataset
 from pulse.escape import markdown_text
-from tests.conftest import BUNDLED, ROOT
+from tests.conftest import ROOT
 from tests.test_access_pages import ACCESS, AUTH, EDITOR, VIEWER
 from tests.test_pages import csv_of, downloads  # noqa: F401  (a fixture)
 
@@ -91,15 +89,6 @@ def test_the_spaces_page_mentions_the_claim_about_the_space():
 
 
 # ---- The form: editors only, validated like an upload, audited ------------------------------------------------------
-
-
-@pytest.fixture
-def store_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "data"
-    shutil.copytree(BUNDLED, directory, ignore=shutil.ignore_patterns("*.py", "*.md"))
-    monkeypatch.setenv("PULSE_DATA_DIR", str(directory))
-    monkeypatch.delenv("PULSE_EDITOR_KEY", raising=False)
-    return directory
 
 
 def signed_in(user: dict) -> AppTest:

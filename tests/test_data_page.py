@@ -22,15 +22,6 @@ KEY = "correct horse battery staple"
 NEW_SPACE = "sp-9999,PPP,Bilawal Bhutto,Test,2022-05-30T15:00:00Z,2022-05-30T16:00:00Z,500000,,,\n"
 
 
-@pytest.fixture
-def store_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "data"
-    shutil.copytree(BUNDLED, directory, ignore=shutil.ignore_patterns("*.py", "*.md"))
-    monkeypatch.setenv("PULSE_DATA_DIR", str(directory))
-    monkeypatch.delenv("PULSE_EDITOR_KEY", raising=False)
-    return directory
-
-
 def data_page(editor_key: str | None = KEY) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     if editor_key is not None:

@@ -3,7 +3,6 @@ export shows, raw only where the deployment's show_author_ids says so."""
 
 import io
 import re
-import shutil
 import zipfile
 
 import polars as pl
@@ -15,19 +14,9 @@ from pulse.data import ingest
 from pulse.data.author_key import pseudonyms, stored_key
 from pulse.data.store import Store
 from pulse.metrics.drivers import with_account_ids
-from tests.conftest import BUNDLED, ROOT
+from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "5_Data.py")
-
-
-@pytest.fixture
-def store_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "data"
-    shutil.copytree(BUNDLED, directory, ignore=shutil.ignore_patterns("*.py", "*.md"))
-    monkeypatch.setenv("PULSE_DATA_DIR", str(directory))
-    for setting in ("PULSE_EDITOR_KEY", "PULSE_AUTHOR_SALT", "PULSE_SHOW_AUTHOR_IDS"):
-        monkeypatch.delenv(setting, raising=False)
-    return directory
 
 
 @pytest.fixture

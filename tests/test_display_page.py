@@ -7,7 +7,6 @@ import csv
 import html
 import json
 import logging
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from pulse.data.load import load_dataset
 from pulse.data.store import Store
 from pulse.display_links import create_link, read_links, revoke_link, token_for, verify
 from pulse.watch import alerts
-from tests.conftest import BUNDLED, ROOT
+from tests.conftest import ROOT
 from tests.test_access_pages import ACCESS, ADMIN, AUTH, VIEWER
 from tests.test_alerts_page import add_live_space, alert, plotted, write_status
 
@@ -48,10 +47,10 @@ parties = ["PTI"]
 
 
 @pytest.fixture
-def store_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "data"
-    shutil.copytree(BUNDLED, directory, ignore=shutil.ignore_patterns("*.py", "*.md"))
-    monkeypatch.setenv("PULSE_DATA_DIR", str(directory))
+def store_dir(store_dir, tmp_path, monkeypatch):
+    """The shared copy of the bundled data (tests/conftest.py), with the displays above and no display_secret from
+    the environment."""
+    directory = store_dir
     displays = tmp_path / "displays.toml"
     displays.write_text(DISPLAYS, encoding="utf-8")
     monkeypatch.setenv("PULSE_DISPLAYS", str(displays))

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +111,69 @@ def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
+def bundled_copy(work: Path) -> Path:
+    """A copy of the bundled data's CSV files in `work`/data (tests that save data never touch `data/`)."""
+    data = work / "data"
+    data.mkdir()
+    for csv in sorted((ROOT / "data").glob("*.csv")):
+        shutil.copy(csv, data / csv.name)
+    return data
+
+
+@contextmanager
+def streamlit_server(
+    data: Path,
+    log: Path,
+    secrets: Path | None = None,
+    env: dict[str, str | None] | None = None,
+    port: int | None = None,
+    host: str = "localhost",
+) -> Iterator[str]:
+    """`streamlit run dashboard.py` from the repo on `data`, logging to `log`, until the block ends; yields its URL.
+
+    `secrets` names the only secrets file read (Streamlit otherwise reads <cwd>/.streamlit/secrets.toml and
+    ~/.streamlit/secrets.toml, so a developer's real secrets could leak in). `env` adds variables, or removes those
+    set to None. `port` is a free one unless given (sign-in needs the URL in its secrets before the server starts).
+    """
+    port = port or _free_port()
+    url = f"http://{host}:{port}"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.fileWatcherType", "none",  # others edit pages while we run; no polling, no surprise reruns
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    if secrets is not None:
+        command += ["--secrets.files", str(secrets)]
+    variables = {**os.environ, "PULSE_DATA_DIR": str(data), **(env or {})}
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={name: value for name, value in variables.items() if value is not None},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while not _healthy(url):
+            if server.poll() is not None:
+                pytest.fail(f"streamlit exited with {server.returncode} before serving:\n{_tail(log)}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer {url}/_stcore/health in {SERVER_START_S} s:\n{_tail(log)}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
 @pytest.fixture(scope="package")
 def app(tmp_path_factory: pytest.TempPathFactory):
     """The real dashboard, served by Streamlit on a free port, on a copy of the bundled data."""
@@ -118,45 +183,12 @@ def app(tmp_path_factory: pytest.TempPathFactory):
     ARTIFACTS.mkdir(parents=True)
 
     work = tmp_path_factory.mktemp("e2e-app")
-    data = work / "data"
-    data.mkdir()
-    for csv in sorted((ROOT / "data").glob("*.csv")):
-        shutil.copy(csv, data / csv.name)
-    # Streamlit reads <cwd>/.streamlit/secrets.toml and ~/.streamlit/secrets.toml; naming our own file
-    # replaces both, so a developer's real secrets never leak in and the test key is always the one in force.
+    data = bundled_copy(work)
     secrets = work / "secrets.toml"
     secrets.write_text(f'editor_key = "{EDITOR_KEY}"\n', encoding="utf-8")
-
-    port = _free_port()
-    url = f"http://localhost:{port}"
     log = ARTIFACTS / "streamlit.log"
-    env = {**os.environ, "PULSE_DATA_DIR": str(data), "PULSE_EDITOR_KEY": EDITOR_KEY}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",  # others edit pages while we run; no polling, no surprise reruns
-        "--browser.gatherUsageStats", "false",
-        "--secrets.files", str(secrets),
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not _healthy(url):
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode} before serving:\n{_tail(log)}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer {url}/_stcore/health in {SERVER_START_S} s:\n{_tail(log)}")
-            time.sleep(0.25)
+    with streamlit_server(data, log, secrets, {"PULSE_EDITOR_KEY": EDITOR_KEY}) as url:
         yield App(url, data, log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 # -- the browser ----------------------------------------------------------------------------------------

@@ -6,10 +6,6 @@ The sessions are opened at the protocol level, as ten browser tabs would, all at
 connection only after loading the page's scripts, which would spread the sessions out in time."""
 
 import asyncio
-import os
-import subprocess
-import sys
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -22,7 +18,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from pulse.ui.session import DISPLAY_PAGE, PAGES
 
-from .conftest import ARTIFACTS, SERVER_START_S, VIEWPORT, _free_port, _healthy, _tail
+from .conftest import ARTIFACTS, VIEWPORT, _free_port, _tail, streamlit_server
 from .streamlit_dom import ROOT, open_page, prepare_context
 
 SESSIONS = 10
@@ -60,27 +56,8 @@ def cold_server(tmp_path):
     """A fresh server process of its own: nothing imported yet by any session."""
     port = _free_port()
     log = ARTIFACTS / "cold-start.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = {**os.environ, "PULSE_DATA_DIR": str(ROOT / "data")}
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not _healthy(f"http://127.0.0.1:{port}"):
-            assert server.poll() is None, f"streamlit exited:\n{_tail(log)}"
-            assert time.monotonic() < deadline, f"streamlit did not start:\n{_tail(log)}"
-            time.sleep(0.1)
+    with streamlit_server(ROOT / "data", log, port=port, host="127.0.0.1"):
         yield port, log
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_ten_first_sessions_at_once_all_get_the_page(cold_server):

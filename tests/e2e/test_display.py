@@ -5,7 +5,6 @@ reload; a link opens its display while every other page stays closed; a tampered
 refused; revoking a link closes a screen already open at its next refresh."""
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pulse.display_links import create_link, read_links, token_for
 from pulse.watch import alerts
 from tests.test_alerts_page import add_live_space, alert, write_status
 
-from .conftest import ARTIFACTS, _free_port, _healthy, _tail
+from .conftest import ARTIFACTS, _free_port, bundled_copy, streamlit_server
 from .streamlit_dom import ROOT, open_page, prepare_context, screenshot, wait_until_idle
 from .test_sign_in import ACCESS, COOKIE_SECRET, provider  # noqa: F401 (a fixture)
 
@@ -62,10 +61,7 @@ _SIZES = """() => ({
 @contextmanager
 def served(issuer: str, work: Path):
     """The dashboard with sign-in on (nobody reads without signing in), display_secret and the displays above."""
-    data = work / "data"
-    data.mkdir()
-    for csv in sorted((ROOT / "data").glob("*.csv")):
-        shutil.copy(csv, data / csv.name)
+    data = bundled_copy(work)
     raised = datetime(2022, 5, 31, 18, tzinfo=UTC)
     long = "a message long enough to need more than one line of a wall screen, " * 3
     seven = [
@@ -77,42 +73,17 @@ def served(issuer: str, work: Path):
     displays = work / "displays.toml"
     displays.write_text(DISPLAYS, encoding="utf-8")
     port = _free_port()
-    url = f"http://localhost:{port}"
     secrets = work / "secrets.toml"
     secrets.write_text(
-        f'display_secret = "{SECRET}"\n\n[auth]\nredirect_uri = "{url}/oauth2callback"\n'
+        f'display_secret = "{SECRET}"\n\n[auth]\nredirect_uri = "http://localhost:{port}/oauth2callback"\n'
         f'cookie_secret = "{COOKIE_SECRET}"\nclient_id = "campaign-pulse"\nclient_secret = "not-a-secret"\n'
         f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n' + ACCESS.format(anonymous="none"),
         encoding="utf-8",
     )
     log = ARTIFACTS / "streamlit-display.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-        "--secrets.files", str(secrets),
-    ]  # fmt: skip
-    env = {**os.environ, "PULSE_DATA_DIR": str(data), "PULSE_DISPLAYS": str(displays)}
-    env.pop("PULSE_DISPLAY_SECRET", None)
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{_tail(log)}", pytrace=False)
-            time.sleep(0.25)
+    env = {"PULSE_DISPLAYS": str(displays), "PULSE_DISPLAY_SECRET": None}
+    with streamlit_server(data, log, secrets, env, port) as url:
         yield url, data, log
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

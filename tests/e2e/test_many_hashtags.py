@@ -4,7 +4,6 @@ draws the top 10 lines and sums the rest as one, the tables send each party's to
 seconds. On a phone the mode bar no longer covers the plot, and the sidebar's party chips wear the parties' colours.
 """
 
-import os
 import re
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import SERVER_START_S, VIEWPORT, _free_port, _healthy, _tail
+from .conftest import VIEWPORT, streamlit_server
 from .streamlit_dom import ROOT, open_page, prepare_context, screenshot
 
 ROWS = 60_000  # with the generator's 304 hashtags: every one of them has tweets (320 lines)
@@ -46,29 +45,8 @@ def many_hashtags(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    port = _free_port()
-    log = work / "streamlit.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        env = {**os.environ, "PULSE_DATA_DIR": str(data)}
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        url = f"http://127.0.0.1:{port}"
-        while not _healthy(url):
-            assert server.poll() is None, f"streamlit exited:\n{_tail(log)}"
-            assert time.monotonic() < deadline, f"streamlit did not start:\n{_tail(log)}"
-            time.sleep(0.25)
+    with streamlit_server(data, work / "streamlit.log", host="127.0.0.1") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def visit(browser, url: str, viewport: dict, timeout_ms: int = 60_000, **device):

@@ -8,20 +8,15 @@ page; a tampered and a foreign identity cookie, each treated as not signed in.
 """
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, VIEWPORT, _free_port, _healthy, _tail
-from .streamlit_dom import ROOT, grid_records, nav_link, open_page, prepare_context, rerun_after, screenshot
+from .conftest import ARTIFACTS, VIEWPORT, _free_port, bundled_copy, streamlit_server
+from .streamlit_dom import grid_records, nav_link, open_page, prepare_context, rerun_after, screenshot
 
 COOKIE_SECRET = "e2e-cookie-secret-not-a-secret-at-all"
 USERS = {
@@ -66,18 +61,14 @@ def provider():
 @contextmanager
 def dashboard(provider: str, work: Path, anonymous: str):
     """The dashboard with sign-in on, on a copy of the bundled data; yields (url, data directory)."""
-    data = work / "data"
-    data.mkdir()
-    for csv in sorted((ROOT / "data").glob("*.csv")):
-        shutil.copy(csv, data / csv.name)
+    data = bundled_copy(work)
     port = _free_port()
-    url = f"http://localhost:{port}"
     secrets = work / "secrets.toml"
     secrets.write_text(
         f"""editor_key = "a key that must not be accepted"
 
 [auth]
-redirect_uri = "{url}/oauth2callback"
+redirect_uri = "http://localhost:{port}/oauth2callback"
 cookie_secret = "{COOKIE_SECRET}"
 client_id = "campaign-pulse"
 client_secret = "not-a-secret"
@@ -87,33 +78,8 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
         encoding="utf-8",
     )
     log = ARTIFACTS / f"streamlit-auth-{anonymous}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-        "--secrets.files", str(secrets),
-    ]  # fmt: skip
-    env = {**os.environ, "PULSE_DATA_DIR": str(data)}
-    env.pop("PULSE_EDITOR_KEY", None)
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{_tail(log)}", pytrace=False)
-            time.sleep(0.25)
+    with streamlit_server(data, log, secrets, {"PULSE_EDITOR_KEY": None}, port) as url:
         yield url, data
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
