@@ -19,6 +19,8 @@ from pulse.data.contract import (
     RALLIES,
     SPACE_SAMPLES,
     SPACES,
+    STREAM_SAMPLES,
+    STREAMS,
     Contract,
     contract_for,
     one_spelling,
@@ -142,6 +144,8 @@ EMPTY_SAMPLES = pl.DataFrame(schema=SPACE_SAMPLES.schema)
 EMPTY_SPACES = pl.DataFrame(schema=SPACES.schema)
 EMPTY_RALLIES = pl.DataFrame(schema=RALLIES.schema)
 EMPTY_CLAIMS = pl.DataFrame(schema=CLAIMS.schema)
+EMPTY_STREAMS = pl.DataFrame(schema=STREAMS.schema)
+EMPTY_STREAM_SAMPLES = pl.DataFrame(schema=STREAM_SAMPLES.schema)
 NO_HASHTAGS = Hashtags(pl.DataFrame(schema=HASHTAG_COUNTS.schema), None, "counts", 0)
 
 
@@ -165,15 +169,20 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
     rallies = _dataset(store, "rallies", EMPTY_RALLIES)
     samples = _dataset(store, "space_samples", EMPTY_SAMPLES)
     spaces = with_tracked_audience(spaces, samples)
+    streams = _dataset(store, "streams", EMPTY_STREAMS)
     return Dataset(
         spaces=spaces,
         hashtags=hashtags,
         rallies=rallies,
-        parties=party_table(_dataset(store, "parties"), [spaces["party"], hashtags.counts["party"], rallies["party"]]),
+        parties=party_table(
+            _dataset(store, "parties"), [spaces["party"], hashtags.counts["party"], rallies["party"], streams["party"]]
+        ),
         hashtag_groups=_dataset(store, "hashtag_groups", EMPTY_GROUPS),
         space_samples=samples,
         tz=tz,
         claims=_dataset(store, "claims", EMPTY_CLAIMS),
+        streams=streams,
+        stream_samples=_dataset(store, "stream_samples", EMPTY_STREAM_SAMPLES),
     )
 
 
@@ -247,7 +256,7 @@ def with_tracked_audience(spaces: pl.DataFrame, samples: pl.DataFrame) -> pl.Dat
 
 def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]]) -> Dataset:
     """`data` with some datasets replaced by validated uploads (a user's own view, never saved)."""
-    replaced = ("spaces", "rallies", "hashtag_groups", "claims")
+    replaced = ("spaces", "rallies", "hashtag_groups", "claims", "streams")
     changes: dict = {name: uploads[name][0] for name in replaced if name in uploads}
     if "hashtags" in uploads:
         changes["hashtags"] = hashtags_from(*uploads["hashtags"], data.tz)
@@ -255,7 +264,7 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
         changes["spaces"] = with_tracked_audience(changes["spaces"], data.space_samples)
     merged = replace(data, **changes)
     named = uploads["parties"][0] if "parties" in uploads else data.parties
-    used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"]]
+    used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"], merged.streams["party"]]
     return replace(merged, parties=party_table(named, used))
 
 
