@@ -138,7 +138,6 @@ def load_dataset(store: Store | Path, name: str) -> tuple[pl.DataFrame, Contract
     return validate_table(read_table(path, path.name), name)
 
 
-SUMMARY_SCHEMA = {"space_id": pl.String, "peak_listeners": pl.Int64, "avg_listeners": pl.Float64}
 EMPTY_GROUPS = pl.DataFrame(schema=HASHTAG_GROUPS.schema)
 EMPTY_SAMPLES = pl.DataFrame(schema=SPACE_SAMPLES.schema)
 EMPTY_SPACES = pl.DataFrame(schema=SPACES.schema)
@@ -194,35 +193,43 @@ def rolled_up_authors(store: Store) -> pl.DataFrame | None:
     return authors.select("hashtag", "party", "date", pl.col("authors").alias("unique_authors"))
 
 
-def summarise_samples(samples: pl.DataFrame) -> pl.DataFrame:
-    """Peak and time-weighted (trapezoid) average listeners per Space from (space_id, at, participants)."""
+def summarise_samples(
+    samples: pl.DataFrame,
+    key: str = "space_id",
+    value: str = "participants",
+    names: tuple[str, str] = ("peak_listeners", "avg_listeners"),
+) -> pl.DataFrame:
+    """Peak and time-weighted (trapezoid) average audience per `key` from (key, at, value): a Space's listeners from
+    space_samples by default, a stream's viewers from stream_samples with ("stream_id", "viewers",
+    ("peak_viewers", "avg_viewers")). One definition for both platforms; `names` names the two figures."""
     # Trapezoid rule: the count is taken to move linearly between two samples (polls are evenly
     # spaced and the true curve is unknown between them), and the area under it is divided by the
     # time from the first to the last sample. With one sample (or all at one instant) the average
     # is the plain mean.
-    seconds = pl.col("at").diff().dt.total_microseconds().over("space_id").cast(pl.Float64) / 1e6
-    midpoint = (pl.col("participants") + pl.col("participants").shift(1).over("space_id")) / 2
+    peak, avg = names
+    seconds = pl.col("at").diff().dt.total_microseconds().over(key).cast(pl.Float64) / 1e6
+    midpoint = (pl.col(value) + pl.col(value).shift(1).over(key)) / 2
     return (
-        samples.select("space_id", "at", pl.col("participants").cast(pl.Int64))
+        samples.select(key, "at", pl.col(value).cast(pl.Int64))
         .drop_nulls()
-        .sort("space_id", "at")
+        .sort(key, "at")
         .with_columns(seconds.alias("__dt"), midpoint.alias("__mid"))
-        .group_by("space_id", maintain_order=True)
+        .group_by(key, maintain_order=True)
         .agg(
-            pl.col("participants").max().alias("peak_listeners"),
+            pl.col(value).max().alias(peak),
             (pl.col("__mid") * pl.col("__dt")).sum().alias("__area"),
             pl.col("__dt").sum().alias("__span"),
-            pl.col("participants").mean().alias("__mean"),
+            pl.col(value).mean().alias("__mean"),
         )
         .select(
-            "space_id",
-            "peak_listeners",
+            key,
+            peak,
             pl.when(pl.col("__span") > 0)
             .then(pl.col("__area") / pl.col("__span"))
             .otherwise(pl.col("__mean"))
-            .alias("avg_listeners"),
+            .alias(avg),
         )
-        .cast(SUMMARY_SCHEMA)
+        .cast({key: pl.String, peak: pl.Int64, avg: pl.Float64})
     )
 
 
