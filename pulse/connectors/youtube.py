@@ -364,20 +364,25 @@ def track_stream(
     on_sample: Callable[[str, datetime, int], object],
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], float] = time.monotonic,
+    on_start: Callable[[Video], object] = lambda video: None,
 ) -> Video:
-    """Poll a stream every `every_s` s until actualEndTime appears, handing each sample to on_sample (which persists
-    it before the next poll); returns the ended video's final details."""
+    """Poll a stream every `every_s` s until actualEndTime appears, handing the first poll's details to on_start and
+    each sample to on_sample (which persists it before the next poll); returns the ended video's final details."""
     if every_s <= 0:
         raise PulseError(f"the tracking interval must be positive (got {every_s} s)")
     next_poll = now()
+    polls = 0
     while True:
         video, sample = poll_stream(client, video_id)
+        if not video.is_stream:
+            raise PulseError(f"video {video_id} is not a live stream: there is no audience to sample")
+        if polls == 0:
+            on_start(video)
+        polls += 1
         if sample is not None:
             on_sample(video_id, *sample)
         if video.ended:
             return video
-        if not video.is_stream:
-            raise PulseError(f"video {video_id} is not a live stream: there is no audience to sample")
         # A fixed rate, as track_space keeps: a slow answer shortens the next pause; missed ticks are skipped.
         current = now()
         next_poll = max(next_poll + every_s, current)
