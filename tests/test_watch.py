@@ -327,7 +327,7 @@ def test_the_example_config_in_docs_is_valid():
     ("text", "message"),
     [
         ('[watch]\nevery = "1m"\n', "watch.every: unknown key (allowed in [watch]: counts_every, spaces_every"),
-        ('[slack]\nurl = "x"\n', "slack: unknown key (allowed: x, watch, hashtags, hosts, alerts)"),
+        ('[slack]\nurl = "x"\n', "slack: unknown key (allowed: x, watch, hashtags, hosts, alerts, youtube, channels)"),
         ('[[hashtags]]\ntag = "A"\nparty = "P"\ncolour = "red"\n', "hashtags[1].colour: unknown key"),
         ('[[hosts]]\nuser = "a b"\nparty = "P"\n', "hosts[1].user: letters, digits and _ only (got 'a b')"),
         ('[[hosts]]\nuser = "a"\n', "hosts[1]: party is missing"),
