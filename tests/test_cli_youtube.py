@@ -14,13 +14,13 @@ from pulse.connectors.youtube import BASE_URL_ENV, KEY_ENV, YouTubeClient
 from pulse.data.load import load_dataset
 from pulse.data.store import Store
 from tests.fake_youtube import KEY, PREFIX, FakeStream, Step
-from tests.test_youtube import CHANNEL, T0, VIDEO, rally_stream, youtube  # noqa: F401 - the fixture
+from tests.test_youtube import CHANNEL, T0, VIDEO, rally_stream
 
 OTHER = "UCzyxwvutsrqponmlkjihgfe"
 
 
 @pytest.fixture
-def env(httpserver, youtube, monkeypatch, tmp_path):  # noqa: F811
+def env(httpserver, youtube, monkeypatch, tmp_path):
     """The key and the fake's address in the environment; each poll 30 s after the one before (the fake's count of
     requests is the clock), so time-weighted averages are exact."""
     monkeypatch.setenv(KEY_ENV, KEY)

@@ -20,21 +20,11 @@ from pulse.connectors.youtube import (
 )
 from pulse.connectors.youtube_frames import streams_frame
 from pulse.errors import FetchError, PulseError
-from tests.fake_youtube import KEY, PREFIX, FakeStream, FakeYouTube, Step
+from tests.fake_youtube import KEY, PREFIX, FakeStream, Step
 
 CHANNEL = "UCabcdefghijklmnopqrstuv"
 VIDEO = "rallyLive01"
 T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def youtube(httpserver):
-    """The fake, installed; after the test, a check that no code path called search.list (100 units a call)."""
-    fake = FakeYouTube()
-    fake.install(httpserver)
-    yield fake
-    assert not fake.searched, f"search.list was called: {fake.asked}"
-    assert not [r for r, _ in httpserver.log if "/search" in r.path]
 
 
 def client_for(httpserver, key: str = KEY, quota: Quota | None = None, at: datetime = T0) -> YouTubeClient:

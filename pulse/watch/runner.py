@@ -429,7 +429,9 @@ class Watcher:
             ingest.merge(self.store, ingest.inspect_frame(final, "spaces", "pulse watch"), self.tz)
 
     def _sample_streams(self, report: CycleReport, fresh: dict[str, int]) -> None:
+        said = len(report.streams)
         report.samples += self.streams.sample(report.streams, fresh)
+        report.ran = report.ran or len(report.streams) > said  # a stream ended or was dropped: worth a line
 
     def _samples(self) -> pl.DataFrame:
         loaded = load_dataset(self.store, "space_samples")
