@@ -247,3 +247,10 @@ def test_a_plan_over_the_daily_quota_exits_2_naming_the_shortest_streams_every_t
     assert "62,400 units a day, more than daily_quota 10,000; the shortest streams_every that fits is 665 s" in err
     toml.write_text(f'[watch]\nsample_every = "30s"\n[youtube]\nstreams_every = "665s"\n{channels}')
     assert read_config(toml).streams_every == 665.0
+
+
+def test_every_job_the_watcher_keeps_has_a_name_on_the_pages():
+    from pulse.ui.live import JOB_NAMES
+    from pulse.watch.state import JOBS
+
+    assert set(JOB_NAMES) == set(JOBS) and JOB_NAMES["streams"] == "YouTube streams"

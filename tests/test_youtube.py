@@ -4,6 +4,7 @@ pagination, hidden counts, a stream's lifetime, the quota per Pacific-time day, 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from pulse.connectors.youtube import (
     KEY_ENV,
@@ -216,3 +217,11 @@ def test_the_key_comes_from_the_environment_else_the_secrets_file(tmp_path, monk
     assert key_from_env(secrets) == KEY
     monkeypatch.setenv(KEY_ENV, "from-the-environment")
     assert key_from_env(secrets) == "from-the-environment"
+
+
+def test_the_search_guard_sees_a_call_to_search_list(httpserver, youtube):
+    """The check every YouTube test ends with (the `youtube` fixture) does see search.list when it is called."""
+    requests.get(httpserver.url_for(f"{PREFIX}/search"), params={"part": "snippet", "q": "jalsa"}, timeout=5)
+    assert youtube.searched and [r for r, _ in httpserver.log if "/search" in r.path]
+    youtube.asked.clear()  # this test's own call, made on purpose: the fixture's check would fail on it
+    httpserver.log.clear()
