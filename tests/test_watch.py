@@ -321,6 +321,11 @@ def test_the_example_config_in_docs_is_valid():
     config = read_config(ROOT / "docs" / "watch.toml.example")
     assert (config.hashtags, config.hosts, config.webhooks) == ((("ImranKhan", "PTI"),), (("ImranKhanPTI", "PTI"),), ())
     assert (config.counts_every, config.spaces_every, config.sample_every) == (900.0, 120.0, 30.0)
+    assert (config.channels, config.streams_every, config.daily_quota) == (
+        (("UCxxxxxxxxxxxxxxxxxxxxxx", "PTI"),),
+        300.0,
+        10000,
+    )
 
 
 @pytest.mark.parametrize(
