@@ -94,6 +94,7 @@ class FakeYouTube:
     uploads: dict[str, list[str]] = field(default_factory=dict)  # channel id -> its uploads, newest first
     page_size: int = 50  # playlistItems items a page (the real API gives up to maxResults=50)
     quota_after: int | None = None  # answer 403 quotaExceeded to every request after this many
+    quota_reason: str = "quotaExceeded"  # or dailyLimitExceeded, which YouTube also sends for a spent day
     key: str = KEY
     asked: list[str] = field(default_factory=list)
     keys_seen: list[str] = field(default_factory=list)
@@ -119,7 +120,8 @@ class FakeYouTube:
         if request.headers.get("X-Goog-Api-Key") != self.key:
             return self._json(BAD_KEY_BODY, 400)
         if self.quota_after is not None and len(self.asked) > self.quota_after:
-            return self._json(QUOTA_BODY, 403)
+            errors = [{"message": "quota", "domain": "youtube.quota", "reason": self.quota_reason}]
+            return self._json({"error": {**QUOTA_BODY["error"], "errors": errors}}, 403)
         return None
 
     def _channels(self, request: Request) -> Response:

@@ -254,3 +254,32 @@ def test_every_job_the_watcher_keeps_has_a_name_on_the_pages():
     from pulse.watch.state import JOBS
 
     assert set(JOB_NAMES) == set(JOBS) and JOB_NAMES["streams"] == "YouTube streams"
+
+
+def test_a_channel_youtube_does_not_know_keeps_no_other_channel_back(httpserver, youtube, tmp_path):
+    unknown = "UCunknownunknownunknown0"
+    youtube.uploads = {CHANNEL: [VIDEO]}
+    youtube.streams = [stream()]
+    youtube.streams[0].lookups = 1
+    data, clock, lines = tmp_path / "data", Clock(T0), []
+    cfg = config(channels=((unknown, "PML-N"), (CHANNEL, "PTI")))
+    report = watcher(httpserver, data, clock, cfg, lines).cycle()
+    assert report.errors[0].startswith(f"streams: channel {unknown}: YouTube knows no channel {unknown}")
+    assert load_dataset(data, "stream_samples")[0]["viewers"].to_list() == [2500]
+    assert read_state(data)["stream_tracking"][VIDEO]["party"] == "PTI"
+    (status,) = [s for s in read_status(data, T0).jobs if s.job == "streams"]
+    assert status.failures == 1 and unknown in status.last_error
+
+
+def test_the_app_reads_the_streams_being_sampled_and_their_samples(httpserver, youtube, tmp_path):
+    from pulse.watch.state import live_streams
+
+    youtube.uploads = {CHANNEL: [VIDEO]}
+    youtube.streams = [stream()]
+    youtube.streams[0].lookups = 1
+    data, clock = tmp_path / "data", Clock(T0)
+    watcher(httpserver, data, clock, config(), []).cycle()
+    ids = read_status(data, T0).live_streams
+    rows, samples = live_streams(Store(data), ids)
+    assert rows["stream_id"].to_list() == [VIDEO] and samples.rows() == [(VIDEO, T0, 2500)]
+    assert live_streams(Store(tmp_path / "empty"), ())[0].is_empty()

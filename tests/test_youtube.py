@@ -147,7 +147,9 @@ def test_an_upcoming_stream_is_found_with_its_schedule_and_later_live(httpserver
     )
 
 
-def test_quota_exceeded_part_way_stops_every_later_call_until_midnight_pacific(httpserver, youtube):
+@pytest.mark.parametrize("reason", ["quotaExceeded", "dailyLimitExceeded"])
+def test_quota_exceeded_part_way_stops_every_later_call_until_midnight_pacific(httpserver, youtube, reason):
+    youtube.quota_reason = reason
     youtube.streams = [rally_stream([Step("live", 100), Step("live", 200), Step("live", 300)])]
     youtube.quota_after = 2  # the first two requests are answered, then quotaExceeded
     samples = []

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from pulse.connectors.youtube import QuotaExceeded, YouTubeClient
+from pulse.connectors.youtube import KeyRejected, QuotaExceeded, YouTubeClient
 from pulse.connectors.youtube_frames import Video, streams_frame
 from pulse.data import ingest
 from pulse.data.contract import STREAMS
@@ -81,13 +81,20 @@ class StreamJobs:
 
     def find(self, lines: list[str]) -> None:
         """Each channel's live and upcoming streams among its newest videos, stored (what was found before a failure
-        too); a live one not sampled yet is sampled from now on, and announced."""
+        too); a live one not sampled yet is sampled from now on, and announced. A channel that fails (unknown, a bad
+        answer) keeps no other channel back; a spent quota or a rejected key stops the job."""
         found: list[pl.DataFrame] = []
+        failed: list[str] = []
         try:
             for channel, party in self.config.channels:
-                found.append(
-                    streams_frame(self.client.channel_streams([channel], self.state["youtube_uploads"]), party)
-                )
+                try:
+                    videos = self.client.channel_streams([channel], self.state["youtube_uploads"])
+                except (QuotaExceeded, KeyRejected):
+                    raise
+                except PulseError as error:
+                    failed.append(f"channel {channel}: {error}")
+                    continue
+                found.append(streams_frame(videos, party))
         finally:
             self._keep_quota()
             frame = pl.concat(found) if found else pl.DataFrame(schema=STREAMS.schema)
@@ -102,6 +109,8 @@ class StreamJobs:
         self.went_live = pl.concat([self.went_live, new])
         upcoming = frame.filter(pl.col("started_at").is_null()).height
         lines.append(f"{live.height} live, {upcoming} upcoming, {new.height} new")
+        if failed:
+            raise PulseError("; ".join(failed))
 
     # -- sampling ------------------------------------------------------------------------------------------------
 
