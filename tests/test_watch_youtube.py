@@ -194,8 +194,11 @@ def test_a_youtube_only_config_needs_no_x_token(httpserver, youtube, tmp_path, m
     monkeypatch.setenv(KEY_ENV, KEY)
     monkeypatch.chdir(tmp_path)
     assert main(["watch", "--config", str(toml), "--data", str(tmp_path / "data"), "--once"]) == 0
-    out = capsys.readouterr().out
-    assert "0 hashtag(s), 0 host(s), 1 YouTube channel(s), 0 webhook(s)" in out and KEY not in out
+    out, err = capsys.readouterr()
+    assert "0 hashtag(s), 0 host(s), 1 YouTube channel(s), 0 webhook(s)" in out
+    stored = [p.read_bytes().decode("utf-8", "replace") for p in (tmp_path / "data").rglob("*") if p.is_file()]
+    assert any("youtube_quota" in text for text in stored)  # the state was written, without the key
+    assert not [text for text in [out, err, *stored] if KEY.lower() in text.lower()]
 
 
 def test_the_config_reads_youtube_and_channels_strictly(tmp_path):
