@@ -6,7 +6,8 @@ lives in the store: the data itself (merged through the store, so a step done tw
 runs next, the rally announcements already seen, and a heartbeat the dashboard reads). SIGTERM or Ctrl-C lets
 the write in progress finish, then stops.
 
-By stage: `settings` (watch.toml), `lock` (one watcher per directory), `runner` (the watcher and its cycle),
+By stage: `settings` (watch.toml), `lock` (one watcher per directory), `runner` (the watcher and its cycle), `streams`
+(the YouTube jobs),
 `rules` (when an alert is raised), `alerts` (the alerts dataset), `delivery` (webhooks and retries), `state`
-(what the dashboard reads of a running watcher), `tracking` (the app's own live-Space trackers).
+(what the dashboard reads of a running watcher), `tracking` (the app's own live-Space and live-stream trackers).
 """
