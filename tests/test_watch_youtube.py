@@ -2,7 +2,13 @@
 are watched at once), on an injected clock: finding, sampling to the end, a restart mid-stream, a spent quota, the
 quota plan, and stream_live / stream_record alerts stored and delivered once."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from subprocess import PIPE
 
 import polars as pl
 import pytest
@@ -16,7 +22,7 @@ from pulse.watch import alerts
 from pulse.watch.runner import Watcher
 from pulse.watch.settings import WatchConfig, read_config, webhooks_from
 from pulse.watch.state import read_state, read_status
-from tests.conftest import utc
+from tests.conftest import ROOT, utc
 from tests.fake_x import FakeSpace, FakeX
 from tests.fake_youtube import KEY, PREFIX, FakeStream, Step
 from tests.test_watch import HOOK, Clock
@@ -286,3 +292,61 @@ def test_the_app_reads_the_streams_being_sampled_and_their_samples(httpserver, y
     rows, samples = live_streams(Store(data), ids)
     assert rows["stream_id"].to_list() == [VIDEO] and samples.rows() == [(VIDEO, T0, 2500)]
     assert live_streams(Store(tmp_path / "empty"), ())[0].is_empty()
+
+
+def test_a_running_watcher_of_x_and_youtube_stopped_mid_stream_resumes_it_after_a_restart(
+    httpserver, youtube, tmp_path
+):
+    """In real time, as a process: SIGTERM between two samples, then a new watcher samples the stream to its end."""
+    space = FakeSpace("1LyxBgkXXMpGN", "1001", "ImranKhanPTI", "Space tonight", T0, [100, 300, 200])
+    FakeX(users={"imrankhanpti": "1001"}, spaces=[space]).install(httpserver)
+    youtube.uploads = {CHANNEL: [VIDEO]}
+    youtube.streams = [stream()]
+    youtube.streams[0].lookups = 1  # live: 1,200 at the first look, then 2,500, 4,000, hidden, 1,500, ended
+    toml, data = tmp_path / "watch.toml", tmp_path / "data"
+    toml.write_text(
+        '[watch]\nsample_every = "5s"\nspaces_every = "1h"\n[youtube]\nstreams_every = "1h"\n'
+        f'[[hosts]]\nuser = "ImranKhanPTI"\nparty = "PTI"\n[[channels]]\nid = "{CHANNEL}"\nparty = "PTI"\n'
+    )
+    env = {
+        **os.environ,
+        "X_BEARER_TOKEN": TOKEN,
+        "X_API_BASE_URL": httpserver.url_for("/2"),
+        KEY_ENV: KEY,
+        BASE_URL_ENV: httpserver.url_for(PREFIX),
+    }
+    command = [sys.executable, "-m", "pulse", "watch", "--config", str(toml), "--data", str(data)]
+
+    def viewers() -> list[int]:
+        loaded = load_dataset(data, "stream_samples") if data.is_dir() else None
+        return loaded[0]["viewers"].to_list() if loaded else []
+
+    def wait_for(condition, what: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+            time.sleep(0.1)
+
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=PIPE, stderr=PIPE, text=True)
+    try:
+        wait_for(lambda: len(viewers()) == 2 or first.poll() is not None, "two samples")
+        first.send_signal(signal.SIGTERM)
+        out, err = first.communicate(timeout=30)
+    finally:
+        first.kill()
+    assert first.returncode == 0, err
+    assert "stopped by a signal; every write is complete" in out and KEY not in out + err
+
+    second = subprocess.Popen(command, cwd=ROOT, env=env, stdout=PIPE, stderr=PIPE, text=True)
+    try:
+        # After the restart: a hidden count (no sample), 1,500, then the end.
+        wait_for(lambda: read_state(data).get("stream_tracking") == {}, "the stream's end")
+        second.send_signal(signal.SIGTERM)
+        out, err = second.communicate(timeout=30)
+    finally:
+        second.kill()
+    assert second.returncode == 0, err
+    assert viewers() == [2500, 4000, 1500]
+    final = load_dataset(data, "streams")[0].row(0, named=True)
+    assert (final["peak_viewers"], final["ended_at"]) == (4000, T0 + timedelta(minutes=7))
+    assert load_dataset(data, "space_samples")[0]["participants"].to_list()[:1] == [100]
