@@ -149,17 +149,23 @@ def run_track_stream(args: argparse.Namespace) -> int:
     try:
         final = youtube.track_stream(client, args.video, args.every, on_sample, sleep=_wait, on_start=on_start)
     except KeyboardInterrupt:
-        if started:  # its figures so far; the same command later goes on sampling it
-            ingest.merge_fetched_streams(store, streams_frame(started, party), tz)
+        _keep_figures(store, started, party, tz)
         print(f"Stopped. {_tracked_summary(store, args.video, taken)} Run the command again to go on sampling.")
         return 0
-    except PulseError:
+    except PulseError:  # a spent quota, a rejected key, a network failure: what was sampled stays
+        _keep_figures(store, started, party, tz)
         print(f"Stopped by an error. {_tracked_summary(store, args.video, taken)}")
         raise
     ingest.merge_fetched_streams(store, streams_frame([final], party), tz)  # its end, peak and average
     print(f"The stream has ended. {_tracked_summary(store, args.video, taken)}")
     print(f"YouTube quota: {client.quota.spent:,} unit(s) spent by this command.")
     return 0
+
+
+def _keep_figures(store: Store, started: list[Video], party: str, tz: str) -> None:
+    """A stopped stream's figures so far; the same command later goes on sampling it."""
+    if started:
+        ingest.merge_fetched_streams(store, streams_frame(started, party), tz)
 
 
 def _stored_party(store: Store, video_id: str) -> str | None:

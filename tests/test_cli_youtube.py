@@ -144,6 +144,17 @@ def test_an_invalid_key_exits_2_with_a_message(env, tmp_path, monkeypatch, capsy
     assert "Traceback" not in err and wrong not in err
 
 
+def test_a_quota_spent_while_tracking_keeps_the_samples_and_figures_so_far(env, tmp_path, capsys):
+    env.streams = [rally_stream([Step("live", 1200), Step("live", 5400), Step("live", 2100), Step("ended")])]
+    env.quota_after = 2
+    data = tmp_path / "data"
+    assert main(["track-stream", VIDEO, "--party", "PTI", "--data", str(data)]) == 2
+    out, err = capsys.readouterr()
+    assert "Stopped by an error. 2 sample(s) stored by this run; peak 5,400, average 3,300.0 viewers." in out
+    assert "quota is spent; nothing more until 2026-12-08 08:00 UTC" in err
+    assert stored(data, "stream_samples")["viewers"].to_list() == [1200, 5400]
+
+
 def test_a_quota_spent_part_way_exits_2_and_stores_nothing(env, tmp_path, capsys):
     env.uploads = {CHANNEL: [VIDEO]}
     env.streams = [rally_stream([Step("live", 500)])]
