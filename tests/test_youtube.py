@@ -227,3 +227,28 @@ def test_the_search_guard_sees_a_call_to_search_list(httpserver, youtube):
     assert youtube.searched and [r for r, _ in httpserver.log if "/search" in r.path]
     youtube.asked.clear()  # this test's own call, made on purpose: the fixture's check would fail on it
     httpserver.log.clear()
+
+
+def test_a_server_that_drips_its_answer_is_cut_at_the_deadline():
+    import time
+
+    from tests.fake_x import RawServer, drip
+
+    with RawServer(drip(b'{"items": []}', every_s=0.5)) as server:
+        client = YouTubeClient(KEY, base_url=server.url("/youtube/v3"), deadline_s=1.0, timeout=(2, 2))
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"/videos: no complete answer within 1 s"):
+            client.video(VIDEO)
+        assert time.monotonic() - started < 2.5
+
+
+def test_an_endless_answer_is_refused_at_the_size_cap_and_deep_json_before_parsing(httpserver):
+    from tests.fake_x import RawServer, endless
+
+    with RawServer(endless()) as server:
+        client = YouTubeClient(KEY, base_url=server.url("/youtube/v3"), max_bytes=1024 * 1024)
+        with pytest.raises(FetchError, match="larger than the limit of 1 MB"):
+            client.video(VIDEO)
+    httpserver.expect_request(f"{PREFIX}/videos").respond_with_data("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(FetchError, match="nested deeper than 64 levels: refused"):
+        client_for(httpserver).video(VIDEO)
