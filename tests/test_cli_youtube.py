@@ -67,6 +67,8 @@ def test_fetch_videos_stores_the_streams_and_says_what_it_left_out(env, tmp_path
         None,
     )
     assert env.asked == [f"videos {VIDEO},plainclip01"]
+    audit = stored(data, "audit").filter(pl.col("dataset") == "streams")
+    assert audit.select("action", "source").rows() == [("fetch-youtube", "youtube-api")]
 
 
 def test_fetch_channels_takes_live_and_upcoming_streams_over_every_page(env, tmp_path, capsys):
