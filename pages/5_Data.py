@@ -26,4 +26,7 @@ if access.may_change():
 
     st.subheader("Track a live Space")
     editor.track_a_space(store, configured_key)
+
+    st.subheader("Track a live stream")
+    editor.track_a_stream(store, configured_key)
 editor.tracker_status()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pulse import claims_export, cli_display, cli_watch, cli_x
+from pulse import claims_export, cli_display, cli_watch, cli_x, cli_youtube
 from pulse.config import DEFAULT_TZ, checked_time_zone, data_dir
 from pulse.data import audit
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, rotate_key
@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     trail.set_defaults(run=run_audit)
 
     cli_x.add_commands(commands)  # fetch-x, track-space
+    cli_youtube.add_commands(commands)  # fetch-youtube, track-stream
     cli_watch.add_commands(commands)  # watch
     cli_display.add_commands(commands)  # display-link create, list, revoke
     return parser

@@ -153,6 +153,38 @@ def capped_content(response: requests.Response, max_bytes: int) -> bytes:
     return bytes(body)
 
 
+def capped_get(
+    session: requests.Session,
+    url: str,
+    params: dict[str, str],
+    headers: dict[str, str],
+    *,
+    timeout: Timeout,
+    deadline_s: float,
+    max_bytes: int,
+    where: str,
+) -> tuple[requests.Response, bytes]:
+    """One GET to an API (a session of make_session) and its body, within one deadline and a size cap: a FetchError
+    prefixed with `where` when the answer is too large, too slow or the request fails."""
+    with within(session, deadline_s) as deadline:
+        try:
+            response = session.get(url, params=params, headers=headers, timeout=timeout, stream=True)
+            content = capped_content(response, max_bytes)
+        except TooLarge as error:
+            raise FetchError(f"{where}: {error}") from None
+        except requests.RequestException as error:
+            if deadline.expired:
+                raise _api_too_slow(where, deadline_s) from None
+            raise request_error(error, url, timeout, prefix=where) from None
+    if deadline.expired:  # the connection was cut mid-answer: what arrived is not all of it
+        raise _api_too_slow(where, deadline_s)
+    return response, content
+
+
+def _api_too_slow(where: str, deadline_s: float) -> FetchError:
+    return FetchError(f"{where}: no complete answer within {deadline_s:g} s, the limit for one request")
+
+
 class TooDeep(ValueError):
     """JSON nested deeper than its reader's budget."""
 

@@ -80,3 +80,16 @@ def spaces_bomb() -> bytes:
     """The security review's memory bomb: a spaces Parquet file of 30 million identical rows."""
     space = {"space_id": "s1", "party": "PTI", "host": "h", "started_at": datetime(2022, 4, 20, tzinfo=UTC)}
     return identical_rows_parquet({**space, "total_listeners": 1}, BOMB_ROWS)
+
+
+@pytest.fixture
+def youtube(httpserver):
+    """The fake YouTube API (tests/fake_youtube.py), installed; after the test, a check that no code path called
+    search.list (100 units a call): every test of YouTube uses it, so every code path they exercise is checked."""
+    from tests.fake_youtube import FakeYouTube
+
+    fake = FakeYouTube()
+    fake.install(httpserver)
+    yield fake
+    assert not fake.searched, f"search.list was called: {fake.asked}"
+    assert not [r for r, _ in httpserver.log if "/search" in r.path]

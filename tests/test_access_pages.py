@@ -212,9 +212,11 @@ def write_path(directory: str, path: str, url: str) -> None:
         editor.fetch_url("spaces", url, 10)
     elif path == "tracking":
         editor.change_tracking(store, "start", "1DXxyRYNejbKM", 30, "a token", key, key)
+    elif path == "stream tracking":
+        editor.change_tracking(store, "start", "rallyLive01", 30, "a key", key, key, party="PTI")
 
 
-WRITE_PATHS = ["replace", "merge", "undo", "session upload", "url fetch", "tracking"]
+WRITE_PATHS = ["replace", "merge", "undo", "session upload", "url fetch", "tracking", "stream tracking"]
 
 
 @pytest.mark.parametrize("path", WRITE_PATHS)
@@ -244,7 +246,7 @@ def test_each_write_path_refuses_a_viewer_and_changes_nothing(store_dir, httpser
     assert snapshot(store_dir) == before
     assert "session_uploads" not in at.session_state and "incoming" not in at.session_state
     assert httpserver.log == []  # the fetch was never made
-    assert editor.trackers().statuses() == []
+    assert editor.trackers().statuses() == [] and editor.stream_trackers().statuses() == []
 
 
 @pytest.mark.parametrize("path", ["replace", "merge", "undo"])

@@ -162,8 +162,8 @@ def x_api(httpserver, monkeypatch):
     # The registry outlives a page run (that is its point): stop what a test started.
     registry = editor.trackers()
     for status in registry.statuses():
-        registry.stop(status.space_id)
-        registry.wait(status.space_id, 10)
+        registry.stop(status.subject_id)
+        registry.wait(status.subject_id, 10)
     st.cache_resource.clear()
 
 

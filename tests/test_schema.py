@@ -262,6 +262,8 @@ def test_every_dataset_is_declared_once_in_the_registry():
         "parties",
         "hashtag_groups",
         "space_samples",
+        "streams",
+        "stream_samples",
         "alerts",
         "raw_tweets",
         "claims",
@@ -269,7 +271,16 @@ def test_every_dataset_is_declared_once_in_the_registry():
         "hashtag_author_days",
         "audit",
     )
-    assert EDITABLE == ("spaces", "hashtags", "rallies", "parties", "hashtag_groups", "raw_tweets", "claims")
+    assert EDITABLE == (
+        "spaces",
+        "hashtags",
+        "rallies",
+        "parties",
+        "hashtag_groups",
+        "streams",
+        "raw_tweets",
+        "claims",
+    )
     assert ingest.EDITABLE == EDITABLE
     assert tuple(entry.name for entry in REGISTRY) == DATASETS
 
@@ -283,3 +294,34 @@ def test_the_contract_of_a_file_comes_from_the_registry():
         contract_for("hashtags", ["when"], "h.csv")
     with pytest.raises(KeyError):
         contract_for("nothing", [], "x.csv")
+
+
+STREAMS_HEADER = "stream_id,platform,party,channel_id,title,started_at,ended_at,peak_viewers,avg_viewers\n"
+
+
+def test_a_good_streams_file_is_typed_and_an_upcoming_stream_has_no_start():
+    text = (
+        STREAMS_HEADER + "v1,youtube,PTI,UC1,Jalsa,2022-04-21T15:00:00Z,,120000,80000.5\nv2,youtube,PTI,UC1,Next,,,,\n"
+    )
+    frame, _ = validate_table(read_table(text.encode(), "streams.csv"), "streams")
+    assert frame.row(0, named=True)["started_at"] == utc(2022, 4, 21, 15)
+    assert frame["peak_viewers"].to_list() == [120000, None]
+    assert frame["rally_id"].to_list() == [None, None]  # optional column absent from the file
+
+
+def test_a_stream_on_another_platform_or_with_its_average_above_its_peak_is_refused():
+    text = (
+        STREAMS_HEADER
+        + "v1,twitch,PTI,UC1,,2022-04-21T15:00:00Z,,10,9\nv2,youtube,PTI,UC1,,2022-04-21T15:00:00Z,,10,11\n"
+    )
+    assert problems(text, "streams") == [
+        "bad.csv, line 2, column 'platform': value 'twitch': platform must be one of youtube",
+        "bad.csv, line 3, column 'avg_viewers': value '11': avg_viewers is above peak_viewers",
+    ]
+
+
+def test_stream_samples_are_keyed_by_stream_and_time():
+    text = "stream_id,at,viewers\nv1,2022-04-21T15:00:00Z,5\nv1,2022-04-21T15:00:00Z,7\n"
+    assert problems(text, "stream_samples") == [
+        "bad.csv, line 3, column 'stream_id': value 'v1': duplicate stream_id/at (first on line 2)"
+    ]

@@ -77,7 +77,7 @@ def test_tracks_until_the_space_ends_and_records_every_sample():
     factory, samples = Factory([("live", 10), ("scheduled", None), ("live", 30), ("ended", None)]), Recorder()
     registry = trackers(factory)
     started = registry.start(f"https://x.com/i/spaces/{ID}?s=20", 0.001, "token", samples, base_url="http://x/2")
-    assert (started.space_id, started.state) == (ID, RUNNING)
+    assert (started.subject_id, started.state) == (ID, RUNNING)
     status = registry.wait(ID, WAIT)
     assert samples == [(ID, utc(2024, 2, 1, 17, 1), 10), (ID, utc(2024, 2, 1, 17, 3), 30)]
     assert (status.state, status.samples, status.last_count, status.last_sample_at) == (
@@ -168,7 +168,7 @@ def test_one_tracker_per_space_and_a_cap_on_running_ones():
     registry.start(ID, 1, "token", Recorder())  # a new run once the old one is stopped
     assert registry.wait(ID, WAIT).state == ENDED
     registry.stop("SECOND")
-    assert [s.space_id for s in registry.statuses()] == [ID, "SECOND"]
+    assert [s.subject_id for s in registry.statuses()] == [ID, "SECOND"]
 
 
 def test_bad_input_is_refused_before_any_thread_starts():

@@ -321,13 +321,18 @@ def test_the_example_config_in_docs_is_valid():
     config = read_config(ROOT / "docs" / "watch.toml.example")
     assert (config.hashtags, config.hosts, config.webhooks) == ((("ImranKhan", "PTI"),), (("ImranKhanPTI", "PTI"),), ())
     assert (config.counts_every, config.spaces_every, config.sample_every) == (900.0, 120.0, 30.0)
+    assert (config.channels, config.streams_every, config.daily_quota) == (
+        (("UCxxxxxxxxxxxxxxxxxxxxxx", "PTI"),),
+        300.0,
+        10000,
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ('[watch]\nevery = "1m"\n', "watch.every: unknown key (allowed in [watch]: counts_every, spaces_every"),
-        ('[slack]\nurl = "x"\n', "slack: unknown key (allowed: x, watch, hashtags, hosts, alerts)"),
+        ('[slack]\nurl = "x"\n', "slack: unknown key (allowed: x, watch, hashtags, hosts, alerts, youtube, channels)"),
         ('[[hashtags]]\ntag = "A"\nparty = "P"\ncolour = "red"\n', "hashtags[1].colour: unknown key"),
         ('[[hosts]]\nuser = "a b"\nparty = "P"\n', "hosts[1].user: letters, digits and _ only (got 'a b')"),
         ('[[hosts]]\nuser = "a"\n', "hosts[1]: party is missing"),

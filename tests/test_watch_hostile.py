@@ -340,7 +340,12 @@ def test_a_tampered_state_file_restarts_the_watcher_afresh_instead_of_crashing_i
     state_path(tmp_path).write_text(json.dumps({**state, "rallies_seen": 7}))
     lines: list[str] = []
     watcher = make_watcher(httpserver, tmp_path, Clock(T0), WatchConfig(), lines)
-    assert watcher.state == {"user_ids": {}, "tracking": {"s2": {"next": 1e9, "failures": 0}}, "rallies_seen": None}
+    assert watcher.state == {
+        "user_ids": {},
+        "tracking": {"s2": {"next": 1e9, "failures": 0}},
+        "rallies_seen": None,
+        **{"stream_tracking": {}, "youtube_uploads": {}, "youtube_quota": None},
+    }
     assert lines == [
         "the watcher state's user_ids, tracking, rallies_seen is not what a watcher writes: starting it afresh"
     ]

@@ -34,14 +34,11 @@ from pulse.http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
     TooDeep,
-    TooLarge,
-    capped_content,
+    capped_get,
     fetch_deadline,
     json_within,
     make_session,
-    request_error,
     status_message,
-    within,
 )
 from pulse.redact import hide_secret
 
@@ -217,28 +214,17 @@ class XClient:
 
     def _answer(self, url: str, params: dict[str, str], where: str) -> tuple[requests.Response, bytes]:
         """One GET and its body, within the deadline and the size cap."""
-        with within(self._session, self._deadline_s) as deadline:
-            try:
-                response = self._session.get(
-                    url,
-                    params=params,
-                    headers={"Authorization": f"Bearer {self.__token}", "User-Agent": "campaign-pulse"},
-                    timeout=self._timeout,
-                    stream=True,
-                )
-                content = capped_content(response, self._max_bytes)
-            except TooLarge as error:
-                raise FetchError(f"{where}: {error}") from None
-            except requests.RequestException as error:
-                if deadline.expired:
-                    raise self._too_slow(where) from None
-                raise request_error(error, url, self._timeout, prefix=where) from None
-        if deadline.expired:  # the connection was cut mid-answer: what arrived is not all of it
-            raise self._too_slow(where)
-        return response, content
-
-    def _too_slow(self, where: str) -> FetchError:
-        return FetchError(f"{where}: no complete answer within {self._deadline_s:g} s, the limit for one request")
+        headers = {"Authorization": f"Bearer {self.__token}", "User-Agent": "campaign-pulse"}
+        return capped_get(
+            self._session,
+            url,
+            params,
+            headers,
+            timeout=self._timeout,
+            deadline_s=self._deadline_s,
+            max_bytes=self._max_bytes,
+            where=where,
+        )
 
     def _scrub(self, error: PulseError) -> None:
         """Blank out every form of the token in the error's message."""

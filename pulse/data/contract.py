@@ -293,6 +293,62 @@ SPACE_SAMPLES = Contract(
     key=("space_id", "at"),
 )
 
+# Live video streams (issue 22): YouTube live streams measured like Spaces, written by `pulse fetch-youtube`,
+# `track-stream` and `pulse watch`, or uploaded. peak and avg come from stream_samples (avg time-weighted as a tracked
+# Space's); a stream whose count was hidden throughout keeps them empty. An upcoming stream has no started_at yet.
+# rally_id links a stream to a rally; when empty, pulse.metrics links it by party and time (docs/metrics.md).
+STREAM_PLATFORMS = ("youtube",)
+STREAMS = Contract(
+    "streams",
+    (
+        Column("stream_id", "str"),
+        Column("platform", "str"),
+        Column("party", "str"),
+        Column("channel_id", "str", nullable=True),
+        Column("channel_title", "str", required=False, nullable=True),
+        Column("title", "str", required=False, nullable=True),
+        Column("scheduled_at", "datetime", required=False, nullable=True),
+        Column("started_at", "datetime", nullable=True),
+        Column("ended_at", "datetime", required=False, nullable=True),
+        Column("peak_viewers", "int", required=False, nullable=True, nonnegative=True),
+        Column("avg_viewers", "float", required=False, nullable=True, nonnegative=True),
+        Column("rally_id", "str", required=False, nullable=True),
+        Column("source_url", "str", required=False, nullable=True),
+    ),
+    key=("stream_id",),
+    rules=(
+        Rule(
+            "platform",
+            ("platform",),
+            lambda: ~pl.col("platform").is_in(STREAM_PLATFORMS),
+            f"platform must be one of {', '.join(STREAM_PLATFORMS)}",
+        ),
+        Rule(
+            "ended_at",
+            ("started_at", "ended_at"),
+            lambda: pl.col("ended_at") < pl.col("started_at"),
+            "ended_at is before started_at",
+        ),
+        Rule(
+            "avg_viewers",
+            ("avg_viewers", "peak_viewers"),
+            _above("avg_viewers", "peak_viewers"),
+            "avg_viewers is above peak_viewers",
+        ),
+    ),
+)
+
+# A live stream's concurrent viewers, as sampled while it was live (absent when the owner hides the count).
+STREAM_SAMPLES = Contract(
+    "stream_samples",
+    (
+        Column("stream_id", "str"),
+        Column("at", "datetime"),
+        Column("viewers", "int", nonnegative=True),
+    ),
+    key=("stream_id", "at"),
+)
+
 # Written by `pulse watch` only (never edited on the Data page). alert_id is a stable key of kind, subject and
 # time, so a check that runs again, or a restarted watcher, never raises one alert twice. delivered_to holds the
 # webhooks (by fingerprint, never the URL: it is a secret) that took it, so none is sent one twice, and as
@@ -473,6 +529,8 @@ REGISTRY = (
     DatasetEntry("parties", PARTIES, editable=True),
     DatasetEntry("hashtag_groups", HASHTAG_GROUPS, editable=True),
     DatasetEntry("space_samples", SPACE_SAMPLES),
+    DatasetEntry("streams", STREAMS, editable=True),
+    DatasetEntry("stream_samples", STREAM_SAMPLES),
     DatasetEntry("alerts", ALERTS),
     # raw_tweets: an optional raw sample beside counts-form hashtags, in the raw form (HASHTAG_TWEETS), for authors
     # and texts only (pulse.metrics.drivers); the volume always comes from hashtags.

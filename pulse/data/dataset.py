@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pulse.data.contract import CLAIMS, PARTIES
+from pulse.data.contract import CLAIMS, PARTIES, STREAM_SAMPLES, STREAMS
 
 # Stable fallback colours for parties the parties table does not name.
 DEFAULT_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#9D755D", "#E45756", "#72B7B2", "#EECA3B")
@@ -48,6 +48,9 @@ class Dataset:
     tz: str
     # The claims ledger (CLAIMS), checked against the rest by pulse.metrics.claims; none in most directories.
     claims: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CLAIMS.schema))
+    # YouTube live streams (STREAMS) and their sampled viewers (STREAM_SAMPLES); none in most directories.
+    streams: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STREAMS.schema))
+    stream_samples: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STREAM_SAMPLES.schema))
 
     @property
     def is_empty(self) -> bool:

@@ -26,7 +26,7 @@ from pulse.data.contract import (
 )
 from pulse.data.dataset import Table
 from pulse.data.export import csv_bytes
-from pulse.data.load import aggregate_tweets, load_dataset, read_table, validate_table
+from pulse.data.load import aggregate_tweets, load_dataset, read_table, summarise_samples, validate_table
 from pulse.data.store import MergeSummary, Store
 from pulse.errors import PulseError, ValidationError
 
@@ -37,8 +37,15 @@ SPACES_KEPT_ON_FETCH = ("total_listeners", "peak_listeners", "avg_listeners", "t
 # A fetch always writes the Space's own x.com link as source_url; an analyst's stored source
 # (where the kept total was reported) wins over it, since the link says nothing the id does not.
 SPACES_STORED_FIRST_ON_FETCH = ("source_url",)
+# What YouTube cannot know about a stream it returns: the peak and average viewers sampled while it was live (it
+# forgets the count when the stream ends), the analyst's rally link, and a title, channel name or time it left out.
+STREAMS_KEPT_ON_FETCH = (
+    *("peak_viewers", "avg_viewers", "rally_id", "title", "channel_title"),
+    *("scheduled_at", "started_at", "ended_at"),
+)
 # The audit's source for rows fetched from the X API (fetch-x, watch) rather than from a file.
 X_API_SOURCE = "x-api"
+YOUTUBE_API_SOURCE = "youtube-api"  # and for rows fetched from YouTube (fetch-youtube, track-stream, watch)
 
 
 @dataclass(frozen=True)
@@ -66,12 +73,13 @@ def inspect(content: bytes, file: str, dataset: str, source: str | None = None) 
     return Inspected(dataset, file, contract, frame, source or file, content_sha256(content))
 
 
-def inspect_frame(frame: pl.DataFrame, dataset: str, source: str) -> Inspected:
-    """Validate rows made in memory (e.g. fetched from an API) as `dataset`, like a file; `source` names them."""
+def inspect_frame(frame: pl.DataFrame, dataset: str, source: str, api: str = X_API_SOURCE) -> Inspected:
+    """Validate rows made in memory (e.g. fetched from an API) as `dataset`, like a file; `source` names them in a
+    report, `api` in the audit."""
     if dataset not in EDITABLE:
         raise PulseError(f"unknown dataset {dataset!r}: expected one of {', '.join(EDITABLE)}")
     typed, contract = validate_table(Table(frame, source, 1, "row"), dataset)
-    return Inspected(dataset, source, contract, typed, X_API_SOURCE)
+    return Inspected(dataset, source, contract, typed, api)
 
 
 def fill_known(
@@ -198,6 +206,25 @@ def merge_fetched_spaces(store: Store, spaces: pl.DataFrame, tz: str, source: st
         keep_stored=SPACES_KEPT_ON_FETCH,
         stored_first=SPACES_STORED_FIRST_ON_FETCH,
     )
+
+
+def merge_fetched_streams(
+    store: Store, streams: pl.DataFrame, tz: str, source: str = "YouTube API streams"
+) -> MergeSummary:
+    """Merge live streams fetched from YouTube, with the peak and time-weighted average viewers of their stored samples
+    (pulse.data.load.summarise_samples, the one definition a Space's figures use too); what only the stored rows know
+    stays (STREAMS_KEPT_ON_FETCH), so a stream whose count was hidden throughout keeps empty figures."""
+    loaded = load_dataset(store, "stream_samples")
+    samples = loaded[0].filter(pl.col("stream_id").is_in(streams["stream_id"].implode())) if loaded else None
+    if samples is not None and samples.height:
+        figures = summarise_samples(samples, "stream_id", "viewers", ("peak_viewers", "avg_viewers"))
+        streams = (
+            streams.drop("peak_viewers", "avg_viewers")
+            .join(figures, on="stream_id", how="left", maintain_order="left")
+            .select(streams.columns)
+        )
+    inspected = inspect_frame(streams, "streams", source, YOUTUBE_API_SOURCE)
+    return merge(store, inspected, tz, keep_stored=STREAMS_KEPT_ON_FETCH)
 
 
 def _stored_form(path: Path) -> Contract:

@@ -19,6 +19,8 @@ from pulse.data.contract import (
     RALLIES,
     SPACE_SAMPLES,
     SPACES,
+    STREAM_SAMPLES,
+    STREAMS,
     Contract,
     contract_for,
     one_spelling,
@@ -136,12 +138,13 @@ def load_dataset(store: Store | Path, name: str) -> tuple[pl.DataFrame, Contract
     return validate_table(read_table(path, path.name), name)
 
 
-SUMMARY_SCHEMA = {"space_id": pl.String, "peak_listeners": pl.Int64, "avg_listeners": pl.Float64}
 EMPTY_GROUPS = pl.DataFrame(schema=HASHTAG_GROUPS.schema)
 EMPTY_SAMPLES = pl.DataFrame(schema=SPACE_SAMPLES.schema)
 EMPTY_SPACES = pl.DataFrame(schema=SPACES.schema)
 EMPTY_RALLIES = pl.DataFrame(schema=RALLIES.schema)
 EMPTY_CLAIMS = pl.DataFrame(schema=CLAIMS.schema)
+EMPTY_STREAMS = pl.DataFrame(schema=STREAMS.schema)
+EMPTY_STREAM_SAMPLES = pl.DataFrame(schema=STREAM_SAMPLES.schema)
 NO_HASHTAGS = Hashtags(pl.DataFrame(schema=HASHTAG_COUNTS.schema), None, "counts", 0)
 
 
@@ -165,15 +168,20 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
     rallies = _dataset(store, "rallies", EMPTY_RALLIES)
     samples = _dataset(store, "space_samples", EMPTY_SAMPLES)
     spaces = with_tracked_audience(spaces, samples)
+    streams = _dataset(store, "streams", EMPTY_STREAMS)
     return Dataset(
         spaces=spaces,
         hashtags=hashtags,
         rallies=rallies,
-        parties=party_table(_dataset(store, "parties"), [spaces["party"], hashtags.counts["party"], rallies["party"]]),
+        parties=party_table(
+            _dataset(store, "parties"), [spaces["party"], hashtags.counts["party"], rallies["party"], streams["party"]]
+        ),
         hashtag_groups=_dataset(store, "hashtag_groups", EMPTY_GROUPS),
         space_samples=samples,
         tz=tz,
         claims=_dataset(store, "claims", EMPTY_CLAIMS),
+        streams=streams,
+        stream_samples=_dataset(store, "stream_samples", EMPTY_STREAM_SAMPLES),
     )
 
 
@@ -185,35 +193,43 @@ def rolled_up_authors(store: Store) -> pl.DataFrame | None:
     return authors.select("hashtag", "party", "date", pl.col("authors").alias("unique_authors"))
 
 
-def summarise_samples(samples: pl.DataFrame) -> pl.DataFrame:
-    """Peak and time-weighted (trapezoid) average listeners per Space from (space_id, at, participants)."""
+def summarise_samples(
+    samples: pl.DataFrame,
+    key: str = "space_id",
+    value: str = "participants",
+    names: tuple[str, str] = ("peak_listeners", "avg_listeners"),
+) -> pl.DataFrame:
+    """Peak and time-weighted (trapezoid) average audience per `key` from (key, at, value): a Space's listeners from
+    space_samples by default, a stream's viewers from stream_samples with ("stream_id", "viewers",
+    ("peak_viewers", "avg_viewers")). One definition for both platforms; `names` names the two figures."""
     # Trapezoid rule: the count is taken to move linearly between two samples (polls are evenly
     # spaced and the true curve is unknown between them), and the area under it is divided by the
     # time from the first to the last sample. With one sample (or all at one instant) the average
     # is the plain mean.
-    seconds = pl.col("at").diff().dt.total_microseconds().over("space_id").cast(pl.Float64) / 1e6
-    midpoint = (pl.col("participants") + pl.col("participants").shift(1).over("space_id")) / 2
+    peak, avg = names
+    seconds = pl.col("at").diff().dt.total_microseconds().over(key).cast(pl.Float64) / 1e6
+    midpoint = (pl.col(value) + pl.col(value).shift(1).over(key)) / 2
     return (
-        samples.select("space_id", "at", pl.col("participants").cast(pl.Int64))
+        samples.select(key, "at", pl.col(value).cast(pl.Int64))
         .drop_nulls()
-        .sort("space_id", "at")
+        .sort(key, "at")
         .with_columns(seconds.alias("__dt"), midpoint.alias("__mid"))
-        .group_by("space_id", maintain_order=True)
+        .group_by(key, maintain_order=True)
         .agg(
-            pl.col("participants").max().alias("peak_listeners"),
+            pl.col(value).max().alias(peak),
             (pl.col("__mid") * pl.col("__dt")).sum().alias("__area"),
             pl.col("__dt").sum().alias("__span"),
-            pl.col("participants").mean().alias("__mean"),
+            pl.col(value).mean().alias("__mean"),
         )
         .select(
-            "space_id",
-            "peak_listeners",
+            key,
+            peak,
             pl.when(pl.col("__span") > 0)
             .then(pl.col("__area") / pl.col("__span"))
             .otherwise(pl.col("__mean"))
-            .alias("avg_listeners"),
+            .alias(avg),
         )
-        .cast(SUMMARY_SCHEMA)
+        .cast({key: pl.String, peak: pl.Int64, avg: pl.Float64})
     )
 
 
@@ -247,7 +263,7 @@ def with_tracked_audience(spaces: pl.DataFrame, samples: pl.DataFrame) -> pl.Dat
 
 def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]]) -> Dataset:
     """`data` with some datasets replaced by validated uploads (a user's own view, never saved)."""
-    replaced = ("spaces", "rallies", "hashtag_groups", "claims")
+    replaced = ("spaces", "rallies", "hashtag_groups", "claims", "streams")
     changes: dict = {name: uploads[name][0] for name in replaced if name in uploads}
     if "hashtags" in uploads:
         changes["hashtags"] = hashtags_from(*uploads["hashtags"], data.tz)
@@ -255,7 +271,7 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
         changes["spaces"] = with_tracked_audience(changes["spaces"], data.space_samples)
     merged = replace(data, **changes)
     named = uploads["parties"][0] if "parties" in uploads else data.parties
-    used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"]]
+    used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"], merged.streams["party"]]
     return replace(merged, parties=party_table(named, used))
 
 

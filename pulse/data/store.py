@@ -33,7 +33,7 @@ import polars as pl
 
 from pulse import config
 from pulse.data.audit import AUDIT_DATASET, AUDIT_FILE, Actor, Entry, cli_actor, row_count, version_of
-from pulse.data.contract import DATASETS, SPACE_SAMPLES, as_utc
+from pulse.data.contract import DATASETS, SPACE_SAMPLES, STREAM_SAMPLES, as_utc
 from pulse.errors import PulseError
 
 Format = Literal["csv", "parquet"]
@@ -43,7 +43,7 @@ SUFFIXES = (".csv", ".parquet", ".xlsx")
 LOCK_TIMEOUT_S = 30
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.6fZ"
 DATE_FORMAT = "%Y-%m-%d"
-SAMPLES_HEADER = ",".join(SPACE_SAMPLES.names)
+SAMPLES = {"space_samples": SPACE_SAMPLES, "stream_samples": STREAM_SAMPLES}  # (id, at, count): appended, not merged
 
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
 # When each dataset was last saved, as the store recorded it: a file's modification time is reset by a copy,
@@ -300,40 +300,38 @@ class Store:
                 Entry(self.actor, action, dataset, source=source, version_before=version, version_after=version)
             )
 
-    def append_samples(self, space_id: str, at: datetime, participants: int) -> Path:
-        """Add one (space_id, at, participants) row to space_samples, atomically, without history."""
+    def append_samples(self, subject_id: str, at: datetime, count: int, dataset: str = "space_samples") -> Path:
+        """Add one (id, at, count) row to a samples dataset (a Space's listeners, a stream's viewers), atomically,
+        without history."""
         # No history for samples: a tracker writes one every few seconds, and copying the whole
         # file into history each time would grow history with the square of the samples. The
         # atomic rewrite alone bounds a crash to losing the one sample in flight.
-        if participants < 0:
-            raise PulseError(f"participants cannot be negative (got {participants} for {space_id})")
-        row = pl.DataFrame(
-            {"space_id": [space_id], "at": [as_utc(at)], "participants": [participants]},
-            schema=SPACE_SAMPLES.schema,
-        )
+        contract = SAMPLES[dataset]
+        if count < 0:
+            raise PulseError(f"{contract.names[2]} cannot be negative (got {count} for {subject_id})")
+        row = pl.DataFrame([(subject_id, as_utc(at), count)], schema=contract.schema, orient="row")
         with self.locked():
-            current = self.path("space_samples")
+            current = self.path(dataset)
             if current is not None and current.suffix == ".parquet":
                 frame = pl.concat([pl.read_parquet(current), row], how="vertical_relaxed")
-                return self._write("space_samples", frame, "parquet", keep_history=False)
+                return self._write(dataset, frame, "parquet", keep_history=False)
             if current is not None and current.suffix != ".csv":
                 raise PulseError(f"{current.name}: samples can only be added to a .csv or .parquet file")
             # CSV: append the bytes of the new line to the existing bytes, leaving earlier lines
             # exactly as they were written.
             existing = current.read_bytes() if current is not None else b""
             if existing.strip():
-                header = existing.split(b"\n", 1)[0].decode("utf-8-sig").strip()
-                if header != SAMPLES_HEADER:
+                header, expected = existing.split(b"\n", 1)[0].decode("utf-8-sig").strip(), ",".join(contract.names)
+                if header != expected:
                     raise PulseError(
-                        f"{current.name} starts with '{header}', expected '{SAMPLES_HEADER}'; "
-                        "fix the header before tracking Spaces"
+                        f"{current.name} starts with '{header}', expected '{expected}'; fix the header before tracking"
                     )
                 if not existing.endswith(b"\n"):
                     existing += b"\n"
                 content = existing + _csv_bytes(row, header=False)
             else:
                 content = _csv_bytes(row, header=True)
-            return self._write_bytes("space_samples", content, ".csv", keep_history=False)
+            return self._write_bytes(dataset, content, ".csv", keep_history=False)
 
     # -- internals ----------------------------------------------------------------------------
 

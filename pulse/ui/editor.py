@@ -1,5 +1,5 @@
 """The Data page's editing: who may change the data, and the blocks that bring a file in, save or merge it, undo a
-save and track a live Space.
+save and track a live Space or a live YouTube stream.
 
 Each write path checks, on the server and just before it runs, that the visitor may change the data: with sign-in
 on (secrets.toml's `[auth]`), that their role is editor or admin now, and the editor key is not accepted; without it,
@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pulse.config import history_versions, time_zone
+from pulse.connectors.youtube_frames import Video, streams_frame
 from pulse.data import ingest
 from pulse.data.audit import Actor
 from pulse.data.contract import EDITABLE
@@ -25,7 +26,7 @@ from pulse.ui import access
 from pulse.ui.columns import STORE_COLUMNS
 from pulse.ui.labels import counted
 from pulse.ui.session import view_upload
-from pulse.ui.settings import author_ids_key, configured_x_token
+from pulse.ui.settings import author_ids_key, configured_x_token, configured_youtube_key
 from pulse.ui.widgets import user_errors
 from pulse.watch import tracking
 from pulse.watch.tracking import Trackers
@@ -91,6 +92,12 @@ def _key_field(key: str) -> str | None:
 def trackers() -> Trackers:
     """The live Space trackers of this server process, shared by every session: change it through its methods only."""
     return Trackers()
+
+
+@st.cache_resource(show_spinner=False)
+def stream_trackers() -> Trackers:
+    """The live stream trackers of this server process, shared like the Space trackers."""
+    return Trackers(subject=tracking.STREAM)
 
 
 def saved_message() -> None:
@@ -286,32 +293,89 @@ def change_tracking(
     how: str,
     track_id: str,
     every: float,
-    x_token: str,
+    credential: str,
     given_key: str | None,
     configured_key: str | None,
+    party: str | None = None,
 ) -> None:
-    """Start or stop (`how`) tracking a Space, audited as this visitor's change, once the change is allowed."""
+    """Start or stop (`how`) tracking a Space (or, given its `party`, a YouTube stream), audited as this visitor's
+    change, once the change is allowed."""
     actor = writer(given_key, configured_key, "started or stopped")
     if actor is None:
         return
     audited = Store(store.root, store.allow_sample, actor)
+    registry, dataset = (trackers(), "space_samples") if party is None else (stream_trackers(), "stream_samples")
     try:
         if how == "start":
             store.check_writable()  # here, not at the first sample in the tracker's thread
-            started = trackers().start(track_id, every, x_token, Store(store.root).append_samples)
-            audited.record("track-start", "space_samples", started.space_id)
-        elif trackers().stop(track_id):
-            audited.record("track-stop", "space_samples", tracking.space_id_from(track_id))
+            if party is None:
+                started = registry.start(track_id, every, credential, Store(store.root).append_samples)
+            else:
+                started = _start_stream(audited, track_id, every, credential, party)
+            audited.record("track-start", dataset, started.subject_id)
+        elif registry.stop(track_id):
+            audited.record("track-stop", dataset, registry.subject.id_from(track_id))
         else:
-            st.info(f"Space {markdown_text(track_id.strip())} is not being tracked.")
+            what = registry.subject.name.capitalize()
+            st.info(f"{what} {markdown_text(track_id.strip())} is not being tracked.")
     except PulseError as error:
         st.error(markdown_text(error), icon=":material/error:")
+
+
+def _start_stream(audited: Store, track_id: str, every: float, key: str, party: str) -> tracking.TrackerStatus:
+    """A stream tracker whose thread stores the stream when it first sees it, each sample, and its end with peak and
+    average (through pulse.data.ingest, audited as this visitor's change)."""
+    party = party.strip()
+    if not party:
+        raise PulseError("say whose stream it is: a party code (e.g. PTI)")
+    tz = time_zone()
+
+    def stored(video: Video) -> None:
+        ingest.merge_fetched_streams(audited, streams_frame([video], party), tz, "Data page stream tracker")
+
+    def sample(stream_id, at, viewers) -> None:
+        Store(audited.root).append_samples(stream_id, at, viewers, "stream_samples")
+
+    return stream_trackers().start(track_id, every, key, sample, on_end=stored, on_start=stored)
+
+
+def track_a_stream(store: Store, configured_key: str | None) -> None:
+    """Start or stop sampling a live YouTube stream's viewers (needs the editor key and a YouTube API key)."""
+    st.caption(
+        "Polls a live YouTube stream's concurrent viewers until it ends and stores each sample in `stream_samples`, "
+        "then its end, peak and time-weighted average in `streams`. Each poll spends 1 unit of the day's YouTube "
+        "quota (10,000 by default). Tracking runs on the server (or run `python -m pulse track-stream ID --party P`)."
+    )
+    key = configured_youtube_key()
+    if (configured_key is None and not access.sign_in_on()) or key is None:
+        st.info(
+            "Tracking is off: it needs the editor key and a YouTube Data API key "
+            "(`youtube_api_key` in .streamlit/secrets.toml or YOUTUBE_API_KEY).",
+            icon=":material/sensors_off:",
+        )
+        return
+    id_col, party_col, every_col = st.columns([3, 1, 1])
+    track_id = id_col.text_input(
+        "Stream id or link", key="track-stream-id", placeholder="https://www.youtube.com/watch?v=…"
+    )
+    party = party_col.text_input("Party", key="track-stream-party", placeholder="PTI")
+    # At least 30 s: every poll costs a unit of the day's quota, and YouTube refreshes the count about that often.
+    every = every_col.number_input(
+        "Every (seconds)", min_value=30, max_value=600, value=30, step=10, key="track-stream-every"
+    )
+    track_key = _key_field("track-stream-editor-key")
+    start_col, stop_col = st.columns(2)
+    start = start_col.button("Start tracking", type="primary", icon=":material/play_arrow:", key="track-stream-start")
+    stop = stop_col.button("Stop tracking", icon=":material/stop:", key="track-stream-stop")
+    if start or stop:
+        how = "start" if start else "stop"
+        change_tracking(store, how, track_id, every, key, track_key, configured_key, party=party)
 
 
 def tracker_status() -> None:
     """The tracked Spaces and how each is doing, refreshed every 5 s while one is running."""
     # Made a fragment on every run, as the page did: whether it refreshes depends on the trackers now.
-    running = any(s.running for s in trackers().statuses())
+    running = any(s.running for s in [*trackers().statuses(), *stream_trackers().statuses()])
     st.fragment(run_every=5 if running else None)(_tracker_table)()
 
 
@@ -321,3 +385,7 @@ def _tracker_table() -> None:
         st.dataframe(tracking.status_table(statuses), hide_index=True, key="track-status")
     else:
         st.caption("No Space is being tracked.")
+    streams = stream_trackers().statuses()
+    if streams:
+        table = tracking.status_table(streams, tracking.STREAM.id_column)
+        st.dataframe(table, hide_index=True, key="track-stream-status")

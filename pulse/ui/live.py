@@ -24,7 +24,12 @@ from pulse.watch import alerts, state
 
 LIVE_REFRESH_S = 30
 RECENT_ALERTS = 3
-JOB_NAMES = {"counts": "Hashtag counts", "spaces": "Live Spaces", "delivery": "Alert delivery"}
+JOB_NAMES = {
+    "counts": "Hashtag counts",
+    "spaces": "Live Spaces",
+    "streams": "YouTube streams",
+    "delivery": "Alert delivery",
+}
 PHONE_CARDS = 20  # alerts shown as cards on a phone, newest first
 # Where Streamlit stacks columns, the alerts read as cards and the wide table (whose message column a phone cuts
 # off) is hidden, its CSV button kept; on a wider screen, the reverse.

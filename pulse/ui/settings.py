@@ -1,5 +1,5 @@
-"""What a deployment sets in .streamlit/secrets.toml or the environment: the editor key, the X API token, and
-how author ids are shown."""
+"""What a deployment sets in .streamlit/secrets.toml or the environment: the editor key, the X API token, the
+YouTube API key, and how author ids are shown."""
 
 import os
 
@@ -7,6 +7,7 @@ import streamlit as st
 
 from pulse.config import data_dir
 from pulse.connectors.x_api import TOKEN_ENV
+from pulse.connectors.youtube import KEY_ENV, KEY_SECRET
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key
 from pulse.display_links import SECRET_ENV, SECRET_NAME
 from pulse.ui.access import is_admin, sign_in_on
@@ -29,6 +30,12 @@ def configured_editor_key() -> str | None:
 def configured_x_token() -> str | None:
     """The X API bearer token: `x_bearer_token` in secrets.toml, else X_BEARER_TOKEN; None when neither. Never shown."""
     return _configured("x_bearer_token", TOKEN_ENV)
+
+
+def configured_youtube_key() -> str | None:
+    """The YouTube Data API key: `youtube_api_key` in secrets.toml, else YOUTUBE_API_KEY; None when neither. Never
+    shown."""
+    return _configured(KEY_SECRET, KEY_ENV)
 
 
 def configured_display_secret() -> str | None:

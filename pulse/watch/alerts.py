@@ -18,9 +18,18 @@ SPIKE = "spike"
 SPACE_RECORD = "space_record"
 RALLY = "rally"
 CLAIM = "claim"
-KINDS = (SPIKE, SPACE_RECORD, RALLY, CLAIM)
+STREAM_LIVE = "stream_live"
+STREAM_RECORD = "stream_record"
+KINDS = (SPIKE, SPACE_RECORD, RALLY, CLAIM, STREAM_LIVE, STREAM_RECORD)
 # How the app names each kind; the stored alerts, their CSV and the webhook payload keep the codes.
-KIND_LABELS = {SPIKE: "Spike", SPACE_RECORD: "Space record", RALLY: "Rally announced", CLAIM: "Claim verdict changed"}
+KIND_LABELS = {
+    SPIKE: "Spike",
+    SPACE_RECORD: "Space record",
+    RALLY: "Rally announced",
+    CLAIM: "Claim verdict changed",
+    STREAM_LIVE: "Stream live",
+    STREAM_RECORD: "Stream record",
+}
 SCHEMA = ALERTS.schema
 # The columns a webhook receives; the delivery bookkeeping (which webhooks, when to retry) stays at home.
 ALERT_COLUMNS = ALERTS.names[: ALERTS.names.index("error") + 1]

@@ -1,5 +1,6 @@
 """When the watcher raises an alert: a hashtag spike, a live Space passing a record, a rally announced or moved, a
-claim whose verdict over all the data is no longer its verdict as of the claim.
+claim whose verdict over all the data is no longer its verdict as of the claim, a watched YouTube channel going live,
+and a live stream passing its party's best peak.
 
 Detection is pure (frames in, alert rows out, in the alerts contract: see pulse.watch.alerts). Every alert has a
 stable `alert_id` built from its kind, subject and time, so checking again, or a restarted watcher, finds the
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from pulse.data.contract import normalise_hashtag
-from pulse.watch.alerts import CLAIM, RALLY, SCHEMA, SPACE_RECORD, SPIKE
+from pulse.watch.alerts import CLAIM, RALLY, SCHEMA, SPACE_RECORD, SPIKE, STREAM_LIVE, STREAM_RECORD
 
 SPIKE_HOURS = 12  # a spike is measured against this many hours before it
 _ID_TIME = "%Y-%m-%dT%H:%MZ"
@@ -235,6 +236,72 @@ def claim_alerts(verdicts: pl.DataFrame, raised_at: datetime) -> pl.DataFrame:
                 "verdict_all_data",
                 _count(pl.col("measured_all_data")),
                 "verdict",
+            ).alias("message"),
+        )
+    )
+
+
+def stream_live_alerts(live: pl.DataFrame, raised_at: datetime) -> pl.DataFrame:
+    """An alert for each stream (rows of the streams contract) a watched channel has gone live with, with its link;
+    keyed by the stream, so it is raised once however often the stream is seen live."""
+    channel = pl.coalesce(pl.format('"{}"', "channel_title"), "channel_id", pl.lit("a watched channel"))
+    return _rows(
+        live.select(
+            pl.concat_str(pl.lit(STREAM_LIVE), "stream_id", separator="/").alias("alert_id"),
+            pl.lit(raised_at).cast(pl.Datetime("us", "UTC")).alias("raised_at"),
+            pl.lit(STREAM_LIVE).alias("kind"),
+            "party",
+            pl.col("stream_id").alias("subject"),
+            pl.lit(None, pl.Float64).alias("value"),
+            pl.lit(None, pl.Float64).alias("baseline"),
+            pl.format(
+                "{}'s YouTube channel {} is live: {} {}",
+                "party",
+                channel,
+                pl.coalesce(pl.format('"{}"', "title"), pl.lit("a live stream")),
+                "source_url",
+            ).alias("message"),
+        ).sort("alert_id")
+    )
+
+
+def stream_record_alerts(live: pl.DataFrame, streams: pl.DataFrame, raised_at: datetime) -> pl.DataFrame:
+    """An alert for each live stream (stream_id, viewers) whose count passes the best peak of its party's earlier
+    streams (started before it); a party's first stream has no record to pass. Keyed by the stream: raised once.
+
+    `streams` is every stored stream with its peak_viewers (from its samples)."""
+    earlier = streams.select(
+        pl.col("stream_id").alias("other_id"),
+        "party",
+        pl.col("started_at").alias("other_start"),
+        pl.col("peak_viewers").cast(pl.Float64).alias("best"),
+    ).drop_nulls(["best", "other_start"])
+    current = live.join(streams.select("stream_id", "party", "title", "started_at"), on="stream_id")
+    baseline = (
+        current.join(earlier, on="party")
+        .filter((pl.col("other_id") != pl.col("stream_id")) & (pl.col("other_start") < pl.col("started_at")))
+        .group_by("stream_id")
+        .agg(pl.col("best").max().alias("baseline"))
+    )
+    records = current.join(baseline, on="stream_id").filter(pl.col("viewers") > pl.col("baseline")).sort("stream_id")
+    name = pl.coalesce(pl.format('"{}"', "title"), pl.lit("a stream"))
+    return _rows(
+        records.select(
+            pl.concat_str(
+                pl.lit(STREAM_RECORD), "stream_id", pl.col("started_at").dt.strftime(_ID_TIME), separator="/"
+            ).alias("alert_id"),
+            pl.lit(raised_at).cast(pl.Datetime("us", "UTC")).alias("raised_at"),
+            pl.lit(STREAM_RECORD).alias("kind"),
+            "party",
+            pl.col("stream_id").alias("subject"),
+            pl.col("viewers").cast(pl.Float64).alias("value"),
+            "baseline",
+            pl.format(
+                "{}'s YouTube stream {} has {} watching now, above the party's best peak of {}",
+                "party",
+                name,
+                _count(pl.col("viewers")),
+                _count(pl.col("baseline")),
             ).alias("message"),
         )
     )

@@ -20,6 +20,7 @@ import requests
 
 from pulse.config import claim_tolerances
 from pulse.connectors.x_api import PartialFetch, XClient, poll_space
+from pulse.connectors.youtube import YouTubeClient
 from pulse.data import ingest
 from pulse.data.contract import HASHTAG_COUNTS, HASHTAG_TWEETS, normalise_hashtag
 from pulse.data.load import EMPTY_SAMPLES, load_data_dir, load_dataset, with_tracked_audience
@@ -32,6 +33,7 @@ from pulse.watch import alerts, delivery, rules
 from pulse.watch.delivery import WEBHOOK_TIMEOUT, Webhook, retry_after
 from pulse.watch.settings import WatchConfig
 from pulse.watch.state import JobStatus, job_json, jobs_of, read_state, remembered, state_path
+from pulse.watch.streams import StreamJobs
 
 HEARTBEAT_S = 30.0  # the watcher writes its heartbeat at least this often, even with nothing due
 RECENT = timedelta(days=7)  # how far back X's recent counts endpoint reaches
@@ -43,6 +45,7 @@ DELIVERY_SLICE_S = 8.0
 # One request to X, answer included, ends within this (fetch-x allows a URL fetch's 60 s): X answers in under a
 # second, and a server that drips its answer must not hold the heartbeat and the samples for longer.
 X_DEADLINE_S = 20.0
+YOUTUBE_DEADLINE_S = 20.0  # the same for a request to YouTube
 EXIT_JOB_FAILED = 3  # --once: some job failed; what the others fetched is saved
 
 
@@ -101,6 +104,7 @@ class CycleReport:
 
     counts: list[str] = field(default_factory=list)
     spaces: list[str] = field(default_factory=list)
+    streams: list[str] = field(default_factory=list)
     samples: int = 0
     raised: int = 0
     delivered: int = 0
@@ -114,6 +118,8 @@ class CycleReport:
             parts.append("counts: " + ", ".join(self.counts))
         if self.spaces:
             parts.append("spaces: " + ", ".join(self.spaces))
+        if self.streams:
+            parts.append("streams: " + ", ".join(self.streams))
         parts.append(f"samples: {self.samples}")
         parts.append(f"alerts: {self.raised} raised, {self.delivered} delivered, {self.waiting} waiting")
         if self.errors:
@@ -122,13 +128,13 @@ class CycleReport:
 
 
 class Watcher:
-    """The jobs of `pulse watch` on one store: counts, live Spaces, samples, alerts and their delivery."""
+    """The jobs of `pulse watch` on one store: counts, live Spaces, YouTube streams, samples, alerts and delivery."""
 
     def __init__(
         self,
         config: WatchConfig,
         store: Store,
-        client: XClient,
+        client: XClient | None,
         webhooks: list[Webhook],
         tz: str,
         clock: Callable[[], float] = time.time,
@@ -136,6 +142,7 @@ class Watcher:
         log: Callable[[str], None] = print,
         session: requests.Session | None = None,
         shutdown: Shutdown | None = None,
+        youtube: YouTubeClient | None = None,
     ):
         self.config = config
         self.store = store
@@ -155,8 +162,16 @@ class Watcher:
             self._log(f"the watcher state's {', '.join(dropped)} is not what a watcher writes: starting it afresh")
         # The jobs whose outcome the dashboard shows, with the interval it judges them by. Delivery runs every
         # cycle (each alert has its own retry time), so a cycle is its interval.
-        every = {"counts": config.counts_every, "spaces": config.spaces_every, "delivery": HEARTBEAT_S}
-        configured = {"counts": config.hashtags, "spaces": config.hosts, "delivery": webhooks}
+        self.streams = None
+        if youtube is not None and config.channels:
+            self.streams = StreamJobs(config, store, youtube, self.state, tz, self.shutdown.writing, clock)
+        every = {
+            "counts": config.counts_every,
+            "spaces": config.spaces_every,
+            "streams": config.streams_every,
+            "delivery": HEARTBEAT_S,
+        }
+        configured = {"counts": config.hashtags, "spaces": config.hosts, "streams": self.streams, "delivery": webhooks}
         try:
             restored = {job.job: job for job in jobs_of(state)}
         except PulseError:
@@ -203,6 +218,7 @@ class Watcher:
         times = [now + HEARTBEAT_S]
         times += [job.next_try.timestamp() for job in self.jobs.values() if job.next_try is not None]
         times += [entry["next"] for entry in self.state["tracking"].values()]
+        times += self.streams.next_times() if self.streams is not None else []
         return max(min(times) - now, 0.0)
 
     def cycle(self, log_idle: bool = False) -> CycleReport:
@@ -218,9 +234,15 @@ class Watcher:
         now = self._clock()
         for space_id in [s for s, entry in self.state["tracking"].items() if entry["next"] <= now]:
             self._step(report, f"Space {space_id}", lambda s=space_id: self._sample(s, fresh, report))
-        self._step(report, "alerts", lambda: self._check_alerts(report, counted, fresh))
+        streaming: dict[str, int] = {}
+        if self.streams is not None and not self.streams.paused():  # a spent quota: nothing until the reset
+            if self._due("streams"):
+                self._step(report, "streams", lambda: self.streams.find(report.streams), "streams")
+            if not self.streams.paused():
+                self._step(report, "stream samples", lambda: self._sample_streams(report, streaming))
+        self._step(report, "alerts", lambda: self._check_alerts(report, counted, fresh, streaming))
         self._step(report, "delivery", lambda: self._deliver(report))
-        report.ran = report.ran or bool(fresh)
+        report.ran = report.ran or bool(fresh) or bool(streaming)
         self._save_state(last_cycle=report.line(self._now()) if report.ran else None)
         if report.ran or log_idle:
             self._log(report.line(self._now()))
@@ -406,19 +428,28 @@ class Watcher:
         with self.shutdown.writing():
             ingest.merge(self.store, ingest.inspect_frame(final, "spaces", "pulse watch"), self.tz)
 
+    def _sample_streams(self, report: CycleReport, fresh: dict[str, int]) -> None:
+        said = len(report.streams)
+        report.samples += self.streams.sample(report.streams, fresh)
+        report.ran = report.ran or len(report.streams) > said  # a stream ended or was dropped: worth a line
+
     def _samples(self) -> pl.DataFrame:
         loaded = load_dataset(self.store, "space_samples")
         return loaded[0] if loaded else EMPTY_SAMPLES
 
     # -- alerts --------------------------------------------------------------------------------------------------
 
-    def _check_alerts(self, report: CycleReport, counted: bool, fresh: dict[str, int]) -> None:
+    def _check_alerts(
+        self, report: CycleReport, counted: bool, fresh: dict[str, int], streaming: dict[str, int]
+    ) -> None:
         # Whole, not only its write: the messages are formatted by Python inside polars, where a signal's
         # exception would come out as a polars error instead of a clean stop.
         with self.shutdown.writing():
-            self._raise_alerts(report, counted, fresh)
+            self._raise_alerts(report, counted, fresh, streaming)
 
-    def _raise_alerts(self, report: CycleReport, counted: bool, fresh: dict[str, int]) -> None:
+    def _raise_alerts(
+        self, report: CycleReport, counted: bool, fresh: dict[str, int], streaming: dict[str, int]
+    ) -> None:
         now = self._now()
         found, failed = [], []
 
@@ -441,6 +472,10 @@ class Watcher:
             )
         if fresh:
             check("Space records", lambda: self._record_alerts(fresh, now))
+        if self.streams is not None:
+            check("streams live", lambda: self.streams.live_alerts(now))
+            if streaming:
+                check("stream records", lambda: self.streams.record_alerts(streaming, now))
         if counted and self.store.path("claims") is not None:  # a claim's measure moves with the counts
             check("claims", lambda: rules.claim_alerts(self._claims(), now))
         version = self.store.version("rallies")

@@ -1,25 +1,35 @@
 """The watcher's configuration: watch.toml, checked key by key, and the webhooks it and the environment name."""
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from pulse.config import interval_seconds
 from pulse.connectors.x_api import is_hashtag
+from pulse.connectors.youtube import DEFAULT_DAILY_QUOTA, channel_id_from
 from pulse.errors import PulseError
 from pulse.watch.delivery import Webhook
 from pulse.watch.tracking import MIN_INTERVAL_S
 
 WEBHOOKS_ENV = "PULSE_WEBHOOK_URLS"
-DEFAULTS = {"counts_every": "15m", "spaces_every": "2m", "sample_every": "30s"}
+DEFAULTS = {"counts_every": "15m", "spaces_every": "2m", "sample_every": "30s", "streams_every": "5m"}
 CONFIG_KEYS = {
     "x": ("base_url",),
     "watch": ("counts_every", "spaces_every", "sample_every"),
     "hashtags": ("tag", "party"),
     "hosts": ("user", "party"),
     "alerts": ("webhooks", "spike_sigma", "spike_min_tweets"),
+    "youtube": ("base_url", "daily_quota", "streams_every"),
+    "channels": ("id", "party"),
 }
+# The YouTube quota plan: each channel's newest videos are looked at every streams_every (a playlistItems and a
+# videos call, 1 unit each), and one two-hour live stream per channel a day is sampled every sample_every.
+DAY_S = 86_400
+CALLS_PER_LOOK = 2
+STREAM_S_PER_CHANNEL = 7_200
 MAX_CONFIG_BYTES = 1024 * 1024  # a watch.toml is a few KB: anything near this is not one
 
 
@@ -36,9 +46,14 @@ class WatchConfig:
     spike_sigma: float = 3.0
     spike_min_tweets: int = 100
     base_url: str | None = None
+    channels: tuple[tuple[str, str], ...] = ()  # (YouTube channel id, party)
+    streams_every: float = 300.0
+    daily_quota: int = DEFAULT_DAILY_QUOTA
+    youtube_base_url: str | None = None
 
     def __repr__(self) -> str:  # webhook URLs are secrets
-        counts = f"{len(self.hashtags)} hashtag(s), {len(self.hosts)} host(s), {len(self.webhooks)} webhook(s)"
+        counts = f"{len(self.hashtags)} hashtag(s), {len(self.hosts)} host(s), {len(self.channels)} channel(s), "
+        counts += f"{len(self.webhooks)} webhook(s)"
         return f"WatchConfig({counts})"
 
 
@@ -81,9 +96,9 @@ def read_config(path: Path) -> WatchConfig:
         try:
             seconds = interval_seconds(str(value))
         except PulseError as error:
-            raise fail(f"watch.{key}", str(error)) from None
+            raise fail(key if "." in key else f"watch.{key}", str(error)) from None
         if seconds < MIN_INTERVAL_S:
-            raise fail(f"watch.{key}", f"at least {MIN_INTERVAL_S:g} s (got {value!r:.40})")
+            raise fail(key if "." in key else f"watch.{key}", f"at least {MIN_INTERVAL_S:g} s (got {value!r:.40})")
         return seconds
 
     def entries(name: str, first: str) -> tuple[tuple[str, str], ...]:
@@ -110,10 +125,33 @@ def read_config(path: Path) -> WatchConfig:
             seen[key] = number
         return tuple(found)
 
+    def channels() -> tuple[tuple[str, str], ...]:
+        items = raw.get("channels", [])
+        if not isinstance(items, list):
+            raise fail("channels", "must be a list of tables ([[channels]])")
+        found: dict[str, tuple[str, str]] = {}
+        for number, item in enumerate(items, start=1):
+            where = f"channels[{number}]"
+            item = table(where, item)
+            for key in ("id", "party"):
+                if key not in item:
+                    raise fail(where, f"{key} is missing")
+            try:
+                channel = channel_id_from(text(f"{where}.id", item["id"]))
+            except PulseError as error:
+                raise fail(f"{where}.id", str(error)) from None
+            if channel in found:
+                raise fail(f"{where}.id", f"{channel} is listed twice (a channel belongs to one party)")
+            found[channel] = (channel, text(f"{where}.party", item["party"]))
+        return tuple(found.values())
+
     unknown = [k for k in raw if k not in CONFIG_KEYS]
     if unknown:
         raise fail(unknown[0], f"unknown key (allowed: {', '.join(CONFIG_KEYS)})")
-    x, watch, alert = (table(name, raw.get(name, {})) for name in ("x", "watch", "alerts"))
+    x, watch, alert, youtube = (table(name, raw.get(name, {})) for name in ("x", "watch", "alerts", "youtube"))
+    quota = youtube.get("daily_quota", DEFAULT_DAILY_QUOTA)
+    if isinstance(quota, bool) or not isinstance(quota, int) or not 1 <= quota <= 1_000_000_000:
+        raise fail("youtube.daily_quota", f"must be a whole number of units, 1 or more (got {quota!r:.40})")
     webhooks = alert.get("webhooks", [])
     if not isinstance(webhooks, list) or not all(isinstance(w, str) for w in webhooks):
         raise fail("alerts.webhooks", "must be a list of URLs")
@@ -122,7 +160,7 @@ def read_config(path: Path) -> WatchConfig:
         raise fail("alerts.spike_sigma", f"must be a number, 0 or more (got {sigma!r})")
     if isinstance(least, bool) or not isinstance(least, int) or least < 0:
         raise fail("alerts.spike_min_tweets", f"must be a whole number, 0 or more (got {least!r})")
-    return WatchConfig(
+    config = WatchConfig(
         counts_every=every("counts_every", watch.get("counts_every", DEFAULTS["counts_every"])),
         spaces_every=every("spaces_every", watch.get("spaces_every", DEFAULTS["spaces_every"])),
         sample_every=every("sample_every", watch.get("sample_every", DEFAULTS["sample_every"])),
@@ -132,7 +170,40 @@ def read_config(path: Path) -> WatchConfig:
         spike_sigma=float(sigma),
         spike_min_tweets=least,
         base_url=text("x.base_url", x["base_url"]) if "base_url" in x else None,
+        channels=channels(),
+        streams_every=every("youtube.streams_every", youtube.get("streams_every", DEFAULTS["streams_every"])),
+        daily_quota=quota,
+        youtube_base_url=text("youtube.base_url", youtube["base_url"]) if "base_url" in youtube else None,
     )
+    if config.channels and quota_plan(config) > config.daily_quota:
+        raise fail("youtube.streams_every", over_quota(config))
+    return config
+
+
+def quota_plan(config: WatchConfig) -> Fraction:
+    """The YouTube units a day the config plans to spend: channels × (86,400 s / streams_every) × 2, plus one
+    two-hour stream per channel sampled every sample_every (channels × 7,200 s / sample_every)."""
+    channels = len(config.channels)
+    looks = Fraction(channels * DAY_S * CALLS_PER_LOOK) / Fraction(config.streams_every)
+    return looks + Fraction(channels * STREAM_S_PER_CHANNEL) / Fraction(config.sample_every)
+
+
+def over_quota(config: WatchConfig) -> str:
+    """Why a config's quota plan is refused, and the shortest streams_every (whole seconds) that fits, if any."""
+    channels = len(config.channels)
+    samples = Fraction(channels * STREAM_S_PER_CHANNEL) / Fraction(config.sample_every)
+    plan = (
+        f"{len(config.channels)} channel(s) × 86,400 s / {config.streams_every:g} s × {CALLS_PER_LOOK} calls + "
+        f"{channels} × 7,200 s / {config.sample_every:g} s of samples = {math.ceil(quota_plan(config)):,} units a day, "
+        f"more than daily_quota {config.daily_quota:,}"
+    )
+    left = config.daily_quota - samples
+    if left <= 0:
+        return f"{plan}; sampling alone needs {math.ceil(samples):,}: raise watch.sample_every or daily_quota"
+    shortest = math.ceil(Fraction(channels * DAY_S * CALLS_PER_LOOK) / left)
+    if shortest > DAY_S:
+        return f"{plan}; no streams_every of a day or less fits: raise daily_quota or watch fewer channels"
+    return f"{plan}; the shortest streams_every that fits is {shortest} s"
 
 
 def webhooks_from(config: WatchConfig, environ: dict[str, str] = os.environ) -> list[Webhook]:
@@ -146,5 +217,7 @@ def described(config: WatchConfig, webhooks: list[Webhook]) -> str:
     in_config = len(set(config.webhooks))
     sources = [f"{in_config} in the config"] if in_config else []
     sources += [f"{len(webhooks) - in_config} from {WEBHOOKS_ENV}"] if len(webhooks) > in_config else []
-    counted = f"{len(config.hashtags)} hashtag(s), {len(config.hosts)} host(s), {len(webhooks)} webhook(s)"
+    counted = f"{len(config.hashtags)} hashtag(s), {len(config.hosts)} host(s), "
+    counted += f"{len(config.channels)} YouTube channel(s), " if config.channels else ""
+    counted += f"{len(webhooks)} webhook(s)"
     return counted + (f" ({', '.join(sources)})" if sources else "")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pulse.data.contract import SPACES
-from pulse.data.load import EMPTY_SAMPLES, load_dataset
+from pulse.data.contract import SPACES, STREAMS
+from pulse.data.load import EMPTY_SAMPLES, EMPTY_STREAM_SAMPLES, load_dataset
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.http import json_within
@@ -22,7 +22,7 @@ from pulse.http import json_within
 WATCH_DIR = ".watch"
 STALE_S = 120.0  # a heartbeat older than this means no watcher is running
 FAILING_INTERVALS = 2  # a job that has not succeeded for this many of its intervals is failing
-JOBS = ("counts", "spaces", "delivery")  # the jobs whose outcome the state keeps, in the order they are shown
+JOBS = ("counts", "spaces", "streams", "delivery")  # the jobs whose outcome the state keeps, in the order shown
 MAX_STATE_BYTES = 8 * 1024 * 1024  # a watcher's state is KBs; read no more than this of a file that claims to be one
 STATE_DEPTH = 8  # the state nests 3 deep
 # A time a watcher wrote is Unix seconds between 1970 and 2100: beyond, a page cannot even show it in a time zone.
@@ -64,6 +64,7 @@ class WatchStatus:
     last_cycle: str
     stopped_at: datetime | None = None  # when it stopped, or its last heartbeat when that is stale
     jobs: tuple[JobStatus, ...] = ()
+    live_streams: tuple[str, ...] = ()  # YouTube streams being sampled
 
     def failing(self, now: datetime) -> tuple[JobStatus, ...]:
         return tuple(job for job in self.jobs if job.failing(now))
@@ -114,21 +115,47 @@ def read_status(root: Path, now: datetime) -> WatchStatus | None:
 
 
 def remembered(state: dict) -> tuple[dict, list[str]]:
-    """What a restarted watcher takes back from its state: the hosts' user ids, the Spaces it samples and the
-    rallies it has seen, each left out (and named in the second value) when it is not what a watcher writes."""
-    ids, tracking, seen = state.get("user_ids", {}), state.get("tracking", {}), state.get("rallies_seen")
+    """What a restarted watcher takes back from its state: the hosts' user ids, the Spaces and streams it samples, the
+    rallies it has seen, the channels' uploads playlists and the day's YouTube quota, each left out (and named in the
+    second value) when it is not what a watcher writes."""
+    ids, seen = state.get("user_ids", {}), state.get("rallies_seen")
+    uploads, quota = state.get("youtube_uploads", {}), state.get("youtube_quota")
     dropped = []
     if not (isinstance(ids, dict) and all(isinstance(v, str) and v.isdigit() for v in ids.values())):
         ids = {}
         dropped.append("user_ids")
-    entries = tracking.items() if isinstance(tracking, dict) else ()
-    kept = {s: e for s, e in entries if isinstance(e, dict) and _number(e.get("next")) and _count(e.get("failures"))}
-    if not isinstance(tracking, dict) or len(kept) < len(tracking):
-        dropped.append("tracking")
+    kept = {}
+    for key in ("tracking", "stream_tracking"):
+        tracking = state.get(key, {})
+        entries = tracking.items() if isinstance(tracking, dict) else ()
+        kept[key] = {
+            s: e for s, e in entries if isinstance(e, dict) and _number(e.get("next")) and _count(e.get("failures"))
+        }
+        if key == "stream_tracking":
+            kept[key] = {s: e for s, e in kept[key].items() if isinstance(e.get("party"), str)}
+        if not isinstance(tracking, dict) or len(kept[key]) < len(tracking):
+            dropped.append(key)
     if seen is not None and not (isinstance(seen, list) and all(isinstance(k, str) for k in seen)):
         seen = None  # as for a first run: what is there now is not news
         dropped.append("rallies_seen")
-    return {"user_ids": dict(ids), "tracking": kept, "rallies_seen": seen}, dropped
+    if not (isinstance(uploads, dict) and all(isinstance(v, str) for v in uploads.values())):
+        uploads = {}
+        dropped.append("youtube_uploads")
+    if quota is not None and not (
+        isinstance(quota, dict)
+        and isinstance(quota.get("day"), str)
+        and _count(quota.get("spent"))
+        and (quota.get("exhausted_until") is None or _number(quota.get("exhausted_until")))
+    ):
+        quota = None  # counted afresh: at worst Google's own quotaExceeded stops the day's work
+        dropped.append("youtube_quota")
+    return {
+        "user_ids": dict(ids),
+        **kept,
+        "rallies_seen": seen,
+        "youtube_uploads": dict(uploads),
+        "youtube_quota": quota,
+    }, dropped
 
 
 def _unreadable(why: str) -> PulseError:
@@ -144,9 +171,10 @@ def _status(state: object, now: datetime) -> WatchStatus:
         raise PulseError("updated_at is missing")
     stopped = _moment(state.get("stopped_at"), "stopped_at")
     running = stopped is None and (now - updated).total_seconds() <= STALE_S
-    tracking = state.get("tracking", {})
-    if not isinstance(tracking, dict):
-        raise PulseError(f"tracking: not an object (got {tracking!r:.40})")
+    tracking, streams = state.get("tracking", {}), state.get("stream_tracking", {})
+    for key, value in (("tracking", tracking), ("stream_tracking", streams)):
+        if not isinstance(value, dict):
+            raise PulseError(f"{key}: not an object (got {value!r:.40})")
     pid = state.get("pid")
     return WatchStatus(
         pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
@@ -156,6 +184,7 @@ def _status(state: object, now: datetime) -> WatchStatus:
         str(state.get("last_cycle", "")),
         None if running else stopped or updated,
         jobs_of(state),
+        tuple(str(s) for s in streams) if running else (),
     )
 
 
@@ -241,3 +270,16 @@ def live_spaces(store: Store, space_ids: tuple[str, ...]) -> tuple[pl.DataFrame,
     if spaces is None:
         return pl.DataFrame(schema=SPACES.schema), EMPTY_SAMPLES
     return spaces, samples.filter(pl.col("space_id").is_in(ids)).sort("space_id", "at")
+
+
+def live_streams(store: Store, stream_ids: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored rows of the YouTube streams being sampled, and their samples so far in time order."""
+    streams, samples = load_dataset(store, "streams"), load_dataset(store, "stream_samples")
+    ids = pl.lit(list(stream_ids), pl.List(pl.String))
+    if streams is None:
+        return pl.DataFrame(schema=STREAMS.schema), EMPTY_STREAM_SAMPLES
+    samples = samples[0] if samples else EMPTY_STREAM_SAMPLES
+    return (
+        streams[0].filter(pl.col("stream_id").is_in(ids)).sort("started_at"),
+        samples.filter(pl.col("stream_id").is_in(ids)).sort("stream_id", "at"),
+    )
