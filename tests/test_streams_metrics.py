@@ -266,5 +266,8 @@ def test_spaces_and_streams_on_one_time_axis():
         {"space_id": ["sp-1", "sp-2"], "at": [T0, T0], "participants": [7, 8]},
         schema={"space_id": pl.String, "at": pl.Datetime("us", "UTC"), "participants": pl.Int64},
     )
-    curves = audience_curves(space_samples, samples([("v1", T0, 9), ("v9", T0, 1)]), both["id"])
-    assert curves.rows() == [("X Space", "sp-1", T0, 7), ("YouTube", "v1", T0, 9)]
+    curves = audience_curves(space_samples, samples([("v1", T0, 9), ("v9", T0, 1)]), both, "Asia/Karachi")
+    assert curves.rows() == [
+        ("X Space", "sp-1", "PTI", "Imran <b> · X Space · 20 Apr", T0, 7),  # 17:00 UTC on the 20th, 22:00 PKT
+        ("YouTube", "v1", "PTI", "PTI · YouTube · 21 Apr", T0, 9),
+    ]

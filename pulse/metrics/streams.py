@@ -122,54 +122,70 @@ def live_streams(streams: pl.DataFrame, samples: pl.DataFrame, now: datetime) ->
 
 
 PLATFORM_NAMES = {"youtube": "YouTube"}  # as the pages name a stream's platform
-LIVE_AUDIENCES = ("platform", "id", "party", "who", "title", "started_at", "ended_at", "peak", "average")
 
 
 def live_audiences(spaces: pl.DataFrame, streams: pl.DataFrame) -> pl.DataFrame:
     """Spaces and streams as one table, for one time axis: platform ("X Space", "YouTube"), id, party, who (host,
     channel), title, started_at, ended_at, peak (listeners or viewers at once) and average; by start time."""
-    text = pl.String
-    as_spaces = spaces.select(
+    return pl.concat([space_rows(spaces), stream_rows(streams)]).sort("started_at", "platform", "id")
+
+
+def space_rows(spaces: pl.DataFrame) -> pl.DataFrame:
+    """Spaces as live_audiences rows."""
+    return spaces.select(
         pl.lit("X Space").alias("platform"),
         pl.col("space_id").alias("id"),
-        pl.col("party").cast(text),
-        pl.col("host").cast(text).alias("who"),
-        pl.col("title").cast(text),
+        pl.col("party").cast(pl.String),
+        pl.col("host").cast(pl.String).alias("who"),
+        pl.col("title").cast(pl.String),
         "started_at",
         "ended_at",
         pl.col("peak_listeners").cast(pl.Int64).alias("peak"),
         pl.col("avg_listeners").cast(pl.Float64).alias("average"),
     )
-    as_streams = streams.filter(pl.col("started_at").is_not_null()).select(
+
+
+def stream_rows(streams: pl.DataFrame) -> pl.DataFrame:
+    """Streams that have started, as live_audiences rows."""
+    return streams.filter(pl.col("started_at").is_not_null()).select(
         pl.col("platform").replace(PLATFORM_NAMES).alias("platform"),
         pl.col("stream_id").alias("id"),
-        pl.col("party").cast(text),
-        pl.col("channel_title").cast(text).alias("who"),
-        pl.col("title").cast(text),
+        pl.col("party").cast(pl.String),
+        pl.col("channel_title").cast(pl.String).alias("who"),
+        pl.col("title").cast(pl.String),
         "started_at",
         "ended_at",
         pl.col("peak_viewers").cast(pl.Int64).alias("peak"),
         pl.col("avg_viewers").cast(pl.Float64).alias("average"),
     )
-    return pl.concat([as_spaces, as_streams]).sort("started_at", "platform", "id").select(LIVE_AUDIENCES)
 
 
-def audience_curves(space_samples: pl.DataFrame, stream_samples: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
-    """The sampled audience of the Spaces and streams listed (live_audiences' id), as platform, id, at, audience."""
-    wanted = ids.implode()
-    return pl.concat(
+def audience_curves(
+    space_samples: pl.DataFrame, stream_samples: pl.DataFrame, audiences: pl.DataFrame, tz: str
+) -> pl.DataFrame:
+    """The sampled audience of the Spaces and streams in `audiences` (live_audiences rows): platform, id, party,
+    label ("who · platform · local day"), at, audience; in time order per Space or stream."""
+    day = pl.col("started_at").dt.convert_time_zone(tz).dt.strftime("%-d %b")
+    named = audiences.select(
+        "platform",
+        "id",
+        "party",
+        pl.format("{} · {} · {}", pl.col("who").fill_null(pl.col("id")), "platform", day).alias("label"),
+    )
+    sampled = pl.concat(
         [
-            space_samples.filter(pl.col("space_id").is_in(wanted)).select(
+            space_samples.select(
                 pl.lit("X Space").alias("platform"),
                 pl.col("space_id").alias("id"),
                 "at",
                 pl.col("participants").cast(pl.Int64).alias("audience"),
             ),
-            stream_samples.filter(pl.col("stream_id").is_in(wanted)).select(
+            stream_samples.select(
                 pl.lit(PLATFORM_NAMES["youtube"]).alias("platform"),
                 pl.col("stream_id").alias("id"),
                 "at",
                 pl.col("viewers").cast(pl.Int64).alias("audience"),
             ),
         ]
-    ).sort("platform", "id", "at")
+    )
+    return named.join(sampled, on=["platform", "id"], how="inner").sort("platform", "id", "at")
