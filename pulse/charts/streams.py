@@ -1,9 +1,21 @@
 """Live audiences: streams' viewers over time, and Spaces and streams on one time axis, the platform marked."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import plotly.graph_objects as go
 import polars as pl
 
-from pulse.charts.theme import MARKERS_PER_LINE, OTHER_COLOR, as_text, finish, local_time, neutral_legend, no_data
+from pulse.charts.theme import (
+    MARKERS_PER_LINE,
+    OTHER_COLOR,
+    RECORD_COLOR,
+    as_text,
+    finish,
+    local_time,
+    neutral_legend,
+    no_data,
+)
 from pulse.escape import plotly_columns
 
 # How each platform is drawn: its marker, and its line's dash (a Space's curve dotted, a stream's solid).
@@ -11,9 +23,17 @@ PLATFORM_STYLES = {"X Space": ("circle", "dot"), "YouTube": ("diamond", "solid")
 DASHES = ("solid", "dash", "longdash", "dashdot")  # a rally's second, third … stream
 
 
-def audience_curves(curves: pl.DataFrame, colors: dict[str, str], tz: str, title: str) -> go.Figure:
+def audience_curves(
+    curves: pl.DataFrame,
+    colors: dict[str, str],
+    tz: str,
+    title: str,
+    y: str = "Watching or listening at once",
+    rally_at: datetime | None = None,
+) -> go.Figure:
     """The sampled audience over time (curves: platform, id, label, party, at, audience), one line per Space or
-    stream in its party's colour, the platform marked by its line and markers; a party's later lines dashed."""
+    stream in its party's colour, the platform marked by its line and markers; a party's later lines dashed; the
+    rally's start marked when given."""
     curves, colors = plotly_columns(curves), as_text(colors)
     if curves.is_empty():
         return no_data(title)
@@ -36,7 +56,11 @@ def audience_curves(curves: pl.DataFrame, colors: dict[str, str], tz: str, title
             customdata=[[label]] * line.height,  # data, not part of the template: a '%{' in it stays text
             hovertemplate="%{customdata[0]}<br>%{x|%d %b %H:%M}<br>%{y:,} at once<extra></extra>",
         )
-    return finish(fig, title, "Local time", "Watching or listening at once")
+    if rally_at is not None:
+        start = rally_at.astimezone(ZoneInfo(tz)).replace(tzinfo=None)  # drawn as local time, as the lines
+        fig.add_vline(x=start, line=dict(color=RECORD_COLOR, width=1, dash="dot"))
+        fig.add_annotation(x=start, y=1, yref="paper", text="rally starts", showarrow=False, xanchor="left")
+    return finish(fig, title, "Local time", y)
 
 
 def live_audiences(audiences: pl.DataFrame, colors: dict[str, str], tz: str) -> go.Figure:

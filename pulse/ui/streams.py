@@ -32,8 +32,10 @@ ONLINE_COLUMNS = {
         "Average online (measured)", help="That stream's time-weighted average viewers", format="%,.0f"
     ),
 }
-RALLY_STREAMS = ("channel_title", "title", "started_at", "ended_at", "peak_viewers", "avg_viewers", "viewer_minutes")
-AUDIENCE_COLUMNS = ("platform", "party", "who", "title", "started_at", "ended_at", "peak", "average", "id")
+# The figures first, where a phone shows them without scrolling sideways.
+RALLY_STREAMS = ("channel_title", "peak_viewers", "avg_viewers", "started_at", "ended_at", "viewer_minutes", "title")
+EVERY_RALLY = ("city", "reported_attendance", "online_peak", "online_avg", "party", "starts_at", "streams")
+AUDIENCE_COLUMNS = ("platform", "party", "peak", "average", "who", "title", "started_at", "ended_at", "id")
 
 
 def rally_online_audience(data: Dataset, rallies: pl.DataFrame, streams: pl.DataFrame) -> None:
@@ -64,10 +66,11 @@ def rally_online_audience(data: Dataset, rallies: pl.DataFrame, streams: pl.Data
         )
     curves = measure.audience_curves(data.space_samples, data.stream_samples, measure.stream_rows(own), data.tz)
     title = f"Viewers at once during the {row['city']} rally's streams"
-    chart(audience_curves(curves, data.colors, data.tz, title), "rally_stream_viewers", curves)
-    table(own.select("stream_id", *RALLY_STREAMS, "rally_link"), "rally_streams", data.tz)
+    figure = audience_curves(curves, data.colors, data.tz, title, "Viewers at once", row["starts_at"])
+    chart(figure, "rally_stream_viewers", curves)
+    table(own.select(*RALLY_STREAMS, "stream_id", "rally_link"), "rally_streams", data.tz)
     st.markdown("**Every rally: the crowd reported, the audience measured**")
-    table(online, "rallies_online", data.tz, columns=ONLINE_COLUMNS)
+    table(online.select(*EVERY_RALLY, pl.exclude(EVERY_RALLY)), "rallies_online", data.tz, columns=ONLINE_COLUMNS)
 
 
 def live_audiences_view(data: Dataset, spaces: pl.DataFrame, streams: pl.DataFrame) -> None:
