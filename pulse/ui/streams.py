@@ -61,7 +61,9 @@ def rally_online_audience(data: Dataset, rallies: pl.DataFrame, streams: pl.Data
     own = streams.filter(pl.col("rally_id") == picked).sort("started_at", "stream_id")
     for hidden in own.filter(measure.count_hidden(own, data.stream_samples)).iter_rows(named=True):
         st.info(
-            markdown_text(HIDDEN.format(who=hidden["channel_title"] or "A", title=hidden["title"] or "untitled")),
+            HIDDEN.format(
+                who=markdown_text(hidden["channel_title"] or "A"), title=markdown_text(hidden["title"] or "")
+            ),
             icon=":material/visibility_off:",
         )
     curves = measure.audience_curves(data.space_samples, data.stream_samples, measure.stream_rows(own), data.tz)
