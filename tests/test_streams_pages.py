@@ -1,9 +1,11 @@
 """The Rallies page's online audience and Compare's Live audiences through AppTest, on a small directory whose every
 figure is worked out by hand: reported crowds beside measured viewers, a hidden count said so, Spaces and streams
-on one time axis, and data text (titles, channels) shown as text."""
+on one time axis, the Overview's live panel with the streams live now, and data text (titles, channels) shown as
+text."""
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -11,6 +13,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.test_alerts_page import write_status
 from tests.test_unique_authors import plotted
 
 PARTIES = "party,name,color\nPTI,Pakistan Tehreek-e-Insaf,#D62828\nPML-N,Pakistan Muslim League (N),#1B8A3A\n"
@@ -158,3 +161,27 @@ def test_live_audiences_put_spaces_and_streams_on_one_time_axis(directory, downl
         ("YouTube", "v2", "800", "500"),
         ("YouTube", "hid", None, None),
     ]
+
+
+def test_the_overview_live_panel_shows_live_streams_beside_live_spaces(directory):
+    now = datetime.now(UTC)
+
+    def at(minutes: float) -> str:
+        return f"{now - timedelta(minutes=minutes):%Y-%m-%dT%H:%M:%SZ}"
+
+    with (directory / "streams.csv").open("a", encoding="utf-8") as streams:
+        streams.write(f"live,youtube,PTI,UC1,PTI Official,Jalsa *tonight*,{at(20)},,,,\n")
+        streams.write(f"stale,youtube,PTI,UC1,PTI Official,Gone quiet,{at(60)},,,,\n")  # newest sample 16 min old
+        streams.write(f"over,youtube,PML-N,UC3,PML-N,Ended,{at(60)},{at(5)},,,\n")
+    with (directory / "stream_samples.csv").open("a", encoding="utf-8") as samples:
+        samples.write(f"live,{at(10)},5000\nlive,{at(1)},7000\nstale,{at(16)},900\nover,{at(6)},300\n")
+    write_status(directory, now - timedelta(seconds=20), [])
+    page = run("../dashboard.py")
+    texts = [t.value for t in page.text]
+    # Text from the data as text: the stars of the title are not Markdown.
+    assert [t for t in texts if "watching now" in t] == [
+        "YouTube · PTI · PTI Official · Jalsa *tonight* · 7,000 watching now"
+    ]
+    charts = [c for c in page.get("plotly_chart") if "chart-live-stream-" in c.proto.id]
+    assert [c.proto.id.rsplit("chart-live-stream-", 1)[1] for c in charts] == ["live"]
+    assert plotted(json.loads(charts[0].proto.spec)["data"][0]["y"]) == [5000, 7000]

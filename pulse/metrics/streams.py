@@ -161,10 +161,11 @@ def stream_rows(streams: pl.DataFrame) -> pl.DataFrame:
 
 
 def audience_curves(
-    space_samples: pl.DataFrame, stream_samples: pl.DataFrame, audiences: pl.DataFrame, tz: str
+    space_samples: pl.DataFrame | None, stream_samples: pl.DataFrame, audiences: pl.DataFrame, tz: str
 ) -> pl.DataFrame:
     """The sampled audience of the Spaces and streams in `audiences` (live_audiences rows): platform, id, party,
-    label ("who · platform · local day"), at, audience; in time order per Space or stream."""
+    label ("who · platform · local day"), at, audience; in time order per Space or stream. `space_samples` None:
+    streams only."""
     day = pl.col("started_at").dt.convert_time_zone(tz).dt.strftime("%-d %b")
     named = audiences.select(
         "platform",
@@ -172,20 +173,21 @@ def audience_curves(
         "party",
         pl.format("{} · {} · {}", pl.col("who").fill_null(pl.col("id")), "platform", day).alias("label"),
     )
-    sampled = pl.concat(
-        [
+    sampled = [
+        stream_samples.select(
+            pl.lit(PLATFORM_NAMES["youtube"]).alias("platform"),
+            pl.col("stream_id").alias("id"),
+            "at",
+            pl.col("viewers").cast(pl.Int64).alias("audience"),
+        )
+    ]
+    if space_samples is not None:
+        sampled.append(
             space_samples.select(
                 pl.lit("X Space").alias("platform"),
                 pl.col("space_id").alias("id"),
                 "at",
                 pl.col("participants").cast(pl.Int64).alias("audience"),
-            ),
-            stream_samples.select(
-                pl.lit(PLATFORM_NAMES["youtube"]).alias("platform"),
-                pl.col("stream_id").alias("id"),
-                "at",
-                pl.col("viewers").cast(pl.Int64).alias("audience"),
-            ),
-        ]
-    )
-    return named.join(sampled, on=["platform", "id"], how="inner").sort("platform", "id", "at")
+            )
+        )
+    return named.join(pl.concat(sampled), on=["platform", "id"], how="inner").sort("platform", "id", "at")

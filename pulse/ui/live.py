@@ -1,5 +1,5 @@
-"""The war room: what `pulse watch` writes (whether each of its jobs works, the newest alerts, each live Space's
-audience), shown live while it runs and after it stopped."""
+"""The war room: what `pulse watch` writes (whether each of its jobs works, the newest alerts, each live Space's and
+live stream's audience), shown live while it runs and after it stopped."""
 
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -10,13 +10,16 @@ import polars as pl
 import streamlit as st
 
 from pulse.charts.spaces import space_audience
+from pulse.charts.streams import audience_curves as audience_chart
 from pulse.charts.theme import OTHER_COLOR
 from pulse.config import data_dir, time_zone
+from pulse.data.contract import STREAM_SAMPLES, STREAMS
 from pulse.data.dataset import party_table
 from pulse.data.load import load_dataset
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
+from pulse.metrics.streams import audience_curves, live_streams, stream_rows
 from pulse.ui.columns import ALERT_COLUMNS
 from pulse.ui.labels import number
 from pulse.ui.widgets import table, user_errors
@@ -38,22 +41,36 @@ _ALERTS_BY_SCREEN = """<style>
 </style>"""
 
 
+LIVE_FILES = ("spaces", "space_samples", "parties", "alerts", "streams", "stream_samples")
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _live(directory: str, space_ids: tuple[str, ...], versions: tuple[int, ...]) -> tuple:
-    # versions (of spaces, space_samples, parties and alerts) only key the cache: a new sample reloads these
-    # small files alone, not the whole Dataset.
+    # versions (of LIVE_FILES) only key the cache: a new sample reloads these small files alone, not the whole
+    # Dataset.
     store = Store(Path(directory))
     spaces, samples = state.live_spaces(store, space_ids)
+    streams, stream_samples = (_stored(store, name, schema) for name, schema in STREAM_FILES)
     parties = load_dataset(store, "parties")
-    colors = party_table(parties[0] if parties else None, [spaces["party"]])
-    return spaces, samples, dict(colors.select("party", "color").iter_rows()), alerts.load_alerts(store)
+    colors = party_table(parties[0] if parties else None, [spaces["party"], streams["party"]])
+    shown = dict(colors.select("party", "color").iter_rows())
+    return spaces, samples, shown, alerts.load_alerts(store), streams, stream_samples
+
+
+STREAM_FILES = (("streams", STREAMS.schema), ("stream_samples", STREAM_SAMPLES.schema))
+
+
+def _stored(store: Store, name: str, schema: pl.Schema) -> pl.DataFrame:
+    """A dataset of the store, empty when it has no file."""
+    loaded = load_dataset(store, name)
+    return pl.DataFrame(schema=schema) if loaded is None else loaded[0]
 
 
 def live_now(directory: Path, status: state.WatchStatus) -> tuple:
-    """The Spaces the watcher samples, their samples so far, the party colours and the alerts, read again only
-    when one of their files changes."""
+    """The Spaces the watcher samples, their samples so far, the party colours, the alerts, and the streams with
+    their samples, read again only when one of their files changes."""
     store = Store(directory)
-    versions = tuple(store.version(name) for name in ("spaces", "space_samples", "parties", "alerts"))
+    versions = tuple(store.version(name) for name in LIVE_FILES)
     return _live(str(directory), status.live, versions)
 
 
@@ -80,7 +97,7 @@ def live_panel() -> None:
         if isinstance(status, str) or not status.running:
             return
         with user_errors():
-            spaces, samples, colors, raised = live_now(directory, status)
+            spaces, samples, colors, raised, streams, stream_samples = live_now(directory, status)
         for alert in raised.head(RECENT_ALERTS).iter_rows(named=True):
             at = alert["raised_at"].astimezone(ZoneInfo(tz))
             st.text(f"{at:%-d %b %H:%M} · {alert['message']}")  # text from the data: never Markdown
@@ -92,6 +109,21 @@ def live_panel() -> None:
             if audience.height:
                 figure = space_audience(audience, tz, colors.get(space["party"], OTHER_COLOR))
                 st.plotly_chart(figure, key=f"chart-live-{space['space_id']}", config={"displaylogo": False})
+        _live_streams(streams, stream_samples, colors, now, tz)
+
+
+def _live_streams(streams: pl.DataFrame, samples: pl.DataFrame, colors: dict[str, str], now: datetime, tz: str) -> None:
+    """Each stream live at `now` (pulse.metrics.streams.live_streams), beside the live Spaces: who, what, how many
+    watch now, and its viewers so far."""
+    live = live_streams(streams, samples, now)
+    curves = audience_curves(None, samples, stream_rows(live), tz)
+    for stream in live.iter_rows(named=True):
+        title = stream["title"] or "untitled"
+        who = stream["channel_title"] or stream["channel_id"]
+        st.text(f"YouTube · {stream['party']} · {who} · {title} · {number(stream['viewers_now'])} watching now")
+        own = curves.filter(pl.col("id") == stream["stream_id"])
+        figure = audience_chart(own, colors, tz, "Viewers during the stream", "Viewers at once")
+        st.plotly_chart(figure, key=f"chart-live-stream-{stream['stream_id']}", config={"displaylogo": False})
 
 
 @st.fragment(run_every=LIVE_REFRESH_S)

@@ -66,7 +66,7 @@ def rally_online_audience(data: Dataset, rallies: pl.DataFrame, streams: pl.Data
             ),
             icon=":material/visibility_off:",
         )
-    curves = measure.audience_curves(data.space_samples, data.stream_samples, measure.stream_rows(own), data.tz)
+    curves = measure.audience_curves(None, data.stream_samples, measure.stream_rows(own), data.tz)
     title = f"Viewers at once during the {row['city']} rally's streams"
     figure = audience_curves(curves, data.colors, data.tz, title, "Viewers at once", row["starts_at"])
     chart(figure, "rally_stream_viewers", curves)
