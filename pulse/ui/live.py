@@ -13,9 +13,8 @@ from pulse.charts.spaces import space_audience
 from pulse.charts.streams import audience_curves as audience_chart
 from pulse.charts.theme import OTHER_COLOR
 from pulse.config import data_dir, time_zone
-from pulse.data.contract import STREAM_SAMPLES, STREAMS
 from pulse.data.dataset import party_table
-from pulse.data.load import load_dataset
+from pulse.data.load import EMPTY_STREAM_SAMPLES, EMPTY_STREAMS, load_dataset
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
@@ -41,37 +40,40 @@ _ALERTS_BY_SCREEN = """<style>
 </style>"""
 
 
-LIVE_FILES = ("spaces", "space_samples", "parties", "alerts", "streams", "stream_samples")
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def _live(directory: str, space_ids: tuple[str, ...], versions: tuple[int, ...]) -> tuple:
-    # versions (of LIVE_FILES) only key the cache: a new sample reloads these small files alone, not the whole
-    # Dataset.
+    # versions (of spaces, space_samples, parties and alerts) only key the cache: a new sample reloads these
+    # small files alone, not the whole Dataset.
     store = Store(Path(directory))
     spaces, samples = state.live_spaces(store, space_ids)
-    streams, stream_samples = (_stored(store, name, schema) for name, schema in STREAM_FILES)
     parties = load_dataset(store, "parties")
-    colors = party_table(parties[0] if parties else None, [spaces["party"], streams["party"]])
-    shown = dict(colors.select("party", "color").iter_rows())
-    return spaces, samples, shown, alerts.load_alerts(store), streams, stream_samples
-
-
-STREAM_FILES = (("streams", STREAMS.schema), ("stream_samples", STREAM_SAMPLES.schema))
-
-
-def _stored(store: Store, name: str, schema: pl.Schema) -> pl.DataFrame:
-    """A dataset of the store, empty when it has no file."""
-    loaded = load_dataset(store, name)
-    return pl.DataFrame(schema=schema) if loaded is None else loaded[0]
+    colors = party_table(parties[0] if parties else None, [spaces["party"]])
+    return spaces, samples, dict(colors.select("party", "color").iter_rows()), alerts.load_alerts(store)
 
 
 def live_now(directory: Path, status: state.WatchStatus) -> tuple:
-    """The Spaces the watcher samples, their samples so far, the party colours, the alerts, and the streams with
-    their samples, read again only when one of their files changes."""
+    """The Spaces the watcher samples, their samples so far, the party colours and the alerts, read again only
+    when one of their files changes."""
     store = Store(directory)
-    versions = tuple(store.version(name) for name in LIVE_FILES)
+    versions = tuple(store.version(name) for name in ("spaces", "space_samples", "parties", "alerts"))
     return _live(str(directory), status.live, versions)
+
+
+STREAM_FILES = ("streams", "stream_samples")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _streams(directory: str, versions: tuple[int, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    # versions (of STREAM_FILES) only key the cache, as for the Spaces.
+    store = Store(Path(directory))
+    streams, samples = (load_dataset(store, name) for name in STREAM_FILES)
+    return (EMPTY_STREAMS if streams is None else streams[0]), (EMPTY_STREAM_SAMPLES if samples is None else samples[0])
+
+
+def streams_now(directory: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored streams and their samples, read again only when one of their files changes."""
+    store = Store(directory)
+    return _streams(str(directory), tuple(store.version(name) for name in STREAM_FILES))
 
 
 def read_status(directory: Path, now: datetime) -> state.WatchStatus | str | None:
@@ -97,7 +99,8 @@ def live_panel() -> None:
         if isinstance(status, str) or not status.running:
             return
         with user_errors():
-            spaces, samples, colors, raised, streams, stream_samples = live_now(directory, status)
+            spaces, samples, colors, raised = live_now(directory, status)
+            streams, stream_samples = streams_now(directory)
         for alert in raised.head(RECENT_ALERTS).iter_rows(named=True):
             at = alert["raised_at"].astimezone(ZoneInfo(tz))
             st.text(f"{at:%-d %b %H:%M} · {alert['message']}")  # text from the data: never Markdown
