@@ -8,7 +8,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pulse.data.contract import RALLIES, SPACES, STREAM_SAMPLES, STREAMS
-from pulse.data.load import STREAM_AUDIENCE, with_tracked_audience
+from pulse.data.load import STREAM_AUDIENCE, load_data_dir, with_tracked_audience, with_uploads
+from pulse.data.validation import validate
 from pulse.metrics.spaces import space_metrics
 from pulse.metrics.streams import (
     audience_curves,
@@ -19,9 +20,10 @@ from pulse.metrics.streams import (
     rally_online,
     stream_metrics,
 )
-from tests.conftest import utc
+from tests.conftest import BUNDLED, utc
 
 T0 = utc(2022, 4, 21, 15)  # the Lahore rally's start
+FIGURES = ("peak_viewers", "avg_viewers")
 
 
 def streams(rows: list[dict]) -> pl.DataFrame:
@@ -271,3 +273,21 @@ def test_spaces_and_streams_on_one_time_axis():
         ("X Space", "sp-1", "PTI", "Imran <b> · X Space · 20 Apr", T0, 7),  # 17:00 UTC on the 20th, 22:00 PKT
         ("YouTube", "v1", "PTI", "PTI · YouTube · 21 Apr", T0, 9),
     ]
+
+
+def test_the_bundled_streams_load_with_their_figures_from_their_samples():
+    data = load_data_dir(BUNDLED, "Asia/Karachi")
+    stored = pl.read_csv(BUNDLED / "streams.csv")
+    assert stored["peak_viewers"].null_count() == stored.height  # empty in the file: filled on load
+    figures = {s: (peak, avg is not None) for s, peak, avg in data.streams.select("stream_id", *FIGURES).iter_rows()}
+    assert figures["yt-0007"] == (420_000, True)  # the Lahore stream's largest sample (data/generate.py)
+    assert figures["yt-0003"] == (None, False)  # its count was hidden throughout: no sample, no figure
+    samples = data.stream_samples.filter(pl.col("stream_id") == "yt-0007")
+    assert samples["viewers"].max() == 420_000
+
+
+def test_an_uploaded_streams_file_gets_its_figures_from_the_stored_samples():
+    data = load_data_dir(BUNDLED, "Asia/Karachi")
+    upload = pl.read_csv(BUNDLED / "streams.csv", try_parse_dates=True).filter(pl.col("stream_id") == "yt-0007")
+    viewed = with_uploads(data, {"streams": validate(upload, STREAMS, "streams.csv", 2, "line")})
+    assert viewed.streams.select("stream_id", "peak_viewers").rows() == [("yt-0007", 420_000)]
