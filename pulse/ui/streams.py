@@ -67,9 +67,10 @@ def rally_online_audience(data: Dataset, rallies: pl.DataFrame, streams: pl.Data
             icon=":material/visibility_off:",
         )
     curves = measure.audience_curves(None, data.stream_samples, measure.stream_rows(own), data.tz)
-    title = f"Viewers at once during the {row['city']} rally's streams"
-    figure = audience_curves(curves, data.colors, data.tz, title, "Viewers at once", row["starts_at"])
-    chart(figure, "rally_stream_viewers", curves)
+    if not curves.is_empty():  # without one sample there is no curve: the notes above say why
+        title = f"Viewers at once during the {row['city']} rally's streams"
+        figure = audience_curves(curves, data.colors, data.tz, title, "Viewers at once", row["starts_at"])
+        chart(figure, "rally_stream_viewers", curves)
     table(own.select(*RALLY_STREAMS, "stream_id", "rally_link"), "rally_streams", data.tz)
     st.markdown("**Every rally: the crowd reported, the audience measured**")
     table(online.select(*EVERY_RALLY, pl.exclude(EVERY_RALLY)), "rallies_online", data.tz, columns=ONLINE_COLUMNS)
