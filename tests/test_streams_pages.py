@@ -31,6 +31,7 @@ v1,youtube,PTI,UC1,PTI Official,"{HOSTILE_TITLE}",2022-04-21T14:00:00Z,2022-04-2
 v2,youtube,PTI,UC2,Imran Khan,Second stream,2022-04-21T15:30:00Z,2022-04-21T16:00:00Z,800,500,rl-a
 hid,youtube,PML-N,UC3,PML-N *Official*,Faisalabad jalsa,2022-05-15T15:00:00Z,2022-05-15T17:00:00Z,,,
 """
+SPACE_SAMPLES = "space_id,at,participants\nsp-1,2022-04-20T17:00:00Z,90000\nsp-1,2022-04-20T17:30:00Z,150000\n"
 SAMPLES = """stream_id,at,viewers
 v1,2022-04-21T14:00:00Z,100
 v1,2022-04-21T14:05:00Z,300
@@ -43,6 +44,7 @@ def directory(tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()
     files = {"parties": PARTIES, "rallies": RALLIES, "spaces": SPACES, "streams": STREAMS, "stream_samples": SAMPLES}
+    files["space_samples"] = SPACE_SAMPLES
     for name, text in files.items():
         (data / f"{name}.csv").write_text(text, encoding="utf-8")
     monkeypatch.setenv("PULSE_DATA_DIR", str(data))
@@ -160,6 +162,14 @@ def test_live_audiences_put_spaces_and_streams_on_one_time_axis(directory, downl
         ("YouTube", "v1", "300", "225"),
         ("YouTube", "v2", "800", "500"),
         ("YouTube", "hid", None, None),
+    ]
+    # The sampled curves on one time axis: first the largest sampled (the Space, 150,000 at once) and what started
+    # within a day of it (v1, 21 hours later); v2 and the hidden stream have no sample.
+    assert at.multiselect(key="curves").value == ["X Space:sp-1", "YouTube:v1"]
+    curves = figure(at, "live_curves")["data"]
+    assert [(c["customdata"][0][0], c["line"]["dash"], c["marker"]["symbol"], plotted(c["y"])) for c in curves] == [
+        ("Imran Khan · X Space · 20 Apr", "dot", "circle", [90000, 150000]),
+        ("PTI Official · YouTube · 21 Apr", "solid", "diamond", [100, 300, 200]),
     ]
 
 

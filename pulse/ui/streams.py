@@ -1,6 +1,8 @@
 """Live streams on the pages: each rally's measured online audience beside its reported crowd (Rallies), and
 Spaces and streams on one time axis (Compare's "Live audiences")."""
 
+from datetime import timedelta
+
 import polars as pl
 import streamlit as st
 
@@ -35,6 +37,8 @@ ONLINE_COLUMNS = {
 # The figures first, where a phone shows them without scrolling sideways.
 RALLY_STREAMS = ("channel_title", "peak_viewers", "avg_viewers", "started_at", "ended_at", "viewer_minutes", "title")
 EVERY_RALLY = ("city", "reported_attendance", "online_peak", "online_avg", "party", "starts_at", "streams")
+CURVES_WITHIN = timedelta(days=1)  # the curves first drawn: the largest sampled one and those this near its start
+CURVES_MAX = 6  # curves on one chart, at most
 AUDIENCE_COLUMNS = ("platform", "party", "peak", "average", "who", "title", "started_at", "ended_at", "id")
 
 
@@ -98,3 +102,25 @@ def live_audiences_view(data: Dataset, spaces: pl.DataFrame, streams: pl.DataFra
             st.caption(markdown_text(about))
     chart(live_audiences(audiences, data.colors, data.tz), "live_audiences", None)
     table(audiences.select(AUDIENCE_COLUMNS), "live_audiences", data.tz)
+    _curves(data, audiences)
+
+
+def _curves(data: Dataset, audiences: pl.DataFrame) -> None:
+    """The sampled audience of the Spaces and streams picked, on one time axis; at first the largest sampled one
+    and those that started within a day of it."""
+    curves = measure.audience_curves(data.space_samples, data.stream_samples, audiences, data.tz)
+    if curves.is_empty():
+        return
+    sampled = curves.group_by("platform", "id", "label").agg(pl.col("audience").max(), pl.col("at").min())
+    sampled = sampled.with_columns(pl.format("{}:{}", "platform", "id").alias("key")).sort("at", "key")
+    largest = sampled.sort("audience", "at", descending=[True, False]).row(0, named=True)
+    near = (pl.col("at") - largest["at"]).abs() <= CURVES_WITHIN
+    default = sampled.filter(near).sort("audience", descending=True)["key"].head(CURVES_MAX).to_list()
+    st.markdown("**Their audience over time**")
+    labels = dict(sampled.select("key", "label").iter_rows())
+    picked = url_state.choose_id(
+        "Curves of", labels, "curves", default, "Spaces or streams", multi=True, max_selections=CURVES_MAX
+    )
+    shown = curves.filter(pl.format("{}:{}", "platform", "id").is_in(pl.lit(picked, pl.List(pl.String))))
+    title = "Listeners and viewers at once, Spaces and streams"
+    chart(audience_curves(shown, data.colors, data.tz, title), "live_curves", shown)
