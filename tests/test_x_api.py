@@ -510,6 +510,7 @@ def test_summarise_uneven_gaps_weighs_by_time():
     assert summarise_samples(samples)["avg_listeners"].to_list() == [95.0]
 
 
+
 def test_a_streams_viewers_summarise_by_the_same_rule_as_a_spaces_listeners():
     samples = pl.DataFrame(
         {
@@ -522,7 +523,6 @@ def test_a_streams_viewers_summarise_by_the_same_rule_as_a_spaces_listeners():
     summary = summarise_samples(samples, "stream_id", "viewers", ("peak_viewers", "avg_viewers"))
     assert summary.rows() == [("v", 100, 95.0)]
     assert summary.columns == ["stream_id", "peak_viewers", "avg_viewers"]
-
 
 def test_the_default_api_root_is_the_public_x_api():
     assert x_api.DEFAULT_BASE_URL == "https://api.x.com/2"
