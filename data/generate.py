@@ -1,4 +1,5 @@
-"""Write the bundled default data (parties, spaces, rallies, hashtags, hashtag_groups, claims) deterministically.
+"""Write the bundled default data (parties, spaces, rallies, hashtags, hashtag_groups, claims, live streams)
+deterministically.
 
 Run `python data/generate.py`: the CSVs next to this script are rewritten, identical on every run.
 A few rows are reported facts (constants below, with their sources); everything else is illustrative,
@@ -651,6 +652,84 @@ def raw_tweet_sample(counts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# --- live streams (illustrative) ---------------------------------------------------------------
+
+# The rallies as they were streamed live on YouTube: every row and every count here is illustrative. The channels
+# and video ids are made up (no real URL); peak and average viewers are left empty in streams.csv, as the app
+# fills them from the samples on load (pulse.data.load.with_tracked_audience), exactly as for a tracked Space.
+STREAM_EVERY = timedelta(minutes=5)  # how often a stream's viewers were sampled
+STREAM_CHANNELS = {  # channel_id, channel_title
+    "PTI": ("UC-illustrative-pti-official", "PTI Official"),
+    "IK": ("UC-illustrative-imran-khan", "Imran Khan"),
+    "PML-N": ("UC-illustrative-pmln-official", "PML-N Official"),
+    "PPP": ("UC-illustrative-ppp-official", "PPP Official"),
+    "JUI-F": ("UC-illustrative-juif-official", "JUI-F Official"),
+    "MQM-P": ("UC-illustrative-mqmp-official", "MQM-P Official"),
+}
+# stream_id, channel, party, rally, stored rally_id?, start (hours after the rally's start), minutes, peak viewers
+# (None: the owner hid the count throughout, so there is no sample). Only yt-0008 stores its rally_id: the others
+# are linked by party and time (docs/metrics.md).
+STREAMS = [
+    ("yt-0001", "PTI", "PTI", "rl-001", False, -0.5, 150, 120_000),
+    ("yt-0002", "PML-N", "PML-N", "rl-004", False, -0.25, 120, 28_000),
+    ("yt-0003", "JUI-F", "JUI-F", "rl-003", False, -0.5, 150, None),
+    ("yt-0004", "PPP", "PPP", "rl-006", False, 0.0, 120, 35_000),
+    ("yt-0005", "PTI", "PTI", "rl-007", False, -0.5, 150, 160_000),
+    ("yt-0006", "PTI", "PTI", "rl-008", False, -0.5, 165, 210_000),
+    ("yt-0007", "PTI", "PTI", "rl-009", False, -1.0, 210, 420_000),
+    ("yt-0008", "IK", "PTI", "rl-009", True, 0.5, 150, 260_000),
+    ("yt-0009", "PPP", "PPP", "rl-011", False, 0.0, 110, 18_000),
+    ("yt-0010", "PML-N", "PML-N", "rl-012", False, -0.25, 120, 31_000),
+    ("yt-0011", "JUI-F", "JUI-F", "rl-013", False, 0.0, 120, 14_000),
+    ("yt-0012", "PTI", "PTI", "rl-014", False, -0.5, 160, 240_000),
+    ("yt-0013", "MQM-P", "MQM-P", "rl-015", False, 0.0, 100, 9_500),
+    ("yt-0014", "PTI", "PTI", "rl-010", False, -0.5, 480, 350_000),
+]
+
+
+def _stream_title(rally_id: str, held: dict[str, tuple]) -> str:
+    city, venue = held[rally_id]
+    return f"LIVE: Jalsa at {venue}, {city}"
+
+
+def streams_frames() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """streams.csv and stream_samples.csv: each stream's audience rises to its peak about two thirds of the way
+    through (the leader's speech), then falls to about 40 % of it by the end."""
+    rng = np.random.default_rng(SEED + 22)  # its own stream: the other files keep their bytes
+    latest: dict[str, tuple] = {}
+    for row in RALLIES:
+        if row[0] not in latest or row[4] > latest[row[0]][4]:
+            latest[row[0]] = row
+    starts = {r[0]: r[5] for r in latest.values()}
+    held = {r[0]: (r[2], r[6]) for r in latest.values()}
+    streams, samples = [], []
+    for stream_id, channel, party, rally_id, stored, after_h, minutes, peak in STREAMS:
+        started = starts[rally_id] + timedelta(hours=after_h)
+        ended = started + timedelta(minutes=minutes)
+        channel_id, channel_title = STREAM_CHANNELS[channel]
+        title = _stream_title(rally_id, held)
+        streams.append(
+            (stream_id, "youtube", party, channel_id, channel_title, title, fmt(started - timedelta(minutes=30)),
+             fmt(started), fmt(ended), None, None, rally_id if stored else None, None)
+        )  # fmt: skip
+        if peak is None:
+            continue
+        steps = int(timedelta(minutes=minutes) / STREAM_EVERY) + 1
+        u = np.linspace(0.0, 1.0, steps)
+        top = 0.65
+        shape = np.where(u <= top, 0.15 + 0.85 * (u / top) ** 1.5, 1.0 - 0.6 * (u - top) / (1.0 - top))
+        counts = shape * rng.normal(1.0, 0.03, steps)
+        counts = np.round(counts / counts.max() * peak).astype(int)
+        samples.extend((stream_id, fmt(started + STREAM_EVERY * i), int(n)) for i, n in enumerate(counts))
+    columns = ["stream_id", "platform", "party", "channel_id", "channel_title", "title", "scheduled_at"]
+    columns += ["started_at", "ended_at", "peak_viewers", "avg_viewers", "rally_id", "source_url"]
+    schema = dict.fromkeys(columns, pl.String) | {"peak_viewers": pl.Int64, "avg_viewers": pl.Float64}
+    return (
+        pl.DataFrame(streams, schema=schema, orient="row"),
+        pl.DataFrame(samples, schema=["stream_id", "at", "viewers"], orient="row"),
+    )
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -667,6 +746,7 @@ def main() -> None:
         "claims.csv": claims_frame(),
     }
     outputs["raw_tweets.csv"] = raw_tweet_sample(outputs["hashtags.csv"])
+    outputs["streams.csv"], outputs["stream_samples.csv"] = streams_frames()
     for name, frame in outputs.items():
         frame.write_csv(OUT_DIR / name)
         print(f"{name}: {frame.height} rows")

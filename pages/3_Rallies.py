@@ -1,15 +1,19 @@
-"""Rallies: where and how big, when each was announced and moved, and how much each one moved the party's volume."""
+"""Rallies: where and how big (reported on the ground, measured online), when each was announced and moved, and how
+much each one moved the party's volume."""
 
 import polars as pl
 import streamlit as st
 
 from pulse.charts.rallies import event_lift, rally_map, rally_timeline
 from pulse.metrics.rallies import largest_crowds, rallies_in, rally_headline, rally_history, rally_lift
-from pulse.ui import labels, session, url_state, widgets
+from pulse.ui import labels, session, streams, url_state, widgets
 
 session.setup_page("Rallies")
 st.title("Rallies")
-st.caption("Where each party rallied, how far ahead it announced, what it rescheduled, and what the rally did online.")
+st.caption(
+    "Where each party rallied, the crowd it reported and the audience its live streams measured, how far ahead it "
+    "announced, what it rescheduled, and what the rally did online."
+)
 
 data, filters, tables = session.page_data()
 
@@ -48,6 +52,7 @@ with crowd_column:
     st.markdown("**Largest reported crowds**")
     crowds = largest_crowds(rallies)
     widgets.table(crowds, "rally_crowds", data.tz, height=460)
+streams.rally_online_audience(data, rallies, tables.streams)  # reported crowds beside measured online viewers
 widgets.chart(rally_timeline(history, data.colors, data.tz), "rally_timeline", history)
 st.caption(
     "Lead time runs from the first announcement to the rally. Each later announcement moved the date: "

@@ -1,4 +1,5 @@
-"""Compare: two or more parties side by side, or two or more events on one aligned time axis."""
+"""Compare: two or more parties side by side, two or more events on one aligned time axis, or the live audiences of
+Spaces and streams on one time axis."""
 
 import polars as pl
 import streamlit as st
@@ -9,7 +10,7 @@ from pulse.charts.theme import series_styles
 from pulse.metrics.events import describe_events, headline_events, window_summary
 from pulse.metrics.rallies import rallies_in
 from pulse.metrics.summary import head_to_head
-from pulse.ui import labels, session, url_state, widgets
+from pulse.ui import labels, session, streams, url_state, widgets
 
 session.setup_page("Compare")
 st.title("Compare")
@@ -17,7 +18,8 @@ st.caption("Who is winning the week, and which event moved its party most: side 
 
 data, filters, tables = session.page_data()
 
-mode = url_state.choose("Compare", ["Parties", "Events"], "compare", "Parties", "comparisons")
+modes = ["Parties", "Events", "Live audiences"]
+mode = url_state.choose("Compare", modes, "compare", "Parties", "comparisons")
 if mode == "Parties":
     summary = tables.party_summary.sort("tweets_7d", "tweets", "party", descending=[True, True, False])
     ranked = summary["party"].to_list()
@@ -50,6 +52,8 @@ if mode == "Parties":
             cards[2].metric("Share of voice, range", labels.number(row["share_of_voice_pct"], 1, "%"))
             cards[3].metric("Spaces reach, range", labels.number(row["spaces_reach"]), help="Sum of total listeners")
             cards[4].metric("Rallies, range", labels.number(row["rallies"]))
+elif mode == "Live audiences":
+    streams.live_audiences_view(data, tables.spaces, tables.streams)  # Spaces and YouTube streams, one time axis
 else:
     described = describe_events(tables.events, data.spaces, data.rallies, data.tz)
     if described.is_empty():

@@ -110,7 +110,7 @@ def test_the_key_never_leaves_the_data_directory(data, tmp_path):
     exported = [*(tmp_path / "csv").iterdir(), *(tmp_path / "xlsx").iterdir()]
     assert sorted(p.name for p in exported) == sorted(
         ["spaces.csv", "hashtag_daily.csv", "party_daily.csv", "party_summary.csv", "events.csv"]
-        + ["hashtag_drivers.csv", "copy_bursts.csv", "claims.csv", "pulse-export.xlsx"]
+        + ["hashtag_drivers.csv", "copy_bursts.csv", "claims.csv", "streams.csv", "pulse-export.xlsx"]
     )
     with zipfile.ZipFile(tmp_path / "xlsx" / "pulse-export.xlsx") as workbook:
         parts = [workbook.read(name) for name in workbook.namelist()]

@@ -18,6 +18,8 @@ TABLES = ["spaces", "hashtag_daily", "party_daily", "party_summary", "events"]
 DRIVERS = ["hashtag_drivers", "copy_bursts"]
 # and the claims ledger with its verdicts, from the bundled claims.csv (tests/test_claims_export.py)
 CLAIMS = ["claims"]
+# and the live streams with their metrics, from the bundled streams.csv (tests/test_streams_export.py)
+STREAMS = ["streams"]
 
 
 def export(*args: str) -> subprocess.CompletedProcess:
@@ -33,7 +35,7 @@ def read(path):
 def test_export_writes_the_five_tables_from_bundled_data(tmp_path):
     result = export("--data", str(BUNDLED), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLES + DRIVERS + CLAIMS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLES + STREAMS + DRIVERS + CLAIMS)
     spaces = read(tmp_path / "spaces.csv")
     record = spaces.filter(pl.col("total_listeners") == "446000").row(0, named=True)
     assert record["party"] == "PTI"
@@ -64,7 +66,7 @@ def test_export_files_get_the_mode_the_umask_gives(tmp_path):
         )
         assert done.returncode == 0, done.stderr
         assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()} == {
-            f"{t}.csv": mode for t in TABLES + DRIVERS + CLAIMS
+            f"{t}.csv": mode for t in TABLES + STREAMS + DRIVERS + CLAIMS
         }
 
 
@@ -74,7 +76,7 @@ def test_export_as_one_excel_workbook(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["pulse-export.xlsx"]
     assert result.stdout.strip() == str(tmp_path / "pulse-export.xlsx")
     book = openpyxl.load_workbook(tmp_path / "pulse-export.xlsx")
-    assert book.sheetnames == TABLES + DRIVERS + CLAIMS
+    assert book.sheetnames == TABLES + STREAMS + DRIVERS + CLAIMS
     spaces = book["spaces"]
     header = [c.value for c in spaces[1]]
     assert header[header.index("started_at") + 1] == "started_at_local"

@@ -168,7 +168,8 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
     rallies = _dataset(store, "rallies", EMPTY_RALLIES)
     samples = _dataset(store, "space_samples", EMPTY_SAMPLES)
     spaces = with_tracked_audience(spaces, samples)
-    streams = _dataset(store, "streams", EMPTY_STREAMS)
+    stream_samples = _dataset(store, "stream_samples", EMPTY_STREAM_SAMPLES)
+    streams = with_tracked_audience(_dataset(store, "streams", EMPTY_STREAMS), stream_samples, *STREAM_AUDIENCE)
     return Dataset(
         spaces=spaces,
         hashtags=hashtags,
@@ -181,7 +182,7 @@ def load_data_dir(directory: Path, tz: str) -> Dataset:
         tz=tz,
         claims=_dataset(store, "claims", EMPTY_CLAIMS),
         streams=streams,
-        stream_samples=_dataset(store, "stream_samples", EMPTY_STREAM_SAMPLES),
+        stream_samples=stream_samples,
     )
 
 
@@ -233,32 +234,42 @@ def summarise_samples(
     )
 
 
-def with_tracked_audience(spaces: pl.DataFrame, samples: pl.DataFrame) -> pl.DataFrame:
-    """Spaces with empty peak/avg listeners taken from their tracked samples; stored values win."""
+def with_tracked_audience(
+    spaces: pl.DataFrame,
+    samples: pl.DataFrame,
+    key: str = "space_id",
+    value: str = "participants",
+    names: tuple[str, str] = ("peak_listeners", "avg_listeners"),
+    total: str | None = "total_listeners",
+) -> pl.DataFrame:
+    """Spaces with empty peak/avg listeners taken from their tracked samples; stored values win. With ("stream_id",
+    "viewers", ("peak_viewers", "avg_viewers"), None): streams' peak/avg viewers from stream_samples, the same way
+    (a stream has no reported total)."""
     # A derived figure that would break the contract (peak or average above the reported total,
     # average above the stored peak) is left empty rather than shown: the total is the analyst's
     # reported figure and the samples cannot say which of the two is wrong (a total reported
     # before the Space ended, or a participant count that includes hosts and speakers).
-    tracked = summarise_samples(samples).select(
-        "space_id",
-        pl.col("peak_listeners").alias("__peak"),
+    peak_name, avg_name = names
+    tracked = summarise_samples(samples, key, value, names).select(
+        key,
+        pl.col(peak_name).alias("__peak"),
         # The trapezoid mean of counts never exceeds their maximum; min() only drops float noise.
-        pl.min_horizontal("avg_listeners", pl.col("peak_listeners").cast(pl.Float64)).alias("__avg"),
+        pl.min_horizontal(avg_name, pl.col(peak_name).cast(pl.Float64)).alias("__avg"),
     )
-    total, peak, avg = pl.col("total_listeners"), pl.col("peak_listeners"), pl.col("avg_listeners")
+    peak, avg = pl.col(peak_name), pl.col(avg_name)
+    within = pl.lit(True) if total is None else pl.col(total).is_null() | (pl.col("__peak") <= pl.col(total))
+    avg_within = pl.lit(True) if total is None else pl.col(total).is_null() | (pl.col("__avg") <= pl.col(total))
     return (
-        spaces.join(tracked, on="space_id", how="left", maintain_order="left")
-        .with_columns(pl.coalesce(peak, pl.when(total.is_null() | (pl.col("__peak") <= total)).then("__peak")))
+        spaces.join(tracked, on=key, how="left", maintain_order="left")
+        .with_columns(pl.coalesce(peak, pl.when(within).then("__peak")))
         .with_columns(
-            pl.coalesce(
-                avg,
-                pl.when(
-                    (total.is_null() | (pl.col("__avg") <= total)) & (peak.is_null() | (pl.col("__avg") <= peak))
-                ).then("__avg"),
-            )
+            pl.coalesce(avg, pl.when(avg_within & (peak.is_null() | (pl.col("__avg") <= peak))).then("__avg"))
         )
         .select(spaces.columns)
     )
+
+
+STREAM_AUDIENCE = ("stream_id", "viewers", ("peak_viewers", "avg_viewers"), None)
 
 
 def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]]) -> Dataset:
@@ -269,6 +280,8 @@ def with_uploads(data: Dataset, uploads: dict[str, tuple[pl.DataFrame, Contract]
         changes["hashtags"] = hashtags_from(*uploads["hashtags"], data.tz)
     if "spaces" in uploads:
         changes["spaces"] = with_tracked_audience(changes["spaces"], data.space_samples)
+    if "streams" in uploads:
+        changes["streams"] = with_tracked_audience(changes["streams"], data.stream_samples, *STREAM_AUDIENCE)
     merged = replace(data, **changes)
     named = uploads["parties"][0] if "parties" in uploads else data.parties
     used = [merged.spaces["party"], merged.hashtags.counts["party"], merged.rallies["party"], merged.streams["party"]]

@@ -4,96 +4,27 @@ the Spaces page's rankings, benchmarks and labels. See docs/metrics.md.
 
 import polars as pl
 
+from pulse.metrics.audience import party_benchmark as audience_benchmark
+from pulse.metrics.audience import with_audience_figures
 from pulse.metrics.filters import Filters, in_dates
 from pulse.metrics.series import share_pct
 
 
 def space_metrics(spaces: pl.DataFrame) -> pl.DataFrame:
     """Each Space with duration, retention, listener-minutes and its place in the record progression."""
-    # The record a Space is measured against is the largest total of Spaces that started strictly earlier,
-    # so Spaces starting at the same moment are compared with what came before them, not each other.
-    earlier_best = (
-        spaces.group_by("started_at")
-        .agg(pl.col("total_listeners").max().alias("best_at_start"))
-        .sort("started_at")
-        .select(
-            "started_at",
-            pl.col("best_at_start").cum_max().forward_fill().shift(1).alias("earlier_best"),
-        )
+    measured = with_audience_figures(
+        spaces, "space_id", "total_listeners", "avg_listeners", "listener_minutes", "benchmark_listeners"
     )
-    duration = (pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds() / 60e6
-    return (
-        spaces.join(earlier_best, on="started_at", how="left")
-        .with_columns(duration.alias("duration_min"))
-        .with_columns(
-            share_pct(pl.col("avg_listeners"), pl.col("total_listeners")).alias("retention_pct"),
-            (pl.col("avg_listeners") * pl.col("duration_min")).alias("listener_minutes"),
-            pl.when(pl.col("earlier_best") > 0)
-            .then(pl.col("total_listeners") / pl.col("earlier_best"))
-            .alias("record_multiple"),
-            pl.when(pl.col("total_listeners").is_null())
-            .then(None)
-            .otherwise(pl.col("earlier_best").is_null() | (pl.col("total_listeners") > pl.col("earlier_best")))
-            .alias("is_record"),
-        )
-        .drop("earlier_best")
-        .join(party_benchmark(spaces), on="space_id", how="left")
-        .with_columns(
-            pl.when(pl.col("benchmark_listeners") > 0)
-            .then(pl.col("total_listeners") / pl.col("benchmark_listeners"))
-            .alias("overperforming")
-        )
-        .sort("started_at", "space_id")
+    return measured.with_columns(
+        share_pct(pl.col("avg_listeners"), pl.col("total_listeners")).alias("retention_pct")
+    ).select(
+        *spaces.columns, "duration_min", "retention_pct", pl.exclude(*spaces.columns, "duration_min", "retention_pct")
     )
-
-
-BENCHMARK_SPACES = 20  # the party's most recent earlier Spaces a benchmark looks at
-BENCHMARK_MIN_SPACES = 4  # fewer known earlier Spaces than this: no benchmark
 
 
 def party_benchmark(spaces: pl.DataFrame) -> pl.DataFrame:
-    """Per Space, its party's usual audience before it (space_id, benchmark_listeners).
-
-    The trimmed mean of the totals of the party's at most BENCHMARK_SPACES most recent Spaces that started
-    strictly earlier and have a known total, dropping the lowest and highest floor(n/4); empty below
-    BENCHMARK_MIN_SPACES. Each Space looks at no more than BENCHMARK_SPACES rows, so the cost is linear.
-    """
-    known = (
-        spaces.filter(pl.col("total_listeners").is_not_null())
-        .sort("party", "started_at", "space_id")
-        .select("party", pl.int_range(pl.len()).over("party").alias("__pos"), "total_listeners")
-    )
-    # How many known Spaces of the party started strictly before each moment (ties share the moment).
-    known_before = (
-        spaces.filter(pl.col("total_listeners").is_not_null())
-        .group_by("party", "started_at")
-        .agg(pl.len().alias("__at"))
-        .sort("started_at")
-        .with_columns(pl.col("__at").cum_sum().over("party").alias("__upto"))
-        .select("party", "started_at", "__upto")
-    )
-    earlier = (
-        spaces.select("space_id", "party", "started_at")
-        .sort("started_at")
-        .join_asof(known_before, on="started_at", by="party", allow_exact_matches=False, check_sortedness=False)
-        .select("space_id", "party", pl.col("__upto").fill_null(0).cast(pl.Int64).alias("__n"))
-    )
-    window = (
-        earlier.filter(pl.col("__n") >= BENCHMARK_MIN_SPACES)
-        .with_columns(
-            pl.int_ranges(pl.max_horizontal(pl.col("__n") - BENCHMARK_SPACES, 0), pl.col("__n")).alias("__pos")
-        )
-        .explode("__pos")
-        .join(known, on=["party", "__pos"], how="inner")
-    )
-    rank = pl.col("total_listeners").rank("ordinal").over("space_id")
-    trim = (pl.len().over("space_id") // 4).cast(pl.UInt32)
-    benchmark = (
-        window.filter((rank > trim) & (rank <= pl.len().over("space_id") - trim))
-        .group_by("space_id")
-        .agg(pl.col("total_listeners").mean().alias("benchmark_listeners"))
-    )
-    return spaces.select("space_id").join(benchmark, on="space_id", how="left")
+    """Per Space, its party's usual audience before it (space_id, benchmark_listeners): pulse.metrics.audience."""
+    return audience_benchmark(spaces, "space_id", "total_listeners", "benchmark_listeners")
 
 
 # ---- Pages: Spaces ------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pulse.metrics.recent import (
 )
 from pulse.metrics.series import share_pct
 from pulse.metrics.spaces import space_metrics
+from pulse.metrics.streams import stream_metrics, streams_in
 
 PARTY_SUMMARY = (
     "party",
@@ -50,6 +51,8 @@ class Tables:
     party_summary: pl.DataFrame
     events: pl.DataFrame
     as_of: datetime | None = field(default=None, compare=False)  # see pulse.metrics.recent.as_of; not a table
+    # Live streams (pulse.metrics.streams.stream_metrics) in view; exported as streams.csv when there are any.
+    streams: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False)
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
         return {
@@ -70,8 +73,10 @@ def export_tables(
     """Every table of a view by file name, as the export CLI writes them and the sidebar's workbook holds them: the
     metric tables, then hashtag_drivers when tweets have authors, and copy_bursts when they have texts, with account
     ids hashed with `author_key()` (as they are for None), which is called only then; then the claims ledger with
-    its verdicts (pulse.metrics.claims.claim_verdicts) whenever claims exist."""
+    its verdicts (pulse.metrics.claims.claim_verdicts) whenever claims exist; streams whenever the data has any."""
     frames = tables.as_dict()
+    if not tables.streams.is_empty():
+        frames["streams"] = tables.streams
     if drivers is not None:
         frames["hashtag_drivers"] = drivers.drivers
         if drivers.has_text:
@@ -122,7 +127,7 @@ def party_summary(
 
 
 def compute_tables(data: Dataset, filters: Filters) -> Tables:
-    """The five export tables for one set of filters: what the CLI writes and the pages download."""
+    """The five export tables (and the streams) for one set of filters: what the CLI writes and the pages download."""
     tz = data.tz
     counts = data.hashtags.counts
     spaces = space_metrics(data.spaces).filter(in_dates(pl.col("started_at"), filters, tz))
@@ -146,6 +151,7 @@ def compute_tables(data: Dataset, filters: Filters) -> Tables:
         party_summary=summary,
         events=event_lift(chosen, counts),
         as_of=end,
+        streams=streams_in(stream_metrics(data.streams, data.rallies), filters, tz),
     )
 
 

@@ -140,6 +140,20 @@ COLUMNS = {
     "first_at": st.column_config.DatetimeColumn("First", format=_LOCAL),
     "last_at": st.column_config.DatetimeColumn("Last", format="HH:mm:ss"),
     "account_ids": st.column_config.TextColumn("Accounts (first 20)"),
+    "stream_id": st.column_config.TextColumn("Stream"),
+    "channel_title": st.column_config.TextColumn("Channel"),
+    "peak_viewers": st.column_config.NumberColumn("Peak", help="Most viewers at once (measured)", format=_COUNT),
+    "avg_viewers": st.column_config.NumberColumn("Average", help="Time-weighted average viewers", format="%,.0f"),
+    "viewer_minutes": st.column_config.NumberColumn("Viewer-min", help="Average viewers × minutes", format="compact"),
+    "rally_link": st.column_config.TextColumn(
+        "Linked", help="given: the stream names its rally; nearest: its party's rally within 6 h of its start"
+    ),
+    "streams": st.column_config.NumberColumn("Streams", format=_COUNT),
+    "platform": st.column_config.TextColumn("Platform"),
+    "who": st.column_config.TextColumn("Host or channel"),
+    "peak": st.column_config.NumberColumn("Most at once", format=_COUNT),
+    "average": st.column_config.NumberColumn("Average at once", format="%,.0f"),
+    "id": st.column_config.TextColumn("Id"),
 }
 
 

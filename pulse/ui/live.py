@@ -1,5 +1,5 @@
-"""The war room: what `pulse watch` writes (whether each of its jobs works, the newest alerts, each live Space's
-audience), shown live while it runs and after it stopped."""
+"""The war room: what `pulse watch` writes (whether each of its jobs works, the newest alerts, each live Space's and
+live stream's audience), shown live while it runs and after it stopped."""
 
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -10,13 +10,15 @@ import polars as pl
 import streamlit as st
 
 from pulse.charts.spaces import space_audience
+from pulse.charts.streams import audience_curves as audience_chart
 from pulse.charts.theme import OTHER_COLOR
 from pulse.config import data_dir, time_zone
 from pulse.data.dataset import party_table
-from pulse.data.load import load_dataset
+from pulse.data.load import EMPTY_STREAM_SAMPLES, EMPTY_STREAMS, load_dataset
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.escape import markdown_text
+from pulse.metrics.streams import audience_curves, live_streams, stream_rows
 from pulse.ui.columns import ALERT_COLUMNS
 from pulse.ui.labels import number
 from pulse.ui.widgets import table, user_errors
@@ -62,6 +64,23 @@ def live_now(directory: Path, status: state.WatchStatus) -> tuple:
     return _live(str(directory), status.live, versions)
 
 
+STREAM_FILES = ("streams", "stream_samples")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _streams(directory: str, versions: tuple[int, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    # versions (of STREAM_FILES) only key the cache, as for the Spaces.
+    store = Store(Path(directory))
+    streams, samples = (load_dataset(store, name) for name in STREAM_FILES)
+    return (EMPTY_STREAMS if streams is None else streams[0]), (EMPTY_STREAM_SAMPLES if samples is None else samples[0])
+
+
+def streams_now(directory: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored streams and their samples, read again only when one of their files changes."""
+    store = Store(directory)
+    return _streams(str(directory), tuple(store.version(name) for name in STREAM_FILES))
+
+
 def read_status(directory: Path, now: datetime) -> state.WatchStatus | str | None:
     """The watcher's status; why its state cannot be read; or None when no watcher ever ran on this data."""
     try:
@@ -86,6 +105,7 @@ def live_panel() -> None:
             return
         with user_errors():
             spaces, samples, colors, raised = live_now(directory, status)
+            streams, stream_samples = streams_now(directory)
         for alert in raised.head(RECENT_ALERTS).iter_rows(named=True):
             at = alert["raised_at"].astimezone(ZoneInfo(tz))
             st.text(f"{at:%-d %b %H:%M} · {alert['message']}")  # text from the data: never Markdown
@@ -97,6 +117,21 @@ def live_panel() -> None:
             if audience.height:
                 figure = space_audience(audience, tz, colors.get(space["party"], OTHER_COLOR))
                 st.plotly_chart(figure, key=f"chart-live-{space['space_id']}", config={"displaylogo": False})
+        _live_streams(streams, stream_samples, colors, now, tz)
+
+
+def _live_streams(streams: pl.DataFrame, samples: pl.DataFrame, colors: dict[str, str], now: datetime, tz: str) -> None:
+    """Each stream live at `now` (pulse.metrics.streams.live_streams), beside the live Spaces: who, what, how many
+    watch now, and its viewers so far."""
+    live = live_streams(streams, samples, now)
+    curves = audience_curves(None, samples, stream_rows(live), tz)
+    for stream in live.iter_rows(named=True):
+        title = stream["title"] or "untitled"
+        who = stream["channel_title"] or stream["channel_id"]
+        st.text(f"YouTube · {stream['party']} · {who} · {title} · {number(stream['viewers_now'])} watching now")
+        own = curves.filter(pl.col("id") == stream["stream_id"])
+        figure = audience_chart(own, colors, tz, "Viewers during the stream", "Viewers at once")
+        st.plotly_chart(figure, key=f"chart-live-stream-{stream['stream_id']}", config={"displaylogo": False})
 
 
 @st.fragment(run_every=LIVE_REFRESH_S)

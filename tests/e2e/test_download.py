@@ -8,7 +8,7 @@ import math
 import openpyxl
 
 from pulse.ui.columns import SUMMARY_COLUMNS
-from tests.test_cli import CLAIMS, DRIVERS, TABLES, export
+from tests.test_cli import CLAIMS, DRIVERS, STREAMS, TABLES, export
 
 from .streamlit_dom import grid, selected, sidebar_multiselect
 
@@ -78,7 +78,9 @@ def test_the_sidebar_downloads_the_whole_view_as_one_workbook(visitor, tmp_path)
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     book = openpyxl.load_workbook(saved)
-    assert book.sheetnames == TABLES + DRIVERS + CLAIMS  # who drives each hashtag too: the bundled data has raw tweets
+    assert (
+        book.sheetnames == TABLES + STREAMS + DRIVERS + CLAIMS
+    )  # who drives each hashtag too: the bundled data has raw tweets
     header = [c.value for c in book["party_summary"][1]]
     assert header == [c for name in SUMMARY_COLUMNS for c in ([name, "as_of_local"] if name == "as_of" else [name])]
     assert {row[0] for row in book["party_summary"].iter_rows(min_row=2, values_only=True)} == {
