@@ -23,9 +23,9 @@ MAX_CONFIG_BYTES = 64 * 1024
 PANELS = {
     "today": "The last 24 hours by party",
     "hour": "The strongest hashtag hour",
-    "live": "Live Spaces",
+    "live": "Live Spaces and streams",
     "alerts": "The newest alerts",
-    "record": "Space records",
+    "record": "Space and stream records",
     "share": "Share of voice, last 24 hours",
     "claims": "The newest claims, checked",
 }

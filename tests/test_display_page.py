@@ -187,13 +187,18 @@ def test_the_record_panel_shows_the_samples_record_and_alerts_are_text(store_dir
     page = shown(at)
     assert f'<div class="pd-fig">{int(best["total_listeners"]):,}</div>' in page
     assert html.escape(best["host"]) in page
+    # The bundled streams' record: yt-0007 on 21 Apr 2022 (Lahore), 420,000 at its peak, past yt-0006's 210,000.
+    assert (
+        '<div class="pd-label">PTI · YouTube stream, peak viewers</div><div class="pd-fig">420,000</div>'
+        '<div class="pd-label ">PTI Official · Thu 21 Apr 2022, 19:00 PKT · previous record 210,000</div>'
+    ) in page
     assert "&lt;script&gt;x()&lt;/script&gt; **#Spike** up" in page and "<script>" not in page
 
 
 def test_the_live_panel_shows_each_sampled_space_and_its_audience(store_dir):
     _, token = link(store_dir, "spaces")
     at = app(None, token).run()
-    assert "No Space is being followed: pulse watch is not running." in shown(at)
+    assert "Nothing is live: pulse watch is not running." in shown(at)
     add_live_space(store_dir)
     write_status(store_dir, datetime.now(UTC) - timedelta(seconds=10), ["live1"])
     at = app(None, token).run()
@@ -265,3 +270,29 @@ def test_the_claims_panel_counts_the_verdicts_and_lists_the_newest_claims_of_its
     assert "44,000" not in page and "446,000 people" not in page
     assert "<b>Overstated</b> · &lt;i&gt;PTI&lt;/i&gt; spokesman: &lt;script&gt;x()&lt;/script&gt; 500 rallies" in page
     assert "<script>" not in page
+
+
+def test_the_live_panel_shows_a_live_stream_beside_a_live_space(store_dir):
+    _, token = link(store_dir, "spaces")
+    add_live_space(store_dir)
+    write_status(store_dir, datetime.now(UTC) - timedelta(seconds=10), ["live1"])
+    now = datetime.now(UTC)
+
+    def ago(minutes: float) -> str:
+        return f"{now - timedelta(minutes=minutes):%Y-%m-%dT%H:%M:%SZ}"
+
+    with (store_dir / "streams.csv").open("a", encoding="utf-8") as streams:
+        streams.write(f"v-live,youtube,PTI,UC1,<b>PTI</b> Official,Jalsa,,{ago(20)},,,,,\n")
+        streams.write(f"v-old,youtube,PTI,UC1,PTI Official,Quiet,,{ago(60)},,,,,\n")  # newest sample 16 min old
+    with (store_dir / "stream_samples.csv").open("a", encoding="utf-8") as samples:
+        samples.write(f"v-live,{ago(10)},5000\nv-live,{ago(1)},7000\nv-old,{ago(16)},900\n")
+    at = app(None, token).run()
+    assert not at.exception
+    page = shown(at)
+    assert "ImranKhanPTI · Jalsa *tonight*" in page
+    assert '<div class="pd-fig">4,500</div><div class="pd-label ">listening now</div>' in page
+    assert "YouTube · &lt;b&gt;PTI&lt;/b&gt; Official · Jalsa" in page
+    assert '<div class="pd-fig">7,000</div><div class="pd-label ">watching now</div>' in page
+    assert "Quiet" not in page and "more live" not in page
+    ys = [plotted(json.loads(chart.proto.spec)["data"][0]["y"]) for chart in at.get("plotly_chart")]
+    assert ys == [[1200, 4500], [5000, 7000]]

@@ -19,6 +19,7 @@ from pulse.metrics.streams import (
     rally_links,
     rally_online,
     stream_metrics,
+    stream_records,
 )
 from tests.conftest import BUNDLED, utc
 
@@ -156,6 +157,20 @@ def test_a_stream_is_measured_by_the_same_definitions_as_a_space():
     columns = ["record_multiple", "is_record", "overperforming"]
     assert_frame_equal(spaces.select(columns), measured.select(columns))
     assert spaces["listener_minutes"].to_list() == measured["viewer_minutes"].to_list()
+
+
+def test_the_stream_records_are_the_peaks_that_beat_every_earlier_one_with_the_record_each_broke():
+    peaks = [100, 300, 200, 400, 1000]  # as above: v0, v1, v3 and v4 set records, v2 does not
+    rows = [
+        {"stream_id": f"v{i}", "started_at": T0 + timedelta(hours=i), "peak_viewers": p} for i, p in enumerate(peaks)
+    ]
+    records = stream_records(stream_metrics(streams(rows), rallies([])))
+    assert records.select("stream_id", "peak_viewers", "previous_record").rows() == [
+        ("v0", 100, None),
+        ("v1", 300, 100),
+        ("v3", 400, 300),
+        ("v4", 1000, 400),
+    ]
 
 
 def test_an_upcoming_stream_has_no_figures_and_does_not_break_the_record_or_benchmark():

@@ -30,6 +30,24 @@ def stream_metrics(streams: pl.DataFrame, rallies: pl.DataFrame) -> pl.DataFrame
     )
 
 
+def stream_records(measured: pl.DataFrame) -> pl.DataFrame:
+    """Each stream (stream_metrics rows) that set a new all-time peak, with the record it broke (previous_record,
+    empty for the first), in time order: a stream's record_progression."""
+    return (
+        measured.filter(pl.col("is_record").fill_null(False))
+        .sort("started_at", "stream_id")
+        .select(
+            "stream_id",
+            "party",
+            "channel_title",
+            "title",
+            "started_at",
+            "peak_viewers",
+            pl.col("peak_viewers").shift(1).alias("previous_record"),
+        )
+    )
+
+
 def rally_links(streams: pl.DataFrame, rallies: pl.DataFrame) -> pl.DataFrame:
     """Each stream's rally (stream_id, rally_id, rally_link): its own rally_id when set ("given"); else the rally
     of the same party (as it now stands) whose starts_at is within RALLY_WINDOW of the stream's started_at, either

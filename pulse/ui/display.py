@@ -19,6 +19,7 @@ from pulse import display_links
 from pulse.access import VIEWER
 from pulse.charts.claims import VERDICT_COLORS
 from pulse.charts.spaces import space_audience
+from pulse.charts.streams import audience_curves as audience_chart
 from pulse.charts.theme import OTHER_COLOR, for_screen
 from pulse.config import data_dir, is_sample
 from pulse.data.dataset import Dataset
@@ -31,6 +32,7 @@ from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import OTHER_PARTIES
 from pulse.metrics.recent import party_ranking
 from pulse.metrics.spaces import record_progression, space_metrics, space_reach_by_party
+from pulse.metrics.streams import audience_curves, live_streams, stream_metrics, stream_records, stream_rows
 from pulse.metrics.summary import Tables, share_last_24h, today
 from pulse.ui import access, live, session
 from pulse.ui.labels import as_of_label, day_label, growth, hour_label, number
@@ -43,7 +45,7 @@ TURN_SLACK_S = 0.5  # a rerun a little early still turns the panel: timers are n
 NEWEST_ALERTS = 5
 NEWEST_CLAIMS = {"rotate": 5, "grid": 2}  # lines under the verdict counts that still fit the screen
 CARDS = {"rotate": 6, "grid": 3}  # party cards a panel holds and still fits the screen (a grid's: one row)
-LIVE_SPACES = {"rotate": 2, "grid": 1}  # side by side
+LIVE_SHOWN = {"rotate": 2, "grid": 1}  # live Spaces and streams side by side
 CHART_HEIGHT = {"rotate": 300, "grid": 120}  # px: plotly sizes a chart itself
 REFUSALS = {
     display_links.EXPIRED: "This display link has expired.",
@@ -276,25 +278,41 @@ def _alerts(display: Display, data: Dataset, tables: Tables, layout: str) -> str
 
 
 def _record(display: Display, data: Dataset, tables: Tables, layout: str) -> str:
-    spaces = space_metrics(data.spaces)
-    records = record_progression(spaces, Filters(), data.tz)
-    if records.is_empty():
-        return _nothing("No Space with a known audience yet.")
-    best = records.row(-1, named=True)
-    known = best["previous_record"] is not None
-    before = f"previous record {number(best['previous_record'])}" if known else "the first record"
-    held = f"{best['host']} · {day_label(best['started_at'], data.tz)} · {before}"
-    top = _card(best["party"], _color(data.colors, best["party"]), number(best["total_listeners"]), held)
-    shown = f'<div class="pd-label">The all-time Space record (total listeners)</div><div class="pd-cards">{top}</div>'
-    if layout == "grid":  # a quarter of the screen: the record alone
+    records = record_progression(space_metrics(data.spaces), Filters(), data.tz)
+    streamed = stream_records(stream_metrics(data.streams, data.rallies))
+    if records.is_empty() and streamed.is_empty():
+        return _nothing("No Space or stream with a known audience yet.")
+    tops = []
+    if not records.is_empty():
+        best = records.row(-1, named=True)
+        held = f"{best['host']} · {day_label(best['started_at'], data.tz)} · {_before(best['previous_record'])}"
+        figure = number(best["total_listeners"])
+        tops.append(
+            _card(f"{best['party']} · Space, total listeners", _color(data.colors, best["party"]), figure, held)
+        )
+    if not streamed.is_empty():
+        best = streamed.row(-1, named=True)
+        who = best["channel_title"] or best["stream_id"]
+        held = f"{who} · {day_label(best['started_at'], data.tz)} · {_before(best['previous_record'])}"
+        figure = number(best["peak_viewers"])
+        tops.append(
+            _card(f"{best['party']} · YouTube stream, peak viewers", _color(data.colors, best["party"]), figure, held)
+        )
+    shown = f'<div class="pd-label">The all-time records</div><div class="pd-cards">{"".join(tops)}</div>'
+    if layout == "grid":  # a quarter of the screen: the records alone
         return shown
-    parties = _parties(space_reach_by_party(spaces), display).filter(pl.col("best_space_reach").is_not_null())
+    parties = _parties(space_reach_by_party(space_metrics(data.spaces)), display)
+    parties = parties.filter(pl.col("best_space_reach").is_not_null())
     parties = parties.sort("best_space_reach", "party", descending=[True, False]).head(CARDS[layout] // 2)
     cards = [
         _card(row["party"], _color(data.colors, row["party"]), number(row["best_space_reach"]), "its best Space")
         for row in parties.iter_rows(named=True)
     ]
-    return f'{shown}<div class="pd-label">Each party\'s best</div><div class="pd-cards">{"".join(cards)}</div>'
+    return f'{shown}<div class="pd-label">Each party\'s best Space</div><div class="pd-cards">{"".join(cards)}</div>'
+
+
+def _before(previous: int | None) -> str:
+    return f"previous record {number(previous)}" if previous is not None else "the first record"
 
 
 def _share(display: Display, data: Dataset, tables: Tables, layout: str) -> str:
@@ -341,31 +359,45 @@ def _claims(display: Display, data: Dataset, tables: Tables, layout: str) -> str
 
 
 def _live(display: Display, data: Dataset, now: datetime, layout: str, css: str) -> None:
-    """Each Space the watcher samples now, with its audience so far (pulse.ui.live's data and chart)."""
+    """Each Space the watcher samples now and each stream live now, with its audience so far (pulse.ui.live's data
+    and charts): the Spaces first, then the streams, the latest to start first."""
     directory = data_dir()
+    shown = []
     status = live.read_status(directory, now)
-    if status is None or isinstance(status, str) or not status.running:
-        st.html(_live_block(css, _nothing("No Space is being followed: pulse watch is not running.")))
-        return
+    watching = status is not None and not isinstance(status, str) and status.running
     with user_errors():
-        spaces, samples, colors, _ = live.live_now(directory, status)
-    spaces = _parties(spaces, display)
-    if spaces.is_empty():
-        st.html(_live_block(css, _nothing("No Space is live now.")))
+        if watching:
+            spaces, samples, colors, _ = live.live_now(directory, status)
+            for space in _parties(spaces, display).iter_rows(named=True):
+                audience = samples.filter(pl.col("space_id") == space["space_id"])
+                color = _color(colors, space["party"])
+                chart = space_audience(audience, data.tz, color) if audience.height else None
+                listening = audience["participants"][-1] if audience.height else None
+                title = f"{space['host']} · {space['title'] or 'untitled'}"
+                shown.append((space["space_id"], space["party"], color, title, listening, "listening now", chart))
+        streams, stream_samples = live.streams_now(directory)
+    streaming = _parties(live_streams(streams, stream_samples, now), display)
+    curves = audience_curves(None, stream_samples, stream_rows(streaming), data.tz)
+    for stream in streaming.iter_rows(named=True):
+        own = curves.filter(pl.col("id") == stream["stream_id"])
+        chart = audience_chart(own, data.colors, data.tz, "Viewers during the stream", "Viewers at once")
+        title = f"YouTube · {stream['channel_title'] or stream['channel_id']} · {stream['title'] or 'untitled'}"
+        color = _color(data.colors, stream["party"])
+        shown.append((stream["stream_id"], stream["party"], color, title, stream["viewers_now"], "watching now", chart))
+    if not shown:
+        idle = "No Space or stream is live now." if watching else "Nothing is live: pulse watch is not running."
+        st.html(_live_block(css, _nothing(idle)))
         return
-    shown = spaces.head(LIVE_SPACES[layout])
-    for column, space in zip(st.columns(shown.height, gap="large"), shown.iter_rows(named=True), strict=True):
-        audience = samples.filter(pl.col("space_id") == space["space_id"])
-        listening = audience["participants"][-1] if audience.height else None
-        title = f"{space['host']} · {space['title'] or 'untitled'}"
-        card = _card(space["party"], _color(colors, space["party"]), number(listening), "listening now")
+    first = shown[: LIVE_SHOWN[layout]]
+    for column, (key, party, color, title, figure, label, chart) in zip(
+        st.columns(len(first), gap="large"), first, strict=True
+    ):
+        card = _card(party, color, number(figure), label)
         column.html(_live_block(css, f'<div class="pd-label pd-line">{html.escape(title)}</div>{card}'))
-        if audience.height:
-            chart = space_audience(audience, data.tz, _color(colors, space["party"]))
-            figure = for_screen(chart, CHART_HEIGHT[layout], display.theme == "dark")
-            key = f"display-live-{space['space_id']}"
-            column.plotly_chart(figure, key=key, theme=None, config={"displayModeBar": False})
-    more = spaces.height - LIVE_SPACES[layout]
+        if chart is not None:
+            figure_ = for_screen(chart, CHART_HEIGHT[layout], display.theme == "dark")
+            column.plotly_chart(figure_, key=f"display-live-{key}", theme=None, config={"displayModeBar": False})
+    more = len(shown) - len(first)
     if more > 0:
         st.html(_live_block(css, _nothing(f"and {more} more live")))
 
