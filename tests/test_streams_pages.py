@@ -12,6 +12,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from pulse.watch.state import state_path
 from tests.conftest import ROOT
 from tests.test_alerts_page import write_status
 from tests.test_unique_authors import plotted
@@ -186,7 +187,11 @@ def test_the_overview_live_panel_shows_live_streams_beside_live_spaces(directory
     with (directory / "stream_samples.csv").open("a", encoding="utf-8") as samples:
         samples.write(f"live,{at(10)},5000\nlive,{at(1)},7000\nstale,{at(16)},900\nover,{at(6)},300\n")
     write_status(directory, now - timedelta(seconds=20), [])
+    state = json.loads(state_path(directory).read_text())  # the watcher samples the live stream
+    state["stream_tracking"] = {"live": {"next": 0, "failures": 0, "party": "PTI"}}
+    state_path(directory).write_text(json.dumps(state))
     page = run("../dashboard.py")
+    assert any(m.value.endswith("· 0 live Space(s) · 1 live stream(s)") for m in page.markdown)
     texts = [t.value for t in page.text]
     # Text from the data as text: the stars of the title are not Markdown.
     assert [t for t in texts if "watching now" in t] == [

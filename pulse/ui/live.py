@@ -155,6 +155,8 @@ def _health(status: state.WatchStatus | str, now: datetime, tz: str, folded: boo
         return
     failing = status.failing(now)
     beat = f"`pulse watch` running, heartbeat {ago(status.updated_at, now)} · {len(status.live)} live Space(s)"
+    if status.live_streams:
+        beat += f" · {len(status.live_streams)} live stream(s)"
     if not status.running:
         st.markdown(
             f":red-badge[:material/power_off: Stopped] `pulse watch` stopped at {_when(status.stopped_at, now, tz)}: "

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pulse.data.contract import SPACES, STREAMS
-from pulse.data.load import EMPTY_SAMPLES, EMPTY_STREAM_SAMPLES, load_dataset
+from pulse.data.contract import SPACES
+from pulse.data.load import EMPTY_SAMPLES, load_dataset
 from pulse.data.store import Store
 from pulse.errors import PulseError
 from pulse.http import json_within
@@ -270,16 +270,3 @@ def live_spaces(store: Store, space_ids: tuple[str, ...]) -> tuple[pl.DataFrame,
     if spaces is None:
         return pl.DataFrame(schema=SPACES.schema), EMPTY_SAMPLES
     return spaces, samples.filter(pl.col("space_id").is_in(ids)).sort("space_id", "at")
-
-
-def live_streams(store: Store, stream_ids: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The stored rows of the YouTube streams being sampled, and their samples so far in time order."""
-    streams, samples = load_dataset(store, "streams"), load_dataset(store, "stream_samples")
-    ids = pl.lit(list(stream_ids), pl.List(pl.String))
-    if streams is None:
-        return pl.DataFrame(schema=STREAMS.schema), EMPTY_STREAM_SAMPLES
-    samples = samples[0] if samples else EMPTY_STREAM_SAMPLES
-    return (
-        streams[0].filter(pl.col("stream_id").is_in(ids)).sort("started_at"),
-        samples.filter(pl.col("stream_id").is_in(ids)).sort("stream_id", "at"),
-    )
