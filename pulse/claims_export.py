@@ -6,13 +6,12 @@ Unverifiable claims are left out of claims.jsonld: there is no review to publish
 
 import json
 import os
-import tomllib
 from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
-from pulse.config import claim_tolerances
+from pulse.config import SECRETS_FILE, claim_tolerances, file_secret
 from pulse.data.dataset import Dataset, RawTweets
 from pulse.data.store import atomic_write
 from pulse.errors import PulseError
@@ -20,7 +19,6 @@ from pulse.metrics.claims import ACCURATE, OVERSTATED, UNDERSTATED, VERDICT_LABE
 
 CLAIMREVIEW_FILE = "claims.jsonld"
 PUBLISHER_ENV = "PULSE_CLAIMS_PUBLISHER"
-SECRETS = Path(".streamlit") / "secrets.toml"  # as Streamlit finds it: in the directory the command runs from
 # schema.org Rating: 4 is the best, 1 the worst.
 RATINGS = {ACCURATE: 4, UNDERSTATED: 3, OVERSTATED: 1}
 BEST_RATING, WORST_RATING = 4, 1
@@ -31,19 +29,12 @@ def ledger(data: Dataset, raw: RawTweets | None) -> pl.DataFrame:
     return claim_verdicts(data, None if raw is None else raw.rows, Tolerances(*claim_tolerances()))
 
 
-def publisher(secrets: Path = SECRETS) -> str:
+def publisher(secrets: Path = SECRETS_FILE) -> str:
     """Who publishes the reviews: `[claims] publisher` in secrets.toml, else PULSE_CLAIMS_PUBLISHER."""
-    named = None
-    if secrets.is_file():
-        try:
-            section = tomllib.loads(secrets.read_text(encoding="utf-8")).get("claims")
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
-            raise PulseError(f"{secrets} could not be read: {error}") from None
-        named = section.get("publisher") if isinstance(section, dict) else None
-    named = named if isinstance(named, str) and named.strip() else os.environ.get(PUBLISHER_ENV, "")
+    named = file_secret(secrets, "claims", "publisher") or os.environ.get(PUBLISHER_ENV, "")
     if not named.strip():
         raise PulseError(
-            f"--claimreview needs the organisation that publishes the reviews: set [claims] publisher in {SECRETS} "
+            f"--claimreview needs the organisation that publishes the reviews: set [claims] publisher in {secrets} "
             f"or {PUBLISHER_ENV}. Nothing was written"
         )
     return named.strip()

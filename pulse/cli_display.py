@@ -2,15 +2,13 @@
 
 import argparse
 import os
-import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pulse import display_links
-from pulse.config import ROOT, data_dir
+from pulse.config import ROOT, data_dir, file_secret
 from pulse.data.store import command_store
 from pulse.displays import display_named, load_displays
-from pulse.errors import PulseError
 
 SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -45,16 +43,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def cli_secret(path: Path) -> bytes:
     """`display_secret` from the secrets file the app reads, else PULSE_DISPLAY_SECRET."""
-    value = None
-    try:
-        value = tomllib.loads(path.read_text(encoding="utf-8")).get(display_links.SECRET_NAME)
-    except FileNotFoundError:
-        pass
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise PulseError(f"{path.name}: cannot be read as TOML: {error}") from None
-    if not isinstance(value, str) or not value.strip():
-        value = os.environ.get(display_links.SECRET_ENV)
-    return display_links.checked_secret(value)
+    return display_links.checked_secret(
+        file_secret(path, display_links.SECRET_NAME) or os.environ.get(display_links.SECRET_ENV)
+    )
 
 
 def run_create(args: argparse.Namespace) -> int:

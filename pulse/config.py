@@ -2,6 +2,7 @@
 
 import os
 import re
+import tomllib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,6 +19,25 @@ DEFAULT_TZ = "Asia/Karachi"
 _INTERVAL = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)?$")
 _SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600}
 MAX_INTERVAL_S = 86_400.0  # no job runs less than daily: "1" and 400 zeros would be infinity
+
+
+# The secrets file a command reads, as Streamlit finds it: .streamlit/secrets.toml in the directory it runs from.
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+
+
+def file_secret(secrets: Path, *keys: str) -> str | None:
+    """The text at `keys` (a name, or a [table] and a name) in the secrets file `secrets`, stripped; None when the
+    file or the value is not there, or the value is not text. A file that is not TOML is a PulseError naming the
+    file only: neither its content nor the parser's message (which can quote a line of it) is repeated."""
+    try:
+        value: object = tomllib.loads(secrets.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise PulseError(f"{secrets} could not be read as TOML") from None
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def data_dir() -> Path:

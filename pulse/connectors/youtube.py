@@ -14,7 +14,6 @@ import functools
 import os
 import re
 import time
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from pulse.config import SECRETS_FILE, file_secret
 from pulse.connectors.youtube_frames import Video, video_from
 from pulse.errors import FetchError, PulseError
 from pulse.escape import log_text
@@ -43,7 +43,6 @@ DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
 KEY_ENV = "YOUTUBE_API_KEY"
 KEY_SECRET = "youtube_api_key"
 BASE_URL_ENV = "YOUTUBE_API_BASE_URL"  # another server speaking the same API: a proxy, or a local one in tests
-SECRETS = Path(".streamlit") / "secrets.toml"  # as Streamlit finds it: in the directory the command runs from
 NO_KEY = f"no YouTube API key: set {KEY_ENV} or {KEY_SECRET} in .streamlit/secrets.toml"
 DEFAULT_DAILY_QUOTA = 10_000  # units a project gets a day unless Google granted more
 QUOTA_ZONE = ZoneInfo("America/Los_Angeles")  # the quota resets at midnight Pacific time
@@ -125,15 +124,10 @@ class Quota:
         )
 
 
-def key_from_env(secrets: Path = SECRETS) -> str:
+def key_from_env(secrets: Path = SECRETS_FILE) -> str:
     """The API key from YOUTUBE_API_KEY, else `youtube_api_key` in .streamlit/secrets.toml; a PulseError saying where
     to put it (never what it is)."""
-    key = os.environ.get(KEY_ENV, "").strip()
-    if not key and secrets.is_file():
-        try:
-            key = str(tomllib.loads(secrets.read_text(encoding="utf-8")).get(KEY_SECRET) or "").strip()
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            raise PulseError(f"{secrets} could not be read as TOML: fix it, or set {KEY_ENV}") from None
+    key = os.environ.get(KEY_ENV, "").strip() or file_secret(secrets, KEY_SECRET)
     if not key:
         raise PulseError(NO_KEY)
     return key
