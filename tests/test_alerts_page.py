@@ -87,6 +87,8 @@ def test_alerts_read_as_cards_newest_first_with_kinds_in_words_and_the_codes_kep
         "Space record",
         "Rally announced",
         "Claim verdict changed",
+        "Stream live",
+        "Stream record",
     ]
     kind = json.loads(at.dataframe[0].proto.columns)["kind"]["type_config"]
     assert kind["options"] == [
@@ -94,6 +96,8 @@ def test_alerts_read_as_cards_newest_first_with_kinds_in_words_and_the_codes_kep
         {"value": "space_record", "label": "Space record"},
         {"value": "rally", "label": "Rally announced"},
         {"value": "claim", "label": "Claim verdict changed"},
+        {"value": "stream_live", "label": "Stream live"},
+        {"value": "stream_record", "label": "Stream record"},
     ]
     assert at.dataframe[0].value["kind"].tolist() == ["rally", "spike", "space_record"]
 

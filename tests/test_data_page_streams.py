@@ -4,6 +4,7 @@ and its final figures, audited as the editor's change (against the fake YouTube 
 import shutil
 from datetime import timedelta
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -85,7 +86,8 @@ def test_a_stream_tracked_from_the_page_is_stored_with_its_samples_and_figures(
     assert not at.exception and not at.error
     status = editor.stream_trackers().wait(VIDEO, 30)
     assert (status.state, status.samples, status.last_count) == ("ended", 1, 800), status.error
-    stream = load_dataset(store_dir, "streams")[0].row(0, named=True)
+    streams = load_dataset(store_dir, "streams")[0]
+    stream = streams.filter(pl.col("stream_id") == VIDEO).row(0, named=True)  # beside the bundled streams
     assert (stream["stream_id"], stream["party"], stream["peak_viewers"], stream["avg_viewers"]) == (
         VIDEO,
         "PTI",
@@ -93,7 +95,8 @@ def test_a_stream_tracked_from_the_page_is_stored_with_its_samples_and_figures(
         800.0,
     )
     assert stream["ended_at"] == T0 + timedelta(hours=2)
-    assert load_dataset(store_dir, "stream_samples")[0]["viewers"].to_list() == [800]
+    samples = load_dataset(store_dir, "stream_samples")[0]
+    assert samples.filter(pl.col("stream_id") == VIDEO)["viewers"].to_list() == [800]
     audit = load_dataset(store_dir, "audit")[0]
     started = audit.filter(audit["action"] == "track-start")
     assert started.select("actor", "dataset").rows() == [("desk@party.example", "stream_samples")]
