@@ -19,7 +19,7 @@ from pulse.data.export import write_tables
 from pulse.data.load import load_author_days, load_data_dir, load_dataset, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import PulseError
-from pulse.metrics.drivers import burst_min_accounts, view_driver_tables
+from pulse.metrics.drivers import burst_min_accounts, raw_author_days, view_driver_tables
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import in_hashtags, spellings
 from pulse.metrics.summary import compute_tables, export_tables
@@ -140,15 +140,17 @@ def run_export(args: argparse.Namespace) -> int:
     if args.campaign:
         filters = replace(filters, campaigns=_campaigns(data, args.campaign))
     store = Store(args.data)
-    raw = load_raw_tweets(store)  # who drives each hashtag: from the rollup's day counts or raw tweets with authors
+    # Who drives each hashtag: from the rollup's day counts, else from the raw tweets' own, counted once here.
+    raw, days = load_raw_tweets(store), load_author_days(store)
     drivers = view_driver_tables(
         raw.rows if raw is not None else None,
-        load_author_days(store),
+        days,
         data.hashtag_groups,
         filters,
         args.tz,
         "hashtag",
         burst_min_accounts(),
+        raw_author_days(raw.rows, args.tz) if days is None and raw is not None else None,
     )
     salt, show_raw = os.environ.get(AUTHOR_SALT_ENV, "").strip(), os.environ.get(SHOW_AUTHOR_IDS_ENV)
     metric_tables = compute_tables(data, filters)

@@ -48,14 +48,9 @@ from pulse.data.store import MANIFEST, Store, digest, parquet_bytes
 from pulse.data.tweets import (
     REQUIRED,
     aggregate,
-    compact_ids,
-    pair_key,
-    pair_names,
-    rank_values,
+    author_days,
     report_broken_rows,
     row_columns,
-    time_keys,
-    tweet_count,
 )
 from pulse.data.validation import validate
 from pulse.errors import Problem, PulseError, ValidationError
@@ -298,47 +293,8 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str, window: Windo
         authors = pl.DataFrame(schema=HASHTAG_AUTHORS.schema)
     authors = authors.filter(pl.col("date").is_in(wanted)).rename({"unique_authors": "authors"}, strict=False)
     authors = authors_table(authors)
-    days_table = author_days_table(author_days(rows, tz, wanted))
+    days_table = author_days_table(author_days(rows, tz, wanted).table)
     return Rolled(counts_table(counts), authors, int(counts["tweets"].sum()), days_table)
-
-
-def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
-    """Each author's distinct tweets (pulse.data.tweets.tweet_count) per local day, party and hashtag key, of rows
-    with an author_id column; a blank author is null, and holds the tweets without one. Days in `wanted` only.
-
-    Keyed as pulse.data.tweets.aggregate keys its tables: one integer per (local day, party, hashtag) from the
-    categoricals' few spellings and the hour table, ids as integers where exact; no text is touched per row.
-    """
-    rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
-    key = pair_key(rows)
-    _, day, _ = time_keys(rows, tz)
-    n_pairs = key.n_pairs
-
-    def ids(column: str) -> pl.Series:
-        if column not in rows.columns:
-            return pl.Series(column, [None] * rows.height, dtype=pl.String)
-        return compact_ids(rows[column])
-
-    per_author = (
-        rows.lazy()
-        .select(
-            (day.cast(pl.Int64) * n_pairs + key.pair).alias("__key"),
-            pl.lit(ids("author_id")).alias("author_id"),
-            pl.lit(ids("tweet_id")).alias("tweet_id"),
-        )
-        .group_by("__key", "author_id")
-        .agg(tweet_count().alias("tweets"))
-    )
-    return (
-        per_author.select(
-            (pl.col("__key") // n_pairs).cast(pl.Int32).cast(pl.Date).alias("date"),
-            *pair_names(pl.col("__key") % n_pairs, key.n_tags, rank_values(key.tags), rank_values(key.parties)),
-            pl.col("author_id").cast(pl.String),
-            "tweets",
-        )
-        .filter(pl.col("date").is_in(wanted))
-        .collect()
-    )
 
 
 def counts_table(frame: pl.DataFrame) -> pl.DataFrame:
