@@ -24,6 +24,7 @@ import glob
 import itertools
 import math
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,7 +45,7 @@ from pulse.data.contract import (
     shown_spellings,
     tidy_hashtag,
 )
-from pulse.data.store import MANIFEST, Store, digest, parquet_bytes
+from pulse.data.store import MANIFEST, Store, parquet_bytes
 from pulse.data.tweets import (
     REQUIRED,
     aggregate,
@@ -59,6 +60,7 @@ from pulse.rollup_manifest import (
     Seen,
     check_owned,
     load_manifest,
+    output_digest,
     seen_files,
     write_outputs,
 )
@@ -66,6 +68,7 @@ from pulse.rollup_manifest import (
 COUNTS_FILE = "hashtags.parquet"
 AUTHORS_FILE = "hashtag_authors.parquet"
 AUTHOR_DAYS_FILE = "hashtag_author_days.parquet"
+STAGING = ".rollup-staging"  # in DIR (one file system, so the table is renamed into place): each batch's author days
 RAW_SUFFIXES = (".parquet", ".csv")
 # Rows per batch of whole days: the distinct (day, party, hashtag, author) keys of one batch are in memory at
 # once, about 0.1 GiB per million rows on the generated data; 12M rows keep the polars engine near 1.5 GiB.
@@ -416,35 +419,76 @@ def rollup(
     manifest_bytes = (out / MANIFEST).read_bytes() if manifest is not None else None
     files = find_raw(raw, out)
     before = seen_files(out, manifest, tz) or {}
+    staging = out / STAGING
+    shutil.rmtree(staging, ignore_errors=True)  # an interrupted run's parts
     try:
-        seen, changed = plan(files, before, tz, say)
-        parts = rolled_batches(files, seen, changed, tz, engine, say, batch_rows)
-    except ValidationError as error:
-        raise _tamed(error) from None
-    counts, authors, author_day_parts, done, read = parts
-    recomputed = pl.Series(sorted(changed), dtype=pl.Date).implode()
-    shown = spelled(seen)
-    kept = None
-    if before:
-        kept = _previous(out, COUNTS_FILE, HASHTAG_COUNTS.schema)
-        kept = kept.filter(~local_date(pl.col("period_start"), tz).is_in(recomputed))
-    outputs = {COUNTS_FILE: parquet_bytes(counts_table(shown(_merged(kept, counts, HASHTAG_COUNTS.schema))))}
-    if any(s.authors for s in seen):
-        kept = _previous(out, AUTHORS_FILE, HASHTAG_AUTHORS.schema).filter(~pl.col("date").is_in(recomputed))
-        merged = _merged(kept if before else None, authors, HASHTAG_AUTHORS.schema)
-        outputs[AUTHORS_FILE] = parquet_bytes(authors_table(shown(merged)))
-        kept = _previous(out, AUTHOR_DAYS_FILE, HASHTAG_AUTHOR_DAYS.schema).filter(~pl.col("date").is_in(recomputed))
-        merged = _merged(kept if before else None, author_day_parts, HASHTAG_AUTHOR_DAYS.schema)
-        outputs[AUTHOR_DAYS_FILE] = parquet_bytes(author_days_table(shown(merged)))
-    manifest = {
-        "version": MANIFEST_VERSION,
-        "tz": tz,
-        "raw": raw,
-        "outputs": {name: digest(content) for name, content in outputs.items()},
-        "files": [asdict(s) for s in sorted(seen, key=lambda s: s.path)],
-    }
-    written = write_outputs(store, outputs, manifest, manifest_bytes)
+        try:
+            seen, changed = plan(files, before, tz, say)
+            shown = spelled(seen)
+            staging.mkdir()
+            parts = rolled_batches(files, seen, changed, tz, engine, say, batch_rows, staged(staging, shown))
+        except ValidationError as error:
+            raise _tamed(error) from None
+        counts, authors, days_parts, done, read = parts
+        recomputed = pl.Series(sorted(changed), dtype=pl.Date).implode()
+        kept = None
+        if before:
+            kept = _previous(out, COUNTS_FILE, HASHTAG_COUNTS.schema)
+            kept = kept.filter(~local_date(pl.col("period_start"), tz).is_in(recomputed))
+        outputs = {COUNTS_FILE: parquet_bytes(counts_table(shown(_merged(kept, counts, HASHTAG_COUNTS.schema))))}
+        if any(s.authors for s in seen):
+            kept = _previous(out, AUTHORS_FILE, HASHTAG_AUTHORS.schema).filter(~pl.col("date").is_in(recomputed))
+            merged = _merged(kept if before else None, authors, HASHTAG_AUTHORS.schema)
+            outputs[AUTHORS_FILE] = parquet_bytes(authors_table(shown(merged)))
+            previous = recomputed if before else None
+            outputs[AUTHOR_DAYS_FILE] = merged_author_days(out, staging, days_parts, previous, shown)
+        manifest = {
+            "version": MANIFEST_VERSION,
+            "tz": tz,
+            "raw": raw,
+            "outputs": {name: output_digest(content) for name, content in outputs.items()},
+            "files": [asdict(s) for s in sorted(seen, key=lambda s: s.path)],
+        }
+        written = write_outputs(store, outputs, manifest, manifest_bytes)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return Result(len(files), len(read), len(changed), done, written)
+
+
+def staged(staging: Path, shown: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable[[pl.DataFrame], Path]:
+    """Writes a batch's author days to the staging folder, spelled and sorted as the table is, and says where."""
+
+    def stage(part: pl.DataFrame) -> Path:
+        path = staging / f"author-days-{len(list(staging.iterdir())):05d}.parquet"
+        author_days_table(shown(part)).write_parquet(path)
+        return path
+
+    return stage
+
+
+def merged_author_days(
+    out: Path, staging: Path, parts: list[Path], recomputed: pl.Expr | None, shown: Callable
+) -> bytes | Path:
+    """hashtag_author_days as a staging file: the previous table's days that were not recomputed (None: a full
+    run keeps none) merged with the batches' parts by date, streamed from disk rather than held whole.
+
+    The batches cover disjoint days in order, each sorted, so their parts read one after another are sorted;
+    a day is in the previous table or in a part, never both, so merging the two by date keeps the whole order.
+    """
+    schema = HASHTAG_AUTHOR_DAYS.schema
+    new = [pl.scan_parquet(p) for p in parts]
+    merged = pl.concat(new) if new else None
+    previous = out / AUTHOR_DAYS_FILE
+    if recomputed is not None and previous.is_file():
+        # Respelled hashtags may sort elsewhere within their day: the kept days are sorted again.
+        kept = pl.scan_parquet(previous).filter(~pl.col("date").is_in(recomputed))
+        kept = author_days_table(shown(kept.collect())).lazy()  # previous days only, never the new ones
+        merged = kept if merged is None else kept.merge_sorted(merged, key="date")
+    if merged is None:
+        return parquet_bytes(author_days_table(pl.DataFrame(schema=schema)))
+    path = staging / AUTHOR_DAYS_FILE
+    merged.select(HASHTAG_AUTHOR_DAYS.names).cast(schema).sink_parquet(path)
+    return path
 
 
 def rolled_batches(
@@ -455,8 +499,10 @@ def rolled_batches(
     engine: Engine,
     say: Callable[[str], None],
     batch_rows: int,
-) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], int, set[Path]]:
-    """The changed days rolled up batch by batch: counts, authors and author-days parts, rows done, files read."""
+    stage: Callable[[pl.DataFrame], Path],
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[Path], int, set[Path]]:
+    """The changed days rolled up batch by batch: counts and authors parts, the author-days parts as staged files
+    (`stage`: memory holds one batch's, not the archive's), rows done, files read."""
     by_path = {str(f.path): f for f in files}
     total = sum(s.rows for s in seen if s.days() & changed)
     counts, authors, author_day_parts, done, read = [], [], [], 0, set()
@@ -473,7 +519,7 @@ def rolled_batches(
         if rolled.authors is not None:
             authors.append(rolled.authors)
         if rolled.author_days is not None:
-            author_day_parts.append(rolled.author_days)
+            author_day_parts.append(stage(rolled.author_days))
         read |= {f.path for f in inputs}
         done += rolled.rows
         say(f"days {batch[0]} to {batch[-1]}: {len(inputs)} files read, {done:,} of about {total:,} rows done")

@@ -193,9 +193,10 @@ class Store:
             )
             return path
 
-    def replace_bytes(self, name: str, content: bytes, suffix: str) -> Path:
+    def replace_bytes(self, name: str, content: bytes | Path, suffix: str) -> Path:
         """Replace dataset `name` with a whole file's `content` (of type `suffix`), atomically, keeping the old file
-        in history: for a writer that makes the bytes itself (the rollup's Parquet tables)."""
+        in history: for a writer that makes the bytes itself (the rollup's Parquet tables). `content` may be a
+        file written in a folder of the store's directory, moved into place (a table too large to hold as bytes)."""
         with self.locked():
             return self._write_bytes(name, content, suffix, keep_history=True)
 
@@ -387,13 +388,17 @@ class Store:
             raise PulseError(f"could not write {name} as {fmt}: {reason}") from error
         return self._write_bytes(name, content, f".{fmt}", keep_history)
 
-    def _write_bytes(self, name: str, content: bytes, suffix: str, keep_history: bool) -> Path:
-        """Write under the lock: history copy, temp file, fsync, rename, then drop an old format."""
+    def _write_bytes(self, name: str, content: bytes | Path, suffix: str, keep_history: bool) -> Path:
+        """Write under the lock: history copy, temp file (or the file given), fsync, rename, then drop an old
+        format."""
         current = self.path(name)
         target = self.root / f"{name}{suffix}"
         saved = self._copy_to_history(name, current) if keep_history and current is not None else None
         try:
-            atomic_write(target, content)
+            if isinstance(content, Path):
+                atomic_move(content, target)
+            else:
+                atomic_write(target, content)
         except OSError as error:
             if saved is not None:
                 # The current file is untouched, so its history copy would only make the next
@@ -537,6 +542,15 @@ def atomic_write(target: Path, content: bytes) -> None:
     finally:
         # After a successful rename the temp name is gone; after a failure it must not linger.
         Path(temp).unlink(missing_ok=True)
+
+
+def atomic_move(source: Path, target: Path) -> None:
+    """Move a file written on the same file system (`source`) over `target`: its mode as a new file's, fsync, rename."""
+    os.chmod(source, 0o666 & ~_umask())
+    with source.open("rb") as file:
+        os.fsync(file.fileno())
+    os.replace(source, target)
+    _fsync_dir(target.parent)
 
 
 def _umask() -> int:
