@@ -147,10 +147,14 @@ def differences(reference: Path, other: Path) -> list[str]:
     """How `other`'s three tables differ from `reference`'s, rows sorted by their keys; empty when equal."""
     import polars as pl
 
+    from pulse.data.contract import normalise_hashtag
+
     found = []
     for name, keys in TABLES.items():
-        ours = pl.read_parquet(reference / name).sort(keys, nulls_last=False)
-        theirs = pl.read_parquet(other / name).select(ours.columns).sort(keys, nulls_last=False)
+        # Hashtags as keys (case and '#' aside): pulse writes each the way most rows spell it, DuckDB's SQL the key.
+        key = normalise_hashtag(pl.col("hashtag"))
+        ours = pl.read_parquet(reference / name).with_columns(key).sort(keys, nulls_last=False)
+        theirs = pl.read_parquet(other / name).select(ours.columns).with_columns(key).sort(keys, nulls_last=False)
         theirs = theirs.with_columns(
             pl.col(pl.Datetime).dt.convert_time_zone("UTC").dt.cast_time_unit("us"),
             pl.col(pl.Int32, pl.UInt64).cast(pl.Int64),

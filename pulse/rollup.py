@@ -70,9 +70,9 @@ AUTHORS_FILE = "hashtag_authors.parquet"
 AUTHOR_DAYS_FILE = "hashtag_author_days.parquet"
 STAGING = ".rollup-staging"  # in DIR (one file system, so the table is renamed into place): each batch's author days
 RAW_SUFFIXES = (".parquet", ".csv")
-# Rows per batch of whole days: the distinct (day, party, hashtag, author) keys of one batch are in memory at
-# once, about 0.1 GiB per million rows on the generated data; 12M rows keep the polars engine near 1.5 GiB.
-BATCH_ROWS = 12_000_000
+# Rows per batch of whole days: one batch's rows and keys are in memory at once, its author days staged to disk.
+# 5M rows keep the polars engine near 1.1 GiB at any archive size (docs/performance.md); 12M took it to 1.85 GiB.
+BATCH_ROWS = 5_000_000
 # A batch reads a little around its days' UTC range, in case a clock change falls at midnight.
 SLACK = timedelta(hours=3)
 COUNTS_ORDER = ("period_start", "party", "hashtag")
@@ -296,7 +296,7 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str, window: Windo
         authors = pl.DataFrame(schema=HASHTAG_AUTHORS.schema)
     authors = authors.filter(pl.col("date").is_in(wanted)).rename({"unique_authors": "authors"}, strict=False)
     authors = authors_table(authors)
-    days_table = author_days_table(author_days(rows, tz, wanted).table)
+    days_table = author_days_columns(author_days(rows, tz, wanted).table)
     return Rolled(counts_table(counts), authors, int(counts["tweets"].sum()), days_table)
 
 
@@ -309,8 +309,12 @@ def authors_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def author_days_table(frame: pl.DataFrame) -> pl.DataFrame:
-    schema = HASHTAG_AUTHOR_DAYS.schema
-    return frame.select(HASHTAG_AUTHOR_DAYS.names).cast(schema).sort(AUTHOR_DAYS_ORDER, nulls_last=False)
+    return author_days_columns(frame).sort(AUTHOR_DAYS_ORDER, nulls_last=False)
+
+
+def author_days_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """A batch's author days in the table's columns and types, not yet sorted: staged() sorts them once spelled."""
+    return frame.select(HASHTAG_AUTHOR_DAYS.names).cast(HASHTAG_AUTHOR_DAYS.schema)
 
 
 def batches(days: set[date], seen: list[Seen], limit: int = BATCH_ROWS) -> Iterator[tuple[list[date], float]]:
@@ -358,7 +362,7 @@ def roll(engine: Engine, files: list[RawFile], days: list[date], tz: str, rows: 
     per_author = pl.concat(per_author).group_by(AUTHOR_DAYS_ORDER).agg(pl.col("tweets").sum())
     authors = per_author.filter(pl.col("author_id").is_not_null()).group_by(AUTHORS_ORDER).agg(pl.len())
     authors = authors.rename({"len": "authors"})
-    return Rolled(counts_table(counts), authors_table(authors), total, author_days_table(per_author))
+    return Rolled(counts_table(counts), authors_table(authors), total, author_days_columns(per_author))
 
 
 def _previous(out: Path, name: str, schema: dict) -> pl.DataFrame:
