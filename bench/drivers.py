@@ -34,6 +34,7 @@ from pulse.metrics.drivers import (  # noqa: E402
     author_day_tables,
     copy_bursts,
     driver_tables,
+    keyed_days,
     raw_author_days,
     view_driver_tables,
 )
@@ -76,7 +77,7 @@ def main() -> None:
     )
     days = timed(
         "read hashtag_author_days (once per data version)",
-        lambda: load_author_days(Store(rolled)),
+        lambda: keyed_days(load_author_days(Store(rolled))),  # as the page keeps it
         lambda d: d.height,
     )
     timed(

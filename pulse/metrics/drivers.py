@@ -286,11 +286,12 @@ def raw_author_days(rows: pl.DataFrame, tz: str) -> pl.DataFrame | None:
     they give every whole-day view per hashtag (author_day_tables) without grouping the raw rows again. None when
     a tweet id is on two rows of one party and hashtag: a sum of days could count such a tweet twice."""
     counted = author_days(rows, tz, shown=True)
-    return _keyed(counted.table) if counted.distinct else None
+    return keyed_days(counted.table) if counted.distinct else None
 
 
-def _keyed(days: pl.DataFrame) -> pl.DataFrame:
-    """Day counts with their hashtags and parties as categoricals: grouped by small integers, not by text."""
+def keyed_days(days: pl.DataFrame) -> pl.DataFrame:
+    """Day counts with their hashtags and parties as categoricals: grouped by small integers, not by text. Done
+    once per load (a view of keyed counts skips it), not once per view."""
     return days.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
 
 
@@ -339,7 +340,7 @@ def author_day_tables(days: pl.DataFrame, groups: pl.DataFrame, filters: Filters
     bursts need texts, which the table has none of: copy_burst_share_pct is empty (see with_bursts).
     """
     key = "hashtag"
-    days = _keyed(days)
+    days = keyed_days(days)
     # The hashtags picked, found among the few the table holds rather than row by row.
     names = days["hashtag"].unique().cast(pl.String).to_frame("hashtag")
     picked = pl.col("hashtag").is_in(names.filter(in_hashtags(filters, groups))["hashtag"].implode())

@@ -18,7 +18,7 @@ from pulse.data.export import export_name, xlsx_bytes
 from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets, with_uploads
 from pulse.data.store import Store
 from pulse.metrics.claims import Tolerances, claim_verdicts
-from pulse.metrics.drivers import DriverTables, burst_min_accounts, raw_author_days, view_driver_tables
+from pulse.metrics.drivers import DriverTables, burst_min_accounts, keyed_days, raw_author_days, view_driver_tables
 from pulse.metrics.events import describe_events, event_windows, events
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
@@ -293,8 +293,9 @@ def _raw_tweets(directory: str, fingerprint: tuple) -> RawTweets | None:
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _author_days(directory: str, fingerprint: tuple) -> pl.DataFrame | None:
-    # The rollup's per-author day counts (pulse.rollup); shared and read-only, as the raw tweets are.
-    return load_author_days(Store(Path(directory)))
+    # The rollup's per-author day counts (pulse.rollup), keyed once; shared and read-only, as the raw tweets are.
+    days = load_author_days(Store(Path(directory)))
+    return None if days is None else keyed_days(days)
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding who drives each hashtag…")
