@@ -222,6 +222,8 @@ def test_raw_rows_day_counts_serve_whole_days_only_where_their_sums_are_exact(tm
         from_raw = driver_tables(distinct, NO_GROUPS, filters, TZ)
         assert_frame_equal(from_days.drivers, from_raw.drivers)
         assert_frame_equal(from_days.concentration, from_raw.concentration)
+    nothing = view_driver_tables(distinct, None, NO_GROUPS, Filters(parties=("PML-N",)), TZ, raw_days=days)
+    assert nothing.drivers.is_empty() and nothing.concentration.is_empty()
     # t2 of a1 again on the 20th: a sum of days would give #A five tweets of PTI; it has four (t1 to t4).
     twice = pl.concat(
         [distinct, distinct.filter(pl.col("tweet_id") == "t2").with_columns(pl.col("created_at") - timedelta(hours=5))]

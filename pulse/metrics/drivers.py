@@ -296,14 +296,14 @@ def keyed_days(days: pl.DataFrame) -> pl.DataFrame:
 
 
 def _summed(days: pl.DataFrame) -> pl.DataFrame:
-    """Each author's tweets (__n) per hashtag and party, summed over their day counts (_keyed).
+    """Each author's tweets (__n) per hashtag and party, summed over their day counts (keyed_days).
 
     (author, hashtag, party) is packed into one integer where it fits (pulse.data.tweets.id_codes), and the
     integers sorted and summed in runs: several times faster than hashing millions of keys of three columns.
     """
+    n_parties = (days["party"].to_physical().max() or 0) + 1
     pairs = days.select(
-        (pl.col("hashtag").to_physical().cast(pl.Int64) * (days["party"].to_physical().max() + 1)).alias("__pair")
-        + pl.col("party").to_physical(),
+        (pl.col("hashtag").to_physical().cast(pl.Int64) * n_parties + pl.col("party").to_physical()).alias("__pair"),
         "hashtag",
         "party",
     )
