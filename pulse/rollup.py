@@ -71,7 +71,7 @@ AUTHOR_DAYS_FILE = "hashtag_author_days.parquet"
 STAGING = ".rollup-staging"  # in DIR (one file system, so the table is renamed into place): each batch's author days
 RAW_SUFFIXES = (".parquet", ".csv")
 # Rows per batch of whole days: one batch's rows and keys are in memory at once, its author days staged to disk.
-# 5M rows keep the polars engine near 1.1 GiB at any archive size (docs/performance.md); 12M took it to 1.85 GiB.
+# 5M rows keep the polars engine at 1.0-1.3 GiB from 5M to 100M rows (docs/performance.md); 12M took 20M to 1.85.
 BATCH_ROWS = 5_000_000
 # A batch reads a little around its days' UTC range, in case a clock change falls at midnight.
 SLACK = timedelta(hours=3)
