@@ -9,7 +9,9 @@ for one week, by hashtag and by campaign, and once more with a synthetic text on
 distinct texts, a quarter of them pasted within seconds) so that the copy-paste burst search runs at full
 size. The raw tweets are then rolled up (pulse.rollup, polars engine, into OUT/rollup-ROWS) and the drivers
 tables computed per hashtag from the rollup's hashtag_author_days instead (pulse.metrics.drivers.author_day_tables), for
-the same ranges. Peak memory is the process's maximum resident set. Prints a Markdown table.
+the same ranges; and from the raw rows' own day counts (pulse.metrics.drivers.raw_author_days: what the export and
+the page compute once per load when there is no rollup). Peak memory is the process's maximum resident set.
+Prints a Markdown table.
 """
 
 import argparse
@@ -28,7 +30,14 @@ import polars as pl  # noqa: E402
 from bench.run import ensure_data, rows_of  # noqa: E402
 from pulse.data.load import load_author_days, load_hashtags, load_raw_tweets  # noqa: E402
 from pulse.data.store import Store  # noqa: E402
-from pulse.metrics.drivers import author_day_tables, copy_bursts, driver_tables  # noqa: E402
+from pulse.metrics.drivers import (  # noqa: E402
+    author_day_tables,
+    copy_bursts,
+    driver_tables,
+    keyed_days,
+    raw_author_days,
+    view_driver_tables,
+)
 from pulse.metrics.filters import Filters  # noqa: E402
 from pulse.rollup import rollup  # noqa: E402
 
@@ -68,7 +77,7 @@ def main() -> None:
     )
     days = timed(
         "read hashtag_author_days (once per data version)",
-        lambda: load_author_days(Store(rolled)),
+        lambda: keyed_days(load_author_days(Store(rolled))),  # as the page keeps it
         lambda d: d.height,
     )
     timed(
@@ -85,12 +94,27 @@ def main() -> None:
     raw = timed("load_raw_tweets (read once per data version)", lambda: load_raw_tweets(store), lambda r: r.rows.height)
     rows = raw.rows
     raw_rows = rows.height
+    raw_days = timed(
+        "the raw rows' day counts per author (raw_author_days, once per data version)",
+        lambda: raw_author_days(rows, TZ),
+        lambda d: 0 if d is None else d.height,
+    )
+    for label, filters in (("whole season", Filters()), ("one week", week)):
+        timed(
+            f"drivers from the raw rows' day counts, {label}, by hashtag (a filter change on the page)",
+            lambda filters=filters: view_driver_tables(rows, None, GROUPS, filters, TZ, raw_days=raw_days),
+            lambda t: t.drivers.height,
+        )
     timed(
-        "drivers, whole season, by hashtag",
+        "drivers grouping the raw rows, whole season, by hashtag",
         lambda: driver_tables(rows, GROUPS, Filters(), TZ),
         lambda t: t.drivers.height,
     )
-    timed("drivers, one week, by hashtag", lambda: driver_tables(rows, GROUPS, week, TZ), lambda t: t.drivers.height)
+    timed(
+        "drivers grouping the raw rows, one week",
+        lambda: driver_tables(rows, GROUPS, week, TZ),
+        lambda t: t.drivers.height,
+    )
     timed(
         "drivers, whole season, by campaign",
         lambda: driver_tables(rows, GROUPS, Filters(), TZ, "campaign"),

@@ -12,7 +12,8 @@ import polars as pl
 SQL = """
 CREATE TEMP TABLE written AS
 SELECT ltrim(trim(hashtag), '#') AS spelling, trim(party) AS party, created_at,
-       created_at AT TIME ZONE $tz AS local_at, trim(author_id) AS author_id
+       created_at AT TIME ZONE $tz AS local_at, nullif(trim(author_id), '') AS author_id,
+       nullif(trim(tweet_id), '') AS tweet_id
 FROM read_parquet($tweets);
 
 -- Hashtags compare without case and '#', and each is shown as the spelling most rows use (ties: code point order).
@@ -21,7 +22,7 @@ SELECT lower(spelling) AS key, first(spelling ORDER BY uses DESC, spelling) AS h
 FROM (SELECT spelling, count(*) AS uses FROM written GROUP BY ALL) GROUP BY ALL;
 
 CREATE TEMP TABLE tweets AS
-SELECT s.hashtag, w.party, w.created_at, w.local_at, w.author_id
+SELECT s.hashtag, w.party, w.created_at, w.local_at, w.author_id, w.tweet_id
 FROM written w JOIN shown s ON s.key = lower(w.spelling);
 
 CREATE TEMP TABLE counts AS
@@ -31,6 +32,38 @@ FROM tweets GROUP BY ALL;
 CREATE TEMP TABLE authors_daily AS
 SELECT hashtag, party, local_at::DATE AS date, count(DISTINCT author_id) AS unique_authors
 FROM tweets WHERE author_id IS NOT NULL GROUP BY ALL;
+
+-- Who drives each hashtag: distinct tweets (distinct ids, and each row without one) per author, ranked.
+CREATE TEMP TABLE hashtag_drivers AS
+WITH per_author AS (
+    SELECT hashtag, party, author_id,
+           count(DISTINCT tweet_id) + count(*) FILTER (WHERE tweet_id IS NULL) AS n
+    FROM tweets WHERE author_id IS NOT NULL GROUP BY ALL
+), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY hashtag, party ORDER BY n DESC) AS r,
+           count(*) OVER (PARTITION BY hashtag, party) AS a
+    FROM per_author
+), per_group AS (
+    SELECT hashtag, party, count(*) AS authors, sum(n) AS authored,
+           coalesce(sum(n) FILTER (WHERE r <= (a + 99) // 100), 0) AS top1,
+           coalesce(sum(n) FILTER (WHERE r <= 10), 0) AS top10,
+           count(*) FILTER (WHERE n = 1) AS single
+    FROM ranked GROUP BY ALL
+), anonymous AS (
+    SELECT hashtag, party, count(DISTINCT tweet_id) + count(*) FILTER (WHERE tweet_id IS NULL) AS anonymous
+    FROM tweets WHERE author_id IS NULL GROUP BY ALL
+), totals AS (
+    SELECT hashtag, party, coalesce(g.authors, 0) AS authors, g.top1, g.top10, g.single,
+           (coalesce(g.authored, 0) + coalesce(n.anonymous, 0))::BIGINT AS tweets
+    FROM (SELECT DISTINCT hashtag, party FROM tweets) LEFT JOIN per_group g USING (hashtag, party)
+         LEFT JOIN anonymous n USING (hashtag, party)
+)
+SELECT hashtag, party, tweets, authors,
+       CASE WHEN authors > 0 THEN tweets / authors END AS tweets_per_author,
+       CASE WHEN tweets > 0 THEN top1 / tweets * 100 END AS top1pct_share_pct,
+       CASE WHEN tweets > 0 THEN top10 / tweets * 100 END AS top10_share_pct,
+       CASE WHEN authors > 0 THEN single / authors * 100 END AS single_tweet_authors_pct
+FROM totals;
 
 CREATE TEMP TABLE spaces_raw AS
 SELECT * FROM read_csv($spaces, header = true, types = {
@@ -146,7 +179,7 @@ SELECT event_type, event_id, party, "at", (before_event - before_week) / 7 AS ba
 FROM probes;
 """
 
-TABLES = ("spaces", "hashtag_daily", "party_daily", "party_summary", "events", "authors_daily")
+TABLES = ("spaces", "hashtag_daily", "party_daily", "party_summary", "events", "authors_daily", "hashtag_drivers")
 CHECK = """
 SELECT count(*) FILTER (WHERE created_at IS NULL OR party IS NULL OR hashtag IS NULL
                         OR retweets < 0 OR likes < 0)
@@ -155,7 +188,7 @@ FROM read_parquet($tweets)
 
 
 def compute(data: Path, tz: str) -> dict[str, pl.DataFrame]:
-    """The five export tables and the unique authors, from a data directory."""
+    """The five export tables, the unique authors and who drives each hashtag, from a data directory."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     params = {

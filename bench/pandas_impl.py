@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-RAW_COLUMNS = ["created_at", "party", "hashtag", "author_id", "retweets", "likes"]
+RAW_COLUMNS = ["created_at", "party", "hashtag", "author_id", "tweet_id", "retweets", "likes"]
 
 
 def read_csv_times(path: Path, times: list[str]) -> pd.DataFrame:
@@ -37,8 +37,9 @@ def shown_spellings(hashtags: pd.Series) -> dict[str, str]:
     return dict(zip(table["raw"], table["key"].map(chosen), strict=True))
 
 
-def load_tweets(path: Path, tz: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hourly counts (hashtag, party, period_start, tweets) and unique authors per local day."""
+def load_tweets(path: Path, tz: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Hourly counts (hashtag, party, period_start, tweets), unique authors per local day, and who drives each
+    hashtag (hashtag_drivers)."""
     tweets = pd.read_parquet(path, columns=RAW_COLUMNS)
     if tweets[["created_at", "party", "hashtag"]].isna().any().any() or (tweets[["retweets", "likes"]] < 0).any().any():
         raise ValueError(f"{path}: breaks the data contract")
@@ -57,7 +58,62 @@ def load_tweets(path: Path, tz: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         .reset_index()
     )
     authors["date"] = authors["date"].dt.date
-    return counts, authors
+    return counts, authors, hashtag_drivers(tweets)
+
+
+def distinct_tweets(rows: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Distinct tweets per key: distinct tweet ids, and each row without one (pulse.data.tweets.tweet_count)."""
+    kept = rows[rows["tweet_id"].isna() | ~rows.duplicated([*keys, "tweet_id"])]
+    return kept.groupby(keys).size()
+
+
+def hashtag_drivers(tweets: pd.DataFrame) -> pd.DataFrame:
+    """The drivers table of docs/metrics.md for the full range, without copy-paste bursts (no texts)."""
+    keys = ["hashtag", "party"]
+    rows = tweets[[*keys, "author_id", "tweet_id"]].assign(
+        author_id=lambda f: f["author_id"].str.strip().replace("", None),
+        tweet_id=lambda f: f["tweet_id"].str.strip().replace("", None),
+    )
+    authored = rows["author_id"].notna()
+    per_author = distinct_tweets(rows[authored], [*keys, "author_id"]).rename("n").reset_index()
+    per_author = per_author.sort_values([*keys, "n"], ascending=[True, True, False], ignore_index=True)
+    by = per_author.groupby(keys, sort=False)
+    per_author["rank"] = by.cumcount() + 1
+    per_author["authors"] = by["n"].transform("size")
+    top1 = per_author["rank"] <= (per_author["authors"] + 99) // 100
+    groups = per_author.assign(
+        top1=per_author["n"].where(top1, 0),
+        top10=per_author["n"].where(per_author["rank"] <= 10, 0),
+        single=per_author["n"] == 1,
+    ).groupby(keys)
+    table = pd.DataFrame(
+        {
+            "authors": groups.size(),
+            "authored": groups["n"].sum(),
+            "top1": groups["top1"].sum(),
+            "top10": groups["top10"].sum(),
+            "single": groups["single"].sum(),
+        }
+    )
+    anonymous = distinct_tweets(rows[~authored], keys).rename("anonymous")
+    table = rows[keys].drop_duplicates().set_index(keys).join(table).join(anonymous)
+    table = table.fillna({"authors": 0, "authored": 0, "anonymous": 0})
+    tweets_ = (table["authored"] + table["anonymous"]).astype("int64")
+    authors = table["authors"].astype("int64")
+
+    def share(part: pd.Series, whole: pd.Series) -> pd.Series:
+        return (part / whole * 100).where(whole > 0)
+
+    return pd.DataFrame(
+        {
+            "tweets": tweets_,
+            "authors": authors,
+            "tweets_per_author": (tweets_ / authors).where(authors > 0),
+            "top1pct_share_pct": share(table["top1"], tweets_),
+            "top10_share_pct": share(table["top10"], tweets_),
+            "single_tweet_authors_pct": share(table["single"], authors),
+        }
+    ).reset_index()
 
 
 def space_metrics(spaces: pd.DataFrame) -> pd.DataFrame:
@@ -176,10 +232,10 @@ def event_lift(happenings: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute(data: Path, tz: str) -> dict[str, pd.DataFrame]:
-    """The five export tables and the unique authors, from a data directory."""
+    """The five export tables, the unique authors and who drives each hashtag, from a data directory."""
     spaces = read_csv_times(data / "spaces.csv", ["started_at", "ended_at"])
     rallies = read_csv_times(data / "rallies.csv", ["announced_at", "starts_at"])
-    counts, authors = load_tweets(data / "hashtags.parquet", tz)
+    counts, authors, drivers = load_tweets(data / "hashtags.parquet", tz)
     daily = hashtag_daily(counts, tz)
     tables = {
         "spaces": space_metrics(spaces),
@@ -188,6 +244,7 @@ def compute(data: Path, tz: str) -> dict[str, pd.DataFrame]:
         "party_summary": party_summary(spaces, daily, current_rallies(rallies), counts),
         "events": event_lift(events(spaces, rallies), counts),
         "authors_daily": authors,
+        "hashtag_drivers": drivers,
     }
     for name in ("hashtag_daily", "party_daily"):
         tables[name] = tables[name].assign(date=tables[name]["date"].dt.date)

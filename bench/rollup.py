@@ -8,7 +8,7 @@ into bench/out/archive-<rows> (git-ignored). Every engine runs once per size, in
 once; wall time is the whole command (interpreter, imports and, for Spark, the JVM's start included), peak RSS
 the largest sum over the process tree (Spark's JVM included), sampled every 50 ms, and CPU time the user and
 system time of that tree (what the run costs whatever else the shared machine is doing; 2 cores). The floor is polars
-reading the four columns the rollup needs (created_at, party, hashtag, author_id) from every file, and nothing
+reading the five columns the rollup needs (created_at, party, hashtag, author_id, tweet_id) from every file, and nothing
 else. Before any timing is printed, Spark's and DuckDB's tables are checked equal to the polars engine's.
 `--incremental` rolls up all days but the last, adds the last day's file and runs again (against the full
 run); `--app` times the dashboard's first render on a data directory holding the rollup. See
@@ -32,12 +32,13 @@ from bench.run import rows_of  # noqa: E402
 
 TZ = "Asia/Karachi"
 ENGINES = ("floor", "polars", "spark", "duckdb")
-COLUMNS = ["created_at", "party", "hashtag", "author_id"]
+COLUMNS = ["created_at", "party", "hashtag", "author_id", "tweet_id"]
 TABLES = {
     "hashtags.parquet": ["period_start", "party", "hashtag"],
     "hashtag_authors.parquet": ["date", "party", "hashtag"],
+    "hashtag_author_days.parquet": ["date", "party", "hashtag", "author_id"],
 }
-# DuckDB's SQL for the same two tables: local hours and days from the zone, hashtags without '#' and case.
+# DuckDB's SQL for the same three tables: local hours and days from the zone, hashtags without '#' and case.
 DUCKDB_SQL = """
 COPY (
     SELECT lower(ltrim(trim(hashtag), '#')) AS hashtag, trim(party) AS party,
@@ -50,6 +51,13 @@ COPY (
            lower(ltrim(trim(hashtag), '#')) AS hashtag, count(DISTINCT trim(author_id)) AS authors
     FROM read_parquet('{glob}') WHERE author_id IS NOT NULL GROUP BY ALL ORDER BY date, party, hashtag
 ) TO '{out}/hashtag_authors.parquet' (FORMAT parquet);
+COPY (
+    SELECT (created_at AT TIME ZONE '{tz}')::DATE AS date, trim(party) AS party,
+           lower(ltrim(trim(hashtag), '#')) AS hashtag, nullif(trim(author_id), '') AS author_id,
+           count(DISTINCT nullif(trim(tweet_id), '')) + count(*) FILTER (WHERE nullif(trim(tweet_id), '') IS NULL)
+               AS tweets
+    FROM read_parquet('{glob}') GROUP BY ALL ORDER BY date, party, hashtag, author_id NULLS FIRST
+) TO '{out}/hashtag_author_days.parquet' (FORMAT parquet);
 """
 
 
@@ -136,13 +144,17 @@ def worker(kind: str, raw: Path, to: Path | None) -> None:
 
 
 def differences(reference: Path, other: Path) -> list[str]:
-    """How `other`'s two tables differ from `reference`'s, rows sorted by their keys; empty when equal."""
+    """How `other`'s three tables differ from `reference`'s, rows sorted by their keys; empty when equal."""
     import polars as pl
+
+    from pulse.data.contract import normalise_hashtag
 
     found = []
     for name, keys in TABLES.items():
-        ours = pl.read_parquet(reference / name).sort(keys)
-        theirs = pl.read_parquet(other / name).select(ours.columns).sort(keys)
+        # Hashtags as keys (case and '#' aside): pulse writes each the way most rows spell it, DuckDB's SQL the key.
+        key = normalise_hashtag(pl.col("hashtag"))
+        ours = pl.read_parquet(reference / name).with_columns(key).sort(keys, nulls_last=False)
+        theirs = pl.read_parquet(other / name).select(ours.columns).with_columns(key).sort(keys, nulls_last=False)
         theirs = theirs.with_columns(
             pl.col(pl.Datetime).dt.convert_time_zone("UTC").dt.cast_time_unit("us"),
             pl.col(pl.Int32, pl.UInt64).cast(pl.Int64),

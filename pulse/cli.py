@@ -14,12 +14,12 @@ from pulse import claims_export, cli_display, cli_watch, cli_x, cli_youtube
 from pulse.config import DEFAULT_TZ, checked_time_zone, data_dir
 from pulse.data import audit
 from pulse.data.author_key import AUTHOR_SALT_ENV, SHOW_AUTHOR_IDS_ENV, author_key, rotate_key
-from pulse.data.dataset import Dataset
+from pulse.data.dataset import Dataset, RawTweets
 from pulse.data.export import write_tables
 from pulse.data.load import load_author_days, load_data_dir, load_dataset, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import PulseError
-from pulse.metrics.drivers import burst_min_accounts, view_driver_tables
+from pulse.metrics.drivers import DriverTables, burst_min_accounts, raw_author_days, view_driver_tables
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import in_hashtags, spellings
 from pulse.metrics.summary import compute_tables, export_tables
@@ -140,17 +140,7 @@ def run_export(args: argparse.Namespace) -> int:
     filters = Filters(args.start, args.end, tuple(args.party) if args.party else None)
     if args.campaign:
         filters = replace(filters, campaigns=_campaigns(data, args.campaign))
-    store = Store(args.data)
-    raw = load_raw_tweets(store)  # who drives each hashtag: from the rollup's day counts or raw tweets with authors
-    drivers = view_driver_tables(
-        raw.rows if raw is not None else None,
-        load_author_days(store),
-        data.hashtag_groups,
-        filters,
-        args.tz,
-        "hashtag",
-        burst_min_accounts(),
-    )
+    raw, drivers = export_drivers(Store(args.data), data.hashtag_groups, filters, args.tz)
     salt, show_raw = os.environ.get(AUTHOR_SALT_ENV, "").strip(), os.environ.get(SHOW_AUTHOR_IDS_ENV)
     metric_tables = compute_tables(data, filters)
     ledger = claims_export.ledger(data, raw)
@@ -162,6 +152,17 @@ def run_export(args: argparse.Namespace) -> int:
     if all(frame.is_empty() for frame in metric_tables.as_dict().values()):
         print("warning: no row matches these filters; the files hold only their headers", file=sys.stderr)
     return 0
+
+
+def export_drivers(
+    store: Store, groups: pl.DataFrame, filters: Filters, tz: str
+) -> tuple[RawTweets | None, DriverTables | None]:
+    """The raw tweets with authors, and who drives each hashtag as the export writes it: from the rollup's day
+    counts where there are some (no raw row is grouped), else from the raw tweets' own, counted once here."""
+    raw, days = load_raw_tweets(store), load_author_days(store)
+    rows = raw.rows if raw is not None else None
+    raw_days = raw_author_days(rows, tz) if days is None and rows is not None else None
+    return raw, view_driver_tables(rows, days, groups, filters, tz, "hashtag", burst_min_accounts(), raw_days)
 
 
 def run_rotate_author_key(args: argparse.Namespace) -> int:

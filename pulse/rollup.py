@@ -24,6 +24,7 @@ import glob
 import itertools
 import math
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,18 +45,13 @@ from pulse.data.contract import (
     shown_spellings,
     tidy_hashtag,
 )
-from pulse.data.store import MANIFEST, Store, digest, parquet_bytes
+from pulse.data.store import MANIFEST, Store, parquet_bytes
 from pulse.data.tweets import (
     REQUIRED,
     aggregate,
-    compact_ids,
-    pair_key,
-    pair_names,
-    rank_values,
+    author_days,
     report_broken_rows,
     row_columns,
-    time_keys,
-    tweet_count,
 )
 from pulse.data.validation import validate
 from pulse.errors import Problem, PulseError, ValidationError
@@ -64,6 +60,7 @@ from pulse.rollup_manifest import (
     Seen,
     check_owned,
     load_manifest,
+    output_digest,
     seen_files,
     write_outputs,
 )
@@ -71,10 +68,11 @@ from pulse.rollup_manifest import (
 COUNTS_FILE = "hashtags.parquet"
 AUTHORS_FILE = "hashtag_authors.parquet"
 AUTHOR_DAYS_FILE = "hashtag_author_days.parquet"
+STAGING = ".rollup-staging"  # in DIR (one file system, so the table is renamed into place): each batch's author days
 RAW_SUFFIXES = (".parquet", ".csv")
-# Rows per batch of whole days: the distinct (day, party, hashtag, author) keys of one batch are in memory at
-# once, about 0.1 GiB per million rows on the generated data; 12M rows keep the polars engine near 1.5 GiB.
-BATCH_ROWS = 12_000_000
+# Rows per batch of whole days: one batch's rows and keys are in memory at once, its author days staged to disk.
+# 5M rows keep the polars engine at 1.0-1.3 GiB from 5M to 100M rows (docs/performance.md); 12M took 20M to 1.85.
+BATCH_ROWS = 5_000_000
 # A batch reads a little around its days' UTC range, in case a clock change falls at midnight.
 SLACK = timedelta(hours=3)
 COUNTS_ORDER = ("period_start", "party", "hashtag")
@@ -298,47 +296,8 @@ def polars_engine(files: list[RawFile], days: list[date], tz: str, window: Windo
         authors = pl.DataFrame(schema=HASHTAG_AUTHORS.schema)
     authors = authors.filter(pl.col("date").is_in(wanted)).rename({"unique_authors": "authors"}, strict=False)
     authors = authors_table(authors)
-    days_table = author_days_table(author_days(rows, tz, wanted))
+    days_table = author_days_columns(author_days(rows, tz, wanted).table)
     return Rolled(counts_table(counts), authors, int(counts["tweets"].sum()), days_table)
-
-
-def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr) -> pl.DataFrame:
-    """Each author's distinct tweets (pulse.data.tweets.tweet_count) per local day, party and hashtag key, of rows
-    with an author_id column; a blank author is null, and holds the tweets without one. Days in `wanted` only.
-
-    Keyed as pulse.data.tweets.aggregate keys its tables: one integer per (local day, party, hashtag) from the
-    categoricals' few spellings and the hour table, ids as integers where exact; no text is touched per row.
-    """
-    rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
-    key = pair_key(rows)
-    _, day, _ = time_keys(rows, tz)
-    n_pairs = key.n_pairs
-
-    def ids(column: str) -> pl.Series:
-        if column not in rows.columns:
-            return pl.Series(column, [None] * rows.height, dtype=pl.String)
-        return compact_ids(rows[column])
-
-    per_author = (
-        rows.lazy()
-        .select(
-            (day.cast(pl.Int64) * n_pairs + key.pair).alias("__key"),
-            pl.lit(ids("author_id")).alias("author_id"),
-            pl.lit(ids("tweet_id")).alias("tweet_id"),
-        )
-        .group_by("__key", "author_id")
-        .agg(tweet_count().alias("tweets"))
-    )
-    return (
-        per_author.select(
-            (pl.col("__key") // n_pairs).cast(pl.Int32).cast(pl.Date).alias("date"),
-            *pair_names(pl.col("__key") % n_pairs, key.n_tags, rank_values(key.tags), rank_values(key.parties)),
-            pl.col("author_id").cast(pl.String),
-            "tweets",
-        )
-        .filter(pl.col("date").is_in(wanted))
-        .collect()
-    )
 
 
 def counts_table(frame: pl.DataFrame) -> pl.DataFrame:
@@ -350,8 +309,12 @@ def authors_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def author_days_table(frame: pl.DataFrame) -> pl.DataFrame:
-    schema = HASHTAG_AUTHOR_DAYS.schema
-    return frame.select(HASHTAG_AUTHOR_DAYS.names).cast(schema).sort(AUTHOR_DAYS_ORDER, nulls_last=False)
+    return author_days_columns(frame).sort(AUTHOR_DAYS_ORDER, nulls_last=False)
+
+
+def author_days_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """A batch's author days in the table's columns and types, not yet sorted: staged() sorts them once spelled."""
+    return frame.select(HASHTAG_AUTHOR_DAYS.names).cast(HASHTAG_AUTHOR_DAYS.schema)
 
 
 def batches(days: set[date], seen: list[Seen], limit: int = BATCH_ROWS) -> Iterator[tuple[list[date], float]]:
@@ -399,7 +362,7 @@ def roll(engine: Engine, files: list[RawFile], days: list[date], tz: str, rows: 
     per_author = pl.concat(per_author).group_by(AUTHOR_DAYS_ORDER).agg(pl.col("tweets").sum())
     authors = per_author.filter(pl.col("author_id").is_not_null()).group_by(AUTHORS_ORDER).agg(pl.len())
     authors = authors.rename({"len": "authors"})
-    return Rolled(counts_table(counts), authors_table(authors), total, author_days_table(per_author))
+    return Rolled(counts_table(counts), authors_table(authors), total, author_days_columns(per_author))
 
 
 def _previous(out: Path, name: str, schema: dict) -> pl.DataFrame:
@@ -460,35 +423,76 @@ def rollup(
     manifest_bytes = (out / MANIFEST).read_bytes() if manifest is not None else None
     files = find_raw(raw, out)
     before = seen_files(out, manifest, tz) or {}
+    staging = out / STAGING
+    shutil.rmtree(staging, ignore_errors=True)  # an interrupted run's parts
     try:
-        seen, changed = plan(files, before, tz, say)
-        parts = rolled_batches(files, seen, changed, tz, engine, say, batch_rows)
-    except ValidationError as error:
-        raise _tamed(error) from None
-    counts, authors, author_day_parts, done, read = parts
-    recomputed = pl.Series(sorted(changed), dtype=pl.Date).implode()
-    shown = spelled(seen)
-    kept = None
-    if before:
-        kept = _previous(out, COUNTS_FILE, HASHTAG_COUNTS.schema)
-        kept = kept.filter(~local_date(pl.col("period_start"), tz).is_in(recomputed))
-    outputs = {COUNTS_FILE: parquet_bytes(counts_table(shown(_merged(kept, counts, HASHTAG_COUNTS.schema))))}
-    if any(s.authors for s in seen):
-        kept = _previous(out, AUTHORS_FILE, HASHTAG_AUTHORS.schema).filter(~pl.col("date").is_in(recomputed))
-        merged = _merged(kept if before else None, authors, HASHTAG_AUTHORS.schema)
-        outputs[AUTHORS_FILE] = parquet_bytes(authors_table(shown(merged)))
-        kept = _previous(out, AUTHOR_DAYS_FILE, HASHTAG_AUTHOR_DAYS.schema).filter(~pl.col("date").is_in(recomputed))
-        merged = _merged(kept if before else None, author_day_parts, HASHTAG_AUTHOR_DAYS.schema)
-        outputs[AUTHOR_DAYS_FILE] = parquet_bytes(author_days_table(shown(merged)))
-    manifest = {
-        "version": MANIFEST_VERSION,
-        "tz": tz,
-        "raw": raw,
-        "outputs": {name: digest(content) for name, content in outputs.items()},
-        "files": [asdict(s) for s in sorted(seen, key=lambda s: s.path)],
-    }
-    written = write_outputs(store, outputs, manifest, manifest_bytes)
+        try:
+            seen, changed = plan(files, before, tz, say)
+            shown = spelled(seen)
+            staging.mkdir()
+            parts = rolled_batches(files, seen, changed, tz, engine, say, batch_rows, staged(staging, shown))
+        except ValidationError as error:
+            raise _tamed(error) from None
+        counts, authors, days_parts, done, read = parts
+        recomputed = pl.Series(sorted(changed), dtype=pl.Date).implode()
+        kept = None
+        if before:
+            kept = _previous(out, COUNTS_FILE, HASHTAG_COUNTS.schema)
+            kept = kept.filter(~local_date(pl.col("period_start"), tz).is_in(recomputed))
+        outputs = {COUNTS_FILE: parquet_bytes(counts_table(shown(_merged(kept, counts, HASHTAG_COUNTS.schema))))}
+        if any(s.authors for s in seen):
+            kept = _previous(out, AUTHORS_FILE, HASHTAG_AUTHORS.schema).filter(~pl.col("date").is_in(recomputed))
+            merged = _merged(kept if before else None, authors, HASHTAG_AUTHORS.schema)
+            outputs[AUTHORS_FILE] = parquet_bytes(authors_table(shown(merged)))
+            previous = recomputed if before else None
+            outputs[AUTHOR_DAYS_FILE] = merged_author_days(out, staging, days_parts, previous, shown)
+        manifest = {
+            "version": MANIFEST_VERSION,
+            "tz": tz,
+            "raw": raw,
+            "outputs": {name: output_digest(content) for name, content in outputs.items()},
+            "files": [asdict(s) for s in sorted(seen, key=lambda s: s.path)],
+        }
+        written = write_outputs(store, outputs, manifest, manifest_bytes)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return Result(len(files), len(read), len(changed), done, written)
+
+
+def staged(staging: Path, shown: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable[[pl.DataFrame], Path]:
+    """Writes a batch's author days to the staging folder, spelled and sorted as the table is, and says where."""
+
+    def stage(part: pl.DataFrame) -> Path:
+        path = staging / f"author-days-{len(list(staging.iterdir())):05d}.parquet"
+        author_days_table(shown(part)).write_parquet(path)
+        return path
+
+    return stage
+
+
+def merged_author_days(
+    out: Path, staging: Path, parts: list[Path], recomputed: pl.Expr | None, shown: Callable
+) -> bytes | Path:
+    """hashtag_author_days as a staging file: the previous table's days that were not recomputed (None: a full
+    run keeps none) merged with the batches' parts by date, streamed from disk rather than held whole.
+
+    The batches cover disjoint days in order, each sorted, so their parts read one after another are sorted;
+    a day is in the previous table or in a part, never both, so merging the two by date keeps the whole order.
+    """
+    schema = HASHTAG_AUTHOR_DAYS.schema
+    new = [pl.scan_parquet(p) for p in parts]
+    merged = pl.concat(new) if new else None
+    previous = out / AUTHOR_DAYS_FILE
+    if recomputed is not None and previous.is_file():
+        # Respelled hashtags may sort elsewhere within their day: the kept days are sorted again.
+        kept = pl.scan_parquet(previous).filter(~pl.col("date").is_in(recomputed))
+        kept = author_days_table(shown(kept.collect())).lazy()  # previous days only, never the new ones
+        merged = kept if merged is None else kept.merge_sorted(merged, key="date")
+    if merged is None:
+        return parquet_bytes(author_days_table(pl.DataFrame(schema=schema)))
+    path = staging / AUTHOR_DAYS_FILE
+    merged.select(HASHTAG_AUTHOR_DAYS.names).cast(schema).sink_parquet(path)
+    return path
 
 
 def rolled_batches(
@@ -499,8 +503,10 @@ def rolled_batches(
     engine: Engine,
     say: Callable[[str], None],
     batch_rows: int,
-) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], int, set[Path]]:
-    """The changed days rolled up batch by batch: counts, authors and author-days parts, rows done, files read."""
+    stage: Callable[[pl.DataFrame], Path],
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[Path], int, set[Path]]:
+    """The changed days rolled up batch by batch: counts and authors parts, the author-days parts as staged files
+    (`stage`: memory holds one batch's, not the archive's), rows done, files read."""
     by_path = {str(f.path): f for f in files}
     total = sum(s.rows for s in seen if s.days() & changed)
     counts, authors, author_day_parts, done, read = [], [], [], 0, set()
@@ -517,7 +523,7 @@ def rolled_batches(
         if rolled.authors is not None:
             authors.append(rolled.authors)
         if rolled.author_days is not None:
-            author_day_parts.append(rolled.author_days)
+            author_day_parts.append(stage(rolled.author_days))
         read |= {f.path for f in inputs}
         done += rolled.rows
         say(f"days {batch[0]} to {batch[-1]}: {len(inputs)} files read, {done:,} of about {total:,} rows done")

@@ -150,7 +150,12 @@ def check_owned(store: Store) -> None:
         )
 
 
-def write_outputs(store: Store, outputs: dict[str, bytes], manifest: dict, expected: bytes | None) -> list[Path]:
+def output_digest(content: bytes | Path) -> str:
+    """The digest of an output's bytes, held in memory or written to a staging file."""
+    return file_digest(content) if isinstance(content, Path) else digest(content)
+
+
+def write_outputs(store: Store, outputs: dict[str, bytes | Path], manifest: dict, expected: bytes | None) -> list[Path]:
     """Replace the outputs through the store (each atomically, the previous version in history), then the manifest
     that names them, all under the store's lock.
 
@@ -175,7 +180,7 @@ def write_outputs(store: Store, outputs: dict[str, bytes], manifest: dict, expec
             written = []
             for name, content in outputs.items():
                 target = out / name
-                if not (target.is_file() and file_digest(target) == digest(content)):
+                if not (target.is_file() and file_digest(target) == manifest["outputs"][name]):
                     written.append(store.replace_bytes(target.stem, content, target.suffix))
             for name in TABLES:
                 if f"{name}.parquet" not in outputs:

@@ -23,7 +23,7 @@ def run_script(script: str, *args: str) -> str:
 
 def test_benchmark_runs_checks_equality_and_prints_the_table(tmp_path):
     out = run_script("run.py", "--sizes", "50k", "--rounds", "1", "--out", str(tmp_path))
-    assert "50,000 rows: all engines give the same 6 tables." in out
+    assert "50,000 rows: all engines give the same 7 tables." in out
     for engine in ("floor", "pulse", "pandas", "duckdb"):
         assert f"| 50,000 | {engine} |" in out
     assert "faster than pandas" in out

@@ -10,7 +10,14 @@ from pulse.data import load as load_module
 from pulse.data.load import load_author_days, load_dataset, load_raw_tweets
 from pulse.data.store import Store
 from pulse.errors import ValidationError
-from pulse.metrics.drivers import DRIVERS, author_day_tables, driver_tables, with_bursts
+from pulse.metrics.drivers import (
+    DRIVERS,
+    author_day_tables,
+    driver_tables,
+    raw_author_days,
+    view_driver_tables,
+    with_bursts,
+)
 from pulse.metrics.filters import Filters
 from pulse.rollup import rollup
 from tests.conftest import utc
@@ -199,3 +206,28 @@ def test_only_the_bytes_the_rollup_wrote_skip_the_contract_check(tmp_path, monke
     pl.read_parquet(path).write_parquet(path, compression="uncompressed")  # the same rows, other bytes
     with pytest.raises(AssertionError, match="validated"):
         load_author_days(Store(tmp_path / "data"))
+
+
+def test_raw_rows_day_counts_serve_whole_days_only_where_their_sums_are_exact(tmp_path):
+    """Raw rows are counted per author and day once per load (raw_author_days) when no tweet id repeats within a
+    hashtag; a repeated one (ROWS' t3, or one tweet on two days) leaves every view to the raw rows, which count it
+    once."""
+    _, raw = rolled(tmp_path, ROWS)
+    assert raw_author_days(raw, TZ) is None  # t3 is on two rows of #A
+    distinct = raw.unique(maintain_order=True)  # t3 once
+    days = raw_author_days(distinct, TZ)
+    assert days is not None
+    for filters in (Filters(), Filters(date(2022, 4, 21), date(2022, 4, 21))):
+        from_days = view_driver_tables(distinct, None, NO_GROUPS, filters, TZ, raw_days=days)
+        from_raw = driver_tables(distinct, NO_GROUPS, filters, TZ)
+        assert_frame_equal(from_days.drivers, from_raw.drivers)
+        assert_frame_equal(from_days.concentration, from_raw.concentration)
+    nothing = view_driver_tables(distinct, None, NO_GROUPS, Filters(parties=("PML-N",)), TZ, raw_days=days)
+    assert nothing.drivers.is_empty() and nothing.concentration.is_empty()
+    # t2 of a1 again on the 20th: a sum of days would give #A five tweets of PTI; it has four (t1 to t4).
+    twice = pl.concat(
+        [distinct, distinct.filter(pl.col("tweet_id") == "t2").with_columns(pl.col("created_at") - timedelta(hours=5))]
+    )
+    assert raw_author_days(twice, TZ) is None
+    tables = view_driver_tables(twice, None, NO_GROUPS, Filters(), TZ, raw_days=raw_author_days(twice, TZ))
+    assert tables.drivers.filter(pl.col("hashtag") == "A", pl.col("party") == "PTI")["tweets"].item() == 4

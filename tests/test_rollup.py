@@ -492,3 +492,32 @@ def test_a_new_file_that_changes_the_commonest_spelling_respells_every_day(tmp_p
     assert pl.read_parquet(out / COUNTS_FILE)["hashtag"].unique().to_list() == ["IMRANKHAN"]  # 3 rows to 2
     assert pl.read_parquet(out / AUTHORS_FILE)["hashtag"].unique().to_list() == ["IMRANKHAN"]
     assert outputs(out) == full_run(raw, tmp_path)
+
+
+def test_author_days_are_staged_a_batch_at_a_time_and_equal_one_batch(days_archive, tmp_path, monkeypatch):
+    """hashtag_author_days is written batch by batch to a staging folder in DIR and moved into place from there:
+    memory holds one batch's author days, not the archive's; the table is the one a single batch gives, and
+    neither the staging folder nor an interrupted run's leftovers remain."""
+    raw, _ = days_archive
+    whole = tmp_path / "whole"
+    rollup(str(raw), whole, TZ)  # every day in one batch
+    out = tmp_path / "batched"
+    (out / ".rollup-staging").mkdir(parents=True)
+    (out / ".rollup-staging" / "author-days-00000.parquet").write_bytes(b"an interrupted run's part")
+    seen = {}
+    write_outputs = rollup_manifest.write_outputs
+
+    def watched(store, written, manifest, expected):
+        seen["staged"] = sorted(p.name for p in (out / ".rollup-staging").iterdir())
+        seen["author_days"] = written[AUTHOR_DAYS_FILE]
+        return write_outputs(store, written, manifest, expected)
+
+    monkeypatch.setattr("pulse.rollup.write_outputs", watched)
+    rollup(str(raw), out, TZ, batch_rows=1)  # one day per batch
+    days = len(pl.read_parquet(whole / AUTHOR_DAYS_FILE)["date"].unique())
+    parts = [f"author-days-{i:05d}.parquet" for i in range(days)]
+    assert seen["staged"] == sorted([*parts, AUTHOR_DAYS_FILE])  # the old part is gone, one per day (batch)
+    assert seen["author_days"] == out / ".rollup-staging" / AUTHOR_DAYS_FILE  # a file, not bytes in memory
+    assert_frame_equal(pl.read_parquet(out / AUTHOR_DAYS_FILE), pl.read_parquet(whole / AUTHOR_DAYS_FILE))
+    assert not (out / ".rollup-staging").exists()
+    assert (out / AUTHOR_DAYS_FILE).stat().st_mode & 0o777 == 0o666 & ~os.umask(os.umask(0o022))

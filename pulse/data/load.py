@@ -28,7 +28,7 @@ from pulse.data.contract import (
 from pulse.data.csv_text import POSITION, read_csv
 from pulse.data.dataset import Dataset, Hashtags, RawTweets, Table, party_table
 from pulse.data.store import Store, rollup_wrote
-from pulse.data.tweets import aggregate, compact_ids, read_rows, report_broken_rows
+from pulse.data.tweets import aggregate, compact_ids, read_rows, report_broken_rows, spelled_keys
 from pulse.data.validation import validate
 from pulse.errors import PulseError
 
@@ -336,8 +336,11 @@ def load_author_days(store: Store) -> pl.DataFrame | None:
     return frame.with_columns(pl.lit(compact_ids(frame["author_id"])).alias("author_id"))
 
 
-def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    """DRIVER_COLUMNS of raw tweets as text (blank is empty), hashtags in one spelling; absent columns empty."""
+def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """DRIVER_COLUMNS of raw tweets as text (blank is empty), hashtags in one spelling; absent columns empty.
+
+    Categorical parties and hashtags (read_rows) are spelled from their few categories; None when one is blank.
+    """
 
     def text(column: str) -> pl.Expr:
         if column not in rows.columns:
@@ -345,15 +348,26 @@ def _driver_rows(rows: pl.DataFrame) -> pl.DataFrame:
         stripped = pl.col(column).cast(pl.String).str.strip_chars()
         return pl.when(stripped != "").then(stripped).alias(column)
 
-    typed = rows.select("created_at", *[text(c) for c in DRIVER_COLUMNS if c != "created_at"])
-    # X's ids are decimal numbers: as integers where that is exact, they group and count several times faster.
-    return (
-        one_spelling(typed)
-        .with_columns(
-            *[pl.lit(compact_ids(typed[c])).alias(c) for c in ("tweet_id", "author_id")],
-        )
-        .select(DRIVER_COLUMNS)
-    )
+    def ids(column: str) -> pl.Series:
+        # X's ids are decimal numbers: as integers where that is exact, they group and count several times faster.
+        if column not in rows.columns:
+            return pl.Series(column, [None] * rows.height, dtype=pl.String)
+        written = rows[column]
+        return compact_ids(written if written.dtype.is_integer() else written.cast(pl.String))
+
+    if all(rows.schema[c] == pl.Categorical for c in ("party", "hashtag")):
+        keyed = spelled_keys(rows)
+        if keyed is None:
+            return None
+    else:
+        keyed = one_spelling(rows.with_columns(text("party"), text("hashtag")))
+    return keyed.select(
+        "created_at",
+        "party",
+        "hashtag",
+        *[pl.lit(ids(c)).alias(c) for c in ("tweet_id", "author_id")],
+        text("text"),
+    ).select(DRIVER_COLUMNS)
 
 
 def _header(path: Path) -> list[str]:

@@ -193,9 +193,9 @@ class Store:
             )
             return path
 
-    def replace_bytes(self, name: str, content: bytes, suffix: str) -> Path:
-        """Replace dataset `name` with a whole file's `content` (of type `suffix`), atomically, keeping the old file
-        in history: for a writer that makes the bytes itself (the rollup's Parquet tables)."""
+    def replace_bytes(self, name: str, content: bytes | Path, suffix: str) -> Path:
+        """Replace dataset `name` with a whole file's `content` (bytes, or a file written in the store's directory)
+        of type `suffix`, atomically, keeping the old file in history: for the rollup's Parquet tables."""
         with self.locked():
             return self._write_bytes(name, content, suffix, keep_history=True)
 
@@ -385,8 +385,8 @@ class Store:
             raise PulseError(f"could not write {name} as {fmt}: {reason}") from error
         return self._write_bytes(name, content, f".{fmt}", keep_history)
 
-    def _write_bytes(self, name: str, content: bytes, suffix: str, keep_history: bool) -> Path:
-        """Write under the lock: history copy, temp file, fsync, rename, then drop an old format."""
+    def _write_bytes(self, name: str, content: bytes | Path, suffix: str, keep_history: bool) -> Path:
+        """Write under the lock: history copy, temp file (or the file given), fsync, rename, drop an old format."""
         current = self.path(name)
         target = self.root / f"{name}{suffix}"
         saved = self._copy_to_history(name, current) if keep_history and current is not None else None
@@ -519,16 +519,18 @@ def parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def atomic_write(target: Path, content: bytes) -> None:
-    """Write `content` to a temp file next to `target`, fsync it and rename it over `target`."""
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def atomic_write(target: Path, content: bytes | Path) -> None:
+    """Write `content` to a temp file next to `target` (or take a file of that folder), fsync it, rename it over."""
+    moved = isinstance(content, Path)
+    fresh = None if moved else tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temp = fresh or (os.open(content, os.O_RDONLY), str(content))
     try:
-        # mkstemp makes the file 0600 whatever the umask, and the rename keeps that: give it the mode
-        # any other new file gets, so a colleague or the dashboard's service account can read it.
+        # mkstemp makes a file 0600 whatever the umask, and a rename keeps that: give it a new file's mode.
         os.chmod(temp, 0o666 & ~_umask())
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-            file.flush()
+        with os.fdopen(handle, "rb" if moved else "wb") as file:
+            if not moved:
+                file.write(content)
+                file.flush()
             os.fsync(file.fileno())
         os.replace(temp, target)
         _fsync_dir(target.parent)

@@ -9,6 +9,7 @@ hours, normalised and merged. When a row breaks a rule, `read_rows` says so and 
 validator instead, so a bad file gets exactly the report (file, line, column, value) it always got.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -362,6 +363,108 @@ def code_spellings(column: pl.Series, normalised: pl.Expr) -> pl.DataFrame:
         .with_columns(normalised.alias("value"))
         .with_columns((pl.col("value").rank("dense") - 1).cast(pl.UInt32).alias("rank"))
     )
+
+
+def spelled_keys(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """`rows` with their categorical party and hashtag as text, as contract.one_spelling writes them: parties
+    stripped, each hashtag in the tidied spelling most rows use. Read from their few spellings, not from 10^7
+    strings; None when a party or hashtag is missing or blank (the contract's validator then reports where)."""
+    if rows["hashtag"].null_count() or rows["party"].null_count():
+        return None
+    key = pair_key(rows)
+    if any(_uses_blank(rows[c], s) for c, s in (("hashtag", key.tags), ("party", key.parties))):
+        return None
+    return rows.with_columns(
+        pl.lit(_shown_tags(rows["hashtag"], key.tags)).gather(spelling_rank("hashtag", key.tags)).alias("hashtag"),
+        pl.lit(rank_values(key.parties)).gather(spelling_rank("party", key.parties)).alias("party"),
+    )
+
+
+@dataclass(frozen=True)
+class AuthorDays:
+    """Each author's distinct tweets per local day, party and hashtag (the rollup's hashtag_author_days)."""
+
+    table: pl.DataFrame  # date, hashtag, party, author_id (null: the tweets without one), tweets
+    distinct: bool  # no tweet id is on two rows of one party and hashtag: sums of days are exact for any range
+
+
+def author_days(rows: pl.DataFrame, tz: str, wanted: pl.Expr | None = None, shown: bool = False) -> AuthorDays:
+    """Each author's distinct tweets (tweet_count) per local day, party and hashtag of rows with an author_id
+    column; a blank author is null, and holds the tweets without one. Days in `wanted` only (all when None);
+    hashtags as their keys, or with `shown` as the spelling most rows use.
+
+    Keyed as aggregate keys its tables: one integer per (local day, party, hashtag) from the categoricals' few
+    spellings and the hour table, ids as integers where exact; no text is touched per row. Where no tweet id is
+    on two rows of one (party, hashtag), which is checked once, a group's distinct tweets are its rows: each
+    (author, day, pair) is packed into one integer, and the integers sorted and counted in runs (several times
+    faster than hashing 10^7 keys of two columns).
+    """
+    rows = rows.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
+    key = pair_key(rows)
+    _, day, _ = time_keys(rows, tz)
+    n_pairs = key.n_pairs
+
+    def ids(column: str) -> pl.Series:
+        if column not in rows.columns:
+            return pl.Series(column, [None] * rows.height, dtype=pl.String)
+        return compact_ids(rows[column])
+
+    authors, tweet_ids = ids("author_id"), ids("tweet_id")
+    # Distinct ids per pair: a count of distinct integers per few groups, far cheaper than the per-author counts.
+    ids_of = pl.col("__id")
+    distinct = (
+        rows.lazy()
+        .select(key.pair.alias("__pair"), pl.lit(tweet_ids).alias("__id"))
+        .group_by("__pair")
+        .agg((ids_of.drop_nulls().n_unique() == ids_of.count()).alias("__distinct"))
+        .select(pl.col("__distinct").all())
+        .collect()
+        .item()
+    )
+    first_day = rows.select(day.min()).item()
+    day_pair = (day.cast(pl.Int64) - first_day) * n_pairs + key.pair
+    n_day_pairs = (rows.select(day.max()).item() - first_day + 1) * n_pairs
+    codes, n_codes, author_of = id_codes(authors, n_day_pairs)
+    if distinct and n_codes * n_day_pairs < 2**63:
+        packed = pl.lit(codes).cast(pl.Int64) * n_day_pairs + day_pair
+        per_author = (
+            rows.lazy()
+            .select(packed.alias("__packed"))
+            .sort("__packed")
+            .group_by("__packed", maintain_order=True)  # sorted: counted in runs
+            .agg(pl.len().cast(pl.Int64).alias("tweets"))
+            .select(
+                (pl.col("__packed") % n_day_pairs).alias("__key"),
+                author_of(pl.col("__packed") // n_day_pairs).alias("author_id"),
+                "tweets",
+            )
+        )
+    else:
+        per_author = (
+            rows.lazy()
+            .select(day_pair.alias("__key"), pl.lit(authors).alias("author_id"), pl.lit(tweet_ids).alias("tweet_id"))
+            .group_by("__key", "author_id")
+            .agg(tweet_count().alias("tweets"))
+        )
+    tags = _shown_tags(rows["hashtag"], key.tags) if shown else rank_values(key.tags)
+    table = per_author.select(
+        (pl.col("__key") // n_pairs + first_day).cast(pl.Int32).cast(pl.Date).alias("date"),
+        *pair_names(pl.col("__key") % n_pairs, key.n_tags, tags, rank_values(key.parties)),
+        "author_id",  # compact (as integers where exact): the rollup writes them as text
+        "tweets",
+    )
+    return AuthorDays((table if wanted is None else table.filter(pl.col("date").is_in(wanted))).collect(), distinct)
+
+
+def id_codes(ids: pl.Series, scale: int = 1) -> tuple[pl.Series, int, Callable[[pl.Expr], pl.Expr]]:
+    """Ids as small integers to pack keys with, codes times `scale` below 2^63 where it can be: 0 for none, else
+    the id plus one where ids are whole numbers that allow it, or else the id's rank among the distinct ids. With
+    them, one more than the largest code, and what turns a code back into its id."""
+    if ids.dtype.is_integer() and (ids.min() or 0) >= 0 and ((ids.max() or 0) + 2) * scale < 2**63:
+        codes = (ids.cast(pl.Int64) + 1).fill_null(0)
+        return codes, int(codes.max() or 0) + 1, lambda code: pl.when(code > 0).then(code - 1).cast(ids.dtype)
+    named = pl.concat([pl.Series([None], dtype=ids.dtype), ids.drop_nulls().unique().sort()])
+    return ids.rank("dense").cast(pl.Int64).fill_null(0), named.len(), lambda code: pl.lit(named).gather(code)
 
 
 def _uses_blank(column: pl.Series, spellings: pl.DataFrame) -> bool:

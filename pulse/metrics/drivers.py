@@ -12,7 +12,7 @@ import polars as pl
 
 from pulse.data.author_key import pseudonyms
 from pulse.data.contract import DRIVER_COLUMNS, HASHTAG_TWEETS, TEXT_CHARS
-from pulse.data.tweets import tweet_count
+from pulse.data.tweets import author_days, id_codes, tweet_count
 from pulse.errors import PulseError
 from pulse.metrics.filters import Filters, in_dates, in_parties
 from pulse.metrics.hashtags import in_hashtags, with_campaign
@@ -140,19 +140,27 @@ def copy_bursts(rows: pl.DataFrame, min_accounts: int = BURST_MIN_ACCOUNTS) -> t
 
 
 def _authors(rows: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Per (key, party, author): the author's tweets (__n) and their rank by it (1 = most active)."""
+    """Per (key, party, author): the author's tweets (__n), most first (_ranked)."""
     authored = rows.filter(pl.col("author_id").is_not_null())
-    return _ranked(authored.group_by(key, "party", "author_id").agg(tweet_count().alias("__n")), key)
+    return _ranked(authored.group_by(key, "party", "author_id").agg(tweet_count().alias("__n")))
 
 
-def _ranked(authors: pl.DataFrame, key: str) -> pl.DataFrame:
-    return authors.with_columns(pl.col("__n").rank("ordinal", descending=True).over(key, "party").alias("__rank"))
+def _ranked(authors: pl.DataFrame) -> pl.DataFrame:
+    """Authors sorted once by their tweets, most first: within each group the first k are its k most active (a
+    group keeps the frame's row order), so the tops (_top) need no rank per group."""
+    return authors.sort("__n", descending=True)
 
 
 def _top(percent: int | None) -> pl.Expr:
-    """Tweets of the ceil(percent % of authors) most active authors of a group (the 10 most active for None)."""
+    """Tweets of the ceil(percent % of authors) most active authors of a group (the 10 most active for None), of
+    authors sorted by _ranked."""
     top = 10 if percent is None else (pl.len() * percent + 99) // 100  # integer ceil: no float surprises
-    return pl.col("__n").filter(pl.col("__rank") <= top).sum()
+    return pl.col("__n").head(top).sum()
+
+
+def _as_text(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """A few rows keyed by categoricals (the day counts' hashtags and parties) keyed by text, as every table is."""
+    return frame.with_columns(pl.col(keys).cast(pl.String))
 
 
 def hashtag_drivers(
@@ -177,7 +185,7 @@ def hashtag_drivers(
     )
     if anonymous is None:
         anonymous = rows.filter(pl.col("author_id").is_null()).group_by(keys).agg(tweet_count().alias("__anonymous"))
-    groups = rows.select(keys).unique()
+    per_group, anonymous, groups = (_as_text(f, keys) for f in (per_group, anonymous, rows.select(keys).unique()))
     table = groups.join(per_group, on=keys, how="left").join(anonymous, on=keys, how="left")
     if members is None:
         table = table.with_columns(pl.lit(None, pl.Float64).alias("copy_burst_share_pct"))
@@ -218,8 +226,7 @@ def concentration(drivers: pl.DataFrame, authors: pl.DataFrame, key: str) -> pl.
     """Per (key, party): the share of its tweets by the top 1 %, 10 % and 50 % of its authors (ceil of each)."""
     keys = [key, "party"]
     shares = (
-        authors.group_by(keys)
-        .agg(*[_top(top).alias(str(top)) for top in SHARE_TOPS])
+        _as_text(authors.group_by(keys).agg(*[_top(top).alias(str(top)) for top in SHARE_TOPS]), keys)
         .join(drivers.select(*keys, "tweets"), on=keys)
         .unpivot(index=[*keys, "tweets"], variable_name="top", value_name="__top_tweets")
     )
@@ -259,9 +266,13 @@ def view_driver_tables(
     tz: str,
     key: str = "hashtag",
     min_accounts: int = BURST_MIN_ACCOUNTS,
+    raw_days: pl.DataFrame | None = None,
 ) -> DriverTables | None:
-    """Who drives each hashtag or campaign (`key`) in a view: per hashtag from the rollup's day counts when there
-    are any (exact, author_day_tables) with the bursts of the raw rows, else from the raw rows; None with neither."""
+    """Who drives each hashtag or campaign (`key`) in a view: per hashtag from day counts, the rollup's (`days`)
+    or the raw rows' own (`raw_days`, raw_author_days: made once per load, used for whole days), with the bursts
+    of the raw rows; else from the raw rows; None with neither."""
+    if days is None and filters.hours is None:
+        days = raw_days
     if days is not None and key == "hashtag":
         tables = author_day_tables(days, groups, filters)
         return tables if raw is None else with_bursts(tables, raw, groups, filters, tz, min_accounts)
@@ -270,8 +281,58 @@ def view_driver_tables(
     return driver_tables(raw, groups, filters, tz, key, min_accounts)
 
 
+def raw_author_days(rows: pl.DataFrame, tz: str) -> pl.DataFrame | None:
+    """The raw rows' tweets per author and local day, as the rollup's hashtag_author_days: computed once per load,
+    they give every whole-day view per hashtag (author_day_tables) without grouping the raw rows again. None when
+    a tweet id is on two rows of one party and hashtag: a sum of days could count such a tweet twice."""
+    counted = author_days(rows, tz, shown=True)
+    return keyed_days(counted.table) if counted.distinct else None
+
+
+def keyed_days(days: pl.DataFrame) -> pl.DataFrame:
+    """Day counts with their hashtags and parties as categoricals: grouped by small integers, not by text. Done
+    once per load (a view of keyed counts skips it), not once per view."""
+    return days.with_columns(pl.col("hashtag", "party").cast(pl.Categorical))
+
+
+def _summed(days: pl.DataFrame) -> pl.DataFrame:
+    """Each author's tweets (__n) per hashtag and party, summed over their day counts (keyed_days).
+
+    (author, hashtag, party) is packed into one integer where it fits (pulse.data.tweets.id_codes), and the
+    integers sorted and summed in runs: several times faster than hashing millions of keys of three columns.
+    """
+    n_parties = (days["party"].to_physical().max() or 0) + 1
+    pairs = days.select(
+        (pl.col("hashtag").to_physical().cast(pl.Int64) * n_parties + pl.col("party").to_physical()).alias("__pair"),
+        "hashtag",
+        "party",
+    )
+    n_pairs = int(pairs["__pair"].max()) + 1 if pairs.height else 1
+    codes, n_codes, author_of = id_codes(days["author_id"], n_pairs)
+    if n_codes * n_pairs >= 2**63:
+        return days.group_by("hashtag", "party", "author_id").agg(pl.col("tweets").sum().alias("__n"))
+    named = pairs.unique("__pair")
+    packed = pl.lit(codes) * n_pairs + pl.col("__pair")
+    return (
+        pairs.lazy()
+        .select(packed.alias("__packed"), days["tweets"].alias("tweets"))
+        .sort("__packed")
+        .group_by("__packed", maintain_order=True)  # sorted: summed in runs
+        .agg(pl.col("tweets").sum().alias("__n"))
+        .select(
+            (pl.col("__packed") % n_pairs).alias("__pair"),
+            author_of(pl.col("__packed") // n_pairs).alias("author_id"),
+            "__n",
+        )
+        .join(named.lazy(), on="__pair")
+        .select("hashtag", "party", "author_id", "__n")
+        .collect()
+    )
+
+
 def author_day_tables(days: pl.DataFrame, groups: pl.DataFrame, filters: Filters) -> DriverTables:
-    """Drivers and concentration per hashtag from the rollup's hashtag_author_days, without raw rows; no bursts.
+    """Drivers and concentration per hashtag from day counts (the rollup's hashtag_author_days, or raw_author_days),
+    without raw rows; no bursts.
 
     Each author's tweets in the range are the sum of their day counts: exact per hashtag, since a tweet is one
     row per hashtag and has one local day. Not per campaign: a tweet with two hashtags of one campaign is in two
@@ -279,9 +340,13 @@ def author_day_tables(days: pl.DataFrame, groups: pl.DataFrame, filters: Filters
     bursts need texts, which the table has none of: copy_burst_share_pct is empty (see with_bursts).
     """
     key = "hashtag"
-    chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & in_hashtags(filters, groups))
-    per_author = chosen.group_by(key, "party", "author_id").agg(pl.col("tweets").sum().alias("__n"))
-    authors = _ranked(per_author.filter(pl.col("author_id").is_not_null()), key)
+    days = keyed_days(days)
+    # The hashtags picked, found among the few the table holds rather than row by row.
+    names = days["hashtag"].unique().cast(pl.String).to_frame("hashtag")
+    picked = pl.col("hashtag").is_in(names.filter(in_hashtags(filters, groups))["hashtag"].implode())
+    chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & picked)
+    per_author = _summed(chosen)
+    authors = _ranked(per_author.filter(pl.col("author_id").is_not_null()))
     anonymous = per_author.filter(pl.col("author_id").is_null()).rename({"__n": "__anonymous"}).drop("author_id")
     drivers = hashtag_drivers(chosen, authors, None, key, anonymous)
     no_bursts = copy_bursts(pl.DataFrame(schema=RAW_COLUMNS))[0]

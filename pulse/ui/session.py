@@ -18,7 +18,7 @@ from pulse.data.export import export_name, xlsx_bytes
 from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets, with_uploads
 from pulse.data.store import Store
 from pulse.metrics.claims import Tolerances, claim_verdicts
-from pulse.metrics.drivers import DriverTables, burst_min_accounts, view_driver_tables
+from pulse.metrics.drivers import DriverTables, burst_min_accounts, keyed_days, raw_author_days, view_driver_tables
 from pulse.metrics.events import describe_events, event_windows, events
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
@@ -293,8 +293,9 @@ def _raw_tweets(directory: str, fingerprint: tuple) -> RawTweets | None:
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _author_days(directory: str, fingerprint: tuple) -> pl.DataFrame | None:
-    # The rollup's per-author day counts (pulse.rollup); shared and read-only, as the raw tweets are.
-    return load_author_days(Store(Path(directory)))
+    # The rollup's per-author day counts (pulse.rollup), keyed once; shared and read-only, as the raw tweets are.
+    days = load_author_days(Store(Path(directory)))
+    return None if days is None else keyed_days(days)
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding who drives each hashtag…")
@@ -304,7 +305,18 @@ def _driver_tables(
     raw = _raw_tweets(directory, fingerprint)
     days = _author_days(directory, fingerprint) if by == "hashtag" else None  # not read for campaigns
     groups = _load(directory, tz, fingerprint).hashtag_groups
-    return view_driver_tables(raw.rows if raw is not None else None, days, groups, filters, tz, by, min_accounts)
+    raw_days = None
+    if raw is not None and days is None and by == "hashtag" and filters.hours is None:
+        raw_days = _raw_author_days(directory, tz, fingerprint)
+    rows = raw.rows if raw is not None else None
+    return view_driver_tables(rows, days, groups, filters, tz, by, min_accounts, raw_days)
+
+
+@st.cache_resource(max_entries=1, show_spinner="Counting each author's tweets…")
+def _raw_author_days(directory: str, tz: str, fingerprint: tuple) -> pl.DataFrame | None:
+    # The raw tweets' per-author day counts, once per data version: every whole-day view per hashtag sums them.
+    raw = _raw_tweets(directory, fingerprint)
+    return None if raw is None else raw_author_days(raw.rows, tz)
 
 
 def _ledger(data: Dataset, tolerances: tuple) -> pl.DataFrame:
