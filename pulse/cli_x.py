@@ -1,7 +1,8 @@
 """`python -m pulse fetch-x ...` and `python -m pulse track-space ...`: the X API into the store.
 
-The token comes from X_BEARER_TOKEN only and is never printed; the API root from --base-url, else
-X_API_BASE_URL, else the public API. Every fetch goes through the same merge the Data page uses.
+The token comes from X_BEARER_TOKEN, else x_bearer_token in .streamlit/secrets.toml, and is never printed; the API
+root from --base-url, else X_API_BASE_URL, else the public API. Every fetch goes through the same merge the Data page
+uses.
 """
 
 import argparse

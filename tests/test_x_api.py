@@ -436,12 +436,15 @@ def test_the_token_is_not_in_the_repr(httpserver):
     assert "hidden" in repr(client)
 
 
-def test_token_from_env(monkeypatch):
+def test_token_from_env_else_the_secrets_file(monkeypatch, tmp_path):
+    secrets = tmp_path / "secrets.toml"
     monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
     with pytest.raises(PulseError, match="no X API bearer token: set X_BEARER_TOKEN or x_bearer_token"):
-        token_from_env()
+        token_from_env(secrets)
+    secrets.write_text('x_bearer_token = "from-the-secrets-file"\n')
+    assert token_from_env(secrets) == "from-the-secrets-file"  # where the message says it may be
     monkeypatch.setenv("X_BEARER_TOKEN", f" {TOKEN}\n")
-    assert token_from_env() == TOKEN
+    assert token_from_env(secrets) == TOKEN
 
 
 def test_track_space_stores_each_sample_as_it_arrives(httpserver, tmp_path):

@@ -13,10 +13,12 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import requests
 
+from pulse.config import SECRETS_FILE, file_secret
 from pulse.connectors.x_frames import (
     as_list,
     counts_frame,
@@ -84,9 +86,10 @@ class PartialFetch(PulseError):
         self.unmapped_hosts = unmapped_hosts or []
 
 
-def token_from_env() -> str:
-    """The bearer token from X_BEARER_TOKEN, or a PulseError saying where to put it."""
-    token = os.environ.get(TOKEN_ENV, "").strip()
+def token_from_env(secrets: Path = SECRETS_FILE) -> str:
+    """The bearer token from X_BEARER_TOKEN, else `x_bearer_token` in .streamlit/secrets.toml (as the message below
+    and the Data page promise); a PulseError saying where to put it (never what it is)."""
+    token = os.environ.get(TOKEN_ENV, "").strip() or file_secret(secrets, "x_bearer_token")
     if not token:
         raise PulseError(NO_TOKEN)
     return token
