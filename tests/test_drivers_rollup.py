@@ -13,6 +13,7 @@ from pulse.errors import ValidationError
 from pulse.metrics.drivers import (
     DRIVERS,
     author_day_tables,
+    author_totals,
     driver_tables,
     raw_author_days,
     view_driver_tables,
@@ -231,3 +232,21 @@ def test_raw_rows_day_counts_serve_whole_days_only_where_their_sums_are_exact(tm
     assert raw_author_days(twice, TZ) is None
     tables = view_driver_tables(twice, None, NO_GROUPS, Filters(), TZ, raw_days=raw_author_days(twice, TZ))
     assert tables.drivers.filter(pl.col("hashtag") == "A", pl.col("party") == "PTI")["tweets"].item() == 4
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(), Filters(date(2022, 4, 20), date(2022, 4, 21)), Filters(parties=("PTI",)), Filters(date(2022, 4, 21))],
+)
+def test_a_view_of_every_day_reads_the_totals_summed_once_and_gives_the_same_tables(tmp_path, filters):
+    days, _ = rolled(tmp_path, ROWS)  # local days 20 and 21 April
+    totals = author_totals(days)
+    summed = author_day_tables(days, NO_GROUPS, filters)
+    assert_frame_equal(author_day_tables(days, NO_GROUPS, filters, totals).drivers, summed.drivers)
+    assert_frame_equal(author_day_tables(days, NO_GROUPS, filters, totals).concentration, summed.concentration)
+    # The totals are what such a view reads: a1's 2 tweets of #A doubled show there, and only there.
+    doubled = totals.with_columns(pl.when(pl.col("author_id") == "a1").then(pl.col("__n") * 2).otherwise("__n"))
+    tweets = author_day_tables(days, NO_GROUPS, filters, doubled).drivers.filter(pl.col("hashtag") == "A")
+    whole = filters.start is None or filters.start <= date(2022, 4, 20)
+    # #A of PTI: 4 tweets (a1 2, a2 1, one without an author); with a1 doubled, 6. The 21st alone: a1's t2, 1 + 1.
+    assert tweets.filter(pl.col("party") == "PTI")["tweets"].to_list() == [6 if whole else 1]

@@ -267,14 +267,15 @@ def view_driver_tables(
     key: str = "hashtag",
     min_accounts: int = BURST_MIN_ACCOUNTS,
     raw_days: pl.DataFrame | None = None,
+    totals: pl.DataFrame | None = None,
 ) -> DriverTables | None:
     """Who drives each hashtag or campaign (`key`) in a view: per hashtag from day counts, the rollup's (`days`)
     or the raw rows' own (`raw_days`, raw_author_days: made once per load, used for whole days), with the bursts
-    of the raw rows; else from the raw rows; None with neither."""
+    of the raw rows; else from the raw rows; None with neither. `totals`: author_totals of the day counts used."""
     if days is None and filters.hours is None:
         days = raw_days
     if days is not None and key == "hashtag":
-        tables = author_day_tables(days, groups, filters)
+        tables = author_day_tables(days, groups, filters, totals)
         return tables if raw is None else with_bursts(tables, raw, groups, filters, tz, min_accounts)
     if raw is None:
         return None
@@ -330,22 +331,42 @@ def _summed(days: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def author_day_tables(days: pl.DataFrame, groups: pl.DataFrame, filters: Filters) -> DriverTables:
+def author_totals(days: pl.DataFrame) -> pl.DataFrame:
+    """Each author's tweets per hashtag and party over every day of `days`: what a view of the whole range sums,
+    summed once per load instead of on every such view (author_day_tables)."""
+    return _summed(keyed_days(days))
+
+
+def _whole_range(days: pl.DataFrame, filters: Filters) -> bool:
+    """Whether the view's dates take every day the day counts hold (an hour preset's are not whole days: never)."""
+    if filters.hours is not None or days.is_empty():
+        return False
+    ends = days.select(pl.col("date").min().alias("first"), pl.col("date").max().alias("last"))
+    return ends.select(in_dates(pl.col("first"), filters) & in_dates(pl.col("last"), filters)).item()
+
+
+def author_day_tables(
+    days: pl.DataFrame, groups: pl.DataFrame, filters: Filters, totals: pl.DataFrame | None = None
+) -> DriverTables:
     """Drivers and concentration per hashtag from day counts (the rollup's hashtag_author_days, or raw_author_days),
     without raw rows; no bursts.
 
     Each author's tweets in the range are the sum of their day counts: exact per hashtag, since a tweet is one
     row per hashtag and has one local day. Not per campaign: a tweet with two hashtags of one campaign is in two
     hashtags' counts, and sums cannot tell, so campaigns are counted from raw rows (driver_tables). Copy-paste
-    bursts need texts, which the table has none of: copy_burst_share_pct is empty (see with_bursts).
+    bursts need texts, which the table has none of: copy_burst_share_pct is empty (see with_bursts). `totals`
+    (author_totals of the same days) serve a view of every day the table holds without summing the days again.
     """
     key = "hashtag"
     days = keyed_days(days)
     # The hashtags picked, found among the few the table holds rather than row by row.
     names = days["hashtag"].unique().cast(pl.String).to_frame("hashtag")
     picked = pl.col("hashtag").is_in(names.filter(in_hashtags(filters, groups))["hashtag"].implode())
-    chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & picked)
-    per_author = _summed(chosen)
+    if totals is not None and _whole_range(days, filters):
+        chosen = per_author = totals.filter(in_parties(filters) & picked)
+    else:
+        chosen = days.filter(in_dates(pl.col("date"), filters) & in_parties(filters) & picked)
+        per_author = _summed(chosen)
     authors = _ranked(per_author.filter(pl.col("author_id").is_not_null()))
     anonymous = per_author.filter(pl.col("author_id").is_null()).rename({"__n": "__anonymous"}).drop("author_id")
     drivers = hashtag_drivers(chosen, authors, None, key, anonymous)

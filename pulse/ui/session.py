@@ -18,7 +18,14 @@ from pulse.data.export import export_name, xlsx_bytes
 from pulse.data.load import load_author_days, load_data_dir, load_raw_tweets, with_uploads
 from pulse.data.store import Store
 from pulse.metrics.claims import Tolerances, claim_verdicts
-from pulse.metrics.drivers import DriverTables, burst_min_accounts, keyed_days, raw_author_days, view_driver_tables
+from pulse.metrics.drivers import (
+    DriverTables,
+    author_totals,
+    burst_min_accounts,
+    keyed_days,
+    raw_author_days,
+    view_driver_tables,
+)
 from pulse.metrics.events import describe_events, event_windows, events
 from pulse.metrics.filters import Filters
 from pulse.metrics.hashtags import HashtagTables, hashtag_tables
@@ -305,11 +312,21 @@ def _driver_tables(
     raw = _raw_tweets(directory, fingerprint)
     days = _author_days(directory, fingerprint) if by == "hashtag" else None  # not read for campaigns
     groups = _load(directory, tz, fingerprint).hashtag_groups
-    raw_days = None
+    raw_days = totals = None
     if raw is not None and days is None and by == "hashtag" and filters.hours is None:
         raw_days = _raw_author_days(directory, tz, fingerprint)
+    if by == "hashtag" and (days is not None or raw_days is not None):
+        totals = _author_totals(directory, tz, fingerprint, "rollup" if days is not None else "raw")
     rows = raw.rows if raw is not None else None
-    return view_driver_tables(rows, days, groups, filters, tz, by, min_accounts, raw_days)
+    return view_driver_tables(rows, days, groups, filters, tz, by, min_accounts, raw_days, totals)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _author_totals(directory: str, tz: str, fingerprint: tuple, source: str) -> pl.DataFrame:
+    # Each author's tweets over every day of the day counts in use (the rollup's, else the raw rows'), once per data
+    # version: a whole-season view reads them instead of summing millions of author-days again.
+    days = _author_days(directory, fingerprint) if source == "rollup" else _raw_author_days(directory, tz, fingerprint)
+    return author_totals(days)
 
 
 @st.cache_resource(max_entries=1, show_spinner="Counting each author's tweets…")
