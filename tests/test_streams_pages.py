@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from pulse.watch.state import state_path
 from tests.conftest import ROOT
 from tests.test_alerts_page import write_status
+from tests.test_pages import downloads  # noqa: F401 (a fixture)
 from tests.test_unique_authors import plotted
 
 PARTIES = "party,name,color\nPTI,Pakistan Tehreek-e-Insaf,#D62828\nPML-N,Pakistan Muslim League (N),#1B8A3A\n"
@@ -53,20 +53,6 @@ def directory(tmp_path, monkeypatch):
     return data
 
 
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        files[self.get_url(file_id)] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    return files
-
-
 def run(page: str, **query) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60)
     for key, value in query.items():
@@ -92,7 +78,7 @@ def csv_of(at: AppTest, files: dict[str, bytes], name: str) -> pl.DataFrame:
     return pl.read_csv(io.BytesIO(files[buttons[0].proto.url][3:]), infer_schema=False)
 
 
-def test_a_rally_shows_its_reported_crowd_beside_its_measured_online_audience(directory, downloads):
+def test_a_rally_shows_its_reported_crowd_beside_its_measured_online_audience(directory, downloads):  # noqa: F811
     at = run("3_Rallies.py")
     shown = cards(at)
     # Lahore, the rally with the largest online peak, comes first: v1 (linked: it starts an hour before the
@@ -138,7 +124,7 @@ def test_a_stream_whose_count_was_hidden_says_why_it_has_no_figure(directory):
     assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("chart-rally_stream_viewers")]  # no curve
 
 
-def test_live_audiences_put_spaces_and_streams_on_one_time_axis(directory, downloads):
+def test_live_audiences_put_spaces_and_streams_on_one_time_axis(directory, downloads):  # noqa: F811
     at = run("4_Compare.py", compare="Live audiences")
     shown = cards(at)
     assert (shown["Most at once, X Space"], shown["Most at once, YouTube"]) == ("182,000", "800")
